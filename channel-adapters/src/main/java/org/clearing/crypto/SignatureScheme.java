@@ -1,0 +1,86 @@
+package org.clearing.crypto;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.RSAKey;
+import java.util.Base64;
+import org.bouncycastle.jcajce.spec.SM2ParameterSpec;
+
+/**
+ * The two signature schemes the project speaks: SM3withSM2 (GB/T 32918, with the standard default
+ * user id {@code 1234567812345678}, signatures in DER form) and SHA256withRSA with a 2048-bit or
+ * larger key. Signatures travel as standard base64.
+ */
+public enum SignatureScheme {
+  SM2_SM3("SM3withSM2"),
+  SHA256_RSA("SHA256withRSA");
+
+  /** GM/T 0009's default signer identity, which every SM2 toolkit uses when none is given. */
+  public static final byte[] DEFAULT_SM2_USER_ID =
+      "1234567812345678".getBytes(StandardCharsets.US_ASCII);
+
+  private final String algorithm;
+
+  SignatureScheme(String algorithm) {
+    this.algorithm = algorithm;
+  }
+
+  public String sign(PrivateKey key, byte[] message) {
+    try {
+      Signature signature = newSignature();
+      signature.initSign(key, Crypto.random());
+      signature.update(message);
+      return Base64.getEncoder().encodeToString(signature.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot sign with this key: " + e.getMessage(), e);
+    }
+  }
+
+  public String sign(PrivateKey key, String message) {
+    return sign(key, message.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Whether {@code signatureBase64} is a valid signature of {@code message}. A malformed signature
+   * or an unusable key is simply "not valid": callers deal with outside input here.
+   */
+  public boolean verify(PublicKey key, byte[] message, String signatureBase64) {
+    byte[] raw;
+    try {
+      raw = Base64.getDecoder().decode(signatureBase64);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    try {
+      Signature signature = newSignature();
+      signature.initVerify(key);
+      signature.update(message);
+      return signature.verify(raw);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  public boolean verify(PublicKey key, String message, String signatureBase64) {
+    return verify(key, message.getBytes(StandardCharsets.UTF_8), signatureBase64);
+  }
+
+  /** Whether the key is of this scheme's kind (and, for RSA, at least 2048 bits). */
+  public boolean accepts(PublicKey key) {
+    return switch (this) {
+      case SM2_SM3 -> "EC".equals(key.getAlgorithm()) || "SM2".equals(key.getAlgorithm());
+      case SHA256_RSA -> key instanceof RSAKey rsa && rsa.getModulus().bitLength() >= 2048;
+    };
+  }
+
+  private Signature newSignature() throws GeneralSecurityException {
+    Signature signature = Signature.getInstance(algorithm, Crypto.provider());
+    if (this == SM2_SM3) {
+      signature.setParameter(new SM2ParameterSpec(DEFAULT_SM2_USER_ID));
+    }
+    return signature;
+  }
+}

@@ -1,0 +1,64 @@
+package org.clearing.crypto;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import org.junit.jupiter.api.Test;
+
+/** SM2 and RSA signatures round-trip through PEM, and a one-byte change breaks them. */
+class SignatureSchemeTest {
+
+  private static final byte[] MESSAGE =
+      SignatureBase.request("POST", "/api/v1/orders", "1700000000", "n1", "{}".getBytes());
+
+  @Test
+  void signatureBaseEndsEveryLineInNewline() {
+    assertEquals(
+        "POST\n/api/v1/orders\n1700000000\nn1\n{}\n", new String(MESSAGE, StandardCharsets.UTF_8));
+    assertArrayEquals(
+        "1\nn\n\n".getBytes(StandardCharsets.UTF_8), SignatureBase.notification("1", "n", null));
+  }
+
+  @Test
+  void sm2SignatureVerifiesAfterPemRoundTrip() {
+    KeyPair pair = Crypto.generateSm2();
+    String signature =
+        SignatureScheme.SM2_SM3.sign(Pem.readPrivateKey(Pem.write(pair.getPrivate())), MESSAGE);
+    assertTrue(
+        SignatureScheme.SM2_SM3.verify(
+            Pem.readPublicKey(Pem.write(pair.getPublic())), MESSAGE, signature));
+    assertTrue(SignatureScheme.SM2_SM3.accepts(pair.getPublic()));
+  }
+
+  @Test
+  void tamperedMessageOrGarbageSignatureIsNotValid() {
+    KeyPair pair = Crypto.generateSm2();
+    String signature = SignatureScheme.SM2_SM3.sign(pair.getPrivate(), MESSAGE);
+    byte[] tampered = MESSAGE.clone();
+    tampered[0] ^= 1;
+    assertFalse(SignatureScheme.SM2_SM3.verify(pair.getPublic(), tampered, signature));
+    assertFalse(SignatureScheme.SM2_SM3.verify(pair.getPublic(), MESSAGE, "not base64!"));
+    assertFalse(SignatureScheme.SM2_SM3.verify(pair.getPublic(), MESSAGE, "AAAA"));
+  }
+
+  @Test
+  void rsaSignatureVerifiesAndRejectsSm2Key() {
+    KeyPair rsa = Crypto.generateRsa(2048);
+    String signature = SignatureScheme.SHA256_RSA.sign(rsa.getPrivate(), MESSAGE);
+    assertTrue(SignatureScheme.SHA256_RSA.verify(rsa.getPublic(), MESSAGE, signature));
+    assertFalse(SignatureScheme.SHA256_RSA.accepts(Crypto.generateSm2().getPublic()));
+    assertFalse(SignatureScheme.SHA256_RSA.accepts(Crypto.generateRsa(1024).getPublic()));
+  }
+
+  @Test
+  void sm3MatchesTheStandardVector() {
+    // GB/T 32905-2016 Appendix A.1: SM3("abc").
+    assertEquals(
+        "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
+        Crypto.hex(Crypto.sm3("abc".getBytes(StandardCharsets.US_ASCII))));
+  }
+}
