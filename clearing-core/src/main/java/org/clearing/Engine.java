@@ -1,0 +1,222 @@
+package org.clearing;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.clearing.api.ApiContext;
+import org.clearing.api.ApiVerticle;
+import org.clearing.client.Authenticator;
+import org.clearing.client.ClientRepository;
+import org.clearing.client.DemoClients;
+import org.clearing.config.EngineConfig;
+import org.clearing.order.OrderRepository;
+import org.clearing.payer.PayerIdCipher;
+import org.clearing.routing.RoutingRepository;
+import org.clearing.store.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running engine: database, Vert.x, the HTTP edge and the background sweeps, started in that
+ * order and stopped in the reverse one (stop accepting, drain, close the pool, stop PostgreSQL).
+ */
+public final class Engine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+  /** Worker threads for signature verification; sized to the cores this engine is built for. */
+  static final int CRYPTO_POOL_SIZE = 2;
+  static final int QR_POOL_SIZE = 2;
+  static final long EXPIRY_SWEEP_INTERVAL_MS = 5_000;
+  static final int EXPIRY_BATCH_SIZE_MAX = 500;
+  static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
+
+  private final Database database;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final List<String> deployments;
+  private final List<WorkerExecutor> workers;
+  private final int httpPort;
+  private final String publicBaseUrl;
+  private final DemoClients demoClients;
+  private boolean stopped;
+
+  private Engine(Database database, Vertx vertx, Pool pool,
+      List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
+      DemoClients demoClients) {
+    this.database = database;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.deployments = deployments;
+    this.workers = workers;
+    this.httpPort = httpPort;
+    this.publicBaseUrl = publicBaseUrl;
+    this.demoClients = demoClients;
+  }
+
+  /**
+   * Starts the engine. Blocking (the embedded database starts and migrates first): call it from
+   * a main thread or a test, never from an event loop.
+   */
+  public static Engine start(EngineConfig config) throws Exception {
+    long startNs = System.nanoTime();
+    Database database = Database.open(config.dataDir(), config.pgUrl());
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(true)
+            .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_NAME)))
+        .withMetrics(new MicrometerMetricsFactory(metrics))
+        .build();
+    try {
+      Engine engine = wire(config, database, vertx, metrics)
+          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      LOG.info("event=engine.started http_port={} startup_ms={} database=\"{}\"",
+          engine.httpPort, (System.nanoTime() - startNs) / 1_000_000, database.description());
+      return engine;
+    } catch (Exception e) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      database.close();
+      throw e;
+    }
+  }
+
+  private static Future<Engine> wire(
+      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics) {
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions()
+            .setName("clearing-db")
+            .setMaxSize(config.dbPoolSizeMax())
+            .setMaxWaitQueueSize(config.dbWaitQueueSizeMax()))
+        .connectingTo(database.connectOptions()
+            .setCachePreparedStatements(true)
+            .setPipeliningLimit(64))
+        .using(vertx)
+        .build();
+    WorkerExecutor cryptoPool = vertx.createSharedWorkerExecutor("clearing-crypto", CRYPTO_POOL_SIZE);
+    WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
+    List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
+    ClientRepository clients = new ClientRepository(pool);
+    OrderRepository orders = new OrderRepository(pool);
+    PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
+    DemoClients demoClients = new DemoClients(clients, config.dataDir());
+    Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
+    List<String> deployments = new ArrayList<>();
+    return new RoutingRepository(pool).load()
+        .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
+          created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
+              role.code(), demoClients.directory().resolve(role.code() + ".json")));
+          return routing;
+        }))
+        .compose(routing -> deployApi(vertx, config, deployments,
+            port -> new ApiContext(pool, routing, orders, clients, authenticator, payerIds,
+                qrPool, metrics, config.publicBaseUrlOr(port))))
+        .map(port -> {
+          Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
+              config.publicBaseUrlOr(port), demoClients);
+          engine.scheduleSweeps(orders, clients);
+          return engine;
+        });
+  }
+
+  /**
+   * Deploys one API verticle per core, all on one port. Port 0 is resolved to a free port first,
+   * because the QR URLs in the shared context must name the port the verticles listen on.
+   */
+  private static Future<Integer> deployApi(Vertx vertx, EngineConfig config, List<String> deployments,
+      IntFunction<ApiContext> contextForPort) {
+    int port = config.httpPort() == 0 ? freePort() : config.httpPort();
+    ApiContext context = contextForPort.apply(port);
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    List<Future<String>> deployed = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      deployed.add(vertx.deployVerticle(new ApiVerticle(context, config.httpHost(), port),
+          new DeploymentOptions()));
+    }
+    return Future.all(deployed).map(all -> {
+      deployed.forEach(f -> deployments.add(f.result()));
+      return port;
+    });
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port", e);
+    }
+  }
+
+  private void scheduleSweeps(OrderRepository orders, ClientRepository clients) {
+    vertx.setPeriodic(EXPIRY_SWEEP_INTERVAL_MS, id -> orders.expireDue(EXPIRY_BATCH_SIZE_MAX)
+        .onSuccess(count -> {
+          if (count > 0) {
+            LOG.info("event=orders.expired count={}", count);
+          }
+        })
+        .onFailure(e -> LOG.warn("event=orders.expiry_failed error={}", e.toString())));
+    vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id ->
+        clients.forgetNoncesOlderThan(2 * Authenticator.TIMESTAMP_WINDOW_S)
+            .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString())));
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public String publicBaseUrl() {
+    return publicBaseUrl;
+  }
+
+  public Path clientsDirectory() {
+    return demoClients.directory();
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Stops in order: the HTTP servers stop accepting and drain requests in flight, then the pool
+   * closes, then Vert.x, then the embedded PostgreSQL. Blocking; safe to call twice.
+   */
+  public synchronized void stop() throws Exception {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    LOG.info("event=engine.stopping");
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : deployments) {
+      undeployed.add(vertx.undeploy(id));
+    }
+    deployments.clear();
+    Future.join(undeployed)
+        .eventually(() -> pool.close())
+        .eventually(() -> Future.join(workers.stream().map(WorkerExecutor::close).toList()))
+        .eventually(vertx::close)
+        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    database.close();
+    LOG.info("event=engine.stopped");
+  }
+}

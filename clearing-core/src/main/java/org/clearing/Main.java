@@ -1,0 +1,90 @@
+package org.clearing;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.clearing.config.EngineConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar clearing-engine.jar}: starts the engine. Every option has an environment
+ * variable of the same meaning, so containers and service managers need no arguments.
+ */
+@Command(
+    name = "clearing-engine",
+    mixinStandardHelpOptions = true,
+    description = "Combined tax-and-fee payment clearing engine.")
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--http-port", defaultValue = "${env:CLEARING_HTTP_PORT:-8080}",
+      description = "HTTP port (env CLEARING_HTTP_PORT, default ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--http-host", defaultValue = "${env:CLEARING_HTTP_HOST:-0.0.0.0}",
+      description = "Address to bind (env CLEARING_HTTP_HOST, default ${DEFAULT-VALUE}).")
+  String httpHost;
+
+  @Option(names = "--data-dir", defaultValue = "${env:CLEARING_DATA_DIR:-./data}",
+      description = "Data directory: embedded database, demo client keys, payer-ID key"
+          + " (env CLEARING_DATA_DIR, default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
+      description = "External PostgreSQL, postgresql://user:password@host:port/database;"
+          + " when set, no embedded database starts (env CLEARING_PG_URL).")
+  String pgUrl;
+
+  @Option(names = "--public-base-url", defaultValue = "${env:CLEARING_PUBLIC_BASE_URL}",
+      description = "Base URL the QR codes point to, e.g. https://pay.example.gov.cn"
+          + " (env CLEARING_PUBLIC_BASE_URL; default http://<LAN address>:<port>).")
+  String publicBaseUrl;
+
+  @Option(names = "--db-pool-size", defaultValue = "${env:CLEARING_DB_POOL_SIZE:-8}",
+      description = "Database connections (env CLEARING_DB_POOL_SIZE, default ${DEFAULT-VALUE}).")
+  int dbPoolSize;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir, blankToNull(pgUrl),
+        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT);
+    Engine engine = Engine.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        engine.stop();
+      } catch (Exception e) {
+        System.err.println("shutdown was not clean: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "clearing-shutdown"));
+    printWelcome(engine);
+    stopped.await();
+    return 0;
+  }
+
+  private static void printWelcome(Engine engine) {
+    String local = "http://localhost:" + engine.httpPort();
+    System.out.println();
+    System.out.println("Clearing engine is running.");
+    System.out.println("  API             " + local + "/api/v1/orders  (signed requests; see README)");
+    System.out.println("  Health          " + local + "/health");
+    System.out.println("  Metrics         " + local + "/metrics");
+    System.out.println("  QR codes open   " + engine.publicBaseUrl() + "/q/<token>");
+    System.out.println("  Database        " + engine.database().description());
+    System.out.println("  Demo clients    " + engine.clientsDirectory().toAbsolutePath()
+        + "/{registration,tax,finance,admin}.json");
+    System.out.println("Stop with Ctrl-C (SIGTERM): requests in flight finish first.");
+    System.out.println();
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

@@ -1,0 +1,22 @@
+package org.clearing.api;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.sqlclient.Pool;
+import org.clearing.client.Authenticator;
+import org.clearing.client.ClientRepository;
+import org.clearing.order.OrderRepository;
+import org.clearing.payer.PayerIdCipher;
+import org.clearing.routing.RoutingTable;
+
+/** What the HTTP edge needs of the engine; built once at start and shared by every verticle. */
+public record ApiContext(
+    Pool pool,
+    RoutingTable routing,
+    OrderRepository orders,
+    ClientRepository clients,
+    Authenticator authenticator,
+    PayerIdCipher payerIds,
+    WorkerExecutor qrPool,
+    PrometheusMeterRegistry metrics,
+    String publicBaseUrl) {}

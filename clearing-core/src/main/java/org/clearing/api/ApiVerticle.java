@@ -1,0 +1,113 @@
+package org.clearing.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
+import org.clearing.client.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge: the engine API for the registration system and the authorities, the applicant's
+ * page behind the QR code, {@code /health} and {@code /metrics}. One instance per event loop;
+ * all share the port.
+ */
+public final class ApiVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  /** The largest request body: a 50-line order is under 10 KiB. */
+  public static final long BODY_SIZE_MAX_BYTES = 64 * 1024;
+  /** How long a shutdown waits for requests in flight. */
+  static final long DRAIN_TIMEOUT_MS = 10_000;
+
+  private final ApiContext context;
+  private final String host;
+  private final int port;
+  private HttpServer server;
+
+  public ApiVerticle(ApiContext context, String host, int port) {
+    this.context = context;
+    this.host = host;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setCompressionSupported(true)
+        .setIdleTimeout(60)
+        .setMaxHeaderSize(16 * 1024));
+    return server.requestHandler(router()).listen();
+  }
+
+  /** Stops accepting, then waits for requests in flight (bounded) before closing. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    OrderRoutes orders = new OrderRoutes(context);
+    AdminRoutes admin = new AdminRoutes(context);
+    QrRoutes qr = new QrRoutes(context);
+    OpsRoutes ops = new OpsRoutes(context);
+
+    router.get("/health").handler(ops::health);
+    router.get("/metrics").handler(ops::metrics);
+    router.get("/q/:token").handler(qr::page);
+    router.get("/q/:token/qr.png").handler(qr::png);
+    router.get("/q/:token/qr.svg").handler(qr::svg);
+
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_SIZE_MAX_BYTES));
+    router.route("/api/*").handler(Security.authenticate(context.authenticator()));
+    router.post("/api/v1/orders").handler(Security.require(Role.REGISTRATION)).handler(orders::create);
+    router.get("/api/v1/orders/:orderNo").handler(Security.require(Role.REGISTRATION)).handler(orders::get);
+    router.post("/api/v1/orders/:orderNo/cancel").handler(Security.require(Role.REGISTRATION))
+        .handler(orders::cancel);
+    router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
+        .handler(admin::registerClient);
+    router.route("/api/*").handler(ctx ->
+        Problem.of(404, "not-found", "No such endpoint",
+            ctx.request().method() + " " + ctx.request().path() + " is not an endpoint").send(ctx));
+
+    router.route().failureHandler(this::failure);
+    return router;
+  }
+
+  private void failure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    if (status == 413) {
+      Problem.of(413, "body-too-large", "The request body is too large",
+          "bodies are limited to " + BODY_SIZE_MAX_BYTES + " bytes").send(ctx);
+      return;
+    }
+    if (status >= 400 && status < 500) {
+      Problem.of(status, "bad-request", "The request cannot be handled",
+          "HTTP " + status).send(ctx);
+      return;
+    }
+    Throwable error = ctx.failure();
+    if (Unavailable.isUnavailable(error)) {
+      LOG.warn("event=request.unavailable path={} error={}", ctx.request().path(), String.valueOf(error));
+      ctx.response().putHeader("Retry-After", "1");
+      Problem.of(503, "unavailable", "The engine is overloaded or its database unreachable",
+          "try again shortly").send(ctx);
+      return;
+    }
+    LOG.error("event=request.failed method={} path={}", ctx.request().method(), ctx.request().path(), error);
+    Problem.of(500, "internal-error", "The engine failed to handle the request",
+        "the failure is logged; nothing was changed unless the answer says so").send(ctx);
+  }
+}

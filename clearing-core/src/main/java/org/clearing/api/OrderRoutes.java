@@ -1,0 +1,186 @@
+package org.clearing.api;
+
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.clearing.client.ApiClient;
+import org.clearing.crypto.Crypto;
+import org.clearing.order.FieldError;
+import org.clearing.order.NewOrder;
+import org.clearing.order.Order;
+import org.clearing.order.OrderDraft;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderRepository;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
+import org.clearing.payer.PayerIdCipher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The registration system's order endpoints: create, read, cancel. */
+final class OrderRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrderRoutes.class);
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+  /** 16 random bytes = 128 bits, as base64url without padding: 22 characters. */
+  static final int QR_TOKEN_BYTES = 16;
+
+  private final ApiContext context;
+
+  OrderRoutes(ApiContext context) {
+    this.context = context;
+  }
+
+  void create(RoutingContext ctx) {
+    ApiClient client = Security.client(ctx);
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null || !IDEMPOTENCY_KEY.matcher(key).matches()) {
+      countCreate("invalid", "invalid");
+      Problem.invalid(400, List.of(new FieldError("Idempotency-Key",
+          key == null ? "header is required" : "must be 1 to 128 characters of A-Z a-z 0-9 _ . : -")))
+          .send(ctx);
+      return;
+    }
+    JsonObject json = jsonBody(ctx);
+    if (json == null) {
+      countCreate("invalid", "invalid");
+      return;
+    }
+    OrderRequestParser.Result parsed = OrderRequestParser.parse(json);
+    if (parsed instanceof OrderRequestParser.Invalid invalid) {
+      countCreate("invalid", "invalid");
+      Problem.invalid(422, invalid.errors()).send(ctx);
+      return;
+    }
+    NewOrder request = ((OrderRequestParser.Parsed) parsed).order();
+    OrderDraft.Result drafted = OrderDraft.of(request, context.routing());
+    if (drafted instanceof OrderDraft.Invalid invalid) {
+      countCreate(context.routing().knowsRegion(request.region()) ? request.region() : "invalid", "invalid");
+      Problem.invalid(422, invalid.errors()).send(ctx);
+      return;
+    }
+    OrderDraft draft = ((OrderDraft.Drafted) drafted).draft();
+    OrderRepository.Insert insert = new OrderRepository.Insert(
+        client.clientId(), key, draft,
+        context.payerIds().encrypt(request.payerIdNo()),
+        PayerIdCipher.mask(request.payerIdNo()),
+        Crypto.randomToken(QR_TOKEN_BYTES));
+    context.orders().insert(insert).onSuccess(inserted -> {
+      if (inserted instanceof OrderRepository.Created created) {
+        countCreate(request.region(), "created");
+        LOG.info("event=order.created order_no={} region={} total_fen={} lines={} legs={}",
+            created.order().orderNo(), request.region(), draft.total().fen(),
+            draft.lines().size(), draft.legs().size());
+        respond(ctx, 201, created.order());
+        return;
+      }
+      OrderRepository.KeyTaken taken = (OrderRepository.KeyTaken) inserted;
+      if (!OrderRepository.sameRequest(taken, request)) {
+        countCreate(request.region(), "conflict");
+        Problem.of(409, "idempotency-conflict", "The idempotency key was used for another request",
+            "Idempotency-Key " + key + " already created order " + taken.orderNo()
+                + " from a different request body").send(ctx);
+        return;
+      }
+      countCreate(request.region(), "replayed");
+      context.orders().find(taken.orderNo()).onSuccess(found ->
+          respond(ctx, 200, found.orElseThrow().order())).onFailure(ctx::fail);
+    }).onFailure(ctx::fail);
+  }
+
+  void get(RoutingContext ctx) {
+    withOwnOrder(ctx, order -> respond(ctx, 200, order));
+  }
+
+  void cancel(RoutingContext ctx) {
+    withOwnOrder(ctx, order -> {
+      if (OrderTransitions.next(order.status(), OrderEvent.CANCEL).isEmpty()) {
+        conflictingStatus(ctx, order.orderNo(), order.status());
+        return;
+      }
+      context.orders().transition(order.orderNo(), order.status(), OrderEvent.CANCEL)
+          .compose(changed -> context.orders().find(order.orderNo()).map(found -> {
+            Order now = found.orElseThrow().order();
+            if (!changed && now.status() != OrderStatus.CANCELLED) {
+              conflictingStatus(ctx, now.orderNo(), now.status());
+            } else {
+              LOG.info("event=order.cancelled order_no={}", now.orderNo());
+              respond(ctx, 200, now);
+            }
+            return null;
+          }))
+          .onFailure(ctx::fail);
+    });
+  }
+
+  private void withOwnOrder(RoutingContext ctx, java.util.function.Consumer<Order> action) {
+    String orderNo = ctx.pathParam("orderNo");
+    ApiClient client = Security.client(ctx);
+    context.orders().find(orderNo).onSuccess(found -> {
+      // Another client's order is answered exactly like a missing one, so order numbers of
+      // other registration systems cannot be probed.
+      if (found.isEmpty() || !found.get().clientId().equals(client.clientId())) {
+        Problem.of(404, "not-found", "No such order", "no order " + orderNo).send(ctx);
+        return;
+      }
+      action.accept(found.get().order());
+    }).onFailure(ctx::fail);
+  }
+
+  private static void conflictingStatus(RoutingContext ctx, String orderNo, OrderStatus status) {
+    Problem.of(409, "invalid-transition", "The order cannot be cancelled in its status",
+        "order " + orderNo + " is " + status + "; only an OPEN order can be cancelled").send(ctx);
+  }
+
+  private void respond(RoutingContext ctx, int status, Order order) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(OrderJson.render(order, context.routing(), context.publicBaseUrl()).encode());
+  }
+
+  private void countCreate(String region, String outcome) {
+    Counter.builder("clearing_orders_created")
+        .description("Order creation requests by region and outcome")
+        .tag("region", region)
+        .tag("outcome", outcome)
+        .register(context.metrics())
+        .increment();
+  }
+
+  /**
+   * The request body as a JSON object, or null after answering the problem: wrong content type
+   * (415), or not a JSON object (400).
+   */
+  static JsonObject jsonBody(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (contentType == null
+        || !contentType.toLowerCase(java.util.Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+      Problem.of(415, "unsupported-media-type", "The body must be JSON",
+          "Content-Type must be application/json, not " + (contentType == null ? "missing" : contentType))
+          .send(ctx);
+      return null;
+    }
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      Problem.of(400, "malformed-json", "The body is not a JSON object", "the body is empty").send(ctx);
+      return null;
+    }
+    try {
+      Object value = io.vertx.core.json.Json.decodeValue(body);
+      if (value instanceof JsonObject object) {
+        return object;
+      }
+      Problem.of(400, "malformed-json", "The body is not a JSON object",
+          "the body is JSON but not an object").send(ctx);
+    } catch (DecodeException e) {
+      Problem.of(400, "malformed-json", "The body is not a JSON object",
+          "the body is not valid JSON").send(ctx);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+package org.clearing.api;
+
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import org.clearing.client.ApiClient;
+import org.clearing.client.Authenticator;
+import org.clearing.client.Role;
+
+/** Route handlers that authenticate signed requests and enforce roles. */
+final class Security {
+
+  private static final String CLIENT_KEY = "clearing.client";
+
+  private Security() {}
+
+  static Handler<RoutingContext> authenticate(Authenticator authenticator) {
+    return ctx -> {
+      Buffer body = ctx.body().buffer();
+      authenticator.authenticate(
+              ctx.request().method().name(),
+              ctx.request().uri(),
+              ctx.request().getHeader("Authorization"),
+              body == null ? new byte[0] : body.getBytes())
+          .onSuccess(result -> {
+            if (result instanceof Authenticator.Authenticated ok) {
+              ctx.put(CLIENT_KEY, ok.client());
+              ctx.next();
+            } else {
+              ctx.response().putHeader("WWW-Authenticate", "CLEARING-SM2-SM3, CLEARING-SHA256-RSA2048");
+              Problem.of(401, "unauthenticated", "The request is not signed by a known client",
+                  ((Authenticator.Denied) result).reason()).send(ctx);
+            }
+          })
+          .onFailure(ctx::fail);
+    };
+  }
+
+  static Handler<RoutingContext> require(Role role) {
+    return ctx -> {
+      ApiClient client = client(ctx);
+      if (client.role() == role) {
+        ctx.next();
+      } else {
+        Problem.of(403, "forbidden", "This client's role may not use this endpoint",
+            "client " + client.clientId() + " has role " + client.role().code()
+                + "; this endpoint is for role " + role.code()).send(ctx);
+      }
+    };
+  }
+
+  static ApiClient client(RoutingContext ctx) {
+    return ctx.get(CLIENT_KEY);
+  }
+}

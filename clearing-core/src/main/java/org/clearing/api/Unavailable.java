@@ -1,0 +1,26 @@
+package org.clearing.api;
+
+import java.net.ConnectException;
+
+/** Recognises failures that mean "try again later" rather than "the engine is broken". */
+final class Unavailable {
+
+  private Unavailable() {}
+
+  static boolean isUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      if (t instanceof ConnectException
+          || t instanceof io.vertx.core.http.HttpClosedException
+          || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException
+          || t instanceof java.util.concurrent.TimeoutException
+          || t.getClass().getSimpleName().equals("ClosedConnectionException")
+          || message.contains("wait queue")
+          || message.contains("pool closed")
+          || message.contains("connection refused")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

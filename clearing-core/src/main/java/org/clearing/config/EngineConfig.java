@@ -1,0 +1,100 @@
+package org.clearing.config;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.Collections;
+
+/**
+ * The engine's settings. Each comes from a command-line option or the environment variable of the
+ * same meaning ({@code --http-port} / {@code CLEARING_HTTP_PORT}, and so on).
+ *
+ * @param httpHost the address the HTTP server binds to
+ * @param httpPort the HTTP port; 0 picks a free one (tests)
+ * @param dataDir where the embedded database, the demo client keys and the payer-ID key live
+ * @param pgUrl an external PostgreSQL ({@code postgresql://user:password@host:port/database});
+ *     null to run the embedded one
+ * @param publicBaseUrl what the QR codes point to, without a trailing slash; null to derive it
+ *     from this machine's LAN address and the port
+ * @param dbPoolSizeMax connections in the database pool
+ * @param dbWaitQueueSizeMax requests that may wait for a connection before the engine sheds load
+ */
+public record EngineConfig(
+    String httpHost,
+    int httpPort,
+    Path dataDir,
+    String pgUrl,
+    String publicBaseUrl,
+    int dbPoolSizeMax,
+    int dbWaitQueueSizeMax) {
+
+  public static final int DB_POOL_SIZE_DEFAULT = 8;
+  public static final int DB_WAIT_QUEUE_SIZE_DEFAULT = 2_048;
+
+  public EngineConfig {
+    if (httpPort < 0 || httpPort > 65_535) {
+      throw new IllegalArgumentException("--http-port must be 0..65535, not " + httpPort);
+    }
+    if (dbPoolSizeMax < 1 || dbWaitQueueSizeMax < 1) {
+      throw new IllegalArgumentException("database pool and wait queue sizes must be positive");
+    }
+    if (publicBaseUrl != null) {
+      if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+        throw new IllegalArgumentException(
+            "--public-base-url must be an http(s) URL without query or fragment: " + publicBaseUrl);
+      }
+      while (publicBaseUrl.endsWith("/")) {
+        publicBaseUrl = publicBaseUrl.substring(0, publicBaseUrl.length() - 1);
+      }
+    }
+  }
+
+  public static EngineConfig defaults(Path dataDir) {
+    return new EngineConfig("0.0.0.0", 8080, dataDir, null, null,
+        DB_POOL_SIZE_DEFAULT, DB_WAIT_QUEUE_SIZE_DEFAULT);
+  }
+
+  public EngineConfig withHttpPort(int port) {
+    return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax);
+  }
+
+  public EngineConfig withPgUrl(String url) {
+    return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax);
+  }
+
+  public EngineConfig withPublicBaseUrl(String url) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
+        dbWaitQueueSizeMax);
+  }
+
+  /** The public base URL, or one built from this machine's first LAN address and the port. */
+  public String publicBaseUrlOr(int actualPort) {
+    if (publicBaseUrl != null) {
+      return publicBaseUrl;
+    }
+    return "http://" + lanAddress() + ":" + actualPort;
+  }
+
+  /** A phone on the same network can open a LAN address; "localhost" only as the last resort. */
+  private static String lanAddress() {
+    try {
+      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nic.isUp() || nic.isLoopback() || nic.isVirtual()) {
+          continue;
+        }
+        for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+          if (address instanceof Inet4Address && address.isSiteLocalAddress()) {
+            return address.getHostAddress();
+          }
+        }
+      }
+    } catch (SocketException e) {
+      // Fall through to localhost.
+    }
+    return "localhost";
+  }
+}

@@ -1,0 +1,13 @@
+package org.clearing.order;
+
+/** What can happen to an order. */
+public enum OrderEvent {
+  PAY,
+  ALL_LEGS_SETTLED,
+  ALL_CONFIRMED,
+  REFUND,
+  REFUND_COMPLETED,
+  EXPIRE,
+  CANCEL,
+  FAULT
+}

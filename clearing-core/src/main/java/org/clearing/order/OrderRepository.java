@@ -1,0 +1,258 @@
+package org.clearing.order;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.clearing.channel.Money;
+import org.clearing.routing.ItemKind;
+import org.clearing.routing.PayeeSide;
+import org.clearing.split.Leg;
+import org.clearing.split.LegStatus;
+
+/** Stores and reads orders, their lines and legs. */
+public final class OrderRepository {
+
+  /**
+   * Order, lines and legs in one statement, hence one transaction and one round trip. The order
+   * insert yields no row when the idempotency key was used before, and then the line and leg
+   * inserts, which join on it, insert nothing either.
+   */
+  private static final String INSERT_ORDER = """
+      WITH o AS (
+        INSERT INTO orders (order_no, client_id, idempotency_key, request_hash, case_no, region,
+                            payer_name, payer_id_cipher, payer_id_masked, total_fen, status,
+                            qr_token, expires_at)
+        VALUES ($1 || lpad(nextval('order_seq')::text, 10, '0'), $2, $3, $4, $5, $6, $7, $8, $9,
+                $10, $11, $12, now() + make_interval(secs => $13::int8))
+        ON CONFLICT (client_id, idempotency_key) DO NOTHING
+        RETURNING order_no, created_at, expires_at
+      ), l AS (
+        INSERT INTO order_line (order_no, line_no, kind, amount_fen, payee_account_id, side,
+                                tax_office_code, tax_voucher_no, budget_subject_code, budget_level,
+                                treasury_code, collecting_unit_code, income_item_code, payment_code)
+        SELECT o.order_no, x.* FROM o CROSS JOIN unnest($14::int4[], $15::text[], $16::int8[],
+            $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[],
+            $23::text[], $24::text[], $25::text[], $26::text[])
+          AS x(line_no, kind, amount_fen, payee_account_id, side, tax_office_code, tax_voucher_no,
+               budget_subject_code, budget_level, treasury_code, collecting_unit_code,
+               income_item_code, payment_code)
+        RETURNING 1
+      ), g AS (
+        INSERT INTO leg (order_no, leg_no, payee_account_id, amount_fen, status)
+        SELECT o.order_no, y.* FROM o CROSS JOIN unnest($27::int4[], $28::text[], $29::int8[],
+            $30::text[]) AS y(leg_no, payee_account_id, amount_fen, status)
+        RETURNING 1
+      )
+      SELECT order_no, created_at, expires_at,
+             (SELECT count(*) FROM l) AS line_count, (SELECT count(*) FROM g) AS leg_count
+      FROM o
+      """;
+
+  private static final String SELECT_BY_KEY =
+      "SELECT order_no, request_hash FROM orders WHERE client_id = $1 AND idempotency_key = $2";
+  private static final String ORDER_COLUMNS =
+      "SELECT order_no, client_id, case_no, region, payer_name, payer_id_masked, total_fen, status,"
+          + " qr_token, created_at, expires_at FROM orders ";
+  private static final String SELECT_ORDER = ORDER_COLUMNS + "WHERE order_no = $1";
+  private static final String SELECT_ORDER_BY_TOKEN = ORDER_COLUMNS + "WHERE qr_token = $1";
+  private static final String SELECT_LINES =
+      "SELECT line_no, kind, amount_fen, payee_account_id, side, tax_office_code, tax_voucher_no,"
+          + " budget_subject_code, budget_level, treasury_code, collecting_unit_code,"
+          + " income_item_code, payment_code FROM order_line WHERE order_no = $1 ORDER BY line_no";
+  private static final String SELECT_LEGS =
+      "SELECT leg_no, payee_account_id, amount_fen, status FROM leg WHERE order_no = $1"
+          + " ORDER BY leg_no";
+  private static final String UPDATE_STATUS =
+      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
+  private static final String EXPIRE_DUE =
+      "UPDATE orders SET status = $2, updated_at = now() WHERE order_no IN ("
+          + " SELECT order_no FROM orders WHERE status = $1 AND expires_at < now()"
+          + " ORDER BY expires_at LIMIT $3::int4 FOR UPDATE SKIP LOCKED) AND status = $1";
+
+  private final Pool pool;
+
+  public OrderRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** What the engine stores of a new order besides the draft. */
+  public record Insert(
+      String clientId,
+      String idempotencyKey,
+      OrderDraft draft,
+      byte[] payerIdCipher,
+      String payerIdMasked,
+      String qrToken) {}
+
+  /** The outcome of an insert: the new order number, or the order already under that key. */
+  public sealed interface Inserted permits Created, KeyTaken {}
+
+  /** A new order, as stored. */
+  public record Created(Order order) implements Inserted {}
+
+  public record KeyTaken(String orderNo, byte[] requestHash) implements Inserted {}
+
+  public Future<Inserted> insert(Insert insert) {
+    OrderDraft draft = insert.draft();
+    NewOrder request = draft.request();
+    String prefix = "TF" + LocalDate.now(ZoneOffset.ofHours(8)).toString().replace("-", "");
+    List<OrderLine> lines = draft.lines();
+    List<Leg> legs = draft.legs();
+    Tuple tuple = Tuple.tuple()
+        .addString(prefix)
+        .addString(insert.clientId())
+        .addString(insert.idempotencyKey())
+        .addBuffer(Buffer.buffer(request.fingerprint()))
+        .addString(request.caseNo())
+        .addString(request.region())
+        .addString(request.payerName())
+        .addBuffer(Buffer.buffer(insert.payerIdCipher()))
+        .addString(insert.payerIdMasked())
+        .addLong(draft.total().fen())
+        .addString(OrderStatus.OPEN.name())
+        .addString(insert.qrToken())
+        .addLong(request.expiresInS())
+        .addArrayOfInteger(lines.stream().map(OrderLine::lineNo).toArray(Integer[]::new))
+        .addArrayOfString(lines.stream().map(l -> l.kind().name()).toArray(String[]::new))
+        .addArrayOfLong(lines.stream().map(l -> l.amount().fen()).toArray(Long[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::payeeAccountId).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(l -> l.side().name()).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::taxOfficeCode).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::taxVoucherNo).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::budgetSubjectCode).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::budgetLevel).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::treasuryCode).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::collectingUnitCode).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::incomeItemCode).toArray(String[]::new))
+        .addArrayOfString(lines.stream().map(OrderLine::paymentCode).toArray(String[]::new))
+        .addArrayOfInteger(legs.stream().map(Leg::legNo).toArray(Integer[]::new))
+        .addArrayOfString(legs.stream().map(Leg::payeeAccountId).toArray(String[]::new))
+        .addArrayOfLong(legs.stream().map(g -> g.amount().fen()).toArray(Long[]::new))
+        .addArrayOfString(legs.stream().map(g -> g.status().name()).toArray(String[]::new));
+    return pool.preparedQuery(INSERT_ORDER).execute(tuple).compose(rows -> {
+      if (rows.size() == 1) {
+        Row row = rows.iterator().next();
+        verifyCounts(row, lines.size(), legs.size());
+        return Future.succeededFuture((Inserted) new Created(new Order(
+            row.getString("order_no"), request.caseNo(), request.region(), request.payerName(),
+            insert.payerIdMasked(), draft.total(), OrderStatus.OPEN, insert.qrToken(),
+            row.getOffsetDateTime("created_at").toInstant(),
+            row.getOffsetDateTime("expires_at").toInstant(), lines, legs)));
+      }
+      return pool.preparedQuery(SELECT_BY_KEY)
+          .execute(Tuple.of(insert.clientId(), insert.idempotencyKey()))
+          .map(existing -> {
+            Row row = existing.iterator().next();
+            return (Inserted) new KeyTaken(
+                row.getString("order_no"), row.getBuffer("request_hash").getBytes());
+          });
+    });
+  }
+
+  private static void verifyCounts(Row row, int lineCount, int legCount) {
+    if (row.getLong("line_count") != lineCount || row.getLong("leg_count") != legCount) {
+      throw new IllegalStateException("order " + row.getString("order_no") + " stored "
+          + row.getLong("line_count") + " lines and " + row.getLong("leg_count") + " legs");
+    }
+  }
+
+  /** Whether the stored request under a key is the same request. */
+  public static boolean sameRequest(KeyTaken taken, NewOrder request) {
+    return Arrays.equals(taken.requestHash(), request.fingerprint());
+  }
+
+  /** An order together with the client that created it. */
+  public record Owned(String clientId, Order order) {}
+
+  public Future<Optional<Owned>> find(String orderNo) {
+    return load(SELECT_ORDER, orderNo);
+  }
+
+  public Future<Optional<Owned>> findByQrToken(String token) {
+    return load(SELECT_ORDER_BY_TOKEN, token);
+  }
+
+  private Future<Optional<Owned>> load(String sql, String key) {
+    return pool.preparedQuery(sql).execute(Tuple.of(key)).compose(orders -> {
+      if (orders.size() == 0) {
+        return Future.succeededFuture(Optional.empty());
+      }
+      Row head = orders.iterator().next();
+      String orderNo = head.getString("order_no");
+      Future<RowSet<Row>> lines = pool.preparedQuery(SELECT_LINES).execute(Tuple.of(orderNo));
+      Future<RowSet<Row>> legs = pool.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNo));
+      return Future.all(lines, legs).map(both -> Optional.of(
+          new Owned(head.getString("client_id"), order(head, lines.result(), legs.result()))));
+    });
+  }
+
+  /**
+   * Moves an order from {@code from} to the status the transition table gives for
+   * {@code event}; false if the order was no longer in {@code from} (a concurrent change).
+   */
+  public Future<Boolean> transition(String orderNo, OrderStatus from, OrderEvent event) {
+    OrderStatus to = OrderTransitions.next(from, event).orElseThrow(() ->
+        new IllegalStateException("transition table forbids " + event + " from " + from));
+    return pool.preparedQuery(UPDATE_STATUS)
+        .execute(Tuple.of(orderNo, from.name(), to.name()))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Expires up to {@code batchSizeMax} open orders whose time has passed; returns how many. */
+  public Future<Integer> expireDue(int batchSizeMax) {
+    OrderStatus to = OrderTransitions.next(OrderStatus.OPEN, OrderEvent.EXPIRE).orElseThrow();
+    return pool.preparedQuery(EXPIRE_DUE)
+        .execute(Tuple.of(OrderStatus.OPEN.name(), to.name(), batchSizeMax))
+        .map(rows -> rows.rowCount());
+  }
+
+  private static Order order(Row head, RowSet<Row> lineRows, RowSet<Row> legRows) {
+    List<OrderLine> lines = new ArrayList<>();
+    for (Row row : lineRows) {
+      lines.add(new OrderLine(
+          row.getInteger("line_no"),
+          ItemKind.valueOf(row.getString("kind")),
+          Money.ofFen(row.getLong("amount_fen")),
+          row.getString("payee_account_id"),
+          PayeeSide.valueOf(row.getString("side")),
+          row.getString("tax_office_code"),
+          row.getString("tax_voucher_no"),
+          row.getString("budget_subject_code"),
+          row.getString("budget_level"),
+          row.getString("treasury_code"),
+          row.getString("collecting_unit_code"),
+          row.getString("income_item_code"),
+          row.getString("payment_code")));
+    }
+    List<Leg> legs = new ArrayList<>();
+    for (Row row : legRows) {
+      legs.add(new Leg(
+          row.getInteger("leg_no"),
+          row.getString("payee_account_id"),
+          Money.ofFen(row.getLong("amount_fen")),
+          LegStatus.valueOf(row.getString("status"))));
+    }
+    return new Order(
+        head.getString("order_no"),
+        head.getString("case_no"),
+        head.getString("region"),
+        head.getString("payer_name"),
+        head.getString("payer_id_masked"),
+        Money.ofFen(head.getLong("total_fen")),
+        OrderStatus.valueOf(head.getString("status")),
+        head.getString("qr_token"),
+        head.getOffsetDateTime("created_at").toInstant(),
+        head.getOffsetDateTime("expires_at").toInstant(),
+        lines,
+        legs);
+  }
+}

@@ -1,0 +1,43 @@
+package org.clearing.order;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one table of allowed order transitions (DESIGN §4). Nothing else assigns an order status:
+ * repositories write only what {@link #next} returns, and guard the write with the status it
+ * started from.
+ */
+public final class OrderTransitions {
+
+  private static final Map<OrderStatus, Map<OrderEvent, OrderStatus>> TABLE =
+      new EnumMap<>(OrderStatus.class);
+
+  static {
+    allow(OrderStatus.OPEN, OrderEvent.PAY, OrderStatus.PAID);
+    allow(OrderStatus.OPEN, OrderEvent.EXPIRE, OrderStatus.EXPIRED);
+    allow(OrderStatus.OPEN, OrderEvent.CANCEL, OrderStatus.CANCELLED);
+    allow(OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED, OrderStatus.SETTLED);
+    allow(OrderStatus.PAID, OrderEvent.REFUND, OrderStatus.REFUNDING);
+    allow(OrderStatus.SETTLED, OrderEvent.ALL_CONFIRMED, OrderStatus.COMPLETE);
+    allow(OrderStatus.SETTLED, OrderEvent.REFUND, OrderStatus.REFUNDING);
+    allow(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED, OrderStatus.REFUNDED);
+    for (OrderStatus status : OrderStatus.values()) {
+      if (status != OrderStatus.EXCEPTION) {
+        allow(status, OrderEvent.FAULT, OrderStatus.EXCEPTION);
+      }
+    }
+  }
+
+  private OrderTransitions() {}
+
+  private static void allow(OrderStatus from, OrderEvent event, OrderStatus to) {
+    TABLE.computeIfAbsent(from, f -> new EnumMap<>(OrderEvent.class)).put(event, to);
+  }
+
+  /** The status {@code event} leads to from {@code from}, or empty if the table forbids it. */
+  public static Optional<OrderStatus> next(OrderStatus from, OrderEvent event) {
+    return Optional.ofNullable(TABLE.getOrDefault(from, Map.of()).get(event));
+  }
+}

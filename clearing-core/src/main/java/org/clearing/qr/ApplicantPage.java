@@ -1,0 +1,79 @@
+package org.clearing.qr;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.clearing.order.Order;
+import org.clearing.order.OrderLine;
+import org.clearing.order.OrderStatus;
+import org.clearing.routing.PayeeAccount;
+import org.clearing.routing.RoutingTable;
+
+/**
+ * The page behind the QR code: what the applicant owes, item by item, who receives each item, and
+ * the total in yuan. Plain HTML that reads on a phone without scripts.
+ */
+public final class ApplicantPage {
+
+  private static final DateTimeFormatter BEIJING_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.ofHours(8));
+
+  private ApplicantPage() {}
+
+  public static String render(Order order, RoutingTable routing) {
+    StringBuilder rows = new StringBuilder();
+    for (OrderLine line : order.lines()) {
+      String payee = routing.account(line.payeeAccountId()).map(PayeeAccount::name)
+          .orElse(line.payeeAccountId());
+      rows.append("<tr><td>").append(Html.escape(line.kind().chineseName()))
+          .append("<br><small>").append(Html.escape(line.kind().englishName())).append("</small></td>")
+          .append("<td>").append(Html.escape(payee)).append("</td>")
+          .append("<td class=\"amount\">¥").append(line.amount().toYuanString()).append("</td></tr>\n");
+    }
+    return head("缴款 Payment " + order.orderNo())
+        + "<h1>不动产登记税费缴纳<br><small>Real-estate registration taxes and fees</small></h1>\n"
+        + "<p>案件 Case: <b>" + Html.escape(order.caseNo()) + "</b><br>"
+        + "地区 Region: " + Html.escape(routing.regionName(order.region())) + "<br>"
+        + "缴款人 Payer: " + Html.escape(order.payerName()) + "<br>"
+        + "缴款单 Order: " + Html.escape(order.orderNo()) + "</p>\n"
+        + "<table><thead><tr><th>项目 Item</th><th>收款方 Received by</th><th>金额 Amount</th></tr></thead>\n"
+        + "<tbody>\n" + rows + "</tbody>\n"
+        + "<tfoot><tr><th colspan=\"2\">合计 Total</th><th class=\"amount\">¥"
+        + order.total().toYuanString() + "</th></tr></tfoot></table>\n"
+        + statusNote(order) + "</body></html>\n";
+  }
+
+  private static String statusNote(Order order) {
+    OrderStatus status = order.status();
+    String text = switch (status) {
+      case OPEN -> "请在 " + BEIJING_TIME.format(order.expiresAt())
+          + " 前一次付清。 Please pay the total in one payment before "
+          + BEIJING_TIME.format(order.expiresAt()) + " (Beijing time).";
+      case PAID, SETTLED, COMPLETE -> "已缴款，无需再付。 Paid: nothing more to pay.";
+      case EXPIRED -> "缴款单已过期，请联系登记窗口。 This bill has expired; please ask the registration counter.";
+      case CANCELLED -> "缴款单已撤销。 This bill was cancelled.";
+      case REFUNDING, REFUNDED -> "已退款。 This payment has been refunded.";
+      case EXCEPTION -> "缴款待人工核查，请勿重复付款。 Under review; please do not pay again.";
+    };
+    return "<p class=\"status status-" + status.name().toLowerCase(java.util.Locale.ROOT) + "\">"
+        + Html.escape(text) + "</p>\n";
+  }
+
+  /** The page for a token that names no order. */
+  public static String notFound() {
+    return head("未找到 Not found")
+        + "<h1>未找到缴款单<br><small>No such payment</small></h1>\n"
+        + "<p>二维码无效或已失效。 This QR code is not valid.</p></body></html>\n";
+  }
+
+  static String head(String title) {
+    return "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<title>" + Html.escape(title) + "</title><style>"
+        + "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:36em;padding:1em;color:#222}"
+        + "h1{font-size:1.3em}small{color:#666;font-weight:normal}"
+        + "table{width:100%;border-collapse:collapse}td,th{padding:.5em .3em;border-bottom:1px solid #ddd;"
+        + "text-align:left;vertical-align:top}.amount{text-align:right;white-space:nowrap}"
+        + "tfoot th{font-size:1.15em}.status{margin-top:1em;padding:.7em;background:#f3f6fa;border-radius:.4em}"
+        + "</style></head><body>\n";
+  }
+}
