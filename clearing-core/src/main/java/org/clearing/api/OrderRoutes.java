@@ -144,7 +144,7 @@ final class OrderRoutes {
   }
 
   private void countCreate(String region, String outcome) {
-    Counter.builder("clearing_orders_created")
+    Counter.builder("clearing_order_requests")
         .description("Order creation requests by region and outcome")
         .tag("region", region)
         .tag("outcome", outcome)

@@ -1,0 +1,88 @@
+package org.clearing.testing;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.clearing.Engine;
+import org.clearing.client.KeyType;
+import org.clearing.client.RequestSigner;
+import org.clearing.client.Role;
+import org.clearing.config.EngineConfig;
+import org.clearing.crypto.Pem;
+
+/**
+ * A real engine for a test class: its own database on the shared test PostgreSQL, a free port,
+ * and the demo clients it wrote on first start, read back from their files as a newcomer would.
+ */
+public final class TestEngine implements AutoCloseable {
+
+  public static final String PUBLIC_BASE_URL = "https://pay.example.test";
+
+  private final Engine engine;
+  private final String pgUrl;
+  private final Path dataDir;
+
+  private TestEngine(Engine engine, String pgUrl, Path dataDir) {
+    this.engine = engine;
+    this.pgUrl = pgUrl;
+    this.dataDir = dataDir;
+  }
+
+  public static TestEngine start() {
+    try {
+      Path dataDir = Files.createTempDirectory("clearing-test-");
+      String pgUrl = TestDatabase.newDatabase();
+      EngineConfig config = EngineConfig.defaults(dataDir)
+          .withHttpPort(0)
+          .withPgUrl(pgUrl)
+          .withPublicBaseUrl(PUBLIC_BASE_URL);
+      return new TestEngine(Engine.start(config), pgUrl, dataDir);
+    } catch (Exception e) {
+      throw new IllegalStateException("engine did not start", e);
+    }
+  }
+
+  public String baseUrl() {
+    return "http://localhost:" + engine.httpPort();
+  }
+
+  public String pgUrl() {
+    return pgUrl;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** A caller signing as the demo client of {@code role}, with the key from its file. */
+  public ApiCaller as(Role role) {
+    return new ApiCaller(baseUrl(), demoSigner(dataDir, role));
+  }
+
+  public static RequestSigner demoSigner(Path dataDir, Role role) {
+    try {
+      JsonObject file = new JsonObject(
+          Files.readString(dataDir.resolve("clients").resolve(role.code() + ".json")));
+      return new RequestSigner(file.getString("client_id"), KeyType.valueOf(file.getString("key_type")),
+          Pem.readPrivateKey(file.getString("private_key_pem")), Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public long count(String sql) {
+    return TestDatabase.queryLong(pgUrl, sql);
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  @Override
+  public void close() throws Exception {
+    engine.stop();
+  }
+}
