@@ -90,14 +90,14 @@ public final class WechatAuthorization {
       }
     }
     String timestamp = params.get("timestamp");
-    if (!WechatNotificationVerifier.isUnixSeconds(timestamp)) {
+    if (!WechatTimestamp.isUnixSeconds(timestamp)) {
       return Result.refused(Outcome.MALFORMED, "timestamp is not Unix seconds");
     }
     MerchantKey key = keysBySerial.get(params.get("serial_no"));
     if (key == null || !key.mchid().equals(params.get("mchid"))) {
       return Result.refused(Outcome.UNKNOWN_SERIAL, "serial_no not registered for this mchid");
     }
-    if (!WechatNotificationVerifier.isFresh(timestamp, clock, window)) {
+    if (!WechatTimestamp.isFresh(timestamp, clock, window)) {
       return Result.refused(Outcome.STALE, "timestamp outside the window");
     }
     byte[] message =

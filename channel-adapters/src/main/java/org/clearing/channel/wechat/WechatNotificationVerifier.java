@@ -73,7 +73,7 @@ public final class WechatNotificationVerifier {
     if (isBlank(serial) || isBlank(signature) || isBlank(timestamp) || isBlank(nonce)) {
       return reject(Reason.MALFORMED, "missing Wechatpay-Serial/Signature/Timestamp/Nonce header");
     }
-    if (!isUnixSeconds(timestamp)) {
+    if (!WechatTimestamp.isUnixSeconds(timestamp)) {
       return reject(Reason.MALFORMED, "Wechatpay-Timestamp is not Unix seconds");
     }
     Optional<WechatSignatureType> type = WechatSignatureType.fromSchema(
@@ -88,7 +88,7 @@ public final class WechatNotificationVerifier {
     if (key.isEmpty()) {
       return reject(Reason.UNKNOWN_KEY, "Wechatpay-Serial not trusted: " + serial);
     }
-    if (!isFresh(timestamp, clock, window)) {
+    if (!WechatTimestamp.isFresh(timestamp, clock, window)) {
       return reject(Reason.STALE, "Wechatpay-Timestamp outside the window");
     }
     byte[] message = SignatureBase.notification(timestamp, nonce, rawBody);
@@ -191,24 +191,6 @@ public final class WechatNotificationVerifier {
 
   private static Rejection reject(Reason reason, String detail) {
     return new Rejection(Channel.WECHAT, reason, detail);
-  }
-
-  static boolean isUnixSeconds(String text) {
-    if (text.isEmpty() || text.length() > 12) {
-      return false;
-    }
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Fresh when strictly less than {@code window} away from now, like the SDK's 5-minute check. */
-  static boolean isFresh(String unixSeconds, Clock clock, Duration window) {
-    Duration skew = Duration.between(Instant.ofEpochSecond(Long.parseLong(unixSeconds)), clock.instant());
-    return skew.abs().compareTo(window) < 0;
   }
 
   private static boolean isBlank(String value) {

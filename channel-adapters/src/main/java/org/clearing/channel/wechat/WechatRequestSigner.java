@@ -2,7 +2,6 @@ package org.clearing.channel.wechat;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.time.Clock;
 import java.util.Objects;
 import org.clearing.crypto.SignatureBase;
@@ -25,16 +24,15 @@ public final class WechatRequestSigner {
   /**
    * @param mchid the merchant id
    * @param serialNo the merchant API certificate's serial number (hex)
-   * @param privateKey the merchant API private key
-   * @param publicKey its public half, which decides RSA or SM2
+   * @param privateKey the merchant API private key; RSA, or SM2 for the 国密 profile
    * @param clock the source of the Unix-seconds timestamp
    */
   public WechatRequestSigner(
-      String mchid, String serialNo, PrivateKey privateKey, PublicKey publicKey, Clock clock) {
+      String mchid, String serialNo, PrivateKey privateKey, Clock clock) {
     this.mchid = requireText(mchid, "mchid");
     this.serialNo = requireText(serialNo, "serialNo");
     this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
-    this.type = WechatSignatureType.of(Objects.requireNonNull(publicKey, "publicKey"));
+    this.type = WechatSignatureType.of(privateKey);
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 

@@ -1,6 +1,7 @@
 package org.clearing.channel.wechat;
 
-import java.security.PublicKey;
+import java.security.Key;
+import java.security.interfaces.RSAKey;
 import java.util.Optional;
 import org.clearing.crypto.SignatureScheme;
 
@@ -47,15 +48,16 @@ public enum WechatSignatureType {
   }
 
   /**
-   * The profile a key belongs to.
+   * The profile a key (public or private) belongs to.
    *
    * @throws IllegalArgumentException for a key that is neither RSA-2048+ nor SM2
    */
-  public static WechatSignatureType of(PublicKey key) {
-    for (WechatSignatureType type : values()) {
-      if (type.scheme.accepts(key)) {
-        return type;
-      }
+  public static WechatSignatureType of(Key key) {
+    if (key instanceof RSAKey rsa && rsa.getModulus().bitLength() >= 2048) {
+      return RSA;
+    }
+    if ("EC".equals(key.getAlgorithm()) || "SM2".equals(key.getAlgorithm())) {
+      return SM2;
     }
     throw new IllegalArgumentException("neither an RSA-2048 nor an SM2 key: " + key.getAlgorithm());
   }

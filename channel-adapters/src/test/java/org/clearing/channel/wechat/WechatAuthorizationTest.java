@@ -35,7 +35,7 @@ class WechatAuthorizationTest {
 
   private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T04:00:00Z"));
   private final WechatRequestSigner signer =
-      new WechatRequestSigner(MCHID, SERIAL, MERCHANT.getPrivate(), MERCHANT.getPublic(), clock);
+      new WechatRequestSigner(MCHID, SERIAL, MERCHANT.getPrivate(), clock);
   private final WechatAuthorization sandbox = new WechatAuthorization(
       Map.of(SERIAL, new MerchantKey(MCHID, MERCHANT.getPublic()),
           "SM2SERIAL", new MerchantKey(MCHID, SM2_MERCHANT.getPublic())),
@@ -79,7 +79,7 @@ class WechatAuthorizationTest {
   @Test
   void anSm2MerchantSignatureIsAccepted() {
     WechatRequestSigner sm2 = new WechatRequestSigner(
-        MCHID, "SM2SERIAL", SM2_MERCHANT.getPrivate(), SM2_MERCHANT.getPublic(), clock);
+        MCHID, "SM2SERIAL", SM2_MERCHANT.getPrivate(), clock);
     String header = sm2.authorization("POST", PATH, BODY);
     assertTrue(header.startsWith("WECHATPAY2-SM2-WITH-SM3 "), header);
     assertTrue(sandbox.verify("POST", PATH, BODY, header).ok());
@@ -98,7 +98,7 @@ class WechatAuthorizationTest {
   @Test
   void aSignatureByAnotherKeyOrATamperedSignatureIsABadSignature() {
     KeyPair other = Crypto.generateRsa(2048);
-    String forged = new WechatRequestSigner(MCHID, SERIAL, other.getPrivate(), other.getPublic(), clock)
+    String forged = new WechatRequestSigner(MCHID, SERIAL, other.getPrivate(), clock)
         .authorization("POST", PATH, BODY);
     assertEquals(Outcome.BAD_SIGNATURE, sandbox.verify("POST", PATH, BODY, forged).outcome());
 
@@ -177,7 +177,7 @@ class WechatAuthorizationTest {
     assertTrue(!SignatureScheme.SHA256_RSA.verify(MERCHANT.getPublic(),
         params.signedMessage().replace("prepay_id=wx2", "prepay_id=wx3"), params.paySign()));
     WechatRequestSigner sm2 = new WechatRequestSigner(
-        MCHID, "SM2SERIAL", SM2_MERCHANT.getPrivate(), SM2_MERCHANT.getPublic(), clock);
+        MCHID, "SM2SERIAL", SM2_MERCHANT.getPrivate(), clock);
     assertThrows(IllegalStateException.class, () -> sm2.jsapiPayParams("wx1", "wx2"));
   }
 }
