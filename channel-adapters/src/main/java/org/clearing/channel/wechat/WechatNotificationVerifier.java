@@ -1,0 +1,278 @@
+package org.clearing.channel.wechat;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.clearing.channel.Channel;
+import org.clearing.channel.Money;
+import org.clearing.channel.Notification;
+import org.clearing.channel.PaymentNotification;
+import org.clearing.channel.RefundNotification;
+import org.clearing.channel.Rejection;
+import org.clearing.channel.Rejection.Reason;
+import org.clearing.crypto.SignatureBase;
+
+/**
+ * The merchant side of a WeChat notification: checks its headers and signature, decrypts the
+ * resource and turns it into a {@link PaymentNotification} or {@link RefundNotification}, or a
+ * {@link Rejection} saying why it cannot be trusted (channels.md §1.4–§1.6). The signature is
+ * checked before anything in the body is read, as the SDK does.
+ */
+public final class WechatNotificationVerifier {
+
+  /** WeChat's deliberately wrong signatures start with this (channels.md §1.4, unverified). */
+  public static final String PROBE_PREFIX = "WECHATPAY/SIGNTEST/";
+
+  private final WechatPlatformKeys platformKeys;
+  private final String apiV3Key;
+  private final String mchid;
+  private final String appid;
+  private final Clock clock;
+  private final Duration window;
+
+  /**
+   * @param appid the app id the payment resources must name; refunds carry none
+   * @param window the largest accepted distance between {@code Wechatpay-Timestamp} and now (5
+   *     minutes, like the SDK's response check, §1.4)
+   */
+  public WechatNotificationVerifier(
+      WechatPlatformKeys platformKeys,
+      String apiV3Key,
+      String mchid,
+      String appid,
+      Clock clock,
+      Duration window) {
+    this.platformKeys = Objects.requireNonNull(platformKeys, "platformKeys");
+    this.apiV3Key = Objects.requireNonNull(apiV3Key, "apiV3Key");
+    AeadCipher.aes256Gcm(apiV3Key); // fails fast on a key of the wrong length
+    this.mchid = Objects.requireNonNull(mchid, "mchid");
+    this.appid = Objects.requireNonNull(appid, "appid");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.window = Objects.requireNonNull(window, "window");
+  }
+
+  /**
+   * Verifies one delivery.
+   *
+   * @param headers the HTTP headers with lowercased names ({@code wechatpay-serial}, …)
+   * @param rawBody the body bytes exactly as received; re-serialised JSON would not verify
+   */
+  public Notification verify(Map<String, String> headers, byte[] rawBody) {
+    String serial = headers.get("wechatpay-serial");
+    String signature = headers.get("wechatpay-signature");
+    String timestamp = headers.get("wechatpay-timestamp");
+    String nonce = headers.get("wechatpay-nonce");
+    if (isBlank(serial) || isBlank(signature) || isBlank(timestamp) || isBlank(nonce)) {
+      return reject(Reason.MALFORMED, "missing Wechatpay-Serial/Signature/Timestamp/Nonce header");
+    }
+    if (!WechatTimestamp.isUnixSeconds(timestamp)) {
+      return reject(Reason.MALFORMED, "Wechatpay-Timestamp is not Unix seconds");
+    }
+    Optional<WechatSignatureType> type = WechatSignatureType.fromSchema(
+        headers.getOrDefault("wechatpay-signature-type", WechatSignatureType.RSA.schema()));
+    if (type.isEmpty()) {
+      return reject(Reason.MALFORMED, "unknown Wechatpay-Signature-Type");
+    }
+    if (signature.startsWith(PROBE_PREFIX)) {
+      return reject(Reason.PROBE, "signature probe");
+    }
+    Optional<WechatPlatformKeys.PlatformKey> key = platformKeys.find(serial);
+    if (key.isEmpty()) {
+      return reject(Reason.UNKNOWN_KEY, "Wechatpay-Serial not trusted: " + serial);
+    }
+    if (!WechatTimestamp.isFresh(timestamp, clock, window)) {
+      return reject(Reason.STALE, "Wechatpay-Timestamp outside the window");
+    }
+    byte[] message = SignatureBase.notification(timestamp, nonce, rawBody);
+    if (key.get().type() != type.get()
+        || !type.get().scheme().verify(key.get().publicKey(), message, signature)) {
+      return reject(Reason.BAD_SIGNATURE, "signature does not verify with " + serial);
+    }
+    try {
+      return parse(rawBody);
+    } catch (MalformedException e) {
+      return reject(e.reason, e.getMessage());
+    }
+  }
+
+  private Notification parse(byte[] rawBody) throws MalformedException {
+    JsonObject envelope = json(new String(rawBody, StandardCharsets.UTF_8), "envelope");
+    String eventId = text(envelope, "id");
+    String eventType = text(envelope, "event_type");
+    JsonObject resource = object(envelope, "resource");
+    JsonObject plain = json(decrypt(resource), "resource plaintext");
+    String resourceMchid = text(plain, "mchid");
+    if (!mchid.equals(resourceMchid)) {
+      throw new MalformedException("resource names mchid " + resourceMchid);
+    }
+    return switch (eventType) {
+      case "TRANSACTION.SUCCESS" -> payment(eventId, plain);
+      case "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED" ->
+          refund(eventId, plain, text(envelope, "create_time"));
+      default -> throw new MalformedException("unexpected event_type " + eventType);
+    };
+  }
+
+  /**
+   * A tag that fails after the signature verified means the ciphertext was made under another key
+   * (our APIv3 key is not WeChat's) or altered before signing; either way the content cannot be
+   * authenticated, so it is BAD_SIGNATURE like any authentication failure and WeChat resends it.
+   * Fields that cannot even be fed to the cipher (unknown algorithm, a nonce that is not 12
+   * bytes) are MALFORMED.
+   */
+  private String decrypt(JsonObject resource) throws MalformedException {
+    String algorithm = text(resource, "algorithm");
+    String nonce = text(resource, "nonce");
+    String ciphertext = text(resource, "ciphertext");
+    String associatedData = optionalText(resource, "associated_data");
+    Optional<AeadCipher> cipher = AeadCipher.forAlgorithm(algorithm, apiV3Key);
+    if (cipher.isEmpty()) {
+      throw new MalformedException("unknown resource algorithm " + algorithm);
+    }
+    if (!AeadCipher.isValidNonce(nonce)) {
+      throw new MalformedException("resource nonce is not 12 bytes");
+    }
+    byte[] plaintext = cipher.get().decrypt(associatedData, nonce, ciphertext).orElseThrow(
+        () -> new MalformedException(Reason.BAD_SIGNATURE, "resource does not decrypt"));
+    return new String(plaintext, StandardCharsets.UTF_8);
+  }
+
+  private PaymentNotification payment(String eventId, JsonObject transaction)
+      throws MalformedException {
+    String resourceAppid = text(transaction, "appid");
+    if (!appid.equals(resourceAppid)) {
+      throw new MalformedException("resource names appid " + resourceAppid);
+    }
+    JsonObject amount = object(transaction, "amount");
+    JsonObject payer = optionalObject(transaction, "payer");
+    return new PaymentNotification(
+        Channel.WECHAT,
+        eventId,
+        text(transaction, "out_trade_no"),
+        text(transaction, "transaction_id"),
+        fen(amount, "total"),
+        text(amount, "currency"),
+        "SUCCESS".equals(text(transaction, "trade_state")),
+        time(text(transaction, "success_time")),
+        payer == null ? "" : optionalText(payer, "openid"));
+  }
+
+  private RefundNotification refund(String eventId, JsonObject refund, String envelopeTime)
+      throws MalformedException {
+    JsonObject amount = object(refund, "amount");
+    String status = text(refund, "refund_status");
+    RefundNotification.Status outcome = switch (status) {
+      case "SUCCESS" -> RefundNotification.Status.SUCCEEDED;
+      case "CLOSED", "ABNORMAL" -> RefundNotification.Status.FAILED;
+      case "PROCESSING" -> RefundNotification.Status.PROCESSING;
+      default -> throw new MalformedException("unknown refund_status " + status);
+    };
+    // Only a successful refund has success_time; the others are dated by the event (§1.6).
+    String when = optionalText(refund, "success_time");
+    return new RefundNotification(
+        Channel.WECHAT,
+        eventId,
+        text(refund, "out_trade_no"),
+        optionalText(refund, "transaction_id"),
+        text(refund, "out_refund_no"),
+        optionalText(refund, "refund_id"),
+        fen(amount, "refund"),
+        outcome,
+        time(when.isEmpty() ? envelopeTime : when));
+  }
+
+  private static Rejection reject(Reason reason, String detail) {
+    return new Rejection(Channel.WECHAT, reason, detail);
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
+  }
+
+  private static JsonObject json(String text, String what) throws MalformedException {
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new MalformedException(what + " is not a JSON object");
+    }
+  }
+
+  private static String text(JsonObject object, String field) throws MalformedException {
+    String value = optionalText(object, field);
+    if (value.isEmpty()) {
+      throw new MalformedException("missing " + field);
+    }
+    return value;
+  }
+
+  private static String optionalText(JsonObject object, String field) throws MalformedException {
+    Object value = object.getValue(field);
+    if (value == null) {
+      return "";
+    }
+    if (!(value instanceof String text)) {
+      throw new MalformedException(field + " is not a string");
+    }
+    return text;
+  }
+
+  private static JsonObject object(JsonObject parent, String field) throws MalformedException {
+    JsonObject value = optionalObject(parent, field);
+    if (value == null) {
+      throw new MalformedException("missing " + field);
+    }
+    return value;
+  }
+
+  private static JsonObject optionalObject(JsonObject parent, String field)
+      throws MalformedException {
+    Object value = parent.getValue(field);
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new MalformedException(field + " is not an object");
+    }
+    return (JsonObject) value;
+  }
+
+  /** WeChat amounts are JSON integers of fen (§1.6); a fraction or a string is refused. */
+  private static Money fen(JsonObject amount, String field) throws MalformedException {
+    Object value = amount.getValue(field);
+    if (!(value instanceof Integer || value instanceof Long)) {
+      throw new MalformedException("amount." + field + " is not an integer of fen");
+    }
+    long fen = ((Number) value).longValue();
+    if (fen < 0) {
+      throw new MalformedException("amount." + field + " is negative");
+    }
+    return Money.ofFen(fen);
+  }
+
+  private static Instant time(String rfc3339) throws MalformedException {
+    try {
+      return OffsetDateTime.parse(rfc3339).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new MalformedException("not an RFC 3339 time: " + rfc3339);
+    }
+  }
+
+  /** A body that fails a check after the signature verified; becomes a {@link Rejection}. */
+  private static final class MalformedException extends Exception {
+    private final Reason reason;
+
+    MalformedException(String message) {
+      this(Reason.MALFORMED, message);
+    }
+
+    MalformedException(Reason reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+  }
+}
