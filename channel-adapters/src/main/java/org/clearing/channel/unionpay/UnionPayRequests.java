@@ -31,6 +31,7 @@ public final class UnionPayRequests {
   private static final Pattern ORDER_ID = Pattern.compile("[0-9A-Za-z]{8,40}");
   private static final Pattern SPLIT_MER_ID = Pattern.compile("[0-9A-Za-z]{15}");
   private static final Pattern MER_ID = Pattern.compile("[0-9A-Za-z]{15}");
+  private static final int REQ_RESERVED_BYTES_MAX = 1024;
   private static final long AMOUNT_FEN_MAX = 999_999_999_999L; // 12 digits on the wire
 
   private final UnionPaySignatureProfile signer;
@@ -249,7 +250,7 @@ public final class UnionPayRequests {
       fields.put("accSplitData", accSplitData(order.txnAmtFen(), order.split()));
     }
     if (order.reqReserved() != null && !order.reqReserved().isEmpty()) {
-      fields.put("reqReserved", order.reqReserved());
+      fields.put("reqReserved", checkReqReserved(order.reqReserved()));
     }
     return fields;
   }
@@ -268,6 +269,18 @@ public final class UnionPayRequests {
     fields.put("accessType", "0");
     fields.put("merId", merId);
     return fields;
+  }
+
+  /**
+   * UnionPay echoes {@code reqReserved} in notifications, queries and the bill, but only up to
+   * 1024 bytes and without {@code &={}[]}, which break its own form and JSON handling (§3.1).
+   */
+  private static String checkReqReserved(String reqReserved) {
+    if (reqReserved.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > REQ_RESERVED_BYTES_MAX
+        || reqReserved.chars().anyMatch(c -> "&={}[]".indexOf(c) >= 0)) {
+      throw new IllegalArgumentException("reqReserved must be at most 1024 bytes without &={}[]");
+    }
+    return reqReserved;
   }
 
   private static void checkAmount(long amountFen) {

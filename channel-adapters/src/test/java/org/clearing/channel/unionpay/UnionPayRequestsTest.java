@@ -82,16 +82,19 @@ class UnionPayRequestsTest {
   void aFrontConsumeRendersAsAnEscapedAutoPostingForm() {
     Consume order =
         new Consume("BDC20260301A", 100, "https://b/cb", "https://f/?a=1&b=\"x\"", null, List.of(),
-            "<script>alert('x')</script>");
+            "<script>alert('x')</script>\"");
     Map<String, String> fields = requests.frontConsume(order);
     assertEquals("000201", fields.get("bizType"));
     assertEquals("01", fields.get("txnSubType"));
     String html = UnionPayRequests.autoPostForm("https://gw/frontTransReq.do?x=1&y=2", fields);
     assertTrue(html.contains("<form method=\"post\" action=\"https://gw/frontTransReq.do?x=1&amp;y=2\">"));
     assertTrue(html.contains("value=\"https://f/?a=1&amp;b=&quot;x&quot;\""));
-    assertTrue(html.contains("value=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\""));
+    assertTrue(html.contains("value=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;\""));
     assertFalse(html.contains("<script>"));
     assertTrue(html.contains("name=\"signature\" value=\"" + fields.get("signature") + "\""));
+    Consume badReserved =
+        new Consume("BDC20260301A", 100, "https://b/cb", "https://f/", null, null, "a=b");
+    assertThrows(IllegalArgumentException.class, () -> requests.frontConsume(badReserved));
     Consume noFrontUrl = new Consume("BDC20260301A", 100, "https://b/cb", null, null, null, null);
     assertThrows(IllegalArgumentException.class, () -> requests.frontConsume(noFrontUrl));
   }

@@ -98,6 +98,27 @@ class UnionPaySignatureTest {
   }
 
   @Test
+  void aGbkMessageIsHashedInGbkAndStillVerifies() {
+    Map<String, String> fields = notification();
+    fields.put("encoding", "GBK");
+    Map<String, String> signed = unionPay.sign(fields);
+    assertTrue(verifier(true).verify(signed).isOk());
+    String canonical = UnionPayCanonical.coverMap2String(signed);
+    assertTrue(
+        SignatureScheme.SHA256_RSA.verify(
+            pki.unionPaySigning().keyPair().getPublic(),
+            UnionPayCanonical.digestHex(canonical, java.nio.charset.Charset.forName("GBK"))
+                .getBytes(StandardCharsets.US_ASCII),
+            signed.get("signature")));
+    assertFalse(
+        SignatureScheme.SHA256_RSA.verify(
+            pki.unionPaySigning().keyPair().getPublic(),
+            UnionPayCanonical.digestHex(canonical, StandardCharsets.UTF_8)
+                .getBytes(StandardCharsets.US_ASCII),
+            signed.get("signature")));
+  }
+
+  @Test
   void aFlippedBitInTheSignatureIsABadSignature() {
     Map<String, String> signed = new HashMap<>(unionPay.sign(notification()));
     char[] signature = signed.get("signature").toCharArray();
