@@ -92,9 +92,12 @@ public final class UnionPayCertificates {
 
     public static Pki generate(Clock clock, String signingCn, String merId) {
       Instant notBefore = clock.instant().minus(Duration.ofDays(1));
-      Issued root = UnionPayCertificates.root("Sandbox UnionPay Root CA", notBefore, Duration.ofDays(20 * 366));
+      Issued root =
+          UnionPayCertificates.root(
+              "Sandbox UnionPay Root CA", notBefore, Duration.ofDays(20 * 366));
       Issued intermediate =
-          UnionPayCertificates.intermediate(root, "Sandbox UnionPay Intermediate CA", notBefore, Duration.ofDays(3660));
+          UnionPayCertificates.intermediate(
+              root, "Sandbox UnionPay Intermediate CA", notBefore, Duration.ofDays(3660));
       Issued unionPay = signing(intermediate, signingCn, notBefore, Duration.ofDays(732));
       Issued merchant =
           signing(intermediate, "041@Z12@" + merId + "@00000001", notBefore, Duration.ofDays(732));
@@ -113,17 +116,20 @@ public final class UnionPayCertificates {
   public static Issued intermediate(
       Issued issuer, String commonName, Instant notBefore, Duration validity) {
     KeyPair pair = Crypto.generateRsa(RSA_BITS);
+    X500Name subject = name(commonName);
     return new Issued(
-        pair, build(name(commonName), pair, issuerName(issuer), issuer.keyPair(), notBefore,
-            validity, 0, true));
+        pair,
+        build(subject, pair, issuerName(issuer), issuer.keyPair(), notBefore, validity, 0, true));
   }
 
   /** An end-entity signing certificate under {@code issuer}. */
-  public static Issued signing(Issued issuer, String commonName, Instant notBefore, Duration validity) {
+  public static Issued signing(
+      Issued issuer, String commonName, Instant notBefore, Duration validity) {
     KeyPair pair = Crypto.generateRsa(RSA_BITS);
+    X500Name subject = name(commonName);
     return new Issued(
-        pair, build(name(commonName), pair, issuerName(issuer), issuer.keyPair(), notBefore,
-            validity, -1, false));
+        pair,
+        build(subject, pair, issuerName(issuer), issuer.keyPair(), notBefore, validity, -1, false));
   }
 
   /** The certificate's serial number in decimal: UnionPay's {@code certId}. */

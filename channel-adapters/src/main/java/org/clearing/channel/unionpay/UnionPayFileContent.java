@@ -33,7 +33,7 @@ public final class UnionPayFileContent {
     return merId + "_" + settleDate.format(YYYYMMDD) + ".zip";
   }
 
-  /** The ZM entry's name in the acquirer style {@code INN{yyMMdd}88ZM_{merId}} (partly verified). */
+  /** The ZM entry's name, acquirer style: {@code INN{yyMMdd}88ZM_{merId}} (partly verified). */
   public static String zmName(String merId, LocalDate settleDate) {
     return "INN" + settleDate.format(YYMMDD) + "88ZM_" + merId;
   }
@@ -85,7 +85,8 @@ public final class UnionPayFileContent {
         for (int n = zip.read(chunk); n >= 0; n = zip.read(chunk)) {
           totalBytes += n;
           if (totalBytes > bytesMax) {
-            throw new IllegalArgumentException("fileContent inflates beyond " + bytesMax + " bytes");
+            throw new IllegalArgumentException(
+                "fileContent inflates beyond " + bytesMax + " bytes");
           }
           file.write(chunk, 0, n);
         }

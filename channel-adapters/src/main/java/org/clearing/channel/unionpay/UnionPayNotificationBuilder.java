@@ -74,7 +74,8 @@ public final class UnionPayNotificationBuilder {
     }
   }
 
-  private static final DateTimeFormatter QUERY_ID_TIME = DateTimeFormatter.ofPattern("yyMMddHHmmss");
+  private static final DateTimeFormatter QUERY_ID_TIME =
+      DateTimeFormatter.ofPattern("yyMMddHHmmss");
   private static final String ROGUE_OWNER_CN = "041@Z12@某某支付有限公司@00000001";
 
   private final Pki pki;
@@ -181,7 +182,8 @@ public final class UnionPayNotificationBuilder {
     if (forged == null) {
       KeyPair stranger = Crypto.generateRsa(2048);
       forged =
-          UnionPayRsaProfile.forUnionPay(stranger.getPrivate(), pki.unionPaySigning().certificate());
+          UnionPayRsaProfile.forUnionPay(
+              stranger.getPrivate(), pki.unionPaySigning().certificate());
     }
     return forged;
   }

@@ -35,7 +35,8 @@ public final class UnionPayRequestVerifier {
 
   /** Whether the merchant named by {@code merId} signed exactly these fields. */
   public UnionPayVerification verify(Map<String, String> fields) {
-    UnionPaySignatureProfile profile = profiles.get(Objects.requireNonNullElse(fields.get("signMethod"), ""));
+    UnionPaySignatureProfile profile =
+        profiles.get(Objects.requireNonNullElse(fields.get("signMethod"), ""));
     if (profile == null) {
       return UnionPayVerification.fail(Reason.MALFORMED, "unsupported signMethod");
     }

@@ -78,7 +78,7 @@ public final class UnionPayRequests {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Apply for a QR code the payer scans ({@code 01/07/000000}); the answer carries {@code qrCode}. */
+  /** Apply for a QR code the payer scans ({@code 01/07/000000}); the answer has {@code qrCode}. */
   public Map<String, String> applyQrConsume(Consume order) {
     Map<String, String> fields = consume(order, "07", BIZ_TYPE_QR);
     return signer.sign(fields);
@@ -276,7 +276,8 @@ public final class UnionPayRequests {
    * 1024 bytes and without {@code &={}[]}, which break its own form and JSON handling (§3.1).
    */
   private static String checkReqReserved(String reqReserved) {
-    if (reqReserved.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > REQ_RESERVED_BYTES_MAX
+    int bytes = reqReserved.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > REQ_RESERVED_BYTES_MAX
         || reqReserved.chars().anyMatch(c -> "&={}[]".indexOf(c) >= 0)) {
       throw new IllegalArgumentException("reqReserved must be at most 1024 bytes without &={}[]");
     }

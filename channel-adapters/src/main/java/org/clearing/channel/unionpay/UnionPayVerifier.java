@@ -43,10 +43,10 @@ public final class UnionPayVerifier {
    * @param root the configured UnionPay root certificate (acpsdk's {@code rootCert.path})
    * @param intermediate the configured intermediate ({@code middleCert.path})
    * @param clock "now" for the certificates' validity dates
-   * @param strictOwner {@code true} in production: the owner must be {@value
-   *     UnionPayCertificates#UNIONPAY_OWNER}; {@code false} also accepts UnionPay's test-environment
-   *     owner {@value UnionPayCertificates#TEST_ENVIRONMENT_OWNER} (acpsdk's {@code
-   *     ifValidateCNName=false})
+   * @param strictOwner {@code true} in production: the owner must be {@link
+   *     UnionPayCertificates#UNIONPAY_OWNER}; {@code false} also accepts UnionPay's
+   *     test-environment owner {@link UnionPayCertificates#TEST_ENVIRONMENT_OWNER} (acpsdk's
+   *     {@code ifValidateCNName=false})
    */
   public UnionPayVerifier(
       X509Certificate root, X509Certificate intermediate, Clock clock, boolean strictOwner) {
@@ -61,7 +61,8 @@ public final class UnionPayVerifier {
 
   /** Whether UnionPay signed exactly these fields. */
   public UnionPayVerification verify(Map<String, String> fields) {
-    UnionPaySignatureProfile profile = profiles.get(Objects.requireNonNullElse(fields.get("signMethod"), ""));
+    UnionPaySignatureProfile profile =
+        profiles.get(Objects.requireNonNullElse(fields.get("signMethod"), ""));
     if (profile == null) {
       return UnionPayVerification.fail(Reason.MALFORMED, "unsupported signMethod");
     }
@@ -88,7 +89,8 @@ public final class UnionPayVerifier {
 
   private UnionPayVerification trust(X509Certificate certificate) {
     if (certificate.getBasicConstraints() != -1) {
-      return UnionPayVerification.fail(Reason.UNKNOWN_KEY, "a CA certificate does not sign messages");
+      return UnionPayVerification.fail(
+          Reason.UNKNOWN_KEY, "a CA certificate does not sign messages");
     }
     Date now = Date.from(clock.instant());
     try {
@@ -115,7 +117,8 @@ public final class UnionPayVerifier {
   private boolean chainsToConfiguredRoot(X509Certificate certificate, Date now) {
     try {
       CertPath path =
-          CertificateFactory.getInstance("X.509").generateCertPath(List.of(certificate, intermediate));
+          CertificateFactory.getInstance("X.509")
+              .generateCertPath(List.of(certificate, intermediate));
       PKIXParameters parameters = new PKIXParameters(Set.of(anchor));
       parameters.setRevocationEnabled(false);
       parameters.setDate(now);

@@ -174,7 +174,8 @@ public final class ZmFileParser implements Iterator<StatementLine>, Closeable {
               outRefundNo, Money.ofFen(refund ? -shareFen : shareFen), Money.ZERO, subMerId,
               occurredAt));
     } else if (continuation) {
-      throw new ZmFormatException(lineNumber, "repeats transaction " + queryId + " without a split");
+      throw new ZmFormatException(
+          lineNumber, "repeats transaction " + queryId + " without a split");
     }
   }
 
@@ -240,6 +241,7 @@ public final class ZmFileParser implements Iterator<StatementLine>, Closeable {
 
   /** A field's bytes as ASCII, untrimmed, for fixed-width numbers. */
   private String raw(int field, int length) {
-    return new String(buffer, ZmLayout.START[field], ZmLayout.width(field), StandardCharsets.ISO_8859_1);
+    int start = ZmLayout.START[field];
+    return new String(buffer, start, ZmLayout.width(field), StandardCharsets.ISO_8859_1);
   }
 }
