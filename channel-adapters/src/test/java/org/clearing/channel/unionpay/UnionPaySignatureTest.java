@@ -88,7 +88,7 @@ class UnionPaySignatureTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"orderId", "txnAmt", "respMsg", "reqReserved", "certId", "signPubKeyCert"})
-  void changingOneCharacterOfAnyFieldIsABadSignatureOrUntrustedKey(String key) {
+  void changingAnyFieldEvenOnlyItsNewlinesIsABadSignature(String key) {
     Map<String, String> signed = new HashMap<>(unionPay.sign(notification()));
     String value = signed.get(key);
     String tampered =
@@ -138,6 +138,23 @@ class UnionPaySignatureTest {
     UnionPayVerification result = verifier(true).verify(signed);
     assertEquals(Reason.UNKNOWN_KEY, result.failure());
     assertEquals(Reason.UNKNOWN_KEY, result.toRejection().reason());
+  }
+
+  @Test
+  void aCertificateFromAnotherIntermediateUnderTheSameRootIsAnUnknownKey() {
+    Issued sibling =
+        UnionPayCertificates.intermediate(
+            pki.root(), "Another Intermediate", NOW.minus(Duration.ofDays(1)), Duration.ofDays(30));
+    Issued signing =
+        UnionPayCertificates.signing(
+            sibling,
+            UnionPayCertificates.STRICT_OWNER_SIGNING_CN,
+            NOW.minus(Duration.ofDays(1)),
+            Duration.ofDays(30));
+    Map<String, String> signed =
+        UnionPayRsaProfile.forUnionPay(signing.keyPair().getPrivate(), signing.certificate())
+            .sign(notification());
+    assertEquals(Reason.UNKNOWN_KEY, verifier(true).verify(signed).failure());
   }
 
   @Test
