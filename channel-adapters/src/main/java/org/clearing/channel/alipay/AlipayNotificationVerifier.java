@@ -42,6 +42,8 @@ import org.clearing.crypto.SignatureScheme;
  *       Alipay does not send the refund's own amount, only {@code refund_fee}, the total refunded
  *       on the trade so far; {@link RefundNotification#amount()} is that cumulative total, and the
  *       engine derives the delta from the refunds it has booked.
+ *   <li>An empty field is treated exactly like an absent one, because the signature does not
+ *       cover empty fields ({@link AlipaySignContent}); anyone can add or drop them.
  *   <li>{@code refund_fee=0.00} alone (the §2.3 sample) does not make a refund.
  *   <li>WAIT_BUYER_PAY and TRADE_CLOSED without refund fields give an unsuccessful
  *       {@link PaymentNotification} whose {@code paidAt} is {@code gmt_close}, or else

@@ -198,8 +198,18 @@ class AlipayNotificationTest {
     fields.put("total_amount", "12345.68");
     assertEquals(Reason.BAD_SIGNATURE, reasonFor(fields));
     Map<String, String> added = signed(paid());
-    added.put("passback_params", "");
+    added.put("passback_params", "x");
     assertEquals(Reason.BAD_SIGNATURE, reasonFor(added));
+  }
+
+  @Test
+  void anAddedEmptyFieldIsNotSignedAndChangesNothing() {
+    Map<String, String> fields = signed(paid());
+    Notification expected = verifier.verify(fields);
+    fields.put("out_biz_no", "");
+    fields.put("gmt_refund", "");
+    fields.put("passback_params", "");
+    assertEquals(expected, verifier.verify(fields));
   }
 
   @Test

@@ -77,14 +77,14 @@ class AlipaySignContentTest {
   }
 
   @Test
-  void notificationFormDropsSignAndSignTypeButKeepsEmptyValues() {
+  void notificationFormDropsSignSignTypeAndEmptyValuesAsTheSdkDoes() {
     Map<String, String> fields = new HashMap<>();
     fields.put("sign", "abc");
     fields.put("sign_type", "RSA2");
     fields.put("passback_params", "");
     fields.put("b", "2");
     fields.put("a", "1");
-    assertEquals("a=1&b=2&passback_params=", AlipaySignContent.notification(fields));
+    assertEquals("a=1&b=2", AlipaySignContent.notification(fields));
   }
 
   @Test
