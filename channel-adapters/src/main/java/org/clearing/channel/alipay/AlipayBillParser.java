@@ -27,22 +27,22 @@ import org.clearing.channel.StatementLine;
  * The merchant side of the daily trade bill (channels.md §2.5): streams the detail CSV out of the
  * zip as {@link StatementLine}s, one line in memory at a time.
  *
- * <p>Rules: the entry is the one whose name contains 业务明细 but not 汇总; the text is GBK;
- * {@code #} lines are comments except the totals; columns are found by header name because the
- * column set varies by account; every cell is trimmed of the tab Alipay appends and of spaces;
- * quoted cells ({@code "a,b"}, {@code ""} for a quote) are understood. A row with a different
- * number of cells than the header, an unknown 业务类型, a missing value or an amount with a third
- * decimal throws {@link AlipayBillException} naming the line: an unquoted comma in a name would
- * otherwise shift the amount columns silently.
+ * <p>Rules: the entry is the one whose name contains 业务明细 but not 汇总; the text is GBK; {@code #}
+ * lines are comments except the totals; columns are found by header name because the column set
+ * varies by account; every cell is trimmed of the tab Alipay appends and of spaces; quoted cells
+ * ({@code "a,b"}, {@code ""} for a quote) are understood. A row with a different number of cells
+ * than the header, an unknown 业务类型, a missing value or an amount with a third decimal throws {@link
+ * AlipayBillException} naming the line: an unquoted comma in a name would otherwise shift the
+ * amount columns silently.
  *
  * <p>Sign conventions of the result: payments positive, refunds negative (as printed). The fee
- * (服务费（元）) is printed negative when deducted on a payment in the files we have seen, but §2.5
- * notes that the convention varies, so only its magnitude is trusted: a payment line's fee is
- * |服务费| (a charge, positive as {@link StatementLine#fee()} wants) and a refund line's fee is
- * −|服务费| (the fee Alipay gives back).
+ * (服务费（元）) is printed negative when deducted on a payment in the files we have seen, but §2.5 notes
+ * that the convention varies, so only its magnitude is trusted: a payment line's fee is |服务费| (a
+ * charge, positive as {@link StatementLine#fee()} wants) and a refund line's fee is −|服务费| (the fee
+ * Alipay gives back).
  *
- * <p>After the last line, {@link #declaredTotals()} (the file's 交易合计 and 退款合计) and
- * {@link #countedTotals()} (the same sums over the rows read) allow a cross-check.
+ * <p>After the last line, {@link #declaredTotals()} (the file's 交易合计 and 退款合计) and {@link
+ * #countedTotals()} (the same sums over the rows read) allow a cross-check.
  */
 public final class AlipayBillParser implements Iterator<StatementLine>, Closeable {
 
@@ -64,11 +64,9 @@ public final class AlipayBillParser implements Iterator<StatementLine>, Closeabl
   private static final Pattern REFUND_TOTAL =
       Pattern.compile("#退款合计：(\\d+)笔，商家实收退款共(-?[0-9.]+)元.*");
 
-  /**
-   * The count and 商家实收 sum of each kind of row, signed as printed (refunds negative).
-   */
-  public record Totals(long paymentCount, Money paymentReceived, long refundCount,
-      Money refundReceived) {}
+  /** The count and 商家实收 sum of each kind of row, signed as printed (refunds negative). */
+  public record Totals(
+      long paymentCount, Money paymentReceived, long refundCount, Money refundReceived) {}
 
   private final Closeable source;
   private final BoundedLineReader lines;
@@ -155,8 +153,12 @@ public final class AlipayBillParser implements Iterator<StatementLine>, Closeabl
     if (declaredPaymentCount == null || declaredRefundCount == null) {
       return Optional.empty();
     }
-    return Optional.of(new Totals(declaredPaymentCount, declaredPaymentReceived,
-        declaredRefundCount, declaredRefundReceived));
+    return Optional.of(
+        new Totals(
+            declaredPaymentCount,
+            declaredPaymentReceived,
+            declaredRefundCount,
+            declaredRefundReceived));
   }
 
   /** The totals of the rows read. */
@@ -216,8 +218,8 @@ public final class AlipayBillParser implements Iterator<StatementLine>, Closeabl
     long lineNumber = lines.lineNumber();
     List<String> cells = cells(line);
     if (cells.size() != columns.size()) {
-      throw new AlipayBillException(lineNumber,
-          "expected " + columns.size() + " cells, found " + cells.size());
+      throw new AlipayBillException(
+          lineNumber, "expected " + columns.size() + " cells, found " + cells.size());
     }
     String type = cell(cells, TYPE);
     boolean refund = "退款".equals(type);
@@ -226,8 +228,10 @@ public final class AlipayBillParser implements Iterator<StatementLine>, Closeabl
     }
     String outTradeNo = required(cells, OUT_TRADE_NO, lineNumber);
     String tradeNo = required(cells, TRADE_NO, lineNumber);
-    Instant finishedAt = AlipayTime.parse(cell(cells, FINISHED_AT)).orElseThrow(
-        () -> new AlipayBillException(lineNumber, "完成时间 is not yyyy-MM-dd HH:mm:ss"));
+    Instant finishedAt =
+        AlipayTime.parse(cell(cells, FINISHED_AT))
+            .orElseThrow(
+                () -> new AlipayBillException(lineNumber, "完成时间 is not yyyy-MM-dd HH:mm:ss"));
     Money amount = amount(cells, AMOUNT, lineNumber);
     Money received = amount(cells, RECEIVED, lineNumber);
     Money printedFee = columns.containsKey(FEE) ? amount(cells, FEE, lineNumber) : Money.ZERO;

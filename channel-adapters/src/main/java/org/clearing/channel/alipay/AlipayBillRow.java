@@ -5,8 +5,8 @@ import java.util.Objects;
 import org.clearing.channel.Money;
 
 /**
- * One trade or refund as the sandbox writes it into a bill (channels.md §2.5). Amounts are given
- * as positive magnitudes; the writer prints refunds negative as Alipay does.
+ * One trade or refund as the sandbox writes it into a bill (channels.md §2.5). Amounts are given as
+ * positive magnitudes; the writer prints refunds negative as Alipay does.
  *
  * @param type 交易 or 退款
  * @param counterparty the payer's masked account (对方账户), display only

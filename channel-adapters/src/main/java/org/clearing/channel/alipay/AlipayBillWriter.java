@@ -15,15 +15,15 @@ import java.util.zip.ZipOutputStream;
 import org.clearing.channel.Money;
 
 /**
- * The channel side of the daily trade bill (used by the sandbox): a zip of two GBK CSVs, the
- * detail ({@code <pid>0156_<yyyyMMdd>_业务明细.csv}) and the summary
- * ({@code …_业务明细(汇总).csv}), with GBK entry names and no UTF-8 flag (channels.md §2.5).
+ * The channel side of the daily trade bill (used by the sandbox): a zip of two GBK CSVs, the detail
+ * ({@code <pid>0156_<yyyyMMdd>_业务明细.csv}) and the summary ({@code …_业务明细(汇总).csv}), with GBK entry
+ * names and no UTF-8 flag (channels.md §2.5).
  *
  * <p>The detail file follows the §2.5 layout: the {@code #} header lines, the 25-column header,
  * text cells suffixed with a tab, 交易 and 退款 rows (refunds negative, with the refund's
- * out_request_no in 退款批次号/请求号), the {@code #…结束} line and the totals. The fee column
- * is printed negative when deducted from a payment and positive when given back on a refund,
- * as the mock generators cited in §2.5 do. Rows are streamed: the writer keeps only the totals.
+ * out_request_no in 退款批次号/请求号), the {@code #…结束} line and the totals. The fee column is printed
+ * negative when deducted from a payment and positive when given back on a refund, as the mock
+ * generators cited in §2.5 do. Rows are streamed: the writer keeps only the totals.
  *
  * <p>The summary file's body is our approximation: §2.5 gives only its first line. Line ends are
  * {@code \n}; the real files' line ends are not documented, and the parser accepts both.
@@ -39,8 +39,7 @@ public final class AlipayBillWriter {
           + "退款批次号/请求号,服务费（元）,分润（元）,备注";
 
   private static final String SUMMARY_HEADER =
-      "门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）,"
-          + "服务费（元）,分润（元）,实收净额（元）";
+      "门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）," + "服务费（元）,分润（元）,实收净额（元）";
 
   private static final String DASHES_41 = "-".repeat(41);
   private static final DateTimeFormatter CHINESE_DATE_TIME =
@@ -58,8 +57,7 @@ public final class AlipayBillWriter {
   }
 
   public static String summaryEntryName(String pid, LocalDate billDate) {
-    return account(pid) + "_" + billDate.format(DateTimeFormatter.BASIC_ISO_DATE)
-        + "_业务明细(汇总).csv";
+    return account(pid) + "_" + billDate.format(DateTimeFormatter.BASIC_ISO_DATE) + "_业务明细(汇总).csv";
   }
 
   /**
@@ -69,7 +67,10 @@ public final class AlipayBillWriter {
    * @param exportedAt the 导出时间 printed in both files
    */
   public static void write(
-      OutputStream out, String pid, LocalDate billDate, Iterator<AlipayBillRow> rows,
+      OutputStream out,
+      String pid,
+      LocalDate billDate,
+      Iterator<AlipayBillRow> rows,
       Instant exportedAt) {
     try {
       ZipOutputStream zip = new ZipOutputStream(out, GBK);
@@ -103,10 +104,20 @@ public final class AlipayBillWriter {
       line(out, detailRow(row));
     }
     line(out, "#" + DASHES_41 + "业务明细列表结束" + "-".repeat(36));
-    line(out, "#交易合计：" + totals.paymentCount + "笔，商家实收共"
-        + totals.paymentReceived.toYuanString() + "元，商家优惠共0.00元");
-    line(out, "#退款合计：" + totals.refundCount + "笔，商家实收退款共"
-        + totals.refundReceived.toYuanString() + "元，商家优惠退款共0.00元");
+    line(
+        out,
+        "#交易合计："
+            + totals.paymentCount
+            + "笔，商家实收共"
+            + totals.paymentReceived.toYuanString()
+            + "元，商家优惠共0.00元");
+    line(
+        out,
+        "#退款合计："
+            + totals.refundCount
+            + "笔，商家实收退款共"
+            + totals.refundReceived.toYuanString()
+            + "元，商家优惠退款共0.00元");
     line(out, "#导出时间：[" + CHINESE_DATE_TIME.format(exportedAt) + "]");
     return totals;
   }
@@ -153,26 +164,32 @@ public final class AlipayBillWriter {
     line(out, "#" + DASHES_41 + "业务汇总列表" + "-".repeat(40));
     line(out, SUMMARY_HEADER);
     Money received = totals.paymentReceived.plus(totals.refundReceived);
-    line(out, String.join(
-        ",",
-        text(""),
-        text("合计"),
-        Long.toString(totals.paymentCount),
-        Long.toString(totals.refundCount),
-        totals.amount.toYuanString(),
-        received.toYuanString(),
-        totals.fee.toYuanString(),
-        "0.00",
-        received.plus(totals.fee).toYuanString()));
+    line(
+        out,
+        String.join(
+            ",",
+            text(""),
+            text("合计"),
+            Long.toString(totals.paymentCount),
+            Long.toString(totals.refundCount),
+            totals.amount.toYuanString(),
+            received.toYuanString(),
+            totals.fee.toYuanString(),
+            "0.00",
+            received.plus(totals.fee).toYuanString()));
     line(out, "#" + DASHES_41 + "业务汇总列表结束" + "-".repeat(36));
     line(out, "#导出时间：[" + CHINESE_DATE_TIME.format(exportedAt) + "]");
   }
 
   private static void writePeriod(Writer out, String pid, LocalDate billDate) throws IOException {
     line(out, "#账号：[" + account(pid) + "]");
-    line(out, "#起始日期：[" + CHINESE_DATE_TIME.format(billDate.atStartOfDay(AlipayTime.BEIJING))
-        + "]   终止日期：["
-        + CHINESE_DATE_TIME.format(billDate.plusDays(1).atStartOfDay(AlipayTime.BEIJING)) + "]");
+    line(
+        out,
+        "#起始日期：["
+            + CHINESE_DATE_TIME.format(billDate.atStartOfDay(AlipayTime.BEIJING))
+            + "]   终止日期：["
+            + CHINESE_DATE_TIME.format(billDate.plusDays(1).atStartOfDay(AlipayTime.BEIJING))
+            + "]");
   }
 
   /** A text cell: Alipay appends a tab so that spreadsheet programs keep it as text (§2.5). */
@@ -182,7 +199,9 @@ public final class AlipayBillWriter {
 
   /** Quotes a cell that holds a comma, quote or line break, doubling inner quotes (RFC 4180). */
   private static String csv(String value) {
-    if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('\n') < 0
+    if (value.indexOf(',') < 0
+        && value.indexOf('"') < 0
+        && value.indexOf('\n') < 0
         && value.indexOf('\r') < 0) {
       return value;
     }

@@ -56,7 +56,9 @@ public final class AlipayBizContent {
         .encode();
   }
 
-  /** The daily trade bill's download URL ({@code bill_type} trade, {@code bill_date} yyyy-MM-dd). */
+  /**
+   * The daily trade bill's download URL ({@code bill_type} trade, {@code bill_date} yyyy-MM-dd).
+   */
   public static String billDownloadUrl(LocalDate billDate) {
     return new JsonObject()
         .put("bill_type", "trade")

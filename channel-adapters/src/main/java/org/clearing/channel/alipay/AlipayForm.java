@@ -18,11 +18,11 @@ import java.util.Optional;
  * {@code application/x-www-form-urlencoded} bodies as Alipay sends and expects them: requests to
  * the gateway (§2.1) and asynchronous notifications (§2.3).
  *
- * <p>Decoding honours the form's own {@code charset} parameter (utf-8 when absent), which is why
- * it works on bytes: the charset is only known after the body has been split. Values are
- * percent-decoded to bytes first and only then read in that charset, strictly, so a broken
- * escape or an invalid byte sequence is a malformed form rather than a replacement character
- * that would make the signature check fail for a confusing reason.
+ * <p>Decoding honours the form's own {@code charset} parameter (utf-8 when absent), which is why it
+ * works on bytes: the charset is only known after the body has been split. Values are
+ * percent-decoded to bytes first and only then read in that charset, strictly, so a broken escape
+ * or an invalid byte sequence is a malformed form rather than a replacement character that would
+ * make the signature check fail for a confusing reason.
  */
 public final class AlipayForm {
 
@@ -58,8 +58,8 @@ public final class AlipayForm {
   }
 
   /**
-   * Decodes a form body. A repeated key, an unknown charset, a bad percent escape, an invalid
-   * byte sequence or more than {@link #FIELDS_MAX} fields make it malformed.
+   * Decodes a form body. A repeated key, an unknown charset, a bad percent escape, an invalid byte
+   * sequence or more than {@link #FIELDS_MAX} fields make it malformed.
    */
   public static Decoded decode(byte[] body) {
     // ISO-8859-1 maps every byte to one char and back, so raw non-ASCII bytes survive the split.

@@ -40,8 +40,8 @@ public final class AlipayGatewayVerifier {
     }
 
     /**
-     * Alipay's public {@code sub_code} for the error. These names follow Alipay's public error
-     * code list and are not in channels.md; the sandbox should treat them as labels only.
+     * Alipay's public {@code sub_code} for the error. These names follow Alipay's public error code
+     * list and are not in channels.md; the sandbox should treat them as labels only.
      */
     public String subCode() {
       return subCode;
@@ -89,12 +89,14 @@ public final class AlipayGatewayVerifier {
     if (!"RSA2".equals(signType)) {
       return Result.refuse(Reason.UNSUPPORTED_SIGN_TYPE, "sign_type " + signType);
     }
-    PublicKey key = merchantKeys.get(params.getOrDefault("app_id", ""));
+    String appId = params.get("app_id");
+    PublicKey key = appId == null ? null : merchantKeys.get(appId);
     if (key == null) {
       return Result.refuse(Reason.UNKNOWN_APP_ID, "app_id " + params.get("app_id"));
     }
     for (String required : new String[] {"method", "version", "timestamp"}) {
-      if (params.getOrDefault(required, "").isEmpty()) {
+      String value = params.get(required);
+      if (value == null || value.isEmpty()) {
         return Result.refuse(Reason.MALFORMED, "missing " + required);
       }
     }

@@ -26,8 +26,8 @@ public enum AlipayMethod {
   }
 
   /**
-   * The key under which the gateway answers a method: dots become underscores and
-   * {@code _response} is appended ({@code alipay_trade_precreate_response}, §2.1).
+   * The key under which the gateway answers a method: dots become underscores and {@code _response}
+   * is appended ({@code alipay_trade_precreate_response}, §2.1).
    */
   public static String responseKey(String method) {
     return method.replace('.', '_') + "_response";

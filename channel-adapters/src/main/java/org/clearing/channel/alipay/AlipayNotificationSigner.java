@@ -14,16 +14,16 @@ import org.clearing.crypto.SignatureScheme;
 
 /**
  * The channel side of an asynchronous notification (used by the sandbox): the form fields of
- * channels.md §2.3, signed with the Alipay private key over the V1 form
- * ({@link AlipaySignContent#notification}: no {@code sign}, no {@code sign_type}). The sandbox's
- * fault options are built in: a signature from another key, and a skewed {@code notify_time}.
+ * channels.md §2.3, signed with the Alipay private key over the V1 form ({@link
+ * AlipaySignContent#notification}: no {@code sign}, no {@code sign_type}). The sandbox's fault
+ * options are built in: a signature from another key, and a skewed {@code notify_time}.
  */
 public final class AlipayNotificationSigner {
 
   /** A deliberate defect for the sandbox to inject. */
   public enum Fault {
     NONE,
-    /** Signed with a freshly generated key that the merchant does not know. */
+    /** Signed with a generated key that the merchant does not know. */
     FORGED_SIGNATURE,
     /** {@code notify_time} moved by the skew given to the constructor. */
     SKEWED_NOTIFY_TIME
@@ -37,7 +37,9 @@ public final class AlipayNotificationSigner {
     this(alipayKey, clock, Duration.ofDays(3));
   }
 
-  /** @param notifyTimeSkew how far {@link Fault#SKEWED_NOTIFY_TIME} moves notify_time (signed) */
+  /**
+   * @param notifyTimeSkew how far {@link Fault#SKEWED_NOTIFY_TIME} moves notify_time (signed)
+   */
   public AlipayNotificationSigner(PrivateKey alipayKey, Clock clock, Duration notifyTimeSkew) {
     this.alipayKey = Objects.requireNonNull(alipayKey, "alipayKey");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -80,15 +82,21 @@ public final class AlipayNotificationSigner {
       fields.put("gmt_refund", AlipayTime.format(trade.refund().gmtRefund()));
       fields.put("out_biz_no", trade.refund().outBizNo());
     }
-    PrivateKey key = fault == Fault.FORGED_SIGNATURE ? Crypto.generateRsa(2048).getPrivate() : alipayKey;
+    PrivateKey key = fault == Fault.FORGED_SIGNATURE ? ForgeryKey.KEY : alipayKey;
     String content = AlipaySignContent.notification(fields);
-    fields.put("sign", SignatureScheme.SHA256_RSA.sign(key, content.getBytes(StandardCharsets.UTF_8)));
+    fields.put(
+        "sign", SignatureScheme.SHA256_RSA.sign(key, content.getBytes(StandardCharsets.UTF_8)));
     return fields;
   }
 
   /** The POST body ({@code application/x-www-form-urlencoded; charset=utf-8}). */
   public static String formBody(Map<String, String> fields) {
     return AlipayForm.encode(fields, StandardCharsets.UTF_8);
+  }
+
+  /** A key nobody trusts, made once on first use because RSA key generation is slow. */
+  private static final class ForgeryKey {
+    static final PrivateKey KEY = Crypto.generateRsa(2048).getPrivate();
   }
 
   private static void putAmount(Map<String, String> fields, String name, Money amount) {

@@ -2,6 +2,7 @@ package org.clearing.channel.alipay;
 
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -15,39 +16,39 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.PaymentNotification;
+import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
 import org.clearing.channel.Rejection.Reason;
-import org.clearing.channel.RefundNotification;
 import org.clearing.crypto.SignatureScheme;
 
 /**
- * The merchant side of an asynchronous notification (channels.md §2.3): decode the form, check
- * the V1 signature with the Alipay public key, check that it is addressed to us, and map it to a
- * {@link PaymentNotification} or {@link RefundNotification}. Anything that cannot be trusted is a
- * {@link Rejection}, answered with {@link #ACK_FAILURE}; a booked one with {@link #ACK_SUCCESS}.
+ * The merchant side of an asynchronous notification (channels.md §2.3): decode the form, check the
+ * V1 signature with the Alipay public key, check that it is addressed to us, and map it to a {@link
+ * PaymentNotification} or {@link RefundNotification}. Anything that cannot be trusted is a {@link
+ * Rejection}, answered with {@link #ACK_FAILURE}; a booked one with {@link #ACK_SUCCESS}.
  *
  * <p>Choices where Alipay leaves room, so that callers know what they get:
  *
  * <ul>
- *   <li>A correctly signed notification for another {@code app_id} or {@code seller_id} is
- *       {@link Reason#MALFORMED}, not {@link Reason#BAD_SIGNATURE}: Alipay did sign it, it is
- *       simply not ours (misrouted or replayed from another merchant), and the metric should not
- *       look like a forgery. The check runs after the signature, so forgeries stay BAD_SIGNATURE.
+ *   <li>A correctly signed notification for another {@code app_id} or {@code seller_id} is {@link
+ *       Reason#MALFORMED}, not {@link Reason#BAD_SIGNATURE}: Alipay did sign it, it is simply not
+ *       ours (misrouted or replayed from another merchant), and the metric should not look like a
+ *       forgery. The check runs after the signature, so forgeries stay BAD_SIGNATURE.
  *   <li>{@code notify_time} is not a freshness rule at Alipay: resends of one event keep their
  *       {@code notify_id} for about 25 hours. Only a time beyond a generous configured bound
  *       (either way) is {@link Reason#STALE}.
  *   <li>The event id is {@code notify_id}, which is stable across resends of one event and so is
  *       the right inbox key.
- *   <li>A notification carrying {@code out_biz_no} or {@code gmt_refund} reports a refund.
- *       Alipay does not send the refund's own amount, only {@code refund_fee}, the total refunded
- *       on the trade so far; {@link RefundNotification#amount()} is that cumulative total, and the
- *       engine derives the delta from the refunds it has booked.
- *   <li>An empty field is treated exactly like an absent one, because the signature does not
- *       cover empty fields ({@link AlipaySignContent}); anyone can add or drop them.
+ *   <li>A notification carrying {@code out_biz_no} or {@code gmt_refund} reports a refund. Alipay
+ *       does not send the refund's own amount, only {@code refund_fee}, the total refunded on the
+ *       trade so far; {@link RefundNotification#amount()} is that cumulative total, and the engine
+ *       derives the delta from the refunds it has booked.
+ *   <li>An empty field is treated exactly like an absent one, because the signature does not cover
+ *       empty fields ({@link AlipaySignContent}); anyone can add or drop them.
  *   <li>{@code refund_fee=0.00} alone (the §2.3 sample) does not make a refund.
- *   <li>WAIT_BUYER_PAY and TRADE_CLOSED without refund fields give an unsuccessful
- *       {@link PaymentNotification} whose {@code paidAt} is {@code gmt_close}, or else
- *       {@code notify_time}.
+ *   <li>WAIT_BUYER_PAY and TRADE_CLOSED without refund fields give an unsuccessful {@link
+ *       PaymentNotification} whose {@code paidAt} is {@code gmt_close}, or else {@code
+ *       notify_time}.
  * </ul>
  */
 public final class AlipayNotificationVerifier {
@@ -63,8 +64,16 @@ public final class AlipayNotificationVerifier {
 
   private static final List<String> REQUIRED =
       List.of(
-          "sign", "notify_id", "notify_time", "notify_type", "app_id", "seller_id", "trade_no",
-          "out_trade_no", "trade_status", "total_amount");
+          "sign",
+          "notify_id",
+          "notify_time",
+          "notify_type",
+          "app_id",
+          "seller_id",
+          "trade_no",
+          "out_trade_no",
+          "trade_status",
+          "total_amount");
 
   private final PublicKey alipayPublicKey;
   private final String appId;
@@ -102,7 +111,7 @@ public final class AlipayNotificationVerifier {
   /** Verifies already URL-decoded fields. The map is not modified. */
   public Notification verify(Map<String, String> fields) {
     for (String name : REQUIRED) {
-      if (fields.getOrDefault(name, "").isEmpty()) {
+      if (field(fields, name).isEmpty()) {
         return reject(Reason.MALFORMED, "missing " + name);
       }
     }
@@ -143,8 +152,7 @@ public final class AlipayNotificationVerifier {
     if (total.isEmpty()) {
       return reject(Reason.MALFORMED, "total_amount is not a positive 2-decimal yuan amount");
     }
-    if (!fields.getOrDefault("out_biz_no", "").isEmpty()
-        || !fields.getOrDefault("gmt_refund", "").isEmpty()) {
+    if (!field(fields, "out_biz_no").isEmpty() || !field(fields, "gmt_refund").isEmpty()) {
       return refund(fields);
     }
     String status = fields.get("trade_status");
@@ -160,9 +168,9 @@ public final class AlipayNotificationVerifier {
     } else {
       return reject(Reason.MALFORMED, "unknown trade_status " + status);
     }
-    String payerRef = fields.getOrDefault("buyer_id", "");
+    String payerRef = field(fields, "buyer_id");
     if (payerRef.isEmpty()) {
-      payerRef = fields.getOrDefault("buyer_open_id", "");
+      payerRef = field(fields, "buyer_open_id");
     }
     return new PaymentNotification(
         Channel.ALIPAY,
@@ -177,7 +185,7 @@ public final class AlipayNotificationVerifier {
   }
 
   private Notification refund(Map<String, String> fields) {
-    String outBizNo = fields.getOrDefault("out_biz_no", "");
+    String outBizNo = field(fields, "out_biz_no");
     if (outBizNo.isEmpty()) {
       return reject(Reason.MALFORMED, "refund without out_biz_no");
     }
@@ -201,6 +209,12 @@ public final class AlipayNotificationVerifier {
         gmtRefund.get());
   }
 
+  /** A field's value, empty when absent or null: both mean "not sent" here. */
+  private static String field(Map<String, String> fields, String name) {
+    String value = fields.get(name);
+    return value == null ? "" : value;
+  }
+
   private static Optional<Money> positiveAmount(String yuan) {
     try {
       Money amount = Money.parseYuan(yuan);
@@ -212,7 +226,7 @@ public final class AlipayNotificationVerifier {
 
   private static Optional<Charset> charset(String name) {
     if (name == null || name.isEmpty()) {
-      return Optional.of(java.nio.charset.StandardCharsets.UTF_8);
+      return Optional.of(StandardCharsets.UTF_8);
     }
     try {
       return Optional.of(Charset.forName(name));

@@ -7,17 +7,17 @@ import java.util.regex.Pattern;
 import org.clearing.channel.Money;
 
 /**
- * What the engine asks Alipay to collect for one order: the fields of {@code alipay.trade.precreate}
- * and {@code alipay.trade.wap.pay} that we use (channels.md §2.2), with the split plan as settle
- * legs. Invalid values are the caller's bug and throw.
+ * What the engine asks Alipay to collect for one order: the fields of {@code
+ * alipay.trade.precreate} and {@code alipay.trade.wap.pay} that we use (channels.md §2.2), with the
+ * split plan as settle legs. Invalid values are the caller's bug and throw.
  *
  * @param outTradeNo our order number, at most 64 of {@code [A-Za-z0-9_]}
  * @param total the order amount, positive
  * @param subject the order title shown to the payer
  * @param expiresAt when the order stops accepting payment ({@code time_expire})
  * @param legs one settle leg per receiving account; empty for no split, otherwise summing to total
- * @param royaltyFreeze whether to freeze the funds until split ({@code extend_params.royalty_freeze},
- *     §2.6)
+ * @param royaltyFreeze whether to freeze the funds until split ({@code
+ *     extend_params.royalty_freeze}, §2.6)
  */
 public record AlipayOrder(
     String outTradeNo,
@@ -75,7 +75,8 @@ public record AlipayOrder(
 
   static void requireOutTradeNo(String outTradeNo) {
     if (outTradeNo == null || !OUT_TRADE_NO.matcher(outTradeNo).matches()) {
-      throw new IllegalArgumentException("out_trade_no must be 1-64 of [A-Za-z0-9_]: " + outTradeNo);
+      throw new IllegalArgumentException(
+          "out_trade_no must be 1-64 of [A-Za-z0-9_]: " + outTradeNo);
     }
   }
 

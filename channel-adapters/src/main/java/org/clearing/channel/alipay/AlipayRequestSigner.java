@@ -54,7 +54,10 @@ public final class AlipayRequestSigner {
 
   public Map<String, String> billDownloadUrl(LocalDate billDate) {
     return sign(
-        AlipayMethod.BILL_DOWNLOAD_URL_QUERY, AlipayBizContent.billDownloadUrl(billDate), null, null);
+        AlipayMethod.BILL_DOWNLOAD_URL_QUERY,
+        AlipayBizContent.billDownloadUrl(billDate),
+        null,
+        null);
   }
 
   /**

@@ -56,7 +56,8 @@ final class BoundedLineReader {
         return line.toString();
       }
       if (line.length() == lineCharsMax) {
-        throw new AlipayBillException(lineNumber + 1, "line longer than " + lineCharsMax + " chars");
+        throw new AlipayBillException(
+            lineNumber + 1, "line longer than " + lineCharsMax + " chars");
       }
       line.append(c);
     }

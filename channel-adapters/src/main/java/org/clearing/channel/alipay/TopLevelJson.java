@@ -2,9 +2,9 @@ package org.clearing.channel.alipay;
 
 /**
  * Finds the exact text of one member's value in a JSON object's source, without parsing it into
- * objects. Only top-level members are considered, so a nested member of the same name (or the
- * name inside a string) cannot be mistaken for it. The caller has already checked that the text
- * is valid JSON, which keeps this scanner simple.
+ * objects. Only top-level members are considered, so a nested member of the same name (or the name
+ * inside a string) cannot be mistaken for it. The caller has already checked that the text is valid
+ * JSON, which keeps this scanner simple.
  */
 final class TopLevelJson {
 

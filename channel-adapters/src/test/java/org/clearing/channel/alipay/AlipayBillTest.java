@@ -25,8 +25,8 @@ import org.clearing.channel.StatementLine.Kind;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sandbox's bill zip has the §2.5 layout and GBK names, the parser reads it back into the
- * same lines and totals, reads the literal §2.5 sample rows, and stops at bad rows naming the line.
+ * The sandbox's bill zip has the §2.5 layout and GBK names, the parser reads it back into the same
+ * lines and totals, reads the literal §2.5 sample rows, and stops at bad rows naming the line.
  */
 class AlipayBillTest {
 
@@ -45,13 +45,14 @@ class AlipayBillTest {
           + "0.01,0.01,0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00,\t,0.00,0.00,下单测试";
 
   /**
-   * The §2.5 refund row: its beginning verbatim; §2.5 elides the middle ("…"), which is filled
-   * in like the payment row, with an out_request_no in 退款批次号/请求号.
+   * The §2.5 refund row: its beginning verbatim; §2.5 elides the middle ("…"), which is filled in
+   * like the payment row, with an out_request_no in 退款批次号/请求号.
    */
   private static final String SAMPLE_REFUND =
-      "2019091622001458860515315453\t,service_1568601259302\t,退款\t,下单测试,2019-09-16 10:55:16,"
-          + "2019-09-16 10:56:48,alipay_store\t,alipay_store\t,alipay\t,\t,*津水(602***@qq.com)\t,"
-          + "-0.01,-0.01,0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00,refund_1568601400000\t,0.00,0.00,下单测试";
+      "2019091622001458860515315453\t,service_1568601259302\t,退款\t,下单测试,2019-09-16"
+          + " 10:55:16,2019-09-16 10:56:48,alipay_store\t,alipay_store\t,alipay\t,"
+          + "\t,*津水(602***@qq.com)\t,-0.01,-0.01,0.00,0.00,0.00,0.00,0.00,,0.00"
+          + "\t,0.00,refund_1568601400000\t,0.00,0.00,下单测试";
 
   private static Instant beijing(String dateTime) {
     return AlipayTime.parse(dateTime).orElseThrow();
@@ -59,29 +60,81 @@ class AlipayBillTest {
 
   static List<AlipayBillRow> rows() {
     return List.of(
-        new AlipayBillRow("2026060522001400000000000001", "BDC_1", AlipayBillRow.Type.PAYMENT,
-            "契税, \"首套\"", beijing("2026-06-05 09:58:00"), beijing("2026-06-05 09:59:30"),
-            "*三(138***@qq.com)", Money.parseYuan("12345.67"), Money.parseYuan("12345.67"), "",
-            Money.parseYuan("74.07"), ""),
-        new AlipayBillRow("2026060522001400000000000002", "BDC_2", AlipayBillRow.Type.PAYMENT,
-            "登记费", beijing("2026-06-05 23:59:58"), beijing("2026-06-05 23:59:59"), "",
-            Money.parseYuan("80.00"), Money.parseYuan("80.00"), "", Money.ZERO, "备注"),
-        new AlipayBillRow("2026060522001400000000000001", "BDC_1", AlipayBillRow.Type.REFUND,
-            "契税, \"首套\"", beijing("2026-06-05 09:58:00"), beijing("2026-06-05 15:00:00"),
-            "", Money.parseYuan("345.67"), Money.parseYuan("345.67"), "R_1",
-            Money.parseYuan("2.07"), ""));
+        new AlipayBillRow(
+            "2026060522001400000000000001",
+            "BDC_1",
+            AlipayBillRow.Type.PAYMENT,
+            "契税, \"首套\"",
+            beijing("2026-06-05 09:58:00"),
+            beijing("2026-06-05 09:59:30"),
+            "*三(138***@qq.com)",
+            Money.parseYuan("12345.67"),
+            Money.parseYuan("12345.67"),
+            "",
+            Money.parseYuan("74.07"),
+            ""),
+        new AlipayBillRow(
+            "2026060522001400000000000002",
+            "BDC_2",
+            AlipayBillRow.Type.PAYMENT,
+            "登记费",
+            beijing("2026-06-05 23:59:58"),
+            beijing("2026-06-05 23:59:59"),
+            "",
+            Money.parseYuan("80.00"),
+            Money.parseYuan("80.00"),
+            "",
+            Money.ZERO,
+            "备注"),
+        new AlipayBillRow(
+            "2026060522001400000000000001",
+            "BDC_1",
+            AlipayBillRow.Type.REFUND,
+            "契税, \"首套\"",
+            beijing("2026-06-05 09:58:00"),
+            beijing("2026-06-05 15:00:00"),
+            "",
+            Money.parseYuan("345.67"),
+            Money.parseYuan("345.67"),
+            "R_1",
+            Money.parseYuan("2.07"),
+            ""));
   }
 
   static List<StatementLine> expectedLines() {
     return List.of(
-        new StatementLine(Channel.ALIPAY, Kind.PAYMENT, DAY, "BDC_1",
-            "2026060522001400000000000001", "", Money.ofFen(1234567), Money.ofFen(7407), "",
+        new StatementLine(
+            Channel.ALIPAY,
+            Kind.PAYMENT,
+            DAY,
+            "BDC_1",
+            "2026060522001400000000000001",
+            "",
+            Money.ofFen(1234567),
+            Money.ofFen(7407),
+            "",
             beijing("2026-06-05 09:59:30")),
-        new StatementLine(Channel.ALIPAY, Kind.PAYMENT, DAY, "BDC_2",
-            "2026060522001400000000000002", "", Money.ofFen(8000), Money.ZERO, "",
+        new StatementLine(
+            Channel.ALIPAY,
+            Kind.PAYMENT,
+            DAY,
+            "BDC_2",
+            "2026060522001400000000000002",
+            "",
+            Money.ofFen(8000),
+            Money.ZERO,
+            "",
             beijing("2026-06-05 23:59:59")),
-        new StatementLine(Channel.ALIPAY, Kind.REFUND, DAY, "BDC_1",
-            "2026060522001400000000000001", "R_1", Money.ofFen(-34567), Money.ofFen(-207), "",
+        new StatementLine(
+            Channel.ALIPAY,
+            Kind.REFUND,
+            DAY,
+            "BDC_1",
+            "2026060522001400000000000001",
+            "R_1",
+            Money.ofFen(-34567),
+            Money.ofFen(-207),
+            "",
             beijing("2026-06-05 15:00:00")));
   }
 
@@ -102,13 +155,17 @@ class AlipayBillTest {
   }
 
   private static String detailOf(String... rows) {
-    return "#支付宝业务明细查询\n#账号：[20887226827483540156]\n" + HEADER + "\n"
-        + String.join("\n", rows) + "\n#交易合计：1笔，商家实收共0.01元，商家优惠共0.00元\n"
+    return "#支付宝业务明细查询\n#账号：[20887226827483540156]\n"
+        + HEADER
+        + "\n"
+        + String.join("\n", rows)
+        + "\n#交易合计：1笔，商家实收共0.01元，商家优惠共0.00元\n"
         + "#退款合计：0笔，商家实收退款共0.00元，商家优惠退款共0.00元\n";
   }
 
   private static AlipayBillException badRow(String row) {
-    return assertThrows(AlipayBillException.class, () -> readAll(csv(detailOf(SAMPLE_PAYMENT, row))));
+    return assertThrows(
+        AlipayBillException.class, () -> readAll(csv(detailOf(SAMPLE_PAYMENT, row))));
   }
 
   // ---- writer → parser ----
@@ -120,7 +177,8 @@ class AlipayBillTest {
       assertEquals(expectedLines(), readAll(parser));
       AlipayBillParser.Totals counted = parser.countedTotals();
       assertEquals(
-          new AlipayBillParser.Totals(2, Money.parseYuan("12425.67"), 1, Money.parseYuan("-345.67")),
+          new AlipayBillParser.Totals(
+              2, Money.parseYuan("12425.67"), 1, Money.parseYuan("-345.67")),
           counted);
       assertEquals(counted, parser.declaredTotals().orElseThrow());
     }
@@ -136,8 +194,8 @@ class AlipayBillTest {
       }
     }
     assertEquals(
-        List.of("20887226827483540156_20260605_业务明细.csv",
-            "20887226827483540156_20260605_业务明细(汇总).csv"),
+        List.of(
+            "20887226827483540156_20260605_业务明细.csv", "20887226827483540156_20260605_业务明细(汇总).csv"),
         names);
     // Local file header: general purpose flags at offset 6; bit 11 is "names are UTF-8".
     assertEquals(0, (zip[7] & 0x08), "the UTF-8 flag (bit 11) must be clear");
@@ -160,12 +218,15 @@ class AlipayBillTest {
         lines[3]);
     assertEquals(HEADER, lines[4]);
     assertEquals(
-        "2026060522001400000000000001\t,BDC_1\t,交易\t,\"契税, \"\"首套\"\"\",2026-06-05 09:58:00,"
-            + "2026-06-05 09:59:30,\t,\t,\t,\t,*三(138***@qq.com)\t,12345.67,12345.67,0.00,0.00,0.00,"
-            + "0.00,0.00,,0.00\t,0.00,\t,-74.07,0.00,",
+        "2026060522001400000000000001\t,BDC_1\t,交易\t,\"契税, \"\"首套\"\"\",2026-06-05"
+            + " 09:58:00,2026-06-05 09:59:30,\t,\t,\t,\t,*三(138***@qq.com)"
+            + "\t,12345.67,12345.67,0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00,\t,-74.07,0.00,",
         lines[5]);
-    assertTrue(lines[7].contains(",退款\t,") && lines[7].contains(",-345.67,-345.67,")
-        && lines[7].contains(",R_1\t,2.07,"), lines[7]);
+    assertTrue(
+        lines[7].contains(",退款\t,")
+            && lines[7].contains(",-345.67,-345.67,")
+            && lines[7].contains(",R_1\t,2.07,"),
+        lines[7]);
     assertEquals(
         "#-----------------------------------------业务明细列表结束------------------------------------",
         lines[8]);
@@ -182,33 +243,46 @@ class AlipayBillTest {
     try (AlipayBillParser parser =
         AlipayBillParser.open(new ByteArrayInputStream(zip(List.<AlipayBillRow>of().iterator())))) {
       assertFalse(parser.hasNext());
-      assertEquals(new AlipayBillParser.Totals(0, Money.ZERO, 0, Money.ZERO),
+      assertEquals(
+          new AlipayBillParser.Totals(0, Money.ZERO, 0, Money.ZERO),
           parser.declaredTotals().orElseThrow());
     }
   }
 
   @Test
   void aLargeBillStreamsThroughWithoutBeingHeldAsAList() throws IOException {
-    int rowCount = 100_000;
-    Iterator<AlipayBillRow> generated = new Iterator<>() {
-      int next;
+    int rowCount = 50_000;
+    Iterator<AlipayBillRow> generated =
+        new Iterator<>() {
+          int next;
 
-      @Override
-      public boolean hasNext() {
-        return next < rowCount;
-      }
+          @Override
+          public boolean hasNext() {
+            return next < rowCount;
+          }
 
-      @Override
-      public AlipayBillRow next() {
-        next++;
-        return new AlipayBillRow("T" + next, "O" + next, AlipayBillRow.Type.PAYMENT, "契税",
-            beijing("2026-06-05 09:58:00"), beijing("2026-06-05 09:59:30"), "",
-            Money.ofFen(next), Money.ofFen(next), "", Money.ZERO, "");
-      }
-    };
+          @Override
+          public AlipayBillRow next() {
+            next++;
+            return new AlipayBillRow(
+                "T" + next,
+                "O" + next,
+                AlipayBillRow.Type.PAYMENT,
+                "契税",
+                beijing("2026-06-05 09:58:00"),
+                beijing("2026-06-05 09:59:30"),
+                "",
+                Money.ofFen(next),
+                Money.ofFen(next),
+                "",
+                Money.ZERO,
+                "");
+          }
+        };
     long count = 0;
     long sumFen = 0;
-    try (AlipayBillParser parser = AlipayBillParser.open(new ByteArrayInputStream(zip(generated)))) {
+    try (AlipayBillParser parser =
+        AlipayBillParser.open(new ByteArrayInputStream(zip(generated)))) {
       while (parser.hasNext()) {
         sumFen += parser.next().amount().fen();
         count++;
@@ -227,22 +301,39 @@ class AlipayBillTest {
     LocalDate day = LocalDate.of(2019, 9, 16);
     assertEquals(
         List.of(
-            new StatementLine(Channel.ALIPAY, Kind.PAYMENT, day, "service_1568601259302",
-                "2019091622001458860515315453", "", Money.ofFen(1), Money.ZERO, "",
+            new StatementLine(
+                Channel.ALIPAY,
+                Kind.PAYMENT,
+                day,
+                "service_1568601259302",
+                "2019091622001458860515315453",
+                "",
+                Money.ofFen(1),
+                Money.ZERO,
+                "",
                 beijing("2019-09-16 10:55:23")),
-            new StatementLine(Channel.ALIPAY, Kind.REFUND, day, "service_1568601259302",
-                "2019091622001458860515315453", "refund_1568601400000", Money.ofFen(-1),
-                Money.ZERO, "", beijing("2019-09-16 10:56:48"))),
+            new StatementLine(
+                Channel.ALIPAY,
+                Kind.REFUND,
+                day,
+                "service_1568601259302",
+                "2019091622001458860515315453",
+                "refund_1568601400000",
+                Money.ofFen(-1),
+                Money.ZERO,
+                "",
+                beijing("2019-09-16 10:56:48"))),
         lines);
   }
 
   @Test
   void columnsAreFoundByNameWhateverTheirOrderAndExtraColumns() {
-    String header = "商户订单号,实收净额（元）,业务类型,支付宝交易号,完成时间,订单金额（元）,商家实收（元）,"
-        + "退款批次号/请求号,花呗分期数,服务费（元）";
-    String text = header + "\r\n"
-        + "O1\t,0.94,交易\t,T1\t,2026-06-05 00:00:01,1.00,1.00,\t,3,-0.06\r\n"
-        + "O1\t,-0.94,退款\t,T1\t,2026-06-05 12:00:00,-1.00,-1.00,R1\t,3,0.06\r\n";
+    String header = "商户订单号,实收净额（元）,业务类型,支付宝交易号,完成时间,订单金额（元）,商家实收（元）," + "退款批次号/请求号,花呗分期数,服务费（元）";
+    String text =
+        header
+            + "\r\n"
+            + "O1\t,0.94,交易\t,T1\t,2026-06-05 00:00:01,1.00,1.00,\t,3,-0.06\r\n"
+            + "O1\t,-0.94,退款\t,T1\t,2026-06-05 12:00:00,-1.00,-1.00,R1\t,3,0.06\r\n";
     List<StatementLine> lines = readAll(csv(text));
     assertEquals(Money.ofFen(6), lines.get(0).fee());
     assertEquals(Money.ofFen(-6), lines.get(1).fee());
@@ -252,8 +343,9 @@ class AlipayBillTest {
 
   @Test
   void aFeePrintedPositiveOnAPaymentIsStillACharge() {
-    String text = "支付宝交易号,商户订单号,业务类型,完成时间,订单金额（元）,商家实收（元）,退款批次号/请求号,服务费（元）\n"
-        + "T1,O1,交易,2026-06-05 00:00:01,1.00,1.00,,0.06\n";
+    String text =
+        "支付宝交易号,商户订单号,业务类型,完成时间,订单金额（元）,商家实收（元）,退款批次号/请求号,服务费（元）\n"
+            + "T1,O1,交易,2026-06-05 00:00:01,1.00,1.00,,0.06\n";
     assertEquals(Money.ofFen(6), readAll(csv(text)).get(0).fee());
   }
 
@@ -289,7 +381,8 @@ class AlipayBillTest {
 
   @Test
   void aRowWithAMissingOrExtraCellStopsTheParse() {
-    assertEquals(5, badRow(SAMPLE_PAYMENT.substring(0, SAMPLE_PAYMENT.lastIndexOf(','))).lineNumber());
+    assertEquals(
+        5, badRow(SAMPLE_PAYMENT.substring(0, SAMPLE_PAYMENT.lastIndexOf(','))).lineNumber());
     assertEquals(5, badRow(SAMPLE_PAYMENT.replace("下单测试,2019", "下单,测试,2019")).lineNumber());
   }
 
@@ -320,7 +413,8 @@ class AlipayBillTest {
     System.arraycopy(good, 0, bad, 0, good.length);
     bad[good.length] = (byte) 0x81;
     bad[good.length + 1] = (byte) 0x0a;
-    assertThrows(AlipayBillException.class,
+    assertThrows(
+        AlipayBillException.class,
         () -> readAll(AlipayBillParser.openCsv(new ByteArrayInputStream(bad))));
   }
 
@@ -331,10 +425,13 @@ class AlipayBillTest {
       zip.putNextEntry(new ZipEntry("x_业务明细(汇总).csv"));
       zip.write("#支付宝业务汇总查询\n".getBytes(GBK));
     }
-    AlipayBillException e = assertThrows(AlipayBillException.class,
-        () -> AlipayBillParser.open(new ByteArrayInputStream(out.toByteArray())));
+    AlipayBillException e =
+        assertThrows(
+            AlipayBillException.class,
+            () -> AlipayBillParser.open(new ByteArrayInputStream(out.toByteArray())));
     assertEquals(0, e.lineNumber());
-    assertThrows(AlipayBillException.class,
+    assertThrows(
+        AlipayBillException.class,
         () -> AlipayBillParser.open(new ByteArrayInputStream("not a zip".getBytes())));
   }
 

@@ -8,9 +8,9 @@ import static org.clearing.channel.alipay.AlipayTestKeys.STRANGER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
-import java.security.PublicKey;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,11 +18,14 @@ import org.clearing.channel.Money;
 import org.clearing.channel.alipay.AlipayGatewayVerifier.Reason;
 import org.junit.jupiter.api.Test;
 
-/** The sandbox gateway accepts a correctly signed request and names the reason for every refusal. */
+/**
+ * The sandbox gateway accepts a correctly signed request and names the reason for every refusal.
+ */
 class AlipayGatewayVerifierTest {
 
   private final AlipayGatewayVerifier gateway =
-      new AlipayGatewayVerifier(Map.of(APP_ID, MERCHANT.getPublic()), CLOCK, Duration.ofMinutes(15));
+      new AlipayGatewayVerifier(
+          Map.of(APP_ID, MERCHANT.getPublic()), CLOCK, Duration.ofMinutes(15));
 
   private static Map<String, String> signedRefund() {
     return new HashMap<>(

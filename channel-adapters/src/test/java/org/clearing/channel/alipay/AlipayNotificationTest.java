@@ -22,17 +22,17 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.PaymentNotification;
+import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
 import org.clearing.channel.Rejection.Reason;
-import org.clearing.channel.RefundNotification;
 import org.clearing.crypto.SignatureScheme;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Notifications signed by the sandbox signer verify and map to payments and refunds, and every
- * way a notification can be untrustworthy gives its own rejection reason.
+ * Notifications signed by the sandbox signer verify and map to payments and refunds, and every way
+ * a notification can be untrustworthy gives its own rejection reason.
  */
 class AlipayNotificationTest {
 
@@ -45,23 +45,47 @@ class AlipayNotificationTest {
 
   private static AlipayNotificationVerifier verifierAt(Clock clock) {
     return new AlipayNotificationVerifier(
-        ALIPAY.getPublic(), APP_ID, SELLER_ID, clock,
+        ALIPAY.getPublic(),
+        APP_ID,
+        SELLER_ID,
+        clock,
         AlipayNotificationVerifier.DEFAULT_NOTIFY_TIME_BOUND);
   }
 
   static AlipayTradeNotice paid() {
     return new AlipayTradeNotice(
-        APP_ID, "notify-0001", "2026060522001400000000000001", "BDC_1", "2088102116773037",
-        SELLER_ID, Money.parseYuan("12345.67"), Money.parseYuan("12345.67"),
-        Money.parseYuan("12345.67"), "TRADE_SUCCESS", CREATED, PAID, "契税 & 登记费", null);
+        APP_ID,
+        "notify-0001",
+        "2026060522001400000000000001",
+        "BDC_1",
+        "2088102116773037",
+        SELLER_ID,
+        Money.parseYuan("12345.67"),
+        Money.parseYuan("12345.67"),
+        Money.parseYuan("12345.67"),
+        "TRADE_SUCCESS",
+        CREATED,
+        PAID,
+        "契税 & 登记费",
+        null);
   }
 
   static AlipayTradeNotice refunded() {
     AlipayTradeNotice paid = paid();
     return new AlipayTradeNotice(
-        APP_ID, "notify-0002", paid.tradeNo(), paid.outTradeNo(), paid.buyerId(), SELLER_ID,
-        paid.totalAmount(), paid.receiptAmount(), paid.buyerPayAmount(), "TRADE_SUCCESS", CREATED,
-        PAID, paid.subject(),
+        APP_ID,
+        "notify-0002",
+        paid.tradeNo(),
+        paid.outTradeNo(),
+        paid.buyerId(),
+        SELLER_ID,
+        paid.totalAmount(),
+        paid.receiptAmount(),
+        paid.buyerPayAmount(),
+        "TRADE_SUCCESS",
+        CREATED,
+        PAID,
+        paid.subject(),
         new AlipayTradeNotice.Refund(
             Money.parseYuan("345.67"), Instant.parse("2026-06-05T01:59:50Z"), "R_1"));
   }
@@ -83,13 +107,20 @@ class AlipayNotificationTest {
 
   @Test
   void aPaymentNotificationFromTheFormBodyMapsToAPayment() {
-    byte[] body = AlipayNotificationSigner.formBody(signer.sign(paid()))
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] body =
+        AlipayNotificationSigner.formBody(signer.sign(paid())).getBytes(StandardCharsets.US_ASCII);
     PaymentNotification payment =
         assertInstanceOf(PaymentNotification.class, verifier.verify(body));
     assertEquals(
-        new PaymentNotification(Channel.ALIPAY, "notify-0001", "BDC_1",
-            "2026060522001400000000000001", Money.ofFen(1234567), "CNY", true, PAID,
+        new PaymentNotification(
+            Channel.ALIPAY,
+            "notify-0001",
+            "BDC_1",
+            "2026060522001400000000000001",
+            Money.ofFen(1234567),
+            "CNY",
+            true,
+            PAID,
             "2088102116773037"),
         payment);
   }
@@ -97,10 +128,31 @@ class AlipayNotificationTest {
   @Test
   void theSignedFormCarriesTheSection2Point3Fields() {
     Map<String, String> fields = signer.sign(refunded());
-    for (String name : new String[] {"notify_time", "notify_type", "notify_id", "app_id",
-        "charset", "version", "sign_type", "trade_no", "out_trade_no", "buyer_id", "seller_id",
-        "total_amount", "receipt_amount", "buyer_pay_amount", "trade_status", "gmt_create",
-        "gmt_payment", "subject", "refund_fee", "gmt_refund", "out_biz_no", "sign"}) {
+    for (String name :
+        new String[] {
+          "notify_time",
+          "notify_type",
+          "notify_id",
+          "app_id",
+          "charset",
+          "version",
+          "sign_type",
+          "trade_no",
+          "out_trade_no",
+          "buyer_id",
+          "seller_id",
+          "total_amount",
+          "receipt_amount",
+          "buyer_pay_amount",
+          "trade_status",
+          "gmt_create",
+          "gmt_payment",
+          "subject",
+          "refund_fee",
+          "gmt_refund",
+          "out_biz_no",
+          "sign"
+        }) {
       assertFalse(fields.getOrDefault(name, "").isEmpty(), name);
     }
     assertEquals("2026-06-05 10:00:00", fields.get("notify_time"));
@@ -116,6 +168,23 @@ class AlipayNotificationTest {
     assertEquals(Money.ofFen(34567), refund.amount());
     assertEquals(RefundNotification.Status.SUCCEEDED, refund.status());
     assertEquals(Instant.parse("2026-06-05T01:59:50Z"), refund.occurredAt());
+  }
+
+  @Test
+  void aFullRefundThatClosesTheTradeIsStillARefund() {
+    Map<String, String> fields = signed(refunded());
+    fields.put("trade_status", "TRADE_CLOSED");
+    fields.put("refund_fee", "12345.67");
+    RefundNotification refund =
+        assertInstanceOf(RefundNotification.class, verifier.verify(resign(fields)));
+    assertEquals(Money.ofFen(1234567), refund.amount());
+  }
+
+  @Test
+  void anImpossibleCalendarDateIsMalformedRatherThanAdjusted() {
+    Map<String, String> fields = signed(paid());
+    fields.put("gmt_payment", "2026-02-30 09:59:30");
+    assertEquals(Reason.MALFORMED, reasonFor(resign(fields)));
   }
 
   @Test
@@ -184,8 +253,19 @@ class AlipayNotificationTest {
   // ---- rejections ----
 
   @ParameterizedTest
-  @ValueSource(strings = {"sign", "notify_id", "notify_time", "app_id", "seller_id", "trade_no",
-      "out_trade_no", "trade_status", "total_amount", "notify_type"})
+  @ValueSource(
+      strings = {
+        "sign",
+        "notify_id",
+        "notify_time",
+        "app_id",
+        "seller_id",
+        "trade_no",
+        "out_trade_no",
+        "trade_status",
+        "total_amount",
+        "notify_type"
+      })
   void aMissingRequiredFieldIsMalformed(String field) {
     Map<String, String> fields = signed(paid());
     fields.remove(field);
@@ -315,7 +395,8 @@ class AlipayNotificationTest {
     String body = AlipayNotificationSigner.formBody(signer.sign(paid()));
     Notification repeated = verifier.verify((body + "&total_amount=0.01").getBytes());
     assertEquals(Reason.MALFORMED, assertInstanceOf(Rejection.class, repeated).reason());
-    Notification charset = verifier.verify(body.replace("charset=utf-8", "charset=x-nope").getBytes());
+    Notification charset =
+        verifier.verify(body.replace("charset=utf-8", "charset=x-nope").getBytes());
     assertEquals(Reason.MALFORMED, assertInstanceOf(Rejection.class, charset).reason());
   }
 

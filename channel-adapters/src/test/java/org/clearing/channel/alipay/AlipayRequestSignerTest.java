@@ -18,7 +18,10 @@ import org.clearing.channel.Money;
 import org.clearing.crypto.SignatureScheme;
 import org.junit.jupiter.api.Test;
 
-/** Requests carry the §2.1 common parameters, exact biz_content, and an RSA2 sign over the request form. */
+/**
+ * Requests carry the §2.1 common parameters, exact biz_content, and an RSA2 sign over the request
+ * form.
+ */
 class AlipayRequestSignerTest {
 
   private final AlipayRequestSigner signer =
@@ -49,7 +52,8 @@ class AlipayRequestSignerTest {
     assertEquals("https://engine.example/cb/alipay", params.get("notify_url"));
     assertFalse(params.containsKey("return_url"));
     byte[] content = AlipaySignContent.request(params).getBytes(StandardCharsets.UTF_8);
-    assertTrue(SignatureScheme.SHA256_RSA.verify(MERCHANT.getPublic(), content, params.get("sign")));
+    assertTrue(
+        SignatureScheme.SHA256_RSA.verify(MERCHANT.getPublic(), content, params.get("sign")));
   }
 
   @Test
@@ -57,17 +61,18 @@ class AlipayRequestSignerTest {
     assertEquals(
         "{\"out_trade_no\":\"BDC_20260605_0001\",\"total_amount\":\"12345.67\","
             + "\"subject\":\"契税及登记费\",\"product_code\":\"FACE_TO_FACE_PAYMENT\","
-            + "\"time_expire\":\"2026-06-05 10:30:00\",\"settle_info\":{\"settle_detail_infos\":["
-            + "{\"trans_in_type\":\"cardAliasNo\",\"trans_in\":\"TREASURY01\",\"amount\":\"12000.00\"},"
-            + "{\"trans_in_type\":\"cardAliasNo\",\"trans_in\":\"NONTAX02\",\"amount\":\"345.67\"}]},"
+            + "\"time_expire\":\"2026-06-05 10:30:00\","
+            + "\"settle_info\":{\"settle_detail_infos\":[{\"trans_in_type\":\"cardAliasNo\","
+            + "\"trans_in\":\"TREASURY01\",\"amount\":\"12000.00\"},"
+            + "{\"trans_in_type\":\"cardAliasNo\",\"trans_in\":\"NONTAX02\","
+            + "\"amount\":\"345.67\"}]},"
             + "\"extend_params\":{\"royalty_freeze\":\"true\"}}",
         signer.precreate(splitOrder(), null).get("biz_content"));
   }
 
   @Test
   void wapPayUsesQuickWapWayAndCarriesReturnUrl() {
-    AlipayOrder order =
-        new AlipayOrder("A1", Money.ofFen(1), "登记费", NOW, List.of(), false);
+    AlipayOrder order = new AlipayOrder("A1", Money.ofFen(1), "登记费", NOW, List.of(), false);
     Map<String, String> params = signer.wapPay(order, "https://n.example", "https://r.example");
     assertEquals("alipay.trade.wap.pay", params.get("method"));
     assertEquals("https://r.example", params.get("return_url"));
@@ -110,12 +115,16 @@ class AlipayRequestSignerTest {
     assertThrows(
         IllegalArgumentException.class,
         () ->
-            new AlipayOrder("A1", Money.ofFen(100), "s", NOW,
-                List.of(new AlipayOrder.SettleLeg("cardAliasNo", "T", Money.ofFen(99))), false));
+            new AlipayOrder(
+                "A1",
+                Money.ofFen(100),
+                "s",
+                NOW,
+                List.of(new AlipayOrder.SettleLeg("cardAliasNo", "T", Money.ofFen(99))),
+                false));
     assertThrows(
         IllegalArgumentException.class,
         () -> new AlipayOrder("A1", Money.ZERO, "s", NOW, List.of(), false));
-    assertThrows(
-        IllegalArgumentException.class, () -> signer.refund("A1", Money.ZERO, "R1"));
+    assertThrows(IllegalArgumentException.class, () -> signer.refund("A1", Money.ZERO, "R1"));
   }
 }

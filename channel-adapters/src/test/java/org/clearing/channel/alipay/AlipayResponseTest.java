@@ -11,7 +11,10 @@ import org.clearing.channel.alipay.AlipayResponseVerifier.Status;
 import org.clearing.crypto.SignatureScheme;
 import org.junit.jupiter.api.Test;
 
-/** Synchronous responses are signed over the exact text of their value and verified from the raw body. */
+/**
+ * Synchronous responses are signed over the exact text of their value and verified from the raw
+ * body.
+ */
 class AlipayResponseTest {
 
   private static final String QUERY = "alipay.trade.query";
@@ -31,8 +34,11 @@ class AlipayResponseTest {
 
   /** A body as a JSON printer other than ours might lay it out: spaces, escapes, sign first. */
   private static String handWritten(String valueText, String signOverValue) {
-    return "{ \"sign\" : \"" + signOverValue + "\",\n  \"alipay_trade_query_response\" : "
-        + valueText + " , \"alipay_cert_sn\":\"x\"}";
+    return "{ \"sign\" : \""
+        + signOverValue
+        + "\",\n  \"alipay_trade_query_response\" : "
+        + valueText
+        + " , \"alipay_cert_sn\":\"x\"}";
   }
 
   @Test
@@ -62,7 +68,8 @@ class AlipayResponseTest {
   void reSerialisingTheValueWouldNotVerifyWhichIsWhyTheRawTextIsUsed() {
     String valueText = "{ \"code\" : \"10000\" }";
     String sign = SignatureScheme.SHA256_RSA.sign(ALIPAY.getPrivate(), "{\"code\":\"10000\"}");
-    assertEquals(Status.BAD_SIGNATURE, verifier.verify(QUERY, handWritten(valueText, sign)).status());
+    assertEquals(
+        Status.BAD_SIGNATURE, verifier.verify(QUERY, handWritten(valueText, sign)).status());
   }
 
   @Test
@@ -83,7 +90,9 @@ class AlipayResponseTest {
         Status.BAD_SIGNATURE,
         verifier.verify(QUERY, AlipayResponseSigner.unsigned(QUERY, paidQuery())).status());
     JsonObject error =
-        new JsonObject().put("code", "40002").put("msg", "Invalid Arguments")
+        new JsonObject()
+            .put("code", "40002")
+            .put("msg", "Invalid Arguments")
             .put("sub_code", "isv.invalid-signature");
     AlipayResponseVerifier.Result result =
         verifier.verify(QUERY, AlipayResponseSigner.unsigned(QUERY, error));
@@ -93,7 +102,8 @@ class AlipayResponseTest {
 
   @Test
   void aGatewayErrorUnderErrorResponseIsFound() {
-    String body = "{\"error_response\":{\"code\":\"40001\",\"msg\":\"Missing Required Arguments\"}}";
+    String body =
+        "{\"error_response\":{\"code\":\"40001\",\"msg\":\"Missing Required Arguments\"}}";
     assertEquals(Status.UNSIGNED_ERROR, verifier.verify(QUERY, body).status());
   }
 
@@ -109,8 +119,11 @@ class AlipayResponseTest {
   void aSecondCopyOfTheMemberCannotRideOnTheSignatureOfTheFirst() {
     String signed = signer.sign(QUERY, paidQuery());
     String forgedCopy = paidQuery().put("total_amount", "0.01").encode();
-    String body = signed.substring(0, signed.length() - 1)
-        + ",\"alipay_trade_query_response\":" + forgedCopy + "}";
+    String body =
+        signed.substring(0, signed.length() - 1)
+            + ",\"alipay_trade_query_response\":"
+            + forgedCopy
+            + "}";
     AlipayResponseVerifier.Result result = verifier.verify(QUERY, body);
     assertEquals(Status.VERIFIED, result.status());
     assertEquals("88.88", result.value().getString("total_amount"));

@@ -23,10 +23,10 @@ import org.clearing.channel.Rejection;
 import org.junit.jupiter.api.Test;
 
 /**
- * What our code signs, the official Alipay SDK (alipay-sdk-java 4.40.734.ALL) accepts, and what
- * the SDK signs, our code accepts; both build the same canonical strings. The SDK is used only
- * here, never in main code. Its V1 check removes sign and sign_type from the map it is given,
- * so it always gets a mutable copy (channels.md §2.3 pitfall).
+ * What our code signs, the official Alipay SDK (alipay-sdk-java 4.40.734.ALL) accepts, and what the
+ * SDK signs, our code accepts; both build the same canonical strings. The SDK is used only here,
+ * never in main code. Its V1 check removes sign and sign_type from the map it is given, so it
+ * always gets a mutable copy (channels.md §2.3 pitfall).
  */
 class AlipaySdkInteropTest {
 
@@ -35,10 +35,14 @@ class AlipaySdkInteropTest {
   private static final String MERCHANT_PRIVATE = base64(MERCHANT.getPrivate());
 
   private final AlipayGatewayVerifier gateway =
-      new AlipayGatewayVerifier(Map.of(APP_ID, MERCHANT.getPublic()), CLOCK, Duration.ofMinutes(15));
+      new AlipayGatewayVerifier(
+          Map.of(APP_ID, MERCHANT.getPublic()), CLOCK, Duration.ofMinutes(15));
   private final AlipayNotificationVerifier notifications =
       new AlipayNotificationVerifier(
-          ALIPAY.getPublic(), APP_ID, AlipayTestKeys.SELLER_ID, CLOCK,
+          ALIPAY.getPublic(),
+          APP_ID,
+          AlipayTestKeys.SELLER_ID,
+          CLOCK,
           AlipayNotificationVerifier.DEFAULT_NOTIFY_TIME_BOUND);
 
   private static boolean sdkCheckV1(Map<String, String> fields) throws AlipayApiException {
@@ -72,8 +76,9 @@ class AlipaySdkInteropTest {
   @Test
   void aRequestSignedByTheSdkIsAcceptedByOurGateway() throws AlipayApiException {
     Map<String, String> params =
-        new HashMap<>(new AlipayRequestSigner(APP_ID, MERCHANT.getPrivate(), CLOCK)
-            .refund("A1", Money.ofFen(1050), "R1"));
+        new HashMap<>(
+            new AlipayRequestSigner(APP_ID, MERCHANT.getPrivate(), CLOCK)
+                .refund("A1", Money.ofFen(1050), "R1"));
     params.remove("sign");
     params.put("notify_url", "");
     String sdkSign =
@@ -96,12 +101,11 @@ class AlipaySdkInteropTest {
 
   @Test
   void aResponseSignedByOurSandboxPassesTheSdkContentCheck() throws AlipayApiException {
-    JsonObject value = new JsonObject().put("code", "10000").put("msg", "Success")
-        .put("subject", "契税");
+    JsonObject value =
+        new JsonObject().put("code", "10000").put("msg", "Success").put("subject", "契税");
     String body = new AlipayResponseSigner(ALIPAY.getPrivate()).sign("alipay.trade.query", value);
     String sign = new JsonObject(body).getString("sign");
-    assertTrue(
-        AlipaySignature.rsaCheck(value.encode(), sign, ALIPAY_PUBLIC, "utf-8", "RSA2"));
+    assertTrue(AlipaySignature.rsaCheck(value.encode(), sign, ALIPAY_PUBLIC, "utf-8", "RSA2"));
   }
 
   // (c) the canonical strings are the SDK's
@@ -161,7 +165,10 @@ class AlipaySdkInteropTest {
     assertEquals(AlipayGatewayVerifier.Reason.BAD_SIGNATURE, gateway.verify(params).reason());
     assertFalse(
         AlipaySignature.rsaCheck(
-            AlipaySignature.getSignContent(params), params.get("sign"),
-            base64(MERCHANT.getPublic()), "utf-8", "RSA2"));
+            AlipaySignature.getSignContent(params),
+            params.get("sign"),
+            base64(MERCHANT.getPublic()),
+            "utf-8",
+            "RSA2"));
   }
 }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The request and notification canonical strings leave out exactly what channels.md §2.1/§2.3 say. */
+/**
+ * The request and notification canonical strings leave out what §2.1/§2.3 and the official SDK
+ * leave out.
+ */
 class AlipaySignContentTest {
 
   /** The §2.3 sample notification, as decoded form fields. */
@@ -46,11 +49,10 @@ class AlipaySignContentTest {
           + "&trade_no=2016071921001003030200089909&trade_status=TRADE_SUCCESS&version=1.0";
 
   /**
-   * The §2.3 example string lacks {@code gmt_create}, although the §2.3 sample form carries it:
-   * the reference is inconsistent with its own rule ("every other parameter that arrived is
-   * signed"). With the sample exactly as given, the string is the example plus gmt_create in its
-   * sorted place (the SDK agrees, see AlipaySdkInteropTest); without gmt_create it is the example
-   * verbatim.
+   * The §2.3 example string lacks {@code gmt_create}, although the §2.3 sample form carries it: the
+   * reference is inconsistent with its own rule ("every other parameter that arrived is signed").
+   * With the sample exactly as given, the string is the example plus gmt_create in its sorted place
+   * (the SDK agrees, see AlipaySdkInteropTest); without gmt_create it is the example verbatim.
    */
   @Test
   void theSampleNotificationGivesTheExampleStringOfSection2Point3() {

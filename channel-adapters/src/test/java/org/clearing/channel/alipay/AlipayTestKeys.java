@@ -19,6 +19,7 @@ final class AlipayTestKeys {
 
   /** 2026-06-05 10:00:00 in Beijing. */
   static final Instant NOW = Instant.parse("2026-06-05T02:00:00Z");
+
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
   private AlipayTestKeys() {}
