@@ -36,8 +36,8 @@ import org.clearing.channel.StatementLine;
  * amount columns silently.
  *
  * <p>Sign conventions of the result: payments positive, refunds negative (as printed). The fee
- * (服务费（元）) is printed negative when deducted on a payment in the files we have seen, but §2.5 notes
- * that the convention varies, so only its magnitude is trusted: a payment line's fee is |服务费| (a
+ * (服务费（元）) is printed negative when deducted on a payment by the mock generators §2.5 cites, but
+ * §2.5 also notes that the convention varies (unverified), so only its magnitude is trusted: a payment line's fee is |服务费| (a
  * charge, positive as {@link StatementLine#fee()} wants) and a refund line's fee is −|服务费| (the fee
  * Alipay gives back).
  *
