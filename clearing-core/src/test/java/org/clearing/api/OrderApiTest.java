@@ -209,4 +209,23 @@ class OrderApiTest {
     assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE idempotency_key = 'pii-1'"
         + " AND length(payer_id_cipher) = 1 + 12 + 18 + 16"));
   }
+
+  @Test
+  void anOrderPastItsExpiryBecomesExpiredAndCannotBeCancelled() throws Exception {
+    String orderNo = registration.post("/api/v1/orders",
+        OrderBodies.typical("LA-2026-0009").put("expires_in_s", 60).encode(), "expire-1")
+        .json().getString("order_no");
+    org.clearing.testing.TestDatabase.execute(engine.pgUrl(),
+        "UPDATE orders SET expires_at = now() - interval '1 second' WHERE order_no = '" + orderNo + "'");
+
+    String status = "OPEN";
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (status.equals("OPEN") && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      status = registration.get("/api/v1/orders/" + orderNo).json().getString("status");
+    }
+
+    assertEquals("EXPIRED", status);
+    assertEquals(409, registration.post("/api/v1/orders/" + orderNo + "/cancel", "", null).status());
+  }
 }
