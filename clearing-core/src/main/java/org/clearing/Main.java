@@ -52,7 +52,8 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir, blankToNull(pgUrl),
-        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT);
+        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
+        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT);
     Engine engine = Engine.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

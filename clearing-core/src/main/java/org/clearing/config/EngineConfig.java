@@ -20,6 +20,8 @@ import java.util.Collections;
  *     from this machine's LAN address and the port
  * @param dbPoolSizeMax connections in the database pool
  * @param dbWaitQueueSizeMax requests that may wait for a connection before the engine sheds load
+ * @param eventLoopBlockWarnMs how long an event-loop task may run before Vert.x warns that it
+ *     blocks; tests set it low and fail on the warning
  */
 public record EngineConfig(
     String httpHost,
@@ -28,9 +30,11 @@ public record EngineConfig(
     String pgUrl,
     String publicBaseUrl,
     int dbPoolSizeMax,
-    int dbWaitQueueSizeMax) {
+    int dbWaitQueueSizeMax,
+    long eventLoopBlockWarnMs) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
+  public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
   public static final int DB_WAIT_QUEUE_SIZE_DEFAULT = 2_048;
 
   public EngineConfig {
@@ -53,22 +57,27 @@ public record EngineConfig(
 
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null,
-        DB_POOL_SIZE_DEFAULT, DB_WAIT_QUEUE_SIZE_DEFAULT);
+        DB_POOL_SIZE_DEFAULT, DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
-        dbWaitQueueSizeMax);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
+  }
+
+  public EngineConfig withEventLoopBlockWarnMs(long ms) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, ms);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

@@ -20,6 +20,12 @@ import org.clearing.crypto.Pem;
 public final class TestEngine implements AutoCloseable {
 
   public static final String PUBLIC_BASE_URL = "https://pay.example.test";
+  /**
+   * Event-loop tasks here take microseconds; 200 ms leaves room for a GC pause on a busy CI
+   * machine while still catching anything that blocks (a JDBC call, a sleep, a key generation).
+   */
+  static final long EVENT_LOOP_BLOCK_WARN_MS = 200;
+  private static final BlockedThreadWarnings BLOCKED_THREAD_WARNINGS = new BlockedThreadWarnings();
 
   private final Engine engine;
   private final String pgUrl;
@@ -38,7 +44,9 @@ public final class TestEngine implements AutoCloseable {
       EngineConfig config = EngineConfig.defaults(dataDir)
           .withHttpPort(0)
           .withPgUrl(pgUrl)
-          .withPublicBaseUrl(PUBLIC_BASE_URL);
+          .withPublicBaseUrl(PUBLIC_BASE_URL)
+          .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS);
+      BLOCKED_THREAD_WARNINGS.start();
       return new TestEngine(Engine.start(config), pgUrl, dataDir);
     } catch (Exception e) {
       throw new IllegalStateException("engine did not start", e);
@@ -81,8 +89,10 @@ public final class TestEngine implements AutoCloseable {
     return engine;
   }
 
+  /** Stops the engine and fails if any event loop was blocked while it ran. */
   @Override
   public void close() throws Exception {
     engine.stop();
+    BLOCKED_THREAD_WARNINGS.assertNone();
   }
 }
