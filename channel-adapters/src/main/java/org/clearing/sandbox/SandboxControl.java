@@ -1,0 +1,68 @@
+package org.clearing.sandbox;
+
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The control endpoints every sandbox shares: read and set the fault switches
+ * ({@code GET|PUT /sandbox/faults}) and read a callback's delivery log
+ * ({@code GET /sandbox/callbacks/{key}}); plus the handler that makes API requests slow or failing.
+ */
+public final class SandboxControl {
+
+  private SandboxControl() {}
+
+  public static void mount(Router router, AtomicReference<SandboxFaults> faults,
+      CallbackDispatcher dispatcher) {
+    router.get("/sandbox/faults").handler(ctx -> json(ctx, 200, faults.get().toJson()));
+    router.put("/sandbox/faults").handler(BodyHandler.create(false).setBodyLimit(4096))
+        .handler(ctx -> {
+          try {
+            SandboxFaults next = SandboxFaults.fromJson(ctx.body().asJsonObject());
+            faults.set(next);
+            json(ctx, 200, next.toJson());
+          } catch (RuntimeException e) {
+            json(ctx, 400, new JsonObject().put("error", String.valueOf(e.getMessage())));
+          }
+        });
+    router.get("/sandbox/callbacks/:key").handler(ctx -> {
+      JsonArray list = new JsonArray();
+      dispatcher.attempts(ctx.pathParam("key")).forEach(a -> list.add(new JsonObject()
+          .put("copy", a.copy()).put("attempt", a.attemptNo()).put("at", a.at().toString())
+          .put("status", a.status()).put("outcome", a.outcome())));
+      json(ctx, 200, new JsonObject().put("key", ctx.pathParam("key")).put("attempts", list)
+          .put("pending_total", dispatcher.pending()));
+    });
+  }
+
+  /**
+   * Applies {@code responseDelayMs} and {@code failRequestsPercent} to the channel API routes it
+   * is mounted before; the failure answer is a plain 503 as a gateway in trouble gives.
+   */
+  public static Handler<RoutingContext> apiFaults(AtomicReference<SandboxFaults> faults) {
+    return ctx -> {
+      SandboxFaults now = faults.get();
+      Runnable go = () -> {
+        if (SandboxFaults.roll(now.failRequestsPercent())) {
+          ctx.response().setStatusCode(503).putHeader("Content-Type", "text/plain").end("busy");
+        } else {
+          ctx.next();
+        }
+      };
+      if (now.responseDelayMs() > 0) {
+        ctx.vertx().setTimer(now.responseDelayMs(), id -> go.run());
+      } else {
+        go.run();
+      }
+    };
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}
