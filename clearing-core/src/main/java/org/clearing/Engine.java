@@ -21,12 +21,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.clearing.api.ApiContext;
 import org.clearing.api.ApiVerticle;
+import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.DemoClients;
 import org.clearing.config.EngineConfig;
 import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
+import org.clearing.payment.CallbackRoutes;
+import org.clearing.payment.ChannelOrders;
+import org.clearing.payment.ChannelSet;
+import org.clearing.payment.PaymentIntake;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
@@ -127,9 +132,15 @@ public final class Engine {
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
         }))
-        .compose(routing -> deployApi(vertx, config, deployments,
-            port -> new ApiContext(pool, routing, orders, clients, authenticator, payerIds,
-                qrPool, metrics, config.publicBaseUrlOr(port))))
+        .compose(routing -> deployApi(vertx, config, deployments, port -> {
+          String publicBaseUrl = config.publicBaseUrlOr(port);
+          ChannelSet channels = ChannelSet.none();
+          ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
+          return new ApiContext(pool, routing, orders, clients, authenticator, payerIds,
+              qrPool, metrics, publicBaseUrl,
+              new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
+              new CallbackRoutes(channels, new PaymentIntake(pool), channelOrders, cryptoPool, metrics));
+        }))
         .map(port -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               config.publicBaseUrlOr(port), demoClients);

@@ -3,10 +3,12 @@ package org.clearing.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.sqlclient.Pool;
+import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
+import org.clearing.payment.CallbackRoutes;
 import org.clearing.routing.RoutingTable;
 
 /** What the HTTP edge needs of the engine; built once at start and shared by every verticle. */
@@ -19,4 +21,6 @@ public record ApiContext(
     PayerIdCipher payerIds,
     WorkerExecutor qrPool,
     PrometheusMeterRegistry metrics,
-    String publicBaseUrl) {}
+    String publicBaseUrl,
+    CashierRoutes cashier,
+    CallbackRoutes callbacks) {}

@@ -66,7 +66,8 @@ public final class ApiVerticle extends VerticleBase {
 
     router.get("/health").handler(ops::health);
     router.get("/metrics").handler(ops::metrics);
-    router.get("/q/:token").handler(qr::page);
+    context.cashier().mount(router);
+    context.callbacks().mount(router);
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
 

@@ -8,8 +8,8 @@ import org.clearing.qr.ApplicantPage;
 import org.clearing.qr.QrCodes;
 
 /**
- * The applicant's side: the page behind the QR code and the QR images. These are public: the
- * 128-bit token in the URL is the only key, and it names one order.
+ * The QR images. These are public: the 128-bit token in the URL is the only key, and it names
+ * one order. The page the QR code opens is the cashier's.
  */
 final class QrRoutes {
 
@@ -19,10 +19,6 @@ final class QrRoutes {
 
   QrRoutes(ApiContext context) {
     this.context = context;
-  }
-
-  void page(RoutingContext ctx) {
-    withOrder(ctx, order -> html(ctx, 200, ApplicantPage.render(order, context.routing())));
   }
 
   void png(RoutingContext ctx) {

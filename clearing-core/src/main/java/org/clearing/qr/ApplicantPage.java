@@ -19,7 +19,19 @@ public final class ApplicantPage {
 
   private ApplicantPage() {}
 
+  /** A way to pay offered on the page: a label and the link that starts it. */
+  public record PayOption(String label, String href) {}
+
   public static String render(Order order, RoutingTable routing) {
+    return render(order, routing, java.util.List.of(), "");
+  }
+
+  /**
+   * The page with payment options (offered only while the order is open) and an optional
+   * notice, e.g. that a channel is unavailable right now.
+   */
+  public static String render(Order order, RoutingTable routing, java.util.List<PayOption> options,
+      String notice) {
     StringBuilder rows = new StringBuilder();
     for (OrderLine line : order.lines()) {
       String payee = routing.account(line.payeeAccountId()).map(PayeeAccount::name)
@@ -39,7 +51,22 @@ public final class ApplicantPage {
         + "<tbody>\n" + rows + "</tbody>\n"
         + "<tfoot><tr><th colspan=\"2\">合计 Total</th><th class=\"amount\">¥"
         + order.total().toYuanString() + "</th></tr></tfoot></table>\n"
-        + statusNote(order) + "</body></html>\n";
+        + statusNote(order)
+        + (notice.isEmpty() ? "" : "<p class=\"notice\">" + Html.escape(notice) + "</p>\n")
+        + (order.status() == OrderStatus.OPEN ? options(options) : "")
+        + "</body></html>\n";
+  }
+
+  private static String options(java.util.List<PayOption> options) {
+    if (options.isEmpty()) {
+      return "";
+    }
+    StringBuilder html = new StringBuilder("<h2>选择支付方式 Choose how to pay</h2>\n<ul class=\"pay\">\n");
+    for (PayOption option : options) {
+      html.append("<li><a href=\"").append(Html.escape(option.href())).append("\">")
+          .append(Html.escape(option.label())).append("</a></li>\n");
+    }
+    return html.append("</ul>\n").toString();
   }
 
   private static String statusNote(Order order) {
@@ -74,6 +101,8 @@ public final class ApplicantPage {
         + "table{width:100%;border-collapse:collapse}td,th{padding:.5em .3em;border-bottom:1px solid #ddd;"
         + "text-align:left;vertical-align:top}.amount{text-align:right;white-space:nowrap}"
         + "tfoot th{font-size:1.15em}.status{margin-top:1em;padding:.7em;background:#f3f6fa;border-radius:.4em}"
+        + ".notice{color:#a40}ul.pay{list-style:none;padding:0}ul.pay a{display:block;margin:.5em 0;"
+        + "padding:.8em;border:1px solid #ccd;border-radius:.4em;text-decoration:none;text-align:center}"
         + "</style></head><body>\n";
   }
 }

@@ -1,0 +1,133 @@
+package org.clearing.payment;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.clearing.channel.Acknowledgement;
+import org.clearing.channel.Channel;
+import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.IncomingNotification;
+import org.clearing.channel.Notification;
+import org.clearing.channel.PaymentNotification;
+import org.clearing.channel.RefundNotification;
+import org.clearing.channel.Rejection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /callbacks/{wechat,alipay,unionpay}}: verify first (on the crypto pool), record in
+ * the inbox and move the order in one transaction, and only then acknowledge in the channel's own
+ * form. A duplicate is acknowledged and changes nothing; a forged, stale or unparsable
+ * notification gets the channel's failure form and is counted.
+ */
+public final class CallbackRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallbackRoutes.class);
+  /** Notifications are a few KiB; a bigger body is not a channel's. */
+  static final long BODY_SIZE_MAX_BYTES = 64 * 1024;
+
+  private final ChannelSet channels;
+  private final PaymentIntake intake;
+  private final ChannelOrders channelOrders;
+  private final WorkerExecutor cryptoPool;
+  private final MeterRegistry metrics;
+
+  public CallbackRoutes(ChannelSet channels, PaymentIntake intake, ChannelOrders channelOrders,
+      WorkerExecutor cryptoPool, MeterRegistry metrics) {
+    this.channels = channels;
+    this.intake = intake;
+    this.channelOrders = channelOrders;
+    this.cryptoPool = cryptoPool;
+    this.metrics = metrics;
+  }
+
+  public void mount(Router router) {
+    router.post("/callbacks/:channel")
+        .handler(BodyHandler.create(false).setBodyLimit(BODY_SIZE_MAX_BYTES))
+        .handler(this::receive);
+  }
+
+  private void receive(RoutingContext ctx) {
+    long startNs = System.nanoTime();
+    Channel channel = Channel.fromCode(ctx.pathParam("channel")).orElse(null);
+    ChannelAdapter adapter = channel == null ? null : channels.adapter(channel).orElse(null);
+    if (adapter == null) {
+      ctx.response().setStatusCode(404).end();
+      return;
+    }
+    Map<String, String> headers = new HashMap<>();
+    ctx.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+    Buffer body = ctx.body().buffer();
+    IncomingNotification incoming = new IncomingNotification(headers,
+        body == null ? new byte[0] : body.getBytes());
+    cryptoPool.executeBlocking(() -> adapter.verify(incoming), false)
+        .compose(notification -> handle(channel, adapter, notification))
+        .recover(error -> {
+          // Not committed, so not acknowledged: the channel will send it again.
+          LOG.error("event=callback.failed channel={}", channel.code(), error);
+          count(channel, "error");
+          return io.vertx.core.Future.succeededFuture(adapter.retryLater("temporarily unavailable"));
+        })
+        .onSuccess(ack -> {
+          respond(ctx, ack);
+          Timer.builder("clearing_callback_latency")
+              .description("Callback handling time, verification to acknowledgement")
+              .tag("channel", channel.code())
+              .register(metrics)
+              .record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+  }
+
+  private io.vertx.core.Future<Acknowledgement> handle(
+      Channel channel, ChannelAdapter adapter, Notification notification) {
+    if (notification instanceof Rejection rejection) {
+      count(channel, "rejected_" + rejection.reason().label());
+      LOG.warn("event=callback.rejected channel={} reason={} detail=\"{}\"",
+          channel.code(), rejection.reason().label(), rejection.detail());
+      return io.vertx.core.Future.succeededFuture(adapter.rejected(rejection));
+    }
+    if (notification instanceof RefundNotification refund) {
+      return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).map(recorded -> {
+        count(channel, recorded.duplicate() ? "duplicate" : "refund_recorded");
+        return adapter.accepted();
+      });
+    }
+    PaymentNotification payment = (PaymentNotification) notification;
+    return intake.recordPayment(payment, PaymentIntake.Source.CALLBACK).map(recorded -> {
+      String outcome = recorded.duplicate() ? "duplicate" : recorded.outcome().name().toLowerCase(Locale.ROOT);
+      count(channel, outcome);
+      LOG.info("event=callback.recorded channel={} order_no={} out_trade_no={} outcome={}",
+          channel.code(), recorded.orderNo(), payment.outTradeNo(), outcome);
+      if (!recorded.duplicate() && recorded.outcome() == PaymentDecision.Outcome.APPLIED) {
+        channelOrders.closeOthers(recorded.orderNo(), channel).onFailure(e ->
+            LOG.warn("event=channel_order.close_failed order_no={} error={}", recorded.orderNo(), e.toString()));
+      }
+      return adapter.accepted();
+    });
+  }
+
+  private void count(Channel channel, String outcome) {
+    Counter.builder("clearing_callbacks")
+        .description("Channel callbacks by channel and outcome")
+        .tag("channel", channel.code())
+        .tag("outcome", outcome)
+        .register(metrics)
+        .increment();
+  }
+
+  private static void respond(RoutingContext ctx, Acknowledgement ack) {
+    var response = ctx.response().setStatusCode(ack.status());
+    if (!ack.contentType().isEmpty()) {
+      response.putHeader("Content-Type", ack.contentType());
+    }
+    response.end(Buffer.buffer(ack.body()));
+  }
+}

@@ -1,0 +1,53 @@
+package org.clearing.payment;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import org.clearing.channel.Channel;
+import org.clearing.channel.ChannelAdapter;
+
+/**
+ * The channels this engine collects through, with the identities of payee accounts at each, and
+ * how a WeChat payer is identified (OAuth) for in-app payment.
+ */
+public final class ChannelSet {
+
+  /** WeChat's in-app flow needs the payer's openid, obtained through an OAuth redirect. */
+  public interface PayerIdentification {
+    String authorizeUrl(String redirectUri, String state);
+
+    io.vertx.core.Future<String> payerIdForCode(String code);
+  }
+
+  private final Map<Channel, ChannelAdapter> adapters;
+  private final Map<Channel, Map<String, String>> channelAccounts;
+  private final PayerIdentification wechatPayers;
+
+  public ChannelSet(Map<Channel, ChannelAdapter> adapters,
+      Map<Channel, Map<String, String>> channelAccounts, PayerIdentification wechatPayers) {
+    this.adapters = adapters.isEmpty() ? Map.of() : new EnumMap<>(adapters);
+    this.channelAccounts = Map.copyOf(channelAccounts);
+    this.wechatPayers = wechatPayers;
+  }
+
+  public static ChannelSet none() {
+    return new ChannelSet(Map.of(), Map.of(), null);
+  }
+
+  public Optional<ChannelAdapter> adapter(Channel channel) {
+    return Optional.ofNullable(adapters.get(channel));
+  }
+
+  public boolean isEmpty() {
+    return adapters.isEmpty();
+  }
+
+  /** The payee account's identity at the channel, if the account can be paid through it. */
+  public Optional<String> channelAccount(Channel channel, String payeeAccountId) {
+    return Optional.ofNullable(channelAccounts.getOrDefault(channel, Map.of()).get(payeeAccountId));
+  }
+
+  public Optional<PayerIdentification> wechatPayers() {
+    return Optional.ofNullable(wechatPayers);
+  }
+}

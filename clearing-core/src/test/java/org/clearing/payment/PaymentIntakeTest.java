@@ -1,0 +1,168 @@
+package org.clearing.payment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.clearing.channel.Channel;
+import org.clearing.channel.Money;
+import org.clearing.channel.PaymentNotification;
+import org.clearing.client.Role;
+import org.clearing.testing.ApiCaller;
+import org.clearing.testing.OrderBodies;
+import org.clearing.testing.TestEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A verified payment is recorded once under its channel transaction id and moves its order in the
+ * same transaction: exact amount → PAID, wrong amount → EXCEPTION, anything the order cannot take
+ * is recorded and left for a person or the refund job; duplicates change nothing.
+ */
+class PaymentIntakeTest {
+
+  private static TestEngine engine;
+  private static ApiCaller registration;
+  private static Pool pool;
+  private static PaymentIntake intake;
+  private static int cases;
+
+  @BeforeAll
+  static void start() {
+    engine = TestEngine.start();
+    registration = engine.as(Role.REGISTRATION);
+    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
+        .connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(engine.engine().vertx()).build();
+    intake = new PaymentIntake(pool);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(pool.close());
+    engine.close();
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  private static String newOrder() {
+    return registration.post("/api/v1/orders", OrderBodies.typical("PAY-" + (++cases)).encode(),
+        "pay-" + cases).json().getString("order_no");
+  }
+
+  private static PaymentNotification payment(Channel channel, String orderNo, String txn, long fen) {
+    return new PaymentNotification(channel, "EV-" + txn, OutTradeNumbers.of(channel, orderNo), txn,
+        Money.ofFen(fen), "CNY", true, Instant.parse("2026-11-27T02:00:00Z"), "payer");
+  }
+
+  private static String status(String orderNo) {
+    return registration.get("/api/v1/orders/" + orderNo).json().getString("status");
+  }
+
+  @Test
+  void anExactPaymentMarksTheOrderAndItsLegsPaid() throws Exception {
+    String orderNo = newOrder();
+
+    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+        payment(Channel.WECHAT, orderNo, "4200000001", 1_509_000), PaymentIntake.Source.CALLBACK));
+
+    assertFalse(recorded.duplicate());
+    assertEquals(PaymentDecision.Outcome.APPLIED, recorded.outcome());
+    assertEquals(orderNo, recorded.orderNo());
+    assertEquals("PAID", status(orderNo));
+    assertEquals(2, engine.count("SELECT count(*) FROM leg WHERE status = 'PAID' AND order_no = '" + orderNo + "'"));
+    assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE paid_channel = 'wechat'"
+        + " AND paid_transaction_id = '4200000001' AND order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void theSameTransactionFiveTimesAtOnceIsRecordedOnce() throws Exception {
+    String orderNo = newOrder();
+    List<Future<PaymentIntake.Recorded>> all = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      all.add(intake.recordPayment(payment(Channel.ALIPAY, orderNo, "2026112722001", 1_509_000),
+          PaymentIntake.Source.CALLBACK));
+    }
+    await(Future.join(all));
+
+    assertTrue(all.stream().allMatch(Future::succeeded));
+    assertEquals(1, all.stream().filter(f -> !f.result().duplicate()).count());
+    assertEquals(4, all.stream().filter(f -> f.result().duplicate()).count());
+    assertEquals("PAID", status(orderNo));
+    assertEquals(1, engine.count("SELECT count(*) FROM channel_inbox WHERE transaction_id = '2026112722001'"));
+  }
+
+  @Test
+  void aPaymentOneFenShortSendsTheOrderToException() throws Exception {
+    String orderNo = newOrder();
+
+    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+        payment(Channel.UNIONPAY, orderNo, "951807261002324791001", 1_508_999), PaymentIntake.Source.CALLBACK));
+
+    assertEquals(PaymentDecision.Outcome.AMOUNT_MISMATCH, recorded.outcome());
+    assertEquals("EXCEPTION", status(orderNo));
+    assertEquals(0, engine.count("SELECT count(*) FROM leg WHERE status = 'PAID' AND order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void aSecondPaymentOfAPaidOrderIsRecordedButDoesNotTouchTheOrder() throws Exception {
+    String orderNo = newOrder();
+    await(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000002", 1_509_000), PaymentIntake.Source.CALLBACK));
+
+    PaymentIntake.Recorded second = await(intake.recordPayment(
+        payment(Channel.ALIPAY, orderNo, "2026112722002", 1_509_000), PaymentIntake.Source.CALLBACK));
+
+    assertEquals(PaymentDecision.Outcome.NOT_PAYABLE, second.outcome());
+    assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE paid_transaction_id = '4200000002'"
+        + " AND order_no = '" + orderNo + "'"));
+    assertEquals(1, engine.count("SELECT count(*) FROM channel_inbox WHERE outcome = 'NOT_PAYABLE'"
+        + " AND transaction_id = '2026112722002'"));
+  }
+
+  @Test
+  void aPaymentOfACancelledOrderIsRecordedAsNotPayable() throws Exception {
+    String orderNo = newOrder();
+    registration.post("/api/v1/orders/" + orderNo + "/cancel", "", null);
+
+    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+        payment(Channel.WECHAT, orderNo, "4200000003", 1_509_000), PaymentIntake.Source.QUERY));
+
+    assertEquals(PaymentDecision.Outcome.NOT_PAYABLE, recorded.outcome());
+    assertEquals("CANCELLED", status(orderNo));
+  }
+
+  @Test
+  void aPaymentForAnUnknownOrderIsHeldWithoutAnOrder() throws Exception {
+    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+        payment(Channel.WECHAT, "TF209912310000000001", "4200000004", 100), PaymentIntake.Source.CALLBACK));
+
+    assertEquals(PaymentDecision.Outcome.UNKNOWN_ORDER, recorded.outcome());
+    assertEquals(1, engine.count("SELECT count(*) FROM channel_inbox WHERE order_no IS NULL"
+        + " AND transaction_id = '4200000004'"));
+  }
+
+  @Test
+  void anUnsuccessfulPaymentIsNotRecordedSoTheSameTransactionCanStillSucceed() throws Exception {
+    String orderNo = newOrder();
+    PaymentNotification waiting = new PaymentNotification(Channel.ALIPAY, "n-1",
+        OutTradeNumbers.of(Channel.ALIPAY, orderNo), "2026112722003", Money.ofFen(1_509_000), "CNY",
+        false, Instant.now(), "");
+
+    assertEquals(PaymentDecision.Outcome.NOT_SUCCESSFUL,
+        await(intake.recordPayment(waiting, PaymentIntake.Source.CALLBACK)).outcome());
+    assertEquals(PaymentDecision.Outcome.APPLIED, await(intake.recordPayment(
+        payment(Channel.ALIPAY, orderNo, "2026112722003", 1_509_000), PaymentIntake.Source.CALLBACK)).outcome());
+    assertTrue(status(orderNo).equals("PAID"));
+  }
+}
