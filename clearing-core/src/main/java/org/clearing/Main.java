@@ -45,6 +45,22 @@ public final class Main implements Callable<Integer> {
       description = "Database connections (env CLEARING_DB_POOL_SIZE, default ${DEFAULT-VALUE}).")
   int dbPoolSize;
 
+  @Option(names = "--sandboxes", negatable = true, defaultValue = "${env:CLEARING_SANDBOXES:-true}",
+      fallbackValue = "true",
+      description = "Start the WeChat Pay, Alipay and UnionPay sandboxes in this process (demo mode;"
+          + " env CLEARING_SANDBOXES, default ${DEFAULT-VALUE}).")
+  boolean sandboxes;
+
+  @Option(names = "--sandbox-port", defaultValue = "${env:CLEARING_SANDBOX_PORT:-8081}",
+      description = "Port of the WeChat sandbox; Alipay's and UnionPay's are the next two"
+          + " (env CLEARING_SANDBOX_PORT, default ${DEFAULT-VALUE}).")
+  int sandboxPort;
+
+  @Option(names = "--sandbox-time-compression", defaultValue = "${env:CLEARING_SANDBOX_TIME_COMPRESSION:-1}",
+      description = "Run the sandboxes' callback retry schedules this many times faster than real"
+          + " time (env CLEARING_SANDBOX_TIME_COMPRESSION, default ${DEFAULT-VALUE}).")
+  double sandboxTimeCompression;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -53,7 +69,7 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir, blankToNull(pgUrl),
         blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
-        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT);
+        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression);
     Engine engine = Engine.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

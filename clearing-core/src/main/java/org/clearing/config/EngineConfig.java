@@ -22,6 +22,10 @@ import java.util.Collections;
  * @param dbWaitQueueSizeMax requests that may wait for a connection before the engine sheds load
  * @param eventLoopBlockWarnMs how long an event-loop task may run before Vert.x warns that it
  *     blocks; tests set it low and fail on the warning
+ * @param sandboxes whether the three channel sandboxes start in this process (demo mode)
+ * @param sandboxBasePort the WeChat sandbox's port; Alipay's and UnionPay's follow it; 0 = any
+ * @param sandboxTimeCompression how much faster than real time the sandboxes' callback retry
+ *     schedules run (1 = real time)
  */
 public record EngineConfig(
     String httpHost,
@@ -31,10 +35,14 @@ public record EngineConfig(
     String publicBaseUrl,
     int dbPoolSizeMax,
     int dbWaitQueueSizeMax,
-    long eventLoopBlockWarnMs) {
+    long eventLoopBlockWarnMs,
+    boolean sandboxes,
+    int sandboxBasePort,
+    double sandboxTimeCompression) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
+  public static final int SANDBOX_BASE_PORT_DEFAULT = 8081;
   public static final int DB_WAIT_QUEUE_SIZE_DEFAULT = 2_048;
 
   public EngineConfig {
@@ -43,6 +51,9 @@ public record EngineConfig(
     }
     if (dbPoolSizeMax < 1 || dbWaitQueueSizeMax < 1) {
       throw new IllegalArgumentException("database pool and wait queue sizes must be positive");
+    }
+    if (sandboxBasePort < 0 || sandboxBasePort > 65_533 || sandboxTimeCompression < 1) {
+      throw new IllegalArgumentException("sandbox port must be 0..65533 and time compression >= 1");
     }
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
@@ -56,32 +67,41 @@ public record EngineConfig(
   }
 
   public static EngineConfig defaults(Path dataDir) {
-    return new EngineConfig("0.0.0.0", 8080, dataDir, null, null,
-        DB_POOL_SIZE_DEFAULT, DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT);
+    return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
+        DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, ms);
+        dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression);
+  }
+
+  /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
+  public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */
   public String publicBaseUrlOr(int actualPort) {
+    if (sandboxBasePort < 0 || sandboxBasePort > 65_533 || sandboxTimeCompression < 1) {
+      throw new IllegalArgumentException("sandbox port must be 0..65533 and time compression >= 1");
+    }
     if (publicBaseUrl != null) {
       return publicBaseUrl;
     }

@@ -45,7 +45,8 @@ public final class TestEngine implements AutoCloseable {
           .withHttpPort(0)
           .withPgUrl(pgUrl)
           .withPublicBaseUrl(PUBLIC_BASE_URL)
-          .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS);
+          .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
+          .withSandboxes(false, 0, 1);
       BLOCKED_THREAD_WARNINGS.start();
       return new TestEngine(Engine.start(config), pgUrl, dataDir);
     } catch (Exception e) {

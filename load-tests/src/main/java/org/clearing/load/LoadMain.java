@@ -1,0 +1,95 @@
+package org.clearing.load;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.clearing.load.driver.EngineProcess;
+import org.clearing.load.driver.OpenLoopDriver;
+import org.clearing.load.report.LatencyReport;
+import org.clearing.load.scenario.CreateScenario;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar load-tests/target/clearing-load.jar <scenario>}: load and benchmark commands. */
+@Command(name = "clearing-load", mixinStandardHelpOptions = true,
+    subcommands = {LoadMain.Create.class},
+    description = "Load, benchmark and fault scenarios against the clearing engine.")
+public final class LoadMain {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadMain()).execute(args));
+  }
+
+  /** Signed order creation at a fixed arrival rate. */
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Signed order creation (with QR) at a fixed rate; prints rates and latency.")
+  static final class Create implements Callable<Integer> {
+
+    @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
+    double ratePerS;
+
+    @Option(names = "--duration", defaultValue = "20s", description = "Timed window, e.g. 30s (default ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--url", description = "A running engine; default: start the engine jar in a fresh data directory.")
+    String url;
+
+    @Option(names = "--client-file", description = "Registration client key file (default: <engine data dir>/clients/registration.json).")
+    Path clientFile;
+
+    @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
+    Path engineJar;
+
+    @Option(names = "--inflight-max", defaultValue = "512", description = "Bound on requests in flight.")
+    int inFlightMax;
+
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+      long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+      int count = (int) Math.max(1, Math.round(ratePerS * seconds));
+      EngineProcess engine = url == null
+          ? EngineProcess.start(engineJar, Files.createTempDirectory("clearing-load-"), List.of()) : null;
+      Vertx vertx = Vertx.vertx();
+      try {
+        String base = url != null ? url : engine.baseUrl();
+        Path keyFile = clientFile != null ? clientFile : engine.dataDir().resolve("clients/registration.json");
+        System.out.printf("preparing %d signed requests...%n", count);
+        var requests = CreateScenario.prepare(CreateScenario.signer(keyFile), count,
+            Long.toString(System.currentTimeMillis(), 36));
+        java.net.URI uri = java.net.URI.create(base);
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+                .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()).setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(inFlightMax));
+        // A short warm-up lets the JIT compile the hot path before the timed window.
+        new OpenLoopDriver(vertx, client, inFlightMax).run(
+            CreateScenario.prepare(CreateScenario.signer(keyFile), (int) Math.min(2_000, ratePerS * 3), "warm"
+                + System.nanoTime()), ratePerS, status -> status == 201);
+        OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, inFlightMax)
+            .run(requests, ratePerS, status -> status == 201);
+        System.out.println(LatencyReport.text("create", result));
+        if (engine != null) {
+          System.out.printf("engine RSS %d MiB%n", engine.rssKib() / 1024);
+        }
+        if (report != null) {
+          Files.writeString(report, LatencyReport.json("create", result).encodePrettily());
+        }
+        return result.ok() == result.offered() ? 0 : 1;
+      } finally {
+        vertx.close().toCompletionStage().toCompletableFuture().get();
+        if (engine != null) {
+          engine.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package org.clearing.load.driver;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine jar run as its own process, as in production, so that the driver does not share its
+ * JVM (and the engine's memory can be read from the operating system).
+ */
+public final class EngineProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private final Path dataDir;
+
+  private EngineProcess(Process process, int port, Path dataDir) {
+    this.process = process;
+    this.port = port;
+    this.dataDir = dataDir;
+  }
+
+  public static EngineProcess start(Path jar, Path dataDir, List<String> extraArgs) throws Exception {
+    if (!Files.exists(jar)) {
+      throw new IllegalArgumentException("engine jar not found: " + jar
+          + " (build it with: mvn -B -DskipTests package)");
+    }
+    int port = freePort();
+    Files.createDirectories(dataDir);
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx384m", "-jar", jar.toString(),
+        "--http-port", Integer.toString(port),
+        "--data-dir", dataDir.toString(),
+        "--public-base-url", "http://127.0.0.1:" + port));
+    command.addAll(extraArgs);
+    Process process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(dataDir.resolve("engine.log").toFile())
+        .start();
+    EngineProcess engine = new EngineProcess(process, port, dataDir);
+    engine.awaitHealthy(Duration.ofSeconds(120));
+    return engine;
+  }
+
+  private void awaitHealthy(Duration timeout) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("engine exited; see " + dataDir.resolve("engine.log"));
+      }
+      try {
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+            URI.create(baseUrl() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+        if (health.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // Not listening yet.
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("engine not healthy after " + timeout);
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Resident set size of the engine process in KiB, from /proc (Linux); -1 elsewhere. */
+  public long rssKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** SIGTERM, then wait for the orderly shutdown. */
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
