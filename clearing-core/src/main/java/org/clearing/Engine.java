@@ -125,6 +125,7 @@ public final class Engine {
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
+    PaymentIntake intake = new PaymentIntake(vertx, pool);
     List<String> deployments = new ArrayList<>();
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
@@ -139,7 +140,7 @@ public final class Engine {
           return new ApiContext(pool, routing, orders, clients, authenticator, payerIds,
               qrPool, metrics, publicBaseUrl,
               new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
-              new CallbackRoutes(channels, new PaymentIntake(pool), channelOrders, cryptoPool, metrics));
+              new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics));
         }))
         .map(port -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,

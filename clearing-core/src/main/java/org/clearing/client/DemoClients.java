@@ -47,10 +47,10 @@ public final class DemoClients {
     for (Role role : Role.values()) {
       created.add(clients.find(clientId(role)).compose(found -> found.isPresent()
           ? Future.succeededFuture((Role) null)
-          : worker.executeBlocking(Crypto::generateSm2, false).compose(pair ->
-              clients.register(clientId(role), role, KeyType.SM2, Pem.write(pair.getPublic()))
+          : worker.executeBlocking(DemoClients::newKey, false).compose(key ->
+              clients.register(clientId(role), role, KeyType.SM2, key.publicKeyPem())
                   .compose(registered -> registered
-                      ? worker.executeBlocking(() -> writeFile(role, pair), false).map(role)
+                      ? worker.executeBlocking(() -> writeFile(role, key.pair()), false).map(role)
                       : Future.succeededFuture((Role) null)))));
     }
     return Future.all(created).map(all -> {
@@ -62,6 +62,14 @@ public final class DemoClients {
       }
       return roles;
     });
+  }
+
+  private record NewKey(KeyPair pair, String publicKeyPem) {}
+
+  /** Key generation and PEM encoding (which loads Bouncy Castle classes) stay off event loops. */
+  private static NewKey newKey() {
+    KeyPair pair = Crypto.generateSm2();
+    return new NewKey(pair, Pem.write(pair.getPublic()));
   }
 
   private Path writeFile(Role role, KeyPair pair) {

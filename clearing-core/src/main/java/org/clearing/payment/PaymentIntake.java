@@ -1,25 +1,36 @@
 package org.clearing.payment;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
-import org.clearing.channel.Channel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.clearing.channel.Money;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
-import org.clearing.order.OrderEvent;
+import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderStatus;
-import org.clearing.order.OrderTransitions;
+import org.clearing.split.Leg;
 import org.clearing.split.LegStatus;
 
 /**
- * Records verified notifications. A payment is recorded in the inbox under its channel
- * transaction id and, in the same transaction, moves its order to PAID (or to EXCEPTION when the
- * amount is wrong); only after the commit may the channel be acknowledged. A transaction id seen
- * before changes nothing.
+ * Records verified payments, exactly once each. A payment is recorded in the inbox under its
+ * channel transaction id and, in the same transaction, moves its order (PAID, or EXCEPTION for a
+ * wrong amount), marks the legs paid, books its balanced journal entry and writes its outbox
+ * event; only after the commit may the channel be acknowledged. Concurrent payments are
+ * group-committed: one transaction, a handful of set-based statements and one flush per group.
  */
 public final class PaymentIntake {
 
@@ -30,66 +41,252 @@ public final class PaymentIntake {
     BILL
   }
 
-  /** What recording did. */
+  /** What recording did; {@code outcome} is null for a duplicate. */
   public record Recorded(boolean duplicate, String orderNo, PaymentDecision.Outcome outcome) {}
 
-  private static final String SELECT_CHANNEL_ORDER =
-      "SELECT order_no FROM channel_order WHERE channel = $1 AND out_trade_no = $2";
-  private static final String LOCK_ORDER =
-      "SELECT status, total_fen FROM orders WHERE order_no = $1 FOR UPDATE";
-  private static final String INSERT_INBOX =
+  /** Callbacks waiting for a group beyond this are refused with "try again" (the channel resends). */
+  public static final int QUEUED_MAX = 4_096;
+  /** The most payments in one transaction. */
+  public static final int GROUP_SIZE_MAX = 128;
+  /** Groups committing at once; each holds one pool connection. */
+  public static final int GROUPS_IN_FLIGHT_MAX = 3;
+
+  private static final String LOCK_ORDERS =
+      "SELECT order_no, status, total_fen FROM orders WHERE order_no = ANY($1::text[])"
+          + " ORDER BY order_no FOR UPDATE";
+  private static final String SELECT_LEGS =
+      "SELECT order_no, leg_no, payee_account_id, amount_fen, status FROM leg"
+          + " WHERE order_no = ANY($1::text[]) ORDER BY order_no, leg_no";
+  private static final String SELECT_RECORDED =
+      "SELECT i.channel, i.event_key FROM channel_inbox i"
+          + " JOIN unnest($1::text[], $2::text[]) AS k(channel, event_key)"
+          + " ON i.channel = k.channel AND i.event_key = k.event_key WHERE i.kind = 'PAYMENT'";
+  private static final String INSERT_INBOX = """
+      INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
+                                 amount_fen, outcome, source, event_id, occurred_at)
+      SELECT channel, 'PAYMENT', event_key, order_no, out_trade_no, event_key, amount_fen, outcome,
+             source, event_id, occurred_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[],
+                  $7::text[], $8::text[], $9::timestamptz[])
+        AS x(channel, event_key, order_no, out_trade_no, amount_fen, outcome, source, event_id,
+             occurred_at)
+      ON CONFLICT (channel, kind, event_key) DO NOTHING
+      """;
+  private static final String UPDATE_ORDERS = """
+      UPDATE orders o SET status = x.to_status,
+             paid_channel = COALESCE(x.channel, o.paid_channel),
+             paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
+             paid_at = COALESCE(x.paid_at, o.paid_at),
+             updated_at = now()
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+        AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
+      WHERE o.order_no = x.order_no AND o.status = x.from_status
+      """;
+  private static final String UPDATE_LEGS =
+      "UPDATE leg SET status = $2 WHERE order_no = ANY($1::text[]) AND status = $3";
+  private static final String UPDATE_CHANNEL_ORDERS =
+      "UPDATE channel_order c SET status = 'PAID', updated_at = now()"
+          + " FROM unnest($1::text[], $2::text[]) AS x(channel, out_trade_no)"
+          + " WHERE c.channel = x.channel AND c.out_trade_no = x.out_trade_no";
+  private static final String INSERT_JOURNAL = """
+      WITH e AS (
+        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+        RETURNING entry_id, entry_key
+      )
+      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
+      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
+      FROM e JOIN unnest($5::text[], $6::int4[], $7::text[], $8::int8[], $9::int8[])
+        AS p(entry_key, posting_no, account, debit_fen, credit_fen) USING (entry_key)
+      """;
+  private static final String INSERT_OUTBOX =
+      "INSERT INTO outbox (event_type, order_no, payload)"
+          + " SELECT t, o, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, o, p)";
+  private static final String INSERT_REFUND_INBOX =
       "INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,"
           + " amount_fen, outcome, source, event_id, occurred_at)"
-          + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-          + " ON CONFLICT (channel, kind, event_key) DO NOTHING RETURNING order_no";
-  private static final String SELECT_INBOX =
-      "SELECT order_no, outcome FROM channel_inbox WHERE channel = $1 AND kind = $2 AND event_key = $3";
-  private static final String MARK_PAID =
-      "UPDATE orders SET status = $2, paid_channel = $3, paid_transaction_id = $4, paid_at = $5,"
-          + " updated_at = now() WHERE order_no = $1 AND status = $6";
-  private static final String MARK_EXCEPTION =
-      "UPDATE orders SET status = $2, updated_at = now() WHERE order_no = $1 AND status = $3";
-  private static final String MARK_LEGS_PAID =
-      "UPDATE leg SET status = $2 WHERE order_no = $1 AND status = $3";
-  private static final String MARK_CHANNEL_ORDER_PAID =
-      "UPDATE channel_order SET status = 'PAID', updated_at = now()"
-          + " WHERE channel = $1 AND out_trade_no = $2";
+          + " VALUES ($1, 'REFUND', $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+          + " ON CONFLICT (channel, kind, event_key) DO NOTHING";
 
   private final Pool pool;
+  private final GroupCommitter<Item, Recorded> committer;
 
-  public PaymentIntake(Pool pool) {
+  private record Item(PaymentNotification payment, Source source) {}
+
+  public PaymentIntake(Vertx vertx, Pool pool) {
     this.pool = pool;
+    this.committer = new GroupCommitter<>(vertx, this::commitGroup, QUEUED_MAX, GROUP_SIZE_MAX,
+        GROUPS_IN_FLIGHT_MAX);
   }
 
+  /** Records a payment; fails with {@link GroupCommitter.Overloaded} when too many are waiting. */
   public Future<Recorded> recordPayment(PaymentNotification payment, Source source) {
     if (!payment.successful()) {
       // Not money: nothing to record. Keeping it out of the inbox matters, because the same
       // transaction id may yet succeed (Alipay notifies WAIT_BUYER_PAY, then TRADE_SUCCESS).
       return Future.succeededFuture(new Recorded(false, null, PaymentDecision.Outcome.NOT_SUCCESSFUL));
     }
-    return pool.withTransaction(conn -> resolveOrder(conn, payment.channel(), payment.outTradeNo())
-        .compose(orderNo -> lockOrder(conn, orderNo).compose(head -> {
-          PaymentDecision.Outcome outcome = PaymentDecision.decide(
-              head.map(OrderHead::status).orElse(null),
-              head.map(OrderHead::totalFen).orElse(0L), payment);
-          String knownOrderNo = head.isPresent() ? orderNo.orElse(null) : null;
-          return conn.preparedQuery(INSERT_INBOX).execute(Tuple.tuple()
-                  .addString(payment.channel().code())
-                  .addString("PAYMENT")
-                  .addString(payment.transactionId())
-                  .addString(knownOrderNo)
-                  .addString(payment.outTradeNo())
-                  .addString(payment.transactionId())
-                  .addLong(payment.amount().fen())
-                  .addString(outcome.name())
-                  .addString(source.name())
-                  .addString(payment.eventId())
-                  .addOffsetDateTime(payment.paidAt().atOffset(ZoneOffset.UTC)))
-              .compose(inserted -> inserted.rowCount() == 0
-                  ? duplicate(conn, payment.channel(), "PAYMENT", payment.transactionId())
-                  : apply(conn, knownOrderNo, head.orElse(null), outcome, payment)
-                      .map(new Recorded(false, knownOrderNo, outcome)));
-        })));
+    return committer.submit(new Item(payment, source));
+  }
+
+  public GroupCommitter<?, ?> committer() {
+    return committer;
+  }
+
+  private Future<List<Recorded>> commitGroup(List<Item> items) {
+    List<PaymentNotification> payments = items.stream().map(Item::payment).toList();
+    List<String> orderNos = payments.stream()
+        .map(p -> OutTradeNumbers.orderNo(p.channel(), p.outTradeNo()).orElse(null)).toList();
+    String[] lockOrder = new TreeSet<>(orderNos.stream().filter(o -> o != null).toList())
+        .toArray(String[]::new);
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(lockOrder))
+        .compose(heads -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(lockOrder))
+            .compose(legs -> conn.preparedQuery(SELECT_RECORDED).execute(Tuple.tuple()
+                    .addArrayOfString(payments.stream().map(p -> p.channel().code()).toArray(String[]::new))
+                    .addArrayOfString(payments.stream().map(PaymentNotification::transactionId)
+                        .toArray(String[]::new)))
+                .compose(recorded -> {
+                  List<PaymentBooking.Booking> bookings = PaymentBooking.book(
+                      payments, orderNos, orderStates(heads, legs), keys(recorded));
+                  return write(conn, bookings, items).map(bookings);
+                }))))
+        .map(bookings -> bookings.stream()
+            .map(b -> new Recorded(b.duplicate(), b.orderNo(), b.outcome())).toList());
+  }
+
+  private static Map<String, PaymentBooking.OrderState> orderStates(RowSet<Row> heads, RowSet<Row> legRows) {
+    Map<String, List<Leg>> legs = new HashMap<>();
+    for (Row row : legRows) {
+      legs.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(new Leg(
+          row.getInteger("leg_no"), row.getString("payee_account_id"),
+          Money.ofFen(row.getLong("amount_fen")), LegStatus.valueOf(row.getString("status"))));
+    }
+    Map<String, PaymentBooking.OrderState> states = new HashMap<>();
+    for (Row row : heads) {
+      String orderNo = row.getString("order_no");
+      states.put(orderNo, new PaymentBooking.OrderState(orderNo,
+          OrderStatus.valueOf(row.getString("status")), row.getLong("total_fen"),
+          legs.getOrDefault(orderNo, List.of())));
+    }
+    return states;
+  }
+
+  private static Set<String> keys(RowSet<Row> recorded) {
+    Set<String> keys = new HashSet<>();
+    for (Row row : recorded) {
+      keys.add(row.getString("channel") + "|" + row.getString("event_key"));
+    }
+    return keys;
+  }
+
+  private static Future<Void> write(SqlConnection conn, List<PaymentBooking.Booking> all, List<Item> items) {
+    List<PaymentBooking.Booking> fresh = new ArrayList<>();
+    List<Source> sources = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      if (!all.get(i).duplicate()) {
+        fresh.add(all.get(i));
+        sources.add(items.get(i).source());
+      }
+    }
+    if (fresh.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> writes = new ArrayList<>();
+    writes.add(conn.preparedQuery(INSERT_INBOX).execute(inboxTuple(fresh, sources)).compose(rows ->
+        rows.rowCount() == fresh.size() ? Future.succeededFuture()
+            : Future.failedFuture(new IllegalStateException(
+                "a payment was recorded concurrently; the group is retried one by one"))));
+    List<PaymentBooking.Booking> moves = fresh.stream().filter(b -> b.toStatus() != null).toList();
+    if (!moves.isEmpty()) {
+      writes.add(conn.preparedQuery(UPDATE_ORDERS).execute(ordersTuple(moves)).compose(rows ->
+          rows.rowCount() == moves.size() ? Future.succeededFuture()
+              : Future.failedFuture(new IllegalStateException("an order changed under its lock"))));
+    }
+    List<PaymentBooking.Booking> applied = fresh.stream()
+        .filter(b -> b.outcome() == PaymentDecision.Outcome.APPLIED).toList();
+    if (!applied.isEmpty()) {
+      writes.add(conn.preparedQuery(UPDATE_LEGS).execute(Tuple.of(
+          applied.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new),
+          LegStatus.PAID.name(), LegStatus.PLANNED.name())));
+      writes.add(conn.preparedQuery(UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
+          .addArrayOfString(applied.stream().map(b -> b.payment().channel().code()).toArray(String[]::new))
+          .addArrayOfString(applied.stream().map(b -> b.payment().outTradeNo()).toArray(String[]::new))));
+    }
+    writes.add(conn.preparedQuery(INSERT_JOURNAL).execute(journalTuple(fresh)));
+    List<PaymentBooking.OutboxEvent> events = fresh.stream().map(PaymentBooking.Booking::event)
+        .filter(e -> e != null).toList();
+    if (!events.isEmpty()) {
+      writes.add(conn.preparedQuery(INSERT_OUTBOX).execute(Tuple.tuple()
+          .addArrayOfString(events.stream().map(PaymentBooking.OutboxEvent::type).toArray(String[]::new))
+          .addArrayOfString(events.stream().map(PaymentBooking.OutboxEvent::orderNo).toArray(String[]::new))
+          .addArrayOfString(events.stream().map(e -> new JsonObject(e.payload()).encode())
+              .toArray(String[]::new))));
+    }
+    return Future.all(writes).mapEmpty();
+  }
+
+  private static Tuple inboxTuple(List<PaymentBooking.Booking> fresh, List<Source> sources) {
+    return Tuple.tuple()
+        .addArrayOfString(fresh.stream().map(b -> b.payment().channel().code()).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(PaymentBooking.Booking::inboxKey).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.payment().outTradeNo()).toArray(String[]::new))
+        .addArrayOfLong(fresh.stream().map(b -> b.payment().amount().fen()).toArray(Long[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.outcome().name()).toArray(String[]::new))
+        .addArrayOfString(sources.stream().map(Source::name).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.payment().eventId()).toArray(String[]::new))
+        .addArrayOfOffsetDateTime(fresh.stream().map(b -> utc(b.payment().paidAt()))
+            .toArray(OffsetDateTime[]::new));
+  }
+
+  private static Tuple ordersTuple(List<PaymentBooking.Booking> moves) {
+    return Tuple.tuple()
+        .addArrayOfString(moves.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new))
+        .addArrayOfString(moves.stream().map(b -> b.fromStatus().name()).toArray(String[]::new))
+        .addArrayOfString(moves.stream().map(b -> b.toStatus().name()).toArray(String[]::new))
+        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().channel().code() : null)
+            .toArray(String[]::new))
+        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().transactionId() : null)
+            .toArray(String[]::new))
+        .addArrayOfOffsetDateTime(moves.stream().map(b -> paid(b) ? utc(b.payment().paidAt()) : null)
+            .toArray(OffsetDateTime[]::new));
+  }
+
+  private static boolean paid(PaymentBooking.Booking booking) {
+    return booking.outcome() == PaymentDecision.Outcome.APPLIED;
+  }
+
+  private static Tuple journalTuple(List<PaymentBooking.Booking> fresh) {
+    List<String> keys = new ArrayList<>();
+    List<Integer> numbers = new ArrayList<>();
+    List<String> accounts = new ArrayList<>();
+    List<Long> debits = new ArrayList<>();
+    List<Long> credits = new ArrayList<>();
+    for (PaymentBooking.Booking booking : fresh) {
+      JournalEntry entry = booking.entry();
+      for (int i = 0; i < entry.postings().size(); i++) {
+        JournalEntry.Posting posting = entry.postings().get(i);
+        keys.add(entry.entryKey());
+        numbers.add(i + 1);
+        accounts.add(posting.account());
+        debits.add(posting.debitFen());
+        credits.add(posting.creditFen());
+      }
+    }
+    return Tuple.tuple()
+        .addArrayOfString(fresh.stream().map(b -> b.entry().entryKey()).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.entry().kind()).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.entry().orderNo()).toArray(String[]::new))
+        .addArrayOfString(fresh.stream().map(b -> b.entry().channel()).toArray(String[]::new))
+        .addArrayOfString(keys.toArray(String[]::new))
+        .addArrayOfInteger(numbers.toArray(Integer[]::new))
+        .addArrayOfString(accounts.toArray(String[]::new))
+        .addArrayOfLong(debits.toArray(Long[]::new))
+        .addArrayOfLong(credits.toArray(Long[]::new));
+  }
+
+  private static OffsetDateTime utc(java.time.Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
   }
 
   /**
@@ -98,79 +295,18 @@ public final class PaymentIntake {
    */
   public Future<Recorded> recordRefund(RefundNotification refund, Source source) {
     String key = refund.outRefundNo() + ":" + refund.status().name();
-    return pool.withTransaction(conn -> resolveOrder(conn, refund.channel(), refund.outTradeNo())
-        .compose(orderNo -> conn.preparedQuery(INSERT_INBOX).execute(Tuple.tuple()
-                .addString(refund.channel().code())
-                .addString("REFUND")
-                .addString(key)
-                .addString(orderNo.orElse(null))
-                .addString(refund.outTradeNo())
-                .addString(refund.transactionId())
-                .addLong(refund.amount().fen())
-                .addString(refund.status().name())
-                .addString(source.name())
-                .addString(refund.eventId())
-                .addOffsetDateTime(refund.occurredAt().atOffset(ZoneOffset.UTC)))
-            .map(rows -> new Recorded(rows.rowCount() == 0, orderNo.orElse(null), null))));
-  }
-
-  private Future<Recorded> duplicate(SqlConnection conn, Channel channel, String kind, String key) {
-    return conn.preparedQuery(SELECT_INBOX).execute(Tuple.of(channel.code(), kind, key)).map(rows -> {
-      Row row = rows.iterator().next();
-      return new Recorded(true, row.getString("order_no"),
-          PaymentDecision.Outcome.valueOf(row.getString("outcome")));
-    });
-  }
-
-  private Future<Void> apply(SqlConnection conn, String orderNo, OrderHead head,
-      PaymentDecision.Outcome outcome, PaymentNotification payment) {
-    return switch (outcome) {
-      case APPLIED -> {
-        OrderStatus paid = OrderTransitions.next(head.status(), OrderEvent.PAY).orElseThrow();
-        yield conn.preparedQuery(MARK_PAID).execute(Tuple.of(orderNo, paid.name(),
-                payment.channel().code(), payment.transactionId(),
-                payment.paidAt().atOffset(ZoneOffset.UTC), head.status().name()))
-            .compose(rows -> expectOne(rows.rowCount(), orderNo))
-            .compose(v -> conn.preparedQuery(MARK_LEGS_PAID)
-                .execute(Tuple.of(orderNo, LegStatus.PAID.name(), LegStatus.PLANNED.name())))
-            .compose(v -> conn.preparedQuery(MARK_CHANNEL_ORDER_PAID)
-                .execute(Tuple.of(payment.channel().code(), payment.outTradeNo())))
-            .mapEmpty();
-      }
-      case AMOUNT_MISMATCH -> {
-        OrderStatus exception = OrderTransitions.next(head.status(), OrderEvent.FAULT).orElseThrow();
-        yield conn.preparedQuery(MARK_EXCEPTION)
-            .execute(Tuple.of(orderNo, exception.name(), head.status().name()))
-            .compose(rows -> expectOne(rows.rowCount(), orderNo));
-      }
-      case UNKNOWN_ORDER, NOT_PAYABLE -> Future.succeededFuture();
-      case NOT_SUCCESSFUL -> Future.failedFuture(new IllegalStateException("an unsuccessful payment reached apply"));
-    };
-  }
-
-  private static Future<Void> expectOne(int rowCount, String orderNo) {
-    // The order row is locked FOR UPDATE in this transaction, so its status cannot have moved.
-    return rowCount == 1 ? Future.succeededFuture()
-        : Future.failedFuture(new IllegalStateException("order " + orderNo + " changed under its lock"));
-  }
-
-  /** The order a notification is for: from its channel order, else from the number's form. */
-  private static Future<Optional<String>> resolveOrder(SqlConnection conn, Channel channel, String outTradeNo) {
-    return conn.preparedQuery(SELECT_CHANNEL_ORDER).execute(Tuple.of(channel.code(), outTradeNo))
-        .map(rows -> rows.size() > 0
-            ? Optional.of(rows.iterator().next().getString("order_no"))
-            : OutTradeNumbers.orderNo(channel, outTradeNo));
-  }
-
-  private record OrderHead(OrderStatus status, long totalFen) {}
-
-  private static Future<Optional<OrderHead>> lockOrder(SqlConnection conn, Optional<String> orderNo) {
-    if (orderNo.isEmpty()) {
-      return Future.succeededFuture(Optional.empty());
-    }
-    return conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo.get())).map(rows -> rows.size() == 0
-        ? Optional.empty()
-        : Optional.of(new OrderHead(OrderStatus.valueOf(rows.iterator().next().getString("status")),
-            rows.iterator().next().getLong("total_fen"))));
+    String orderNo = OutTradeNumbers.orderNo(refund.channel(), refund.outTradeNo()).orElse(null);
+    return pool.preparedQuery(INSERT_REFUND_INBOX).execute(Tuple.tuple()
+            .addString(refund.channel().code())
+            .addString(key)
+            .addString(orderNo)
+            .addString(refund.outTradeNo())
+            .addString(refund.transactionId())
+            .addLong(refund.amount().fen())
+            .addString(refund.status().name())
+            .addString(source.name())
+            .addString(refund.eventId())
+            .addOffsetDateTime(utc(refund.occurredAt())))
+        .map(rows -> new Recorded(rows.rowCount() == 0, orderNo, null));
   }
 }

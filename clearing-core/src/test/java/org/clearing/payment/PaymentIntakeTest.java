@@ -43,7 +43,7 @@ class PaymentIntakeTest {
     registration = engine.as(Role.REGISTRATION);
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(engine.engine().vertx()).build();
-    intake = new PaymentIntake(pool);
+    intake = new PaymentIntake(engine.engine().vertx(), pool);
   }
 
   @AfterAll
@@ -84,6 +84,26 @@ class PaymentIntakeTest {
     assertEquals(2, engine.count("SELECT count(*) FROM leg WHERE status = 'PAID' AND order_no = '" + orderNo + "'"));
     assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE paid_channel = 'wechat'"
         + " AND paid_transaction_id = '4200000001' AND order_no = '" + orderNo + "'"));
+    String entry = "(SELECT entry_id FROM journal_entry WHERE entry_key = 'PAYMENT:wechat:4200000001')";
+    assertEquals(1_509_000, engine.count("SELECT debit_fen FROM journal_posting WHERE account = 'clearing:wechat'"
+        + " AND entry_id = " + entry));
+    assertEquals(1_500_000, engine.count("SELECT credit_fen FROM journal_posting WHERE account = 'payee:TRE-341500'"
+        + " AND entry_id = " + entry));
+    assertEquals(9_000, engine.count("SELECT credit_fen FROM journal_posting WHERE account = 'payee:NTX-341500'"
+        + " AND entry_id = " + entry));
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.paid' AND order_no = '"
+        + orderNo + "'"));
+  }
+
+  @Test
+  void everyJournalEntryBalances() throws Exception {
+    String orderNo = newOrder();
+    await(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000010", 1_509_000), PaymentIntake.Source.CALLBACK));
+    await(intake.recordPayment(payment(Channel.ALIPAY, orderNo, "2026112722010", 1_509_000), PaymentIntake.Source.CALLBACK));
+    assertEquals(0, engine.count("SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
+        + " HAVING sum(debit_fen) <> sum(credit_fen)) unbalanced"));
+    assertEquals(1_509_000, engine.count("SELECT credit_fen FROM journal_posting p JOIN journal_entry e USING (entry_id)"
+        + " WHERE e.entry_key = 'PAYMENT:alipay:2026112722010' AND p.account = 'refund:alipay'"));
   }
 
   @Test

@@ -21,10 +21,11 @@ public final class TestEngine implements AutoCloseable {
 
   public static final String PUBLIC_BASE_URL = "https://pay.example.test";
   /**
-   * Event-loop tasks here take microseconds; 200 ms leaves room for a GC pause on a busy CI
-   * machine while still catching anything that blocks (a JDBC call, a sleep, a key generation).
+   * Event-loop tasks here take microseconds; 500 ms leaves room for a GC pause or a starved CPU on
+   * a busy two-core machine while still catching anything that blocks (a JDBC call, a sleep, a
+   * key generation, a burst of class loading).
    */
-  static final long EVENT_LOOP_BLOCK_WARN_MS = 200;
+  static final long EVENT_LOOP_BLOCK_WARN_MS = 500;
   private static final BlockedThreadWarnings BLOCKED_THREAD_WARNINGS = new BlockedThreadWarnings();
 
   private final Engine engine;
