@@ -215,6 +215,38 @@ class UnionPaySandboxTest {
     assertTrue(lapsed.closed(), lapsed.toString());
   }
 
+  @Test
+  void theFrontConsumeAnswersTheSamePayerPageAndItsFormPays() throws Exception {
+    UnionPayRequests requests = new UnionPayRequests(UnionPayRsaProfile.forMerchant(
+        demo.merchant().keyPair().getPrivate(), demo.merchant().certificate()),
+        UnionPayDemo.MER_ID, Clock.systemUTC());
+    String outTradeNo = nextOrderNo();
+    Map<String, String> fields = requests.frontConsume(new UnionPayRequests.Consume(outTradeNo,
+        1500, notifyUrl("front"), "https://example.invalid/back", Instant.now().plusSeconds(900),
+        List.of(new UnionPayRequests.SplitLeg(R1, 1000), new UnionPayRequests.SplitLeg(R2, 500)),
+        null));
+    HttpResponse<Buffer> page = await(client.postAbs(sandbox.baseUrl()
+        + "/gateway/api/frontTransReq.do").timeout(5000)
+        .putHeader("Content-Type", "application/x-www-form-urlencoded")
+        .sendBuffer(Buffer.buffer(UnionPaySandbox.encodeForm(fields))));
+    assertEquals(200, page.statusCode());
+    String html = page.bodyAsString();
+    assertTrue(html.contains("15.00") && html.contains(R1 + " 10.00")
+        && html.contains(R2 + " 5.00"), html);
+    String action = html.replaceAll("(?s).*action=\"([^\"]+)\".*", "$1");
+    assertEquals(200,
+        await(client.postAbs(sandbox.baseUrl() + action).timeout(5000).send()).statusCode());
+    PaymentNotification payment = assertInstanceOf(PaymentNotification.class, next("front"));
+    assertEquals(Money.ofFen(1500), payment.amount());
+
+    Map<String, String> tampered = new TreeMap<>(fields);
+    tampered.put("txnAmt", "1");
+    assertEquals(400, await(client.postAbs(sandbox.baseUrl() + "/gateway/api/frontTransReq.do")
+        .timeout(5000).putHeader("Content-Type", "application/x-www-form-urlencoded")
+        .sendBuffer(Buffer.buffer(UnionPaySandbox.encodeForm(tampered)))).statusCode(),
+        "a tampered front consume is refused");
+  }
+
   // ---- split limits and request signatures ------------------------------------------------
 
   @Test
