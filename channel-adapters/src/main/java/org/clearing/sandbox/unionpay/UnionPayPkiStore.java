@@ -35,7 +35,8 @@ final class UnionPayPkiStore {
       }
       Files.createDirectories(directory);
       // The Pki's merchant slot is unused by the sandbox (merchants bring their own certificate).
-      Pki pki = Pki.generate(clock, UnionPayCertificates.STRICT_OWNER_SIGNING_CN, "000000000000000");
+      Pki pki =
+          Pki.generate(clock, UnionPayCertificates.STRICT_OWNER_SIGNING_CN, "000000000000000");
       Issued[] all = {pki.root(), pki.intermediate(), pki.unionPaySigning(), pki.merchant()};
       for (int i = 0; i < all.length; i++) {
         write(directory, NAMES[i], all[i]);

@@ -396,6 +396,10 @@ class UnionPaySandboxTest {
     assertEquals(Money.ofFen(300), refunded.amount());
     assertEquals(payment.transactionId(), refunded.transactionId());
     assertEquals("R" + outTradeNo + "A", refunded.outRefundNo());
+    RefundResult.Accepted replay = assertInstanceOf(RefundResult.Accepted.class,
+        await(adapter.refund(refund(payment, "R" + outTradeNo + "A", 300, key))));
+    assertEquals(((RefundResult.Accepted) first).refundId(), replay.refundId(),
+        "the same refund number replays the stored outcome and refunds nothing more");
 
     assertInstanceOf(RefundResult.Accepted.class,
         await(adapter.refund(refund(payment, "R" + outTradeNo + "B", 700, key))));
