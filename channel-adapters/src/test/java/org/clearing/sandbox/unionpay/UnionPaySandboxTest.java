@@ -84,10 +84,21 @@ class UnionPaySandboxTest {
   static HttpServer receiver;
   static final Map<String, BlockingQueue<Notification>> received = new ConcurrentHashMap<>();
   static final Map<String, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+  static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+      appender = new ch.qos.logback.core.read.ListAppender<>();
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
+    // Any event-loop stall over 200 ms (e.g. RSA work off the worker pool) fails the test.
+    appender.start();
+    for (String name : List.of("io.vertx.core.impl.BlockedThreadChecker",
+        "io.vertx.core.internal.threadchecker.BlockedThreadChecker")) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(name))
+          .addAppender(appender);
+    }
+    vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setMaxEventLoopExecuteTime(200)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS).setBlockedThreadCheckInterval(50)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
     client = WebClient.create(vertx);
     demo = await(UnionPayDemo.start(vertx, directory.resolve("demo"), 0, 1000, RECEIVERS));
     sandbox = demo.sandbox();
@@ -122,8 +133,12 @@ class UnionPaySandboxTest {
   }
 
   @AfterEach
-  void resetFaults() {
+  void resetFaultsAndCheckNoEventLoopWasBlocked() {
     sandbox.faults().set(SandboxFaults.NONE);
+    List<ch.qos.logback.classic.spi.ILoggingEvent> blocked = List.copyOf(appender.list);
+    appender.list.clear();
+    assertTrue(blocked.isEmpty(), () -> "an event loop was blocked: "
+        + blocked.get(0).getFormattedMessage());
   }
 
   // ---- orders, payer page, payment ------------------------------------------------------------
