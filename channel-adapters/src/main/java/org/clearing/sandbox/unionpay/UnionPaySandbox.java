@@ -130,6 +130,8 @@ public final class UnionPaySandbox {
     Instant paidAt;
     String payer;
     long refundedFen;
+    /** Completes once the order (and, when paid, its payment) is in the journal. */
+    Future<Void> journaled = Future.succeededFuture();
   }
 
   /** A refund accepted by the sandbox. */
@@ -314,7 +316,7 @@ public final class UnionPaySandbox {
     String txnType = request.getOrDefault("txnType", "");
     String txnSubType = request.getOrDefault("txnSubType", "");
     if (txnType.equals("01") && txnSubType.equals("07")) {
-      return Future.succeededFuture(applyQr(request));
+      return applyQr(request);
     }
     if (txnType.equals("04") && txnSubType.equals("00")) {
       return refund(request);
@@ -322,17 +324,18 @@ public final class UnionPaySandbox {
     return Future.succeededFuture(answer(request, "32", "无此交易权限"));
   }
 
-  private Map<String, String> applyQr(Map<String, String> request) {
+  private Future<Map<String, String>> applyQr(Map<String, String> request) {
     Object result = createOrder(request);
     if (result instanceof Map<?, ?> refusal) {
       @SuppressWarnings("unchecked")
       Map<String, String> answer = (Map<String, String>) refusal;
-      return answer;
+      return Future.succeededFuture(answer);
     }
     Order order = (Order) result;
     Map<String, String> answer = answer(request, "00", "成功[0000000]");
     answer.put("qrCode", payerUrl(order));
-    return answer;
+    // Answer only once the order is journaled, so a restart cannot lose a QR code handed out.
+    return order.journaled.map(v -> answer);
   }
 
   /** The front consume answers the payer page itself: the browser lands on the cashier. */
@@ -404,7 +407,7 @@ public final class UnionPaySandbox {
     order.legs = legs;
     order.token = Crypto.randomToken(24);
     remember(order);
-    journal.append(orderRecord(order));
+    order.journaled = journal.append(orderRecord(order));
     return order;
   }
 
@@ -642,7 +645,7 @@ public final class UnionPaySandbox {
     order.queryId = UnionPayNotificationBuilder.newQueryId(options.clock());
     order.payer = payer == null || payer.isBlank() ? "6222020000001234567" : payer;
     byQueryId.put(order.queryId, order);
-    journal.append(new JsonObject().put("type", "paid").put("orderId", order.orderId)
+    order.journaled = journal.append(new JsonObject().put("type", "paid").put("orderId", order.orderId)
         .put("queryId", order.queryId).put("paidAt", order.paidAt.toString())
         .put("payer", order.payer));
     dispatchPayment(order);
@@ -690,9 +693,11 @@ public final class UnionPaySandbox {
       json(ctx, outcome.status(), new JsonObject().put("error", outcome.message()));
       return;
     }
-    json(ctx, 200, new JsonObject().put("transaction_id", outcome.order().queryId)
-        .put("out_trade_no", outcome.order().orderId)
-        .put("amount_fen", outcome.order().txnAmtFen));
+    Order order = outcome.order();
+    order.journaled.onComplete(v -> json(ctx, v.succeeded() ? 200 : 500, v.succeeded()
+        ? new JsonObject().put("transaction_id", order.queryId).put("out_trade_no", order.orderId)
+            .put("amount_fen", order.txnAmtFen)
+        : new JsonObject().put("error", "journal")));
   }
 
   private void orderJson(RoutingContext ctx) {
@@ -720,9 +725,10 @@ public final class UnionPaySandbox {
     Order order = byToken.get(ctx.pathParam("token"));
     PayOutcome outcome = pay(order, "");
     if (outcome.status() == 200) {
-      html(ctx, 200, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>paid</title>"
+      String paidPage = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>paid</title>"
           + "</head><body><h1>paid</h1><p>支付成功 " + escape(yuan(order.txnAmtFen))
-          + "</p><p>queryId " + escape(order.queryId) + "</p></body></html>");
+          + "</p><p>queryId " + escape(order.queryId) + "</p></body></html>";
+      order.journaled.onComplete(v -> html(ctx, v.succeeded() ? 200 : 500, paidPage));
     } else {
       html(ctx, outcome.status(), "<!DOCTYPE html><html><body><p>" + escape(outcome.message())
           + "</p></body></html>");

@@ -303,6 +303,10 @@ class UnionPaySandboxTest {
     Map<String, String> unsigned = new TreeMap<>(honest.fileTransfer(LocalDate.now()));
     unsigned.remove("signature");
     assertEquals("11", post("/gateway/api/fileTransfer.do", unsigned).get("respCode"));
+    HttpResponse<Buffer> garbage = await(client.postAbs(sandbox.baseUrl()
+        + "/gateway/api/backTransReq.do").timeout(5000).sendBuffer(Buffer.buffer("a=%zz&a=1")));
+    assertEquals("10", UnionPayNotifications.decodeForm(garbage.body().getBytes())
+        .get("respCode"), "an unreadable form is a format error");
 
     KeyPair stranger = Crypto.generateRsa(2048);
     UnionPayRequests forger = new UnionPayRequests(UnionPayRsaProfile.forMerchant(
@@ -346,6 +350,31 @@ class UnionPaySandboxTest {
     PaymentNotification c = assertInstanceOf(PaymentNotification.class, next(key));
     assertEquals(a.eventId(), b.eventId());
     assertEquals(a.eventId(), c.eventId());
+  }
+
+  @Test
+  void faultSwitchesSetOverHttpApplyAndTheAttemptLogIsReadable() throws Exception {
+    HttpResponse<Buffer> set = await(client.putAbs(sandbox.baseUrl() + "/sandbox/faults")
+        .timeout(5000).sendJsonObject(new JsonObject().put("deliveries", 2)));
+    assertEquals(200, set.statusCode());
+    assertEquals(2, sandbox.faults().get().deliveries());
+    String key = "http-faults";
+    String outTradeNo = paidOrder(key, 450);
+    next(key);
+    next(key);
+    JsonObject log = null;
+    for (int i = 0; i < 100; i++) {
+      log = await(client.getAbs(sandbox.baseUrl() + "/sandbox/callbacks/" + outTradeNo)
+          .timeout(5000).send()).bodyAsJsonObject();
+      if (log.getJsonArray("attempts").size() == 2) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(2, log.getJsonArray("attempts").size(), log.encode());
+    assertEquals("acknowledged", log.getJsonArray("attempts").getJsonObject(0).getString("outcome"));
+    assertEquals(400, await(client.putAbs(sandbox.baseUrl() + "/sandbox/faults").timeout(5000)
+        .sendJsonObject(new JsonObject().put("deliveries", 0))).statusCode());
   }
 
   @Test
