@@ -645,7 +645,8 @@ public final class UnionPaySandbox {
     order.queryId = UnionPayNotificationBuilder.newQueryId(options.clock());
     order.payer = payer == null || payer.isBlank() ? "6222020000001234567" : payer;
     byQueryId.put(order.queryId, order);
-    order.journaled = journal.append(new JsonObject().put("type", "paid").put("orderId", order.orderId)
+    order.journaled = journal.append(new JsonObject().put("type", "paid")
+        .put("orderId", order.orderId)
         .put("queryId", order.queryId).put("paidAt", order.paidAt.toString())
         .put("payer", order.payer));
     dispatchPayment(order);

@@ -372,7 +372,8 @@ class UnionPaySandboxTest {
       Thread.sleep(20);
     }
     assertEquals(2, log.getJsonArray("attempts").size(), log.encode());
-    assertEquals("acknowledged", log.getJsonArray("attempts").getJsonObject(0).getString("outcome"));
+    assertEquals("acknowledged",
+        log.getJsonArray("attempts").getJsonObject(0).getString("outcome"));
     assertEquals(400, await(client.putAbs(sandbox.baseUrl() + "/sandbox/faults").timeout(5000)
         .sendJsonObject(new JsonObject().put("deliveries", 0))).statusCode());
   }
