@@ -1,0 +1,81 @@
+package org.clearing.sandbox.unionpay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import org.clearing.channel.unionpay.UnionPayAdapter;
+import org.clearing.channel.unionpay.UnionPayCertificates;
+import org.clearing.channel.unionpay.UnionPayCertificates.Issued;
+
+/**
+ * A ready UnionPay setup for demos and engine tests: the merchant's signing certificate (issued by
+ * a merchant CA of its own, as a merchant's certificate is issued outside the channel) under
+ * {@code directory/merchant}, and a sandbox under {@code directory/sandbox} that trusts it. Both
+ * are created on first start and loaded later, so a restart keeps every key.
+ */
+public final class UnionPayDemo {
+
+  /** The demo merchant's 15-digit code. */
+  public static final String MER_ID = "898340100000001";
+  /** Call timeout of the adapter built by {@link #adapterConfig}. */
+  public static final long CALL_TIMEOUT_MS = 5_000;
+
+  private final Issued merchant;
+  private final UnionPaySandbox sandbox;
+
+  private UnionPayDemo(Issued merchant, UnionPaySandbox sandbox) {
+    this.merchant = merchant;
+    this.sandbox = sandbox;
+  }
+
+  public static Future<UnionPayDemo> start(Vertx vertx, Path directory, int port,
+      double timeCompression, Set<String> receivers) {
+    return start(vertx, directory, port, timeCompression, receivers, Clock.systemUTC());
+  }
+
+  /** As {@link #start(Vertx, Path, int, double, Set)} with the sandbox's clock given (tests). */
+  public static Future<UnionPayDemo> start(Vertx vertx, Path directory, int port,
+      double timeCompression, Set<String> receivers, Clock clock) {
+    return vertx.executeBlocking(() -> merchant(directory.resolve("merchant"), clock))
+        .compose(merchant -> UnionPaySandbox.start(vertx, new UnionPaySandbox.Options(port,
+            directory.resolve("sandbox"), timeCompression, MER_ID, merchant.certificate(),
+            receivers, null, clock)).map(sandbox -> new UnionPayDemo(merchant, sandbox)));
+  }
+
+  private static Issued merchant(Path directory, Clock clock) throws java.io.IOException {
+    if (Files.exists(directory.resolve("merchant-signing.pem"))) {
+      return UnionPayPkiStore.read(directory, "merchant-signing");
+    }
+    Files.createDirectories(directory);
+    var notBefore = clock.instant().minus(Duration.ofDays(1));
+    Issued ca = UnionPayCertificates.root("Demo Merchant CA", notBefore, Duration.ofDays(3660));
+    Issued signing = UnionPayCertificates.signing(ca, "041@Z12@" + MER_ID + "@00000001",
+        notBefore, Duration.ofDays(732));
+    UnionPayPkiStore.write(directory, "merchant-signing", signing);
+    return signing;
+  }
+
+  public UnionPaySandbox sandbox() {
+    return sandbox;
+  }
+
+  /** The merchant's signing certificate and key (certId = its decimal serial). */
+  public Issued merchant() {
+    return merchant;
+  }
+
+  /** A working adapter's configuration: this merchant, trusting this sandbox strictly. */
+  public UnionPayAdapter.Config adapterConfig(Path billDirectory) {
+    return new UnionPayAdapter.Config(sandbox.baseUrl(), MER_ID, merchant.keyPair().getPrivate(),
+        merchant.certificate(), sandbox.rootCertificate(), sandbox.intermediateCertificate(),
+        true, CALL_TIMEOUT_MS, billDirectory);
+  }
+
+  public Future<Void> stop() {
+    return sandbox.stop();
+  }
+}
