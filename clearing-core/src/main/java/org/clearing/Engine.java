@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import org.clearing.api.ApiContext;
 import org.clearing.api.ApiVerticle;
 import org.clearing.cashier.CashierRoutes;
@@ -28,7 +27,11 @@ import org.clearing.client.DemoClients;
 import org.clearing.config.EngineConfig;
 import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import org.clearing.payment.CallbackRoutes;
+import org.clearing.payment.ChannelAccountRepository;
+import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
@@ -50,6 +53,7 @@ public final class Engine {
   static final long EXPIRY_SWEEP_INTERVAL_MS = 5_000;
   static final int EXPIRY_BATCH_SIZE_MAX = 500;
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
+  static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -59,11 +63,12 @@ public final class Engine {
   private final int httpPort;
   private final String publicBaseUrl;
   private final DemoClients demoClients;
+  private final DemoSandboxes sandboxes;
   private boolean stopped;
 
   private Engine(Database database, Vertx vertx, Pool pool,
       List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
-      DemoClients demoClients) {
+      DemoClients demoClients, DemoSandboxes sandboxes) {
     this.database = database;
     this.vertx = vertx;
     this.pool = pool;
@@ -72,6 +77,7 @@ public final class Engine {
     this.httpPort = httpPort;
     this.publicBaseUrl = publicBaseUrl;
     this.demoClients = demoClients;
+    this.sandboxes = sandboxes;
   }
 
   /**
@@ -127,46 +133,56 @@ public final class Engine {
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     List<String> deployments = new ArrayList<>();
+    int port = config.httpPort() == 0 ? freePort() : config.httpPort();
+    String publicBaseUrl = config.publicBaseUrlOr(port);
+    WebClient channelClient = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout(CHANNEL_CONNECT_TIMEOUT_MS)
+        .setKeepAlive(true)
+        .setUserAgent("clearing-engine"));
+    DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
         }))
-        .compose(routing -> deployApi(vertx, config, deployments, port -> {
-          String publicBaseUrl = config.publicBaseUrlOr(port);
-          ChannelSet channels = ChannelSet.none();
-          ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
-          return new ApiContext(pool, routing, orders, clients, authenticator, payerIds,
-              qrPool, metrics, publicBaseUrl,
-              new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
-              new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics));
-        }))
-        .map(port -> {
+        .compose(routing -> new ChannelAccountRepository(pool).load().compose(accounts ->
+            (config.sandboxes()
+                ? DemoSandboxes.start(vertx, channelClient, config.dataDir(), config.sandboxBasePort(),
+                    config.sandboxTimeCompression(), accounts)
+                : Future.<DemoSandboxes>succeededFuture(null))
+            .compose(started -> {
+              sandboxes[0] = started;
+              ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
+              ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
+              ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
+                  payerIds, qrPool, metrics, publicBaseUrl,
+                  new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
+                  new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics));
+              return deployApi(vertx, config.httpHost(), port, deployments, context);
+            })))
+        .map(v -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
-              config.publicBaseUrlOr(port), demoClients);
+              publicBaseUrl, demoClients, sandboxes[0]);
           engine.scheduleSweeps(orders, clients);
           return engine;
         });
   }
 
   /**
-   * Deploys one API verticle per core, all on one port. Port 0 is resolved to a free port first,
-   * because the QR URLs in the shared context must name the port the verticles listen on.
+   * Deploys one API verticle per core, all on one port. Port 0 was resolved to a free port
+   * before, because the QR URLs in the shared context must name the port the verticles listen on.
    */
-  private static Future<Integer> deployApi(Vertx vertx, EngineConfig config, List<String> deployments,
-      IntFunction<ApiContext> contextForPort) {
-    int port = config.httpPort() == 0 ? freePort() : config.httpPort();
-    ApiContext context = contextForPort.apply(port);
+  private static Future<Void> deployApi(Vertx vertx, String host, int port, List<String> deployments,
+      ApiContext context) {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<Future<String>> deployed = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      deployed.add(vertx.deployVerticle(new ApiVerticle(context, config.httpHost(), port),
-          new DeploymentOptions()));
+      deployed.add(vertx.deployVerticle(new ApiVerticle(context, host, port), new DeploymentOptions()));
     }
     return Future.all(deployed).map(all -> {
       deployed.forEach(f -> deployments.add(f.result()));
-      return port;
+      return null;
     });
   }
 
@@ -203,6 +219,11 @@ public final class Engine {
     return demoClients.directory();
   }
 
+  /** The sandboxes started in demo mode; empty when the engine talks to real channels. */
+  public java.util.Optional<DemoSandboxes> sandboxes() {
+    return java.util.Optional.ofNullable(sandboxes);
+  }
+
   public Database database() {
     return database;
   }
@@ -227,6 +248,7 @@ public final class Engine {
     }
     deployments.clear();
     Future.join(undeployed)
+        .eventually(() -> sandboxes == null ? Future.succeededFuture() : sandboxes.stop())
         .eventually(() -> pool.close())
         .eventually(() -> Future.join(workers.stream().map(WorkerExecutor::close).toList()))
         .eventually(vertx::close)

@@ -97,6 +97,9 @@ public final class Main implements Callable<Integer> {
     System.out.println("  Database        " + engine.database().description());
     System.out.println("  Demo clients    " + engine.clientsDirectory().toAbsolutePath()
         + "/{registration,tax,finance,admin}.json");
+    engine.sandboxes().ifPresent(sandboxes -> sandboxes.started().forEach(started ->
+        System.out.printf("  Sandbox %-8s %s  (faults: %s/sandbox/faults)%n",
+            started.channel().code(), started.baseUrl(), started.baseUrl())));
     System.out.println("Stop with Ctrl-C (SIGTERM): requests in flight finish first.");
     System.out.println();
   }

@@ -39,20 +39,49 @@ public final class TestEngine implements AutoCloseable {
   }
 
   public static TestEngine start() {
+    return start(false);
+  }
+
+  /**
+   * An engine with the three channel sandboxes on free ports, their retry schedules compressed
+   * {@value #SANDBOX_TIME_COMPRESSION}-fold, and QR codes pointing at the engine itself so a test
+   * browser can follow the whole payment.
+   */
+  public static TestEngine startWithSandboxes() {
+    return start(true);
+  }
+
+  /** A 24-hour retry schedule runs in about 86 seconds. */
+  public static final double SANDBOX_TIME_COMPRESSION = 1_000;
+
+  private static TestEngine start(boolean sandboxes) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
+      int port = freePort();
       EngineConfig config = EngineConfig.defaults(dataDir)
-          .withHttpPort(0)
+          .withHttpPort(port)
           .withPgUrl(pgUrl)
-          .withPublicBaseUrl(PUBLIC_BASE_URL)
+          .withPublicBaseUrl(sandboxes ? "http://127.0.0.1:" + port : PUBLIC_BASE_URL)
           .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
-          .withSandboxes(false, 0, 1);
+          .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION);
       BLOCKED_THREAD_WARNINGS.start();
       return new TestEngine(Engine.start(config), pgUrl, dataDir);
     } catch (Exception e) {
       throw new IllegalStateException("engine did not start", e);
     }
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The base URL of a channel's sandbox (engines started with sandboxes only). */
+  public String sandboxUrl(org.clearing.channel.Channel channel) {
+    return engine.sandboxes().orElseThrow().started().stream()
+        .filter(s -> s.channel() == channel).findFirst().orElseThrow().baseUrl();
   }
 
   public String baseUrl() {
