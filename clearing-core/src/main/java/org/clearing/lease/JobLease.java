@@ -22,7 +22,7 @@ public final class JobLease {
   /** Takes the lease when free or expired, or renews it when already ours. */
   private static final String ACQUIRE = """
       INSERT INTO job_lease (job, holder, expires_at)
-      VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000))
+      VALUES ($1, $2, now() + make_interval(secs => $3::int8 / 1000.0))
       ON CONFLICT (job) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
       WHERE job_lease.holder = EXCLUDED.holder OR job_lease.expires_at < now()
       RETURNING holder
