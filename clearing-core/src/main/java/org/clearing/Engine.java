@@ -35,6 +35,7 @@ import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
+import org.clearing.receipt.ReceiptRepository;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
@@ -158,7 +159,8 @@ public final class Engine {
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
-                  new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics));
+                  new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics),
+                  new ReceiptRepository(pool));
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {

@@ -9,6 +9,7 @@ import org.clearing.client.ClientRepository;
 import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
 import org.clearing.payment.CallbackRoutes;
+import org.clearing.receipt.ReceiptRepository;
 import org.clearing.routing.RoutingTable;
 
 /** What the HTTP edge needs of the engine; built once at start and shared by every verticle. */
@@ -23,4 +24,5 @@ public record ApiContext(
     PrometheusMeterRegistry metrics,
     String publicBaseUrl,
     CashierRoutes cashier,
-    CallbackRoutes callbacks) {}
+    CallbackRoutes callbacks,
+    ReceiptRepository receipts) {}

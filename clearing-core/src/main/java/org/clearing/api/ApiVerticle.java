@@ -79,6 +79,14 @@ public final class ApiVerticle extends VerticleBase {
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
+    ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
+    router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
+    router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))
+        .handler(receipts::confirmTax);
+    router.get("/api/v1/finance/receipts").handler(Security.require(Role.FINANCE))
+        .handler(receipts::listFinance);
+    router.post("/api/v1/finance/receipts/:lineId/confirm").handler(Security.require(Role.FINANCE))
+        .handler(receipts::confirmFinance);
     router.route("/api/*").handler(ctx ->
         Problem.of(404, "not-found", "No such endpoint",
             ctx.request().method() + " " + ctx.request().path() + " is not an endpoint").send(ctx));

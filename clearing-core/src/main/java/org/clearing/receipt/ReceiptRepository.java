@@ -1,0 +1,183 @@
+package org.clearing.receipt;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
+import org.clearing.routing.PayeeSide;
+
+/**
+ * Receipts close the loop with the authorities: the tax authority lists paid tax lines and
+ * confirms each with its certificate number; the finance bureau confirms non-tax lines with the
+ * e-bill number. A confirmation is recorded once; the same number again is a no-op, another
+ * number is a conflict. An order whose lines are all confirmed and whose legs are all settled is
+ * complete.
+ */
+public final class ReceiptRepository {
+
+  /** Days are business days in Beijing time, as the authorities count them. */
+  public static final ZoneOffset BEIJING = ZoneOffset.ofHours(8);
+  public static final int PAGE_SIZE_MAX = 1_000;
+
+  private static final String LIST = """
+      SELECT l.order_no, l.line_no, l.kind, l.amount_fen, l.payee_account_id, l.tax_office_code,
+             l.tax_voucher_no, l.budget_subject_code, l.budget_level, l.treasury_code,
+             l.collecting_unit_code, l.income_item_code, l.payment_code, l.confirmation_no,
+             l.confirmed_at, o.case_no, o.region, o.payer_id_masked, o.paid_at, o.status
+      FROM order_line l JOIN orders o ON o.order_no = l.order_no
+      WHERE l.side = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+        AND o.status = ANY($4::text[])
+        AND ($5 = 'all' OR ($5 = 'confirmed') = (l.confirmation_no IS NOT NULL))
+        AND (l.order_no, l.line_no) > ($6, $7)
+      ORDER BY l.order_no, l.line_no
+      LIMIT $8
+      """;
+  private static final String LOCK_LINE = """
+      SELECT l.side, l.confirmation_no, l.tax_voucher_no, o.status
+      FROM order_line l JOIN orders o ON o.order_no = l.order_no
+      WHERE l.order_no = $1 AND l.line_no = $2 FOR UPDATE OF o, l
+      """;
+  private static final String CONFIRM = """
+      UPDATE order_line SET confirmation_no = $3, confirmed_by = $4, confirmed_at = now(),
+             tax_voucher_no = COALESCE(tax_voucher_no, $5)
+      WHERE order_no = $1 AND line_no = $2 AND confirmation_no IS NULL
+      """;
+  private static final String COMPLETION = """
+      SELECT (SELECT count(*) FROM order_line WHERE order_no = $1 AND confirmation_no IS NULL) AS open_lines,
+             (SELECT count(*) FROM leg WHERE order_no = $1 AND settled_at IS NULL) AS open_legs
+      """;
+  private static final String MOVE =
+      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
+  private static final String OUTBOX =
+      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.complete', $1, $2::jsonb)";
+
+  /** Orders whose lines can be confirmed: paid, and not taken back. */
+  static final String[] CONFIRMABLE = {
+      OrderStatus.PAID.name(), OrderStatus.SETTLED.name(), OrderStatus.COMPLETE.name()};
+
+  private final Pool pool;
+
+  public ReceiptRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A line as an authority needs it. */
+  public record ReceiptLine(
+      String orderNo, int lineNo, String kind, long amountFen, String payeeAccountId,
+      String taxOfficeCode, String taxVoucherNo, String budgetSubjectCode, String budgetLevel,
+      String treasuryCode, String collectingUnitCode, String incomeItemCode, String paymentCode,
+      String confirmationNo, Instant confirmedAt, String caseNo, String region,
+      String payerIdMasked, Instant paidAt) {}
+
+  /** Which lines to list. */
+  public enum Filter { UNCONFIRMED, CONFIRMED, ALL }
+
+  public Future<List<ReceiptLine>> list(PayeeSide side, LocalDate day, Filter filter,
+      String afterOrderNo, int afterLineNo, int limit) {
+    OffsetDateTime from = day.atStartOfDay().atOffset(BEIJING);
+    return pool.preparedQuery(LIST).execute(Tuple.tuple()
+            .addString(side.name())
+            .addOffsetDateTime(from)
+            .addOffsetDateTime(from.plusDays(1))
+            .addArrayOfString(CONFIRMABLE)
+            .addString(filter.name().toLowerCase(java.util.Locale.ROOT))
+            .addString(afterOrderNo)
+            .addInteger(afterLineNo)
+            .addInteger(Math.min(limit, PAGE_SIZE_MAX)))
+        .map(rows -> {
+          List<ReceiptLine> lines = new ArrayList<>();
+          for (Row row : rows) {
+            lines.add(line(row));
+          }
+          return lines;
+        });
+  }
+
+  /** The outcome of a confirmation. */
+  public sealed interface Confirmed {}
+
+  /** Recorded now, or already recorded with the same number (idempotent). */
+  public record Done(boolean alreadyConfirmed, boolean orderCompleted) implements Confirmed {}
+
+  /** Already confirmed with another number, or the voucher differs. */
+  public record Conflict(String reason) implements Confirmed {}
+
+  /** No such line for this authority, or not paid. */
+  public record NotConfirmable(String reason, boolean notFound) implements Confirmed {}
+
+  public Future<Confirmed> confirm(PayeeSide side, String orderNo, int lineNo,
+      String confirmationNo, String taxVoucherNo, String confirmedBy) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_LINE).execute(Tuple.of(orderNo, lineNo))
+        .compose(rows -> {
+          if (rows.size() == 0 || !rows.iterator().next().getString("side").equals(side.name())) {
+            return Future.succeededFuture(new NotConfirmable("no such line", true));
+          }
+          Row row = rows.iterator().next();
+          String existing = row.getString("confirmation_no");
+          String voucher = row.getString("tax_voucher_no");
+          if (existing != null) {
+            return Future.succeededFuture(existing.equals(confirmationNo)
+                && (taxVoucherNo == null || taxVoucherNo.equals(voucher))
+                ? new Done(true, false)
+                : new Conflict("line is already confirmed with " + existing));
+          }
+          if (taxVoucherNo != null && voucher != null && !voucher.equals(taxVoucherNo)) {
+            return Future.succeededFuture(new Conflict("line carries tax voucher " + voucher));
+          }
+          if (!List.of(CONFIRMABLE).contains(row.getString("status"))) {
+            return Future.succeededFuture(new NotConfirmable(
+                "order is " + row.getString("status") + "; only paid orders are confirmed", false));
+          }
+          OrderStatus status = OrderStatus.valueOf(row.getString("status"));
+          return conn.preparedQuery(CONFIRM)
+              .execute(Tuple.of(orderNo, lineNo, confirmationNo, confirmedBy, taxVoucherNo))
+              .compose(v -> completeIfDone(conn, orderNo, status))
+              .map(completed -> (Confirmed) new Done(false, completed));
+        }));
+  }
+
+  /**
+   * Moves a settled order to COMPLETE when no line is unconfirmed and no leg unsettled, with its
+   * outbox event. Settlement calls this too, for the last leg settled after the last receipt.
+   */
+  public static Future<Boolean> completeIfDone(SqlConnection conn, String orderNo, OrderStatus status) {
+    if (OrderTransitions.next(status, OrderEvent.ALL_CONFIRMED).isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    return conn.preparedQuery(COMPLETION).execute(Tuple.of(orderNo)).compose(rows -> {
+      Row row = rows.iterator().next();
+      if (row.getLong("open_lines") > 0 || row.getLong("open_legs") > 0) {
+        return Future.succeededFuture(false);
+      }
+      OrderStatus complete = OrderTransitions.next(status, OrderEvent.ALL_CONFIRMED).orElseThrow();
+      return conn.preparedQuery(MOVE).execute(Tuple.of(orderNo, status.name(), complete.name()))
+          .compose(moved -> conn.preparedQuery(OUTBOX).execute(Tuple.of(orderNo,
+              new io.vertx.core.json.JsonObject().put("type", "order.complete").put("order_no", orderNo).encode())))
+          .map(true);
+    });
+  }
+
+  private static ReceiptLine line(Row row) {
+    OffsetDateTime confirmedAt = row.getOffsetDateTime("confirmed_at");
+    return new ReceiptLine(
+        row.getString("order_no"), row.getInteger("line_no"), row.getString("kind"),
+        row.getLong("amount_fen"), row.getString("payee_account_id"),
+        row.getString("tax_office_code"), row.getString("tax_voucher_no"),
+        row.getString("budget_subject_code"), row.getString("budget_level"),
+        row.getString("treasury_code"), row.getString("collecting_unit_code"),
+        row.getString("income_item_code"), row.getString("payment_code"),
+        row.getString("confirmation_no"), confirmedAt == null ? null : confirmedAt.toInstant(),
+        row.getString("case_no"), row.getString("region"), row.getString("payer_id_masked"),
+        row.getOffsetDateTime("paid_at").toInstant());
+  }
+}
