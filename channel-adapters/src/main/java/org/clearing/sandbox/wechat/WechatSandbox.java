@@ -589,7 +589,7 @@ public final class WechatSandbox {
   private static String transactionId(Instant now) {
     // 28 digits like 4200000000202501010000000001 (§8): a prefix, the Beijing date, 15 random digits.
     StringBuilder digits = new StringBuilder("42000");
-    digits.append(DateTimeFormatter.BASIC_ISO_DATE.format(now.atOffset(BEIJING)));
+    digits.append(DateTimeFormatter.BASIC_ISO_DATE.format(now.atOffset(BEIJING).toLocalDate()));
     for (int i = 0; i < 15; i++) {
       digits.append(Crypto.random().nextInt(10));
     }
