@@ -169,6 +169,7 @@ public final class WechatSandbox {
   private final Map<String, OauthCode> oauthCodes = new ConcurrentHashMap<>();
   private SandboxJournal journal;
   private HttpServer server;
+  private volatile boolean stopped;
 
   private WechatSandbox(Vertx vertx, Options options, WechatPlatformCredential certificateKey,
       WechatPlatformCredential publicKeyKey, PrivateKey forgingKey) {
@@ -271,7 +272,12 @@ public final class WechatSandbox {
     return options;
   }
 
+  /**
+   * Stops listening and sending. The shared {@link CallbackDispatcher} has no way to cancel the
+   * resends it has scheduled, so each later attempt finds the sandbox stopped and ends there.
+   */
   public Future<Void> stop() {
+    stopped = true;
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
     return closed.compose(v -> journal == null ? Future.succeededFuture() : journal.close())
         .eventually(() -> {
@@ -611,6 +617,9 @@ public final class WechatSandbox {
    */
   private Callback callback(String url, String eventId, String eventType, String summary,
       String originalType, JsonObject resource, boolean forged, long skewSeconds) {
+    if (stopped) {
+      throw new IllegalStateException("sandbox stopped; callback " + eventId + " abandoned");
+    }
     WechatNotificationSigner signer = signer(currentCredential());
     byte[] body = signer.envelope(eventId, eventType, summary, originalType, resource);
     Fault fault = forged ? Fault.forgedSignature(forgingKey)
