@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -148,6 +147,8 @@ public final class WechatSandbox {
       this.code = code;
     }
   }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WechatSandbox.class);
 
   private final Vertx vertx;
   private final Options options;
@@ -313,6 +314,7 @@ public final class WechatSandbox {
     router.get("/sandbox/native/:token").handler(this::nativeCashier);
     router.post("/sandbox/cashier/pay").handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(this::cashierPay);
+    router.get("/sandbox/splits/:no").handler(this::splits);
     router.post("/sandbox/pay").handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(this::payerPay);
     return router;
@@ -406,7 +408,7 @@ public final class WechatSandbox {
       }
     }
     register(order);
-    journal.append(order.toJson());
+    remember(order.toJson());
     return new Answer(200, prepay(order));
   }
 
@@ -567,7 +569,7 @@ public final class WechatSandbox {
       throw new Refusal(400, "ORDERPAID", "订单已支付");
     }
     if (before == SandboxOrder.State.NOTPAY) {
-      journal.append(new JsonObject().put("type", "closed").put("out_trade_no", order.outTradeNo));
+      remember(new JsonObject().put("type", "closed").put("out_trade_no", order.outTradeNo));
     }
     return new Answer(204, null);
   }
@@ -584,7 +586,7 @@ public final class WechatSandbox {
     SandboxOrder.PayOutcome outcome = order.pay(now, payer, ids, eventId);
     if (outcome == SandboxOrder.PayOutcome.PAID) {
       ids.forEach(id -> byTransactionId.put(id, order));
-      journal.append(new JsonObject().put("type", "paid").put("out_trade_no", order.outTradeNo)
+      remember(new JsonObject().put("type", "paid").put("out_trade_no", order.outTradeNo)
           .put("paid_at", now.toString()).put("openid", payer).put("event_id", eventId)
           .put("transaction_ids", new JsonArray(ids)));
       notifyPayment(order);
@@ -684,7 +686,7 @@ public final class WechatSandbox {
     Refund refund = new Refund(outRefundNo, "50" + transactionId(Instant.now()).substring(2),
         order, subIndex, refundFen, Instant.now(), notifyUrl);
     refunds.put(outRefundNo, refund);
-    journal.append(refundRecord(refund));
+    remember(refundRecord(refund));
     // The sandbox settles refunds at once; the notification follows on the dispatcher.
     dispatcher.dispatch(outRefundNo,
         (forged, skewSeconds) -> callback(notifyUrl, "EV-" + refund.refundId(), "REFUND.SUCCESS",
@@ -1005,12 +1007,41 @@ public final class WechatSandbox {
         .put("openid", order.payerOpenid()).put("success_time", SandboxOrder.time(order.paidAt())));
   }
 
+  /**
+   * {@code GET /sandbox/splits/{out_trade_no}}: what each receiver got of an order — one entry per
+   * sub-order (the merchant itself for a plain order), paid and refunded amounts in fen.
+   */
+  private void splits(RoutingContext ctx) {
+    SandboxOrder order = orders.get(ctx.pathParam("no"));
+    if (order == null) {
+      json(ctx, 404, error("ORDER_NOT_EXIST", "unknown out_trade_no"));
+      return;
+    }
+    boolean paid = order.state() == SandboxOrder.State.SUCCESS;
+    JsonArray receivers = new JsonArray();
+    for (int i = 0; i < order.subs.size(); i++) {
+      SandboxOrder.Sub sub = order.subs.get(i);
+      long refunded = order.refundedFen(i);
+      receivers.add(new JsonObject().put("mchid", sub.mchid()).put("out_trade_no", sub.outTradeNo())
+          .put("transaction_id", order.transactionId(i)).put("amount_fen", sub.amountFen())
+          .put("paid_fen", paid ? sub.amountFen() : 0).put("refunded_fen", refunded)
+          .put("net_fen", paid ? sub.amountFen() - refunded : 0));
+    }
+    json(ctx, 200, new JsonObject().put("out_trade_no", order.outTradeNo)
+        .put("state", order.state().name()).put("receivers", receivers));
+  }
+
   private static String openidOf(String payer) {
     String name = payer == null || payer.isBlank() ? "sandbox-payer" : payer;
     return "o" + Crypto.hex(Crypto.sm3(name.getBytes(StandardCharsets.UTF_8))).substring(0, 27);
   }
 
   // ---------------------------------------------------------------- journal replay
+
+  private void remember(JsonObject entry) {
+    journal.append(entry).onFailure(e -> LOG.error("event=sandbox.journal_failed type={}",
+        entry.getString("type"), e));
+  }
 
   private void replay(JsonObject record) {
     switch (record.getString("type", "")) {
@@ -1097,9 +1128,5 @@ public final class WechatSandbox {
       }
     }
     return out.toString();
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }
