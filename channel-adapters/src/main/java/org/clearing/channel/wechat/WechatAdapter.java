@@ -35,6 +35,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.ChannelOrder;
 import org.clearing.channel.CloseResult;
 import org.clearing.channel.IncomingNotification;
+import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.OpenOrderRequest;
 import org.clearing.channel.QueryResult;
@@ -414,6 +415,12 @@ public final class WechatAdapter implements ChannelAdapter {
    */
   @Override
   public Future<RefundResult> refund(RefundRequest request) {
+    Money legsFen = request.legs().stream().map(SplitLeg::amount).reduce(Money.ZERO, Money::plus);
+    if (!request.legs().isEmpty() && !legsFen.equals(request.amount())) {
+      // The engine's refund plan is broken, not the channel's answer: a bug, not an outcome.
+      return Future.failedFuture(new IllegalArgumentException(
+          "refund legs sum to " + legsFen + ", the refund is " + request.amount()));
+    }
     return lookUp(request.outTradeNo()).compose(found -> {
       if (found.isEmpty()) {
         return Future.succeededFuture((RefundResult) new RefundResult.Refused("ORDER_NOT_EXIST",

@@ -26,6 +26,11 @@ public final class WechatDemo {
   public static final String APPID = "wxd678efh567hg6787";
   /** Calls to a local sandbox answer in milliseconds; 5 s leaves room for a loaded machine. */
   public static final long CALL_TIMEOUT_MS = 5_000;
+  /**
+   * Half the answers and callbacks are signed with the PUB_KEY_ID key, half with the certificate
+   * key, as mid-migration (channels.md §1.4): a configuration trusting only one fails at once.
+   */
+  public static final int PUBLIC_KEY_PERCENT = 50;
 
   private final WechatSandbox sandbox;
   private final JsonObject merchant;
@@ -47,7 +52,7 @@ public final class WechatDemo {
       WechatSandbox.Options options = new WechatSandbox.Options(port, directory.resolve("sandbox"),
           timeCompression, merchant.getString("mchid"), merchant.getString("appid"),
           merchant.getString("app_secret"), merchant.getString("api_v3_key"),
-          merchant.getString("serial_no"), publicKey, receivers, 50);
+          merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT);
       return WechatSandbox.start(vertx, options).map(s -> new WechatDemo(s, merchant, key));
     });
   }

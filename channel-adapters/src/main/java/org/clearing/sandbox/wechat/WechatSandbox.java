@@ -344,7 +344,7 @@ public final class WechatSandbox {
       result = handler.get();
     } catch (Refusal refusal) {
       result = new Answer(refusal.status, error(refusal.code, refusal.getMessage()));
-    } catch (io.vertx.core.json.DecodeException | ClassCastException | NullPointerException e) {
+    } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
       result = new Answer(400, error("PARAM_ERROR", "参数错误: " + e.getMessage()));
     }
     answer(ctx, result.status, result.body);
@@ -690,8 +690,8 @@ public final class WechatSandbox {
     // The sandbox settles refunds at once; the notification follows on the dispatcher.
     dispatcher.dispatch(outRefundNo,
         (forged, skewSeconds) -> callback(notifyUrl, "EV-" + refund.refundId(), "REFUND.SUCCESS",
-            "退款成功", "refund", refundJson(refund, "SUCCESS"), forged, skewSeconds),
-        probe(notifyUrl, "EV-" + refund.refundId(), "REFUND.SUCCESS", "refund", refundJson(refund, "SUCCESS")));
+            "退款成功", "refund", refundResource(refund), forged, skewSeconds),
+        probe(notifyUrl, "EV-" + refund.refundId(), "REFUND.SUCCESS", "refund", refundResource(refund)));
     return new Answer(200, refundJson(refund, "PROCESSING"));
   }
 
@@ -720,7 +720,7 @@ public final class WechatSandbox {
         .put("transaction_id", refund.order().transactionId(refund.subIndex()))
         .put("out_trade_no", sub.outTradeNo()).put("channel", "ORIGINAL")
         .put("user_received_account", "支付用户零钱").put("create_time", SandboxOrder.time(refund.createdAt()))
-        .put("status", status).put("refund_status", status).put("funds_account", "AVAILABLE")
+        .put("status", status).put("funds_account", "AVAILABLE")
         .put("amount", new JsonObject().put("total", sub.amountFen()).put("refund", refund.refundFen())
             .put("payer_total", sub.amountFen()).put("payer_refund", refund.refundFen())
             .put("settlement_total", sub.amountFen()).put("settlement_refund", refund.refundFen())
@@ -729,6 +729,13 @@ public final class WechatSandbox {
       json.put("success_time", SandboxOrder.time(refund.createdAt()));
     }
     return json;
+  }
+
+  /** The notification's resource names the outcome {@code refund_status} where the API says {@code status}. */
+  private JsonObject refundResource(Refund refund) {
+    JsonObject json = refundJson(refund, "SUCCESS");
+    json.remove("status");
+    return json.put("refund_status", "SUCCESS");
   }
 
   private static JsonObject refundRecord(Refund refund) {
