@@ -286,6 +286,17 @@ class WechatSandboxTest {
   }
 
   @Test
+  void anExpiredOrderCannotBePaid() throws Exception {
+    String no = newOutTradeNo();
+    Money total = Money.ofFen(300);
+    await(adapter.openOrder(new OpenOrderRequest(no.substring(1), no, total, "契税",
+        Instant.now().plusMillis(1_100), legs(100, 200), notifyUrl(), "", Flow.CHANNEL_QR, "")));
+    Thread.sleep(1_300);
+    assertEquals("EXPIRED", pay(no, 409).getString("code"));
+    assertInstanceOf(QueryResult.NotPaid.class, await(adapter.query(no)));
+  }
+
+  @Test
   void aCombinedOrderIsClosedWithItsSubOrdersAndAPaidOneReportsAlreadyPaid() throws Exception {
     String open = newOutTradeNo();
     await(adapter.openOrder(order(open, Flow.CHANNEL_QR, "", legs(100, 200))));
@@ -668,5 +679,20 @@ class WechatSandboxTest {
         && l.kind() == StatementLine.Kind.PAYMENT && l.fee().fen() == 15));
 
     assertThrows(Exception.class, () -> await(adapter.downloadBill(today.plusDays(2))));
+
+    // The download itself needs the merchant's signature, like every /v3 call.
+    String path = "/v3/bill/tradebill?bill_date=" + today + "&bill_type=ALL";
+    HttpResponse<Buffer> applied = await(client.getAbs(demo.sandbox().baseUrl() + path).timeout(5000)
+        .putHeader("Authorization", signer().authorization("GET", path, new byte[0])).send());
+    assertEquals(200, applied.statusCode());
+    String url = applied.bodyAsJsonObject().getString("download_url");
+    assertEquals(401, get(url).statusCode());
+    String downloadPath = url.substring(demo.sandbox().baseUrl().length());
+    HttpResponse<Buffer> file = await(client.getAbs(url).timeout(5000)
+        .putHeader("Authorization", signer().authorization("GET", downloadPath, new byte[0])).send());
+    assertEquals(200, file.statusCode());
+    assertEquals(applied.bodyAsJsonObject().getString("hash_value"),
+        WechatSandbox.sha1Hex(file.bodyAsBuffer().getBytes()));
+    assertTrue(file.bodyAsString().startsWith("\uFEFF交易时间,"), "plain CSV with a BOM");
   }
 }
