@@ -109,12 +109,18 @@ public final class WechatNotificationVerifier {
     String eventType = text(envelope, "event_type");
     JsonObject resource = object(envelope, "resource");
     JsonObject plain = json(decrypt(resource), "resource plaintext");
+    if (plain.containsKey("combine_out_trade_no")) {
+      if (!"TRANSACTION.SUCCESS".equals(eventType)) {
+        throw new MalformedException("unexpected event_type " + eventType + " for a combined payment");
+      }
+      return combinedPayment(eventId, plain, mchid, appid);
+    }
     String resourceMchid = text(plain, "mchid");
     if (!mchid.equals(resourceMchid)) {
       throw new MalformedException("resource names mchid " + resourceMchid);
     }
     return switch (eventType) {
-      case "TRANSACTION.SUCCESS" -> payment(eventId, plain);
+      case "TRANSACTION.SUCCESS" -> payment(eventId, plain, appid);
       case "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED" ->
           refund(eventId, plain, text(envelope, "create_time"));
       default -> throw new MalformedException("unexpected event_type " + eventType);
@@ -145,7 +151,30 @@ public final class WechatNotificationVerifier {
     return new String(plaintext, StandardCharsets.UTF_8);
   }
 
-  private PaymentNotification payment(String eventId, JsonObject transaction)
+  /**
+   * The same mapping for a query answer (channels.md §1.1), which carries the resource in the
+   * clear: a combined order's answer when {@code combine_out_trade_no} is present, else a plain
+   * transaction's. The caller checks {@code trade_state} first.
+   *
+   * @throws IllegalArgumentException naming the field that does not fit
+   */
+  static PaymentNotification paymentOf(
+      String eventId, JsonObject resource, String mchid, String appid) {
+    try {
+      if (resource.containsKey("combine_out_trade_no")) {
+        return combinedPayment(eventId, resource, mchid, appid);
+      }
+      String resourceMchid = text(resource, "mchid");
+      if (!mchid.equals(resourceMchid)) {
+        throw new MalformedException("resource names mchid " + resourceMchid);
+      }
+      return payment(eventId, resource, appid);
+    } catch (MalformedException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
+  private static PaymentNotification payment(String eventId, JsonObject transaction, String appid)
       throws MalformedException {
     String resourceAppid = text(transaction, "appid");
     if (!appid.equals(resourceAppid)) {
@@ -162,6 +191,75 @@ public final class WechatNotificationVerifier {
         text(amount, "currency"),
         "SUCCESS".equals(text(transaction, "trade_state")),
         time(text(transaction, "success_time")),
+        payer == null ? "" : optionalText(payer, "openid"));
+  }
+
+  /**
+   * A combined payment (合单支付, channels.md §1.2) is one payment of several sub-orders: it becomes
+   * one notification for the combined order number, paid in full only when every sub-order says
+   * SUCCESS, for the sum of the sub-orders, at the latest sub-order's success time. The first
+   * sub-order's transaction id names the payment (each sub-order has its own).
+   */
+  private static PaymentNotification combinedPayment(
+      String eventId, JsonObject combined, String mchid, String appid) throws MalformedException {
+    String combineMchid = text(combined, "combine_mchid");
+    if (!mchid.equals(combineMchid)) {
+      throw new MalformedException("resource names combine_mchid " + combineMchid);
+    }
+    String combineAppid = text(combined, "combine_appid");
+    if (!appid.equals(combineAppid)) {
+      throw new MalformedException("resource names combine_appid " + combineAppid);
+    }
+    Object subs = combined.getValue("sub_orders");
+    if (!(subs instanceof io.vertx.core.json.JsonArray array) || array.isEmpty()) {
+      throw new MalformedException("missing sub_orders");
+    }
+    Money total = Money.ZERO;
+    boolean allPaid = true;
+    Instant paidAt = null;
+    String firstTransactionId = null;
+    String currency = null;
+    for (Object item : array) {
+      if (!(item instanceof JsonObject sub)) {
+        throw new MalformedException("a sub_orders entry is not an object");
+      }
+      text(sub, "mchid");
+      text(sub, "out_trade_no");
+      JsonObject amount = object(sub, "amount");
+      total = total.plus(fen(amount, "total_amount"));
+      String subCurrency = text(amount, "currency");
+      if (currency != null && !currency.equals(subCurrency)) {
+        throw new MalformedException("sub-orders in different currencies");
+      }
+      currency = subCurrency;
+      boolean paid = "SUCCESS".equals(text(sub, "trade_state"));
+      allPaid &= paid;
+      String transactionId = paid ? text(sub, "transaction_id") : optionalText(sub, "transaction_id");
+      if (firstTransactionId == null) {
+        firstTransactionId = transactionId;
+      }
+      String when = optionalText(sub, "success_time");
+      if (paid && when.isEmpty()) {
+        throw new MalformedException("a paid sub-order has no success_time");
+      }
+      if (!when.isEmpty()) {
+        Instant at = time(when);
+        paidAt = paidAt == null || at.isAfter(paidAt) ? at : paidAt;
+      }
+    }
+    if (firstTransactionId.isEmpty() || paidAt == null) {
+      throw new MalformedException("no paid sub-order in a TRANSACTION.SUCCESS event");
+    }
+    JsonObject payer = optionalObject(combined, "combine_payer_info");
+    return new PaymentNotification(
+        Channel.WECHAT,
+        eventId,
+        text(combined, "combine_out_trade_no"),
+        firstTransactionId,
+        total,
+        currency,
+        allPaid,
+        paidAt,
         payer == null ? "" : optionalText(payer, "openid"));
   }
 
