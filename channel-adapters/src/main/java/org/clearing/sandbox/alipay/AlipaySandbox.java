@@ -96,7 +96,8 @@ public final class AlipaySandbox {
    * @param merchantPublicKey that app's public key
    * @param sellerId the merchant's partner id (2088…), seller_id in notifications
    * @param receivers registered split receivers (trans_in); empty = any well-formed one
-   * @param splitCapPercent the largest share of a trade that settle legs may move, 0 = no cap.
+   * @param splitCapPercent the largest share of a trade that settle legs may move to accounts
+   *     other than the seller's own, 0 = no cap.
    *     Real Alipay caps splits at 30 % by default and raises the cap on request (§2.6); the
    *     engine splits the whole order among government payee accounts, so it runs with the cap
    *     raised and the sandbox default is off
@@ -212,7 +213,7 @@ public final class AlipaySandbox {
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_BYTES_MAX);
-    router.route("/gateway.do").handler(SandboxControl.apiFaults(faults)).handler(body)
+    router.route("/gateway.do").handler(body).handler(SandboxControl.apiFaults(faults))
         .handler(this::gateway);
     router.get("/sandbox/qr/:token").handler(this::payerPage);
     router.post("/sandbox/qr/:token").handler(body).handler(this::payByForm);
@@ -496,7 +497,8 @@ public final class AlipaySandbox {
       if (!leg.amount().isPositive()) {
         return "settle amount must be positive";
       }
-      if (!options.receivers().isEmpty() && !options.receivers().contains(leg.transIn())) {
+      if (!options.receivers().isEmpty() && !options.receivers().contains(leg.transIn())
+          && !leg.transIn().equals(options.sellerId())) {
         return "trans_in " + leg.transIn() + " is not a bound receiver";
       }
       sum = sum.plus(leg.amount());
@@ -507,8 +509,15 @@ public final class AlipaySandbox {
     if (!sum.equals(spec.total())) {
       return "settle amounts " + sum.toYuanString() + " do not equal total_amount";
     }
+    // The cap limits what goes to others; a leg back to the seller itself is no split.
+    Money toOthers = Money.ZERO;
+    for (Leg leg : spec.legs()) {
+      if (!leg.transIn().equals(options.sellerId())) {
+        toOthers = toOthers.plus(leg.amount());
+      }
+    }
     if (options.splitCapPercent() > 0
-        && Math.multiplyExact(sum.fen(), 100L)
+        && Math.multiplyExact(toOthers.fen(), 100L)
             > Math.multiplyExact(spec.total().fen(), (long) options.splitCapPercent())) {
       return "settle amounts exceed " + options.splitCapPercent() + "% of the trade";
     }
