@@ -57,7 +57,17 @@ import org.slf4j.LoggerFactory;
  * created when the payer opens it; CHANNEL_QR is {@code alipay.trade.precreate} and its {@code
  * qr_code}. The split goes in {@code settle_info.settle_detail_infos}, one userId entry per leg.
  * Refunds are synchronous ({@link RefundResult.Succeeded}, refund id {@code trade_no#out_request_no}
- * since Alipay gives refunds no id of their own), and per-leg refunds are sent as their total only.
+ * since Alipay gives refunds no id of their own), and per-leg refunds are sent as their total only
+ * (no refund_royalty_parameters). Refund notifications go to the order's notify_url, as Alipay
+ * sends them (§2.3); {@link RefundRequest#notifyUrl()} is not sent.
+ *
+ * <p>"Stale" for Alipay: a notification whose {@code notify_time} is more than {@link
+ * Config#notifyTimeBound()} (48 h by default) from now either way. Alipay resends one event with
+ * the same notify_id for about 25 h (§2.3), so a tighter freshness window would refuse genuine
+ * resends; replays inside the bound are harmless because the inbox is keyed by notify_id.
+ *
+ * <p>A query answer of TRADE_CLOSED is {@link QueryResult.NotPaid} with {@code closed} true; it is
+ * also what a fully refunded trade reports, which the engine tells apart by its own refunds.
  */
 public final class AlipayAdapter implements ChannelAdapter {
 

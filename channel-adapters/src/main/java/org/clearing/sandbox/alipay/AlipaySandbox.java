@@ -188,11 +188,27 @@ public final class AlipaySandbox {
   /** Loads (or on first start generates) the sandbox's Alipay keys, replays the journal, listens. */
   public static Future<AlipaySandbox> start(Vertx vertx, Options options) {
     AlipayTradeBook book = new AlipayTradeBook();
-    return vertx.executeBlocking(() -> loadOrCreateKeys(options.dataDirectory()))
+    return vertx.executeBlocking(() -> {
+      KeyPair keys = loadOrCreateKeys(options.dataDirectory());
+      warmForgeryKey(keys.getPrivate(), options.clock());
+      return keys;
+    })
         .compose(keys -> SandboxJournal.open(vertx, options.dataDirectory().resolve("journal.jsonl"),
                 book::apply)
             .map(journal -> new AlipaySandbox(vertx, options, keys, book, journal)))
         .compose(AlipaySandbox::listen);
+  }
+
+  /**
+   * The protocol layer makes its forger's key lazily, and RSA key generation takes hundreds of
+   * milliseconds. The dispatcher signs callbacks on the event loop (its CallbackFactory is
+   * synchronous), so the key is made here, on a worker, before any forged callback is asked for.
+   */
+  private static void warmForgeryKey(PrivateKey key, Clock clock) {
+    Instant now = clock.instant();
+    new AlipayNotificationSigner(key, clock).sign(new AlipayTradeNotice("warm-up", "warm-up",
+        "warm-up", "warm-up", "", "warm-up", Money.ofFen(1), null, null, "WAIT_BUYER_PAY", now,
+        null, "", null), AlipayNotificationSigner.Fault.FORGED_SIGNATURE);
   }
 
   private static KeyPair loadOrCreateKeys(Path directory) throws java.io.IOException {

@@ -58,11 +58,19 @@ final class AlipayTestWorld implements AutoCloseable {
   /** out_trade_no → how many more deliveries the merchant refuses before acknowledging. */
   final Map<String, AtomicInteger> refusals = new ConcurrentHashMap<>();
   private final AtomicInteger sequence = new AtomicInteger();
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+      blockedWarnings = new ch.qos.logback.core.read.ListAppender<>();
 
   AlipayTestWorld(Path directory, Clock clock, boolean todayBillAllowed, double compression) {
     // A low blocked-thread threshold makes any RSA work on an event loop visible in the log.
     this.vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(200)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+    blockedWarnings.start();
+    for (String checker : List.of("io.vertx.core.impl.BlockedThreadChecker",
+        "io.vertx.core.internal.threadchecker.BlockedThreadChecker")) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(checker))
+          .addAppender(blockedWarnings);
+    }
     this.directory = directory;
     this.web = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
     startDemo(clock, todayBillAllowed, compression);
@@ -198,5 +206,9 @@ final class AlipayTestWorld implements AutoCloseable {
     await(demo.stop());
     await(merchant.close());
     await(vertx.close());
+    if (!blockedWarnings.list.isEmpty()) {
+      throw new AssertionError("an event loop was blocked: "
+          + blockedWarnings.list.get(0).getFormattedMessage());
+    }
   }
 }
