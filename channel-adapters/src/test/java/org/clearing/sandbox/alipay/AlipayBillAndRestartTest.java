@@ -3,6 +3,7 @@ package org.clearing.sandbox.alipay;
 import static org.clearing.sandbox.alipay.AlipayTestWorld.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,7 @@ import org.clearing.channel.BillFile;
 import org.clearing.channel.Money;
 import org.clearing.channel.OpenOrderRequest.Flow;
 import org.clearing.channel.PaymentNotification;
+import org.clearing.channel.QueryResult;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementReader;
@@ -111,6 +113,26 @@ class AlipayBillAndRestartTest {
   }
 
   @Test
+  void aBillDownloadUrlStopsWorkingAfterThirtySeconds(@TempDir Path dir) {
+    MovableClock clock = new MovableClock(Instant.now());
+    try (AlipayTestWorld world = new AlipayTestWorld(dir, clock, false, 1000)) {
+      java.util.Map<String, String> params = new org.clearing.channel.alipay.AlipayRequestSigner(
+          AlipayDemo.APP_ID, world.demo.merchantKeys().getPrivate(), clock)
+          .billDownloadUrl(LocalDate.ofInstant(clock.now, BEIJING).minusDays(1));
+      JsonObject answer = new JsonObject(AlipayTestWorld.text(await(world.web
+          .postAbs(world.sandbox().gatewayUrl()).timeout(5_000)
+          .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+          .sendBuffer(io.vertx.core.buffer.Buffer.buffer(
+              org.clearing.channel.alipay.AlipayRequestSigner.formBody(params), "UTF-8")))));
+      String url = answer.getJsonObject("alipay_data_dataservice_bill_downloadurl_query_response")
+          .getString("bill_download_url");
+      assertEquals(200, world.get(url).statusCode());
+      clock.now = clock.now.plusSeconds(31);
+      assertEquals(404, world.get(url).statusCode());
+    }
+  }
+
+  @Test
   void aRestartedDemoKeepsItsKeysAndServesYesterdaysBill(@TempDir Path dir) throws Exception {
     Instant yesterday = Instant.now().minus(Duration.ofDays(1));
     MovableClock clock = new MovableClock(yesterday);
@@ -134,6 +156,8 @@ class AlipayBillAndRestartTest {
       assertEquals(no, lines.get(0).outTradeNo());
       assertEquals(Money.ofFen(4_200), lines.get(0).amount());
       assertEquals(day, lines.get(0).businessDate());
+      assertInstanceOf(QueryResult.Paid.class, await(world.adapter.query(no)),
+          "the journal brought the paid trade back");
     } finally {
       world.close();
     }
