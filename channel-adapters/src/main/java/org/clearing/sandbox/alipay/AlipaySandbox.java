@@ -191,6 +191,10 @@ public final class AlipaySandbox {
     return vertx.executeBlocking(() -> {
       KeyPair keys = loadOrCreateKeys(options.dataDirectory());
       warmForgeryKey(keys.getPrivate(), options.clock());
+      // Loading the JSON and form codecs the first time takes long enough to trip the
+      // blocked-thread checker; do it here rather than in the first request on the event loop.
+      new JsonObject(AlipayForm.decode("a=%7B%22b%22%3A%5B1%5D%7D".getBytes(StandardCharsets.UTF_8))
+          .fields().get("a")).encode();
       return keys;
     })
         .compose(keys -> SandboxJournal.open(vertx, options.dataDirectory().resolve("journal.jsonl"),
