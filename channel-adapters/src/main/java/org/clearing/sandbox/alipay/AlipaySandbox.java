@@ -86,6 +86,8 @@ public final class AlipaySandbox {
   /** Bigger than any gateway form we accept; a bound on what one request may allocate. */
   static final int BODY_BYTES_MAX = 64 * 1024;
   private static final Pattern BUYER_ID = Pattern.compile("[A-Za-z0-9_]{1,64}");
+  /** Alipay user ids are 16 digits starting 2088 (§2.3, buyer_id). */
+  private static final Pattern USER_ID = Pattern.compile("2088[0-9]{12}");
   private static final Pattern OUT_TRADE_NO = Pattern.compile("[A-Za-z0-9_]{1,64}");
 
   /**
@@ -494,6 +496,9 @@ public final class AlipaySandbox {
         if (in.isEmpty() || !(type.equals("userId") || type.equals("cardAliasNo")
             || type.equals("loginName") || type.equals("openId"))) {
           throw new IllegalArgumentException("settle detail needs trans_in_type and trans_in");
+        }
+        if (type.equals("userId") && !USER_ID.matcher(in).matches()) {
+          throw new IllegalArgumentException("trans_in " + in + " is not a 2088 user id");
         }
         legs.add(new Leg(type, in, Money.parseYuan(d.getString("amount"))));
       }

@@ -210,6 +210,8 @@ class AlipayGatewayTrustTest {
         .contains("do not equal"));
     assertTrue(splitProblem(bound, merchant, 100, legs("2088000000000999", 100))
         .contains("not a bound receiver"));
+    assertTrue(splitProblem(bound, merchant, 100, legs("1088000000000101", 100))
+        .contains("not a 2088 user id"));
 
     AlipaySandbox open = await(AlipaySandbox.start(world.vertx, AlipaySandbox.Options.of(0,
         directory.resolve("open-sandbox"), 1000, AlipayDemo.APP_ID,
