@@ -1,0 +1,89 @@
+package org.clearing.sandbox.alipay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.util.Set;
+import org.clearing.channel.alipay.AlipayAdapter;
+import org.clearing.channel.alipay.AlipayNotificationVerifier;
+import org.clearing.crypto.Crypto;
+import org.clearing.crypto.Pem;
+
+/**
+ * A ready demo pairing: a merchant (app id, partner id, RSA key under {@code directory/merchant})
+ * and an Alipay sandbox trusting it (under {@code directory/sandbox}). Keys are made on the first
+ * start and loaded afterwards, so a restart keeps both sides' keys and the sandbox's journal.
+ */
+public final class AlipayDemo {
+
+  /** The demo merchant's app id and partner id (made-up numbers of the real shapes). */
+  public static final String APP_ID = "2021000000000001";
+  public static final String SELLER_ID = "2088000000000001";
+  /** The bound on the engine's calls to the sandbox. */
+  public static final long CALL_TIMEOUT_MS = 5_000;
+
+  private final AlipaySandbox sandbox;
+  private final KeyPair merchantKeys;
+  private final Clock clock;
+
+  private AlipayDemo(AlipaySandbox sandbox, KeyPair merchantKeys, Clock clock) {
+    this.sandbox = sandbox;
+    this.merchantKeys = merchantKeys;
+    this.clock = clock;
+  }
+
+  public static Future<AlipayDemo> start(Vertx vertx, Path directory, int port,
+      double timeCompression, Set<String> receivers) {
+    return start(vertx, directory, port, timeCompression, receivers, Clock.systemUTC(), false);
+  }
+
+  /**
+   * @param clock the clock of both sides (tests pretend it is yesterday)
+   * @param todayBillAllowed lift the T+1 rule so today's bill can be fetched
+   */
+  public static Future<AlipayDemo> start(Vertx vertx, Path directory, int port,
+      double timeCompression, Set<String> receivers, Clock clock, boolean todayBillAllowed) {
+    return vertx.executeBlocking(() -> merchantKeys(directory.resolve("merchant")))
+        .compose(keys -> AlipaySandbox.start(vertx, AlipaySandbox.Options.of(port,
+                    directory.resolve("sandbox"), timeCompression, APP_ID, keys.getPublic(),
+                    SELLER_ID, receivers)
+                .withClock(clock).withTodayBillAllowed(todayBillAllowed))
+            .map(sandbox -> new AlipayDemo(sandbox, keys, clock)));
+  }
+
+  private static KeyPair merchantKeys(Path directory) throws java.io.IOException {
+    Files.createDirectories(directory);
+    Path privatePath = directory.resolve("merchant_private_key.pem");
+    Path publicPath = directory.resolve("merchant_public_key.pem");
+    if (Files.exists(privatePath) && Files.exists(publicPath)) {
+      return new KeyPair(Pem.readPublicKey(Files.readString(publicPath)),
+          Pem.readPrivateKey(Files.readString(privatePath)));
+    }
+    KeyPair keys = Crypto.generateRsa(2048);
+    Files.writeString(privatePath, Pem.write(keys.getPrivate()));
+    Files.writeString(publicPath, Pem.write(keys.getPublic()));
+    return keys;
+  }
+
+  public AlipaySandbox sandbox() {
+    return sandbox;
+  }
+
+  public KeyPair merchantKeys() {
+    return merchantKeys;
+  }
+
+  /** What the engine needs to build an {@link AlipayAdapter} that talks to this sandbox. */
+  public AlipayAdapter.Config adapterConfig(Path billDirectory) {
+    return new AlipayAdapter.Config(sandbox.gatewayUrl(), APP_ID, SELLER_ID,
+        merchantKeys.getPrivate(), sandbox.alipayPublicKey(), CALL_TIMEOUT_MS, billDirectory,
+        AlipayNotificationVerifier.DEFAULT_NOTIFY_TIME_BOUND, clock);
+  }
+
+  public Future<Void> stop() {
+    return sandbox.stop();
+  }
+}
