@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -13,8 +14,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.alipay.AlipayAdapter;
 import org.clearing.channel.unionpay.UnionPayAdapter;
+import org.clearing.channel.wechat.WechatAdapter;
+import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;
+import org.clearing.sandbox.wechat.WechatDemo;
 
 /**
  * Demo mode: the three channel sandboxes in this process, each on its own port with its own keys
@@ -46,14 +51,41 @@ public final class DemoSandboxes {
     Path channels = dataDir.resolve("channels");
     Path bills = dataDir.resolve("bills");
     List<Started> started = new ArrayList<>();
-    return UnionPayDemo.start(vertx, channels.resolve("unionpay"), port(basePort, 2),
-            timeCompression, receivers(accounts, Channel.UNIONPAY))
+    WechatAdapter[] wechat = new WechatAdapter[1];
+    return WechatDemo.start(vertx, channels.resolve("wechat"), port(basePort, 0), timeCompression,
+            receivers(accounts, Channel.WECHAT))
+        .compose(demo -> {
+          wechat[0] = new WechatAdapter(vertx, client, demo.adapterConfig(bills.resolve("wechat")));
+          started.add(new Started(Channel.WECHAT, wechat[0], demo.sandbox().baseUrl(), demo::stop));
+          // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
+          return AlipayDemo.start(vertx, channels.resolve("alipay"), port(basePort, 1),
+              timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
+        })
+        .compose(demo -> {
+          started.add(new Started(Channel.ALIPAY,
+              new AlipayAdapter(vertx, client, demo.adapterConfig(bills.resolve("alipay"))),
+              demo.sandbox().baseUrl(), demo::stop));
+          return UnionPayDemo.start(vertx, channels.resolve("unionpay"), port(basePort, 2),
+              timeCompression, receivers(accounts, Channel.UNIONPAY));
+        })
         .map(demo -> {
           started.add(new Started(Channel.UNIONPAY,
               new UnionPayAdapter(vertx, client, demo.adapterConfig(bills.resolve("unionpay"))),
               demo.sandbox().baseUrl(), demo::stop));
-          return new DemoSandboxes(started, null);
-        });
+          return new DemoSandboxes(started, new ChannelSet.PayerIdentification() {
+            @Override
+            public String authorizeUrl(String redirectUri, String state) {
+              return wechat[0].oauthAuthorizeUrl(redirectUri, state);
+            }
+
+            @Override
+            public Future<String> payerIdForCode(String code) {
+              return wechat[0].openIdForCode(code);
+            }
+          });
+        })
+        .recover(error -> Future.join(started.stream().map(s -> s.stop().get()).toList())
+            .transform(stopped -> Future.failedFuture(error)));
   }
 
   private static int port(int basePort, int offset) {

@@ -81,7 +81,8 @@ class RestartTest {
         "org.clearing.Main",
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
-        "--public-base-url", "https://pay.example.test")
+        "--public-base-url", "https://pay.example.test",
+        "--sandbox-port", "0")
         .redirectErrorStream(true)
         .redirectOutput(dataDir.resolve("engine-" + runs + ".log").toFile())
         .start();

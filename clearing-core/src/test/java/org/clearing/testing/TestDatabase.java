@@ -64,6 +64,18 @@ public final class TestDatabase {
     }
   }
 
+  /** Runs a query returning one text value against a database by its URL. */
+  public static String queryString(String pgUrl, String sql) {
+    String jdbc = "jdbc:" + pgUrl.replace("postgres@", "");
+    try (Connection connection = DriverManager.getConnection(jdbc, "postgres", "");
+        Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(sql)) {
+      return rows.next() ? rows.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs a statement against a database by its URL. */
   public static void execute(String pgUrl, String sql) {
     String jdbc = "jdbc:" + pgUrl.replace("postgres@", "");
