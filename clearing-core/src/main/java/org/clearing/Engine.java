@@ -36,6 +36,8 @@ import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.refund.RefundRepository;
+import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
@@ -156,11 +158,12 @@ public final class Engine {
               sandboxes[0] = started;
               ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
+              RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
-                  new CallbackRoutes(channels, intake, channelOrders, cryptoPool, metrics),
-                  new ReceiptRepository(pool));
+                  new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
+                  new ReceiptRepository(pool), refunds);
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {

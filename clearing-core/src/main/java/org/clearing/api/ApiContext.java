@@ -10,6 +10,7 @@ import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
 import org.clearing.payment.CallbackRoutes;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingTable;
 
 /** What the HTTP edge needs of the engine; built once at start and shared by every verticle. */
@@ -25,4 +26,5 @@ public record ApiContext(
     String publicBaseUrl,
     CashierRoutes cashier,
     CallbackRoutes callbacks,
-    ReceiptRepository receipts) {}
+    ReceiptRepository receipts,
+    RefundService refunds) {}

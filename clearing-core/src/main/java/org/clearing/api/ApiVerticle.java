@@ -79,6 +79,11 @@ public final class ApiVerticle extends VerticleBase {
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
+    RefundRoutes refunds = new RefundRoutes(context.refunds());
+    router.post("/api/v1/orders/:orderNo/refunds").handler(Security.require(Role.REGISTRATION))
+        .handler(refunds::request);
+    router.get("/api/v1/orders/:orderNo/refunds/:refundId").handler(Security.require(Role.REGISTRATION))
+        .handler(refunds::get);
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))

@@ -7,6 +7,7 @@ public enum OrderEvent {
   ALL_CONFIRMED,
   REFUND,
   REFUND_COMPLETED,
+  REFUND_FAILED,
   EXPIRE,
   CANCEL,
   FAULT

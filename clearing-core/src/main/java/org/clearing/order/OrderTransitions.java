@@ -23,6 +23,9 @@ public final class OrderTransitions {
     allow(OrderStatus.SETTLED, OrderEvent.ALL_CONFIRMED, OrderStatus.COMPLETE);
     allow(OrderStatus.SETTLED, OrderEvent.REFUND, OrderStatus.REFUNDING);
     allow(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED, OrderStatus.REFUNDED);
+    // A whole refund the channel refused leaves the order paid, as it was: channel refunds
+    // happen only before settlement.
+    allow(OrderStatus.REFUNDING, OrderEvent.REFUND_FAILED, OrderStatus.PAID);
     for (OrderStatus status : OrderStatus.values()) {
       if (status != OrderStatus.EXCEPTION) {
         allow(status, OrderEvent.FAULT, OrderStatus.EXCEPTION);

@@ -19,6 +19,7 @@ import org.clearing.channel.Notification;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
+import org.clearing.refund.RefundService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +38,16 @@ public final class CallbackRoutes {
   private final ChannelSet channels;
   private final PaymentIntake intake;
   private final ChannelOrders channelOrders;
+  private final RefundService refunds;
   private final WorkerExecutor cryptoPool;
   private final MeterRegistry metrics;
 
   public CallbackRoutes(ChannelSet channels, PaymentIntake intake, ChannelOrders channelOrders,
-      WorkerExecutor cryptoPool, MeterRegistry metrics) {
+      RefundService refunds, WorkerExecutor cryptoPool, MeterRegistry metrics) {
     this.channels = channels;
     this.intake = intake;
     this.channelOrders = channelOrders;
+    this.refunds = refunds;
     this.cryptoPool = cryptoPool;
     this.metrics = metrics;
   }
@@ -95,9 +98,10 @@ public final class CallbackRoutes {
       return io.vertx.core.Future.succeededFuture(adapter.rejected(rejection));
     }
     if (notification instanceof RefundNotification refund) {
-      return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).map(recorded -> {
+      return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).compose(recorded -> {
         count(channel, recorded.duplicate() ? "duplicate" : "refund_recorded");
-        return adapter.accepted();
+        return (recorded.duplicate() ? io.vertx.core.Future.<Void>succeededFuture()
+            : refunds.onNotification(refund)).map(v -> adapter.accepted());
       });
     }
     PaymentNotification payment = (PaymentNotification) notification;

@@ -1,0 +1,326 @@
+package org.clearing.refund;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.clearing.crypto.Crypto;
+import org.clearing.journal.JournalAccount;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
+
+/**
+ * Stores refunds and moves them, their lines and legs, their orders and the journal together.
+ * Over-refund is impossible by construction: each order line can appear in {@code refund_line}
+ * once, and the order row is locked while a refund is planned.
+ */
+public final class RefundRepository {
+
+  /** A refund as the API shows it. */
+  public record Refund(String refundId, String orderNo, String mode, RefundStatus status, long amountFen,
+      String channel, boolean wholeOrder, String reason, List<Integer> lineNos, List<RefundLeg> legs) {}
+
+  /** One leg's part of a refund. */
+  public record RefundLeg(int legNo, String payeeAccountId, String side, long amountFen, String status,
+      String voucherNo) {}
+
+  /** What planning a refund came to. */
+  public sealed interface Planned {}
+
+  public record Created(Refund refund, String paidTransactionId, long orderTotalFen) implements Planned {}
+
+  public record Replayed(Refund refund) implements Planned {}
+
+  public record Refused(int status, String type, String reason) implements Planned {}
+
+  private static final String LOCK_ORDER =
+      "SELECT client_id, status, total_fen, paid_channel, paid_transaction_id FROM orders"
+          + " WHERE order_no = $1 FOR UPDATE";
+  private static final String BY_KEY =
+      "SELECT refund_id, request_hash FROM refund WHERE client_id = $1 AND refund_key = $2";
+  private static final String LINES =
+      "SELECT l.line_no, l.amount_fen, l.payee_account_id, r.refund_id FROM order_line l"
+          + " LEFT JOIN refund_line r ON r.order_no = l.order_no AND r.line_no = l.line_no"
+          + " WHERE l.order_no = $1 ORDER BY l.line_no";
+  private static final String LEGS =
+      "SELECT g.leg_no, g.payee_account_id, g.status, p.side FROM leg g"
+          + " JOIN payee_account p ON p.account_id = g.payee_account_id WHERE g.order_no = $1";
+  private static final String INSERT_REFUND = """
+      WITH n AS (SELECT 'RF' || lpad(nextval('refund_seq')::text, 12, '0') AS id)
+      INSERT INTO refund (refund_id, order_no, client_id, refund_key, request_hash, mode, status,
+                          amount_fen, channel, out_refund_no, reason, whole_order)
+      SELECT n.id, $1, $2, $3, $4, $5::text, 'REQUESTED', $6, $7,
+             CASE WHEN $5::text = 'CHANNEL' THEN n.id END, $8, $9
+      FROM n
+      RETURNING refund_id
+      """;
+  private static final String INSERT_LINES =
+      "INSERT INTO refund_line (order_no, line_no, refund_id, amount_fen)"
+          + " SELECT $1, x.line_no, $2, x.amount_fen FROM unnest($3::int4[], $4::int8[]) AS x(line_no, amount_fen)";
+  private static final String INSERT_LEGS =
+      "INSERT INTO refund_leg (refund_id, leg_no, payee_account_id, side, amount_fen, status)"
+          + " SELECT $1, x.leg_no, x.payee, x.side, x.amount_fen, 'REQUESTED'"
+          + " FROM unnest($2::int4[], $3::text[], $4::text[], $5::int8[]) AS x(leg_no, payee, side, amount_fen)";
+  private static final String MOVE_ORDER =
+      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
+  private static final String SELECT_REFUND =
+      "SELECT refund_id, order_no, mode, status, amount_fen, channel, whole_order, reason FROM refund"
+          + " WHERE refund_id = $1";
+  private static final String SELECT_REFUND_LINES =
+      "SELECT line_no FROM refund_line WHERE refund_id = $1 ORDER BY line_no";
+  private static final String SELECT_REFUND_LEGS =
+      "SELECT leg_no, payee_account_id, side, amount_fen, status, voucher_no FROM refund_leg"
+          + " WHERE refund_id = $1 ORDER BY leg_no";
+  private static final String MOVE_REFUND =
+      "UPDATE refund SET status = $2, channel_refund_id = COALESCE($4, channel_refund_id),"
+          + " updated_at = now() WHERE refund_id = $1 AND status = ANY($3::text[])";
+  private static final String RELEASE_LINES = "DELETE FROM refund_line WHERE refund_id = $1";
+  private static final String LEGS_DONE =
+      "UPDATE refund_leg SET status = $2 WHERE refund_id = $1";
+  private static final String INSERT_JOURNAL = """
+      WITH e AS (
+        INSERT INTO journal_entry (entry_key, kind, order_no, channel) VALUES ($1, 'REFUND', $2, $3)
+        RETURNING entry_id
+      )
+      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
+      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
+      FROM e, unnest($4::int4[], $5::text[], $6::int8[], $7::int8[]) AS p(posting_no, account, debit_fen, credit_fen)
+      """;
+  private static final String OUTBOX =
+      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.refunded', $1, $2::jsonb)";
+
+  private final Pool pool;
+
+  public RefundRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Plans a refund of {@code lineNos} (all lines not yet refunded when empty) in one transaction.
+   * Before settlement it is a channel refund; once the legs are settled, an authority refund.
+   */
+  public Future<Planned> plan(String clientId, String refundKey, String orderNo, List<Integer> lineNos,
+      String reason) {
+    byte[] hash = Crypto.sm3((orderNo + "|" + lineNos + "|" + reason).getBytes(StandardCharsets.UTF_8));
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
+        .compose(orders -> {
+          if (orders.size() == 0 || !orders.iterator().next().getString("client_id").equals(clientId)) {
+            return Future.succeededFuture((Planned) new Refused(404, "not-found", "no order " + orderNo));
+          }
+          Row order = orders.iterator().next();
+          return conn.preparedQuery(BY_KEY).execute(Tuple.of(clientId, refundKey)).compose(existing -> {
+            if (existing.size() > 0) {
+              Row row = existing.iterator().next();
+              return Arrays.equals(row.getBuffer("request_hash").getBytes(), hash)
+                  ? load(conn, row.getString("refund_id")).map(r -> (Planned) new Replayed(r))
+                  : Future.succeededFuture((Planned) new Refused(409, "idempotency-conflict",
+                      "refund key " + refundKey + " was used for another refund"));
+            }
+            return planNew(conn, clientId, refundKey, hash, orderNo, order, lineNos, reason);
+          });
+        }))
+        .recover(error -> error instanceof PgException pg && "23505".equals(pg.getSqlState())
+            ? Future.succeededFuture(new Refused(409, "already-refunded",
+                "a line of this request was refunded by a concurrent request"))
+            : Future.failedFuture(error));
+  }
+
+  private Future<Planned> planNew(SqlConnection conn, String clientId, String refundKey, byte[] hash,
+      String orderNo, Row order, List<Integer> lineNos, String reason) {
+    OrderStatus status = OrderStatus.valueOf(order.getString("status"));
+    if (status != OrderStatus.PAID && status != OrderStatus.SETTLED) {
+      return Future.succeededFuture(new Refused(409, "not-refundable",
+          "order " + orderNo + " is " + status + "; only PAID or SETTLED orders are refunded"));
+    }
+    Future<RowSet<Row>> lineRows = conn.preparedQuery(LINES).execute(Tuple.of(orderNo));
+    Future<RowSet<Row>> legRows = conn.preparedQuery(LEGS).execute(Tuple.of(orderNo));
+    return Future.all(lineRows, legRows).compose(both -> {
+      Map<Integer, long[]> lines = new LinkedHashMap<>();
+      Map<Integer, String> linePayee = new LinkedHashMap<>();
+      Set<Integer> refunded = new TreeSet<>();
+      for (Row row : lineRows.result()) {
+        lines.put(row.getInteger("line_no"), new long[] {row.getLong("amount_fen")});
+        linePayee.put(row.getInteger("line_no"), row.getString("payee_account_id"));
+        if (row.getString("refund_id") != null) {
+          refunded.add(row.getInteger("line_no"));
+        }
+      }
+      List<Integer> chosen = lineNos.isEmpty()
+          ? lines.keySet().stream().filter(n -> !refunded.contains(n)).toList() : lineNos;
+      for (Integer lineNo : chosen) {
+        if (!lines.containsKey(lineNo)) {
+          return Future.succeededFuture(new Refused(422, "invalid-request", "order has no line " + lineNo));
+        }
+        if (refunded.contains(lineNo)) {
+          return Future.succeededFuture(new Refused(409, "already-refunded", "line " + lineNo + " is already refunded"));
+        }
+      }
+      if (chosen.isEmpty()) {
+        return Future.succeededFuture(new Refused(409, "already-refunded", "every line is already refunded"));
+      }
+      Map<String, Object[]> legs = new LinkedHashMap<>();
+      for (Row row : legRows.result()) {
+        legs.put(row.getString("payee_account_id"), new Object[] {row.getInteger("leg_no"),
+            row.getString("status"), row.getString("side"), 0L});
+      }
+      long amountFen = 0;
+      for (Integer lineNo : chosen) {
+        Object[] leg = legs.get(linePayee.get(lineNo));
+        leg[3] = (Long) leg[3] + lines.get(lineNo)[0];
+        amountFen = Math.addExact(amountFen, lines.get(lineNo)[0]);
+      }
+      List<Object[]> affected = legs.values().stream().filter(l -> (Long) l[3] > 0).toList();
+      boolean settled = affected.stream().allMatch(l -> !l[1].equals("PAID"));
+      boolean unsettled = affected.stream().allMatch(l -> l[1].equals("PAID"));
+      if (!settled && !unsettled) {
+        return Future.succeededFuture(new Refused(409, "mixed-settlement",
+            "some of these lines' legs are settled and some are not; refund them in two requests"));
+      }
+      String mode = unsettled ? "CHANNEL" : "AUTHORITY";
+      boolean whole = chosen.size() + refunded.size() == lines.size();
+      long total = amountFen;
+      return conn.preparedQuery(INSERT_REFUND).execute(Tuple.tuple()
+              .addString(orderNo).addString(clientId).addString(refundKey)
+              .addBuffer(Buffer.buffer(hash)).addString(mode).addLong(amountFen)
+              .addString(order.getString("paid_channel")).addString(reason).addBoolean(whole))
+          .compose(inserted -> {
+            String refundId = inserted.iterator().next().getString("refund_id");
+            Future<?> lineInsert = conn.preparedQuery(INSERT_LINES).execute(Tuple.tuple()
+                .addString(orderNo).addString(refundId)
+                .addArrayOfInteger(chosen.toArray(Integer[]::new))
+                .addArrayOfLong(chosen.stream().map(n -> lines.get(n)[0]).toArray(Long[]::new)));
+            Future<?> legInsert = conn.preparedQuery(INSERT_LEGS).execute(Tuple.tuple()
+                .addString(refundId)
+                .addArrayOfInteger(affected.stream().map(l -> (Integer) l[0]).toArray(Integer[]::new))
+                .addArrayOfString(legs.entrySet().stream().filter(e -> (Long) e.getValue()[3] > 0)
+                    .map(Map.Entry::getKey).toArray(String[]::new))
+                .addArrayOfString(affected.stream().map(l -> (String) l[2]).toArray(String[]::new))
+                .addArrayOfLong(affected.stream().map(l -> (Long) l[3]).toArray(Long[]::new)));
+            Future<?> move = whole
+                ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(orderNo, status.name(),
+                    OrderTransitions.next(status, OrderEvent.REFUND).orElseThrow().name()))
+                : Future.succeededFuture();
+            return Future.all(lineInsert, legInsert, move).compose(v -> load(conn, refundId))
+                .map(refund -> (Planned) new Created(refund, order.getString("paid_transaction_id"),
+                    order.getLong("total_fen")));
+          });
+    });
+  }
+
+  public Future<Refund> find(String refundId) {
+    return pool.withConnection(conn -> load(conn, refundId));
+  }
+
+  private static Future<Refund> load(SqlConnection conn, String refundId) {
+    Future<RowSet<Row>> head = conn.preparedQuery(SELECT_REFUND).execute(Tuple.of(refundId));
+    Future<RowSet<Row>> lines = conn.preparedQuery(SELECT_REFUND_LINES).execute(Tuple.of(refundId));
+    Future<RowSet<Row>> legs = conn.preparedQuery(SELECT_REFUND_LEGS).execute(Tuple.of(refundId));
+    return Future.all(head, lines, legs).map(all -> {
+      if (head.result().size() == 0) {
+        return null;
+      }
+      Row row = head.result().iterator().next();
+      List<Integer> lineNos = new ArrayList<>();
+      lines.result().forEach(r -> lineNos.add(r.getInteger("line_no")));
+      List<RefundLeg> legList = new ArrayList<>();
+      legs.result().forEach(r -> legList.add(new RefundLeg(r.getInteger("leg_no"),
+          r.getString("payee_account_id"), r.getString("side"), r.getLong("amount_fen"),
+          r.getString("status"), r.getString("voucher_no"))));
+      return new Refund(row.getString("refund_id"), row.getString("order_no"), row.getString("mode"),
+          RefundStatus.valueOf(row.getString("status")), row.getLong("amount_fen"),
+          row.getString("channel"), row.getBoolean("whole_order"), row.getString("reason"),
+          lineNos, legList);
+    });
+  }
+
+  private static final String LEG_SUCCEEDED =
+      "UPDATE refund_leg SET status = 'SUCCEEDED' WHERE refund_id = $1 AND leg_no = $2";
+  private static final String LEGS_OPEN =
+      "SELECT count(*) AS open FROM refund_leg WHERE refund_id = $1 AND status <> 'SUCCEEDED'";
+
+  /** One leg's part succeeded (WeChat refunds combined payments leg by leg); true when all have. */
+  public Future<Boolean> legSucceeded(String refundId, int legNo) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LEG_SUCCEEDED).execute(Tuple.of(refundId, legNo))
+        .compose(v -> conn.preparedQuery(LEGS_OPEN).execute(Tuple.of(refundId)))
+        .map(rows -> rows.iterator().next().getLong("open") == 0));
+  }
+
+  /** Records the channel's answer: accepted, unknown, or refused (the lines become refundable again). */
+  public Future<Refund> moveTo(String refundId, RefundStatus next, String channelRefundId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(MOVE_REFUND)
+        .execute(Tuple.tuple().addString(refundId).addString(next.name())
+            .addArrayOfString(RefundStatus.from(next)).addString(channelRefundId))
+        .compose(moved -> {
+          if (moved.rowCount() == 0 || next != RefundStatus.FAILED) {
+            return load(conn, refundId);
+          }
+          return load(conn, refundId).compose(refund -> conn.preparedQuery(RELEASE_LINES).execute(Tuple.of(refundId))
+              .compose(v -> conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refundId, RefundStatus.FAILED.name())))
+              .compose(v -> refund.wholeOrder()
+                  ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(),
+                      OrderStatus.REFUNDING.name(), OrderTransitions.next(OrderStatus.REFUNDING,
+                          OrderEvent.REFUND_FAILED).orElseThrow().name()))
+                  : Future.succeededFuture())
+              .compose(v -> load(conn, refundId)));
+        }));
+  }
+
+  /**
+   * The channel gave the money back: the refund SUCCEEDED, its legs' parts are reversed in the
+   * journal (debit each payee account, credit the channel's clearing account), a wholly refunded
+   * order is REFUNDED, and the registration system hears of it. Idempotent.
+   */
+  public Future<Refund> succeeded(String refundId, String channelRefundId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(MOVE_REFUND)
+        .execute(Tuple.tuple().addString(refundId).addString(RefundStatus.SUCCEEDED.name())
+            .addArrayOfString(RefundStatus.from(RefundStatus.SUCCEEDED)).addString(channelRefundId))
+        .compose(moved -> load(conn, refundId).compose(refund -> moved.rowCount() == 0
+            ? Future.succeededFuture(refund)
+            : book(conn, refund).compose(v -> load(conn, refundId)))));
+  }
+
+  private static Future<Void> book(SqlConnection conn, Refund refund) {
+    List<Integer> numbers = new ArrayList<>();
+    List<String> accounts = new ArrayList<>();
+    List<Long> debits = new ArrayList<>();
+    List<Long> credits = new ArrayList<>();
+    for (RefundLeg leg : refund.legs()) {
+      numbers.add(numbers.size() + 1);
+      accounts.add(JournalAccount.payee(leg.payeeAccountId()));
+      debits.add(leg.amountFen());
+      credits.add(0L);
+    }
+    numbers.add(numbers.size() + 1);
+    accounts.add("clearing:" + refund.channel());
+    debits.add(0L);
+    credits.add(refund.amountFen());
+    Future<?> journal = conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
+        .addString("REFUND:" + refund.refundId()).addString(refund.orderNo()).addString(refund.channel())
+        .addArrayOfInteger(numbers.toArray(Integer[]::new)).addArrayOfString(accounts.toArray(String[]::new))
+        .addArrayOfLong(debits.toArray(Long[]::new)).addArrayOfLong(credits.toArray(Long[]::new)));
+    Future<?> legs = conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refund.refundId(), RefundStatus.SUCCEEDED.name()));
+    Future<?> order = refund.wholeOrder()
+        ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
+            OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+        : Future.succeededFuture();
+    Future<?> event = conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(), new JsonObject()
+        .put("type", "order.refunded").put("order_no", refund.orderNo()).put("refund_id", refund.refundId())
+        .put("amount_fen", refund.amountFen()).put("whole_order", refund.wholeOrder())
+        .put("lines", refund.lineNos()).encode()));
+    return Future.all(journal, legs, order, event).mapEmpty();
+  }
+}

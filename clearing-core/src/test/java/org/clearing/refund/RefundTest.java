@@ -1,0 +1,204 @@
+package org.clearing.refund;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.clearing.channel.Channel;
+import org.clearing.client.Role;
+import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Browser;
+import org.clearing.testing.OrderBodies;
+import org.clearing.testing.TestDatabase;
+import org.clearing.testing.TestEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Refunds before settlement go back through the channel and reverse exactly the refunded legs in
+ * the journal; they are idempotent per refund key, and no line is ever refunded twice, however
+ * many requests race. After settlement a refund is the owning authority's to make.
+ */
+class RefundTest {
+
+  private static TestEngine engine;
+  private static ApiCaller registration;
+  private static int cases;
+
+  @BeforeAll
+  static void start() {
+    engine = TestEngine.startWithSandboxes();
+    registration = engine.as(Role.REGISTRATION);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    engine.close();
+  }
+
+  private static String paidOrder(Channel channel) throws Exception {
+    JsonObject order = registration.post("/api/v1/orders", OrderBodies.typical("REFUND-" + (++cases)).encode(),
+        "refund-order-" + cases).json();
+    Browser wallet = new Browser(switch (channel) {
+      case WECHAT -> Browser.WECHAT;
+      case ALIPAY -> Browser.ALIPAY;
+      case UNIONPAY -> Browser.UNIONPAY;
+    });
+    wallet.submitForm(wallet.open(order.getJsonObject("qr").getString("url")));
+    String orderNo = order.getString("order_no");
+    awaitOrder(orderNo, "PAID");
+    return orderNo;
+  }
+
+  private static void awaitOrder(String orderNo, String status) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    String now = null;
+    while (System.nanoTime() < deadline) {
+      now = registration.get("/api/v1/orders/" + orderNo).json().getString("status");
+      if (now.equals(status)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("order " + orderNo + " is " + now + ", not " + status);
+  }
+
+  private static JsonObject awaitRefund(String orderNo, String refundId, String status) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonObject refund = null;
+    while (System.nanoTime() < deadline) {
+      refund = registration.get("/api/v1/orders/" + orderNo + "/refunds/" + refundId).json();
+      if (refund.getString("status").equals(status)) {
+        return refund;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("refund " + refundId + " is " + refund);
+  }
+
+  private static ApiCaller.Answer refund(String orderNo, String key, JsonArray lines) {
+    JsonObject body = new JsonObject().put("refund_key", key).put("reason", "registration withdrawn");
+    if (lines != null) {
+      body.put("lines", lines);
+    }
+    return registration.post("/api/v1/orders/" + orderNo + "/refunds", body.encode(), null);
+  }
+
+  private static long balance(String orderNo, String account) {
+    return engine.count("SELECT coalesce(sum(p.debit_fen - p.credit_fen), 0) FROM journal_posting p"
+        + " JOIN journal_entry e USING (entry_id) WHERE e.order_no = '" + orderNo + "' AND p.account = '" + account + "'");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Channel.class)
+  void aWholeRefundBeforeSettlementGoesBackThroughTheChannelAndReversesTheJournal(Channel channel) throws Exception {
+    String orderNo = paidOrder(channel);
+
+    ApiCaller.Answer answer = refund(orderNo, "whole-" + orderNo, null);
+
+    assertEquals(201, answer.status(), answer.text());
+    JsonObject refund = answer.json();
+    assertEquals("CHANNEL", refund.getString("mode"));
+    assertEquals(1_509_000L, refund.getLong("amount_fen"));
+    awaitRefund(orderNo, refund.getString("refund_id"), "SUCCEEDED");
+    awaitOrder(orderNo, "REFUNDED");
+    assertEquals(0, balance(orderNo, "clearing:" + channel.code()), "the channel holds nothing for the order");
+    assertEquals(0, balance(orderNo, "payee:TRE-341500"));
+    assertEquals(0, balance(orderNo, "payee:NTX-341500"));
+    assertEquals(0, engine.count("SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
+        + " HAVING sum(debit_fen) <> sum(credit_fen)) x"));
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunded' AND order_no = '"
+        + orderNo + "'"));
+  }
+
+  @Test
+  void aRefundByLinesReversesExactlyThoseLegsAndALineIsRefundedOnce() throws Exception {
+    String orderNo = paidOrder(Channel.ALIPAY);
+
+    ApiCaller.Answer first = refund(orderNo, "fee-" + orderNo, new JsonArray().add(2));
+    ApiCaller.Answer again = refund(orderNo, "fee-again-" + orderNo, new JsonArray().add(2).add(3));
+
+    assertEquals(201, first.status(), first.text());
+    assertEquals(8_000L, first.json().getLong("amount_fen"));
+    awaitRefund(orderNo, first.json().getString("refund_id"), "SUCCEEDED");
+    assertEquals(409, again.status(), again.text());
+    assertEquals("PAID", registration.get("/api/v1/orders/" + orderNo).json().getString("status"));
+    assertEquals(-1_500_000, balance(orderNo, "payee:TRE-341500"), "the deed tax is still owed to the treasury");
+    assertEquals(-1_000, balance(orderNo, "payee:NTX-341500"), "only the certificate fee is left");
+  }
+
+  @Test
+  void theSameRefundKeyReturnsTheSameRefundAndAnotherBodyConflicts() throws Exception {
+    String orderNo = paidOrder(Channel.ALIPAY);
+    ApiCaller.Answer first = refund(orderNo, "key-" + orderNo, new JsonArray().add(3));
+    ApiCaller.Answer replay = refund(orderNo, "key-" + orderNo, new JsonArray().add(3));
+    ApiCaller.Answer other = refund(orderNo, "key-" + orderNo, new JsonArray().add(2));
+
+    assertEquals(201, first.status());
+    assertEquals(200, replay.status(), replay.text());
+    assertEquals(first.json().getString("refund_id"), replay.json().getString("refund_id"));
+    assertEquals(409, other.status());
+    assertEquals(1, engine.count("SELECT count(*) FROM refund WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void concurrentRefundsOfOneLineRefundItOnce() throws Exception {
+    String orderNo = paidOrder(Channel.UNIONPAY);
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    List<Future<ApiCaller.Answer>> answers = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      int n = i;
+      answers.add(threads.submit(() -> refund(orderNo, "race-" + n + "-" + orderNo, new JsonArray().add(1))));
+    }
+    int created = 0;
+    for (Future<ApiCaller.Answer> answer : answers) {
+      int status = answer.get().status();
+      assertTrue(status == 201 || status == 409, answer.get().text());
+      created += status == 201 ? 1 : 0;
+    }
+    threads.shutdown();
+    assertEquals(1, created);
+    assertEquals(1_500_000, engine.count("SELECT coalesce(sum(amount_fen), 0) FROM refund_line WHERE order_no = '"
+        + orderNo + "'"));
+  }
+
+  @Test
+  void afterSettlementTheRefundIsTheAuthoritysToMake() throws Exception {
+    String orderNo = paidOrder(Channel.WECHAT);
+    TestDatabase.execute(engine.pgUrl(), "UPDATE leg SET status = 'SETTLED', settled_at = now() WHERE order_no = '"
+        + orderNo + "'");
+
+    ApiCaller.Answer answer = refund(orderNo, "settled-" + orderNo, null);
+
+    assertEquals(201, answer.status(), answer.text());
+    assertEquals("AUTHORITY", answer.json().getString("mode"));
+    assertEquals("REQUESTED", answer.json().getString("status"));
+    assertEquals(2, answer.json().getJsonArray("legs").size());
+  }
+
+  @Test
+  void badRefundRequestsAreRefusedAndChangeNothing() throws Exception {
+    String orderNo = paidOrder(Channel.ALIPAY);
+    String unpaid = registration.post("/api/v1/orders", OrderBodies.typical("REFUND-UNPAID").encode(),
+        "refund-unpaid").json().getString("order_no");
+
+    assertEquals(422, registration.post("/api/v1/orders/" + orderNo + "/refunds", "{\"reason\":\"x\"}", null).status());
+    assertEquals(422, refund(orderNo, "bad lines", new JsonArray().add(1)).status());
+    assertEquals(422, refund(orderNo, "k1-" + orderNo, new JsonArray().add("one")).status());
+    assertEquals(422, refund(orderNo, "k2-" + orderNo, new JsonArray().add(1).add(1)).status());
+    assertEquals(422, refund(orderNo, "k3-" + orderNo, new JsonArray().add(9)).status());
+    assertEquals(404, refund("TF209912310000000001", "k4", null).status());
+    assertEquals(409, refund(unpaid, "k5-" + unpaid, null).status());
+    assertEquals(0, engine.count("SELECT count(*) FROM refund WHERE order_no IN ('" + orderNo + "', '" + unpaid + "')"));
+  }
+}
