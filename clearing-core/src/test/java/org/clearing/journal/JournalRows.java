@@ -91,4 +91,14 @@ final class JournalRows {
       Thread.sleep(50);
     }
   }
+
+  /** The stored seal bytes of {@code sealNo}. */
+  static byte[] sealBytes(String pgUrl, long sealNo) throws SQLException {
+    try (Connection connection = connect(pgUrl);
+        java.sql.Statement statement = connection.createStatement();
+        java.sql.ResultSet rows = statement.executeQuery("SELECT seal FROM journal_seal WHERE seal_no = " + sealNo)) {
+      rows.next();
+      return rows.getBytes(1);
+    }
+  }
 }
