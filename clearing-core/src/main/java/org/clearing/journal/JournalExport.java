@@ -161,6 +161,9 @@ public final class JournalExport {
 
   private static Future<Void> write(WriteStream<Buffer> out, Buffer line) {
     Future<Void> written = out.write(line);
+    if (written.failed()) {
+      return written;
+    }
     if (!out.writeQueueFull()) {
       return Future.succeededFuture();
     }

@@ -58,7 +58,10 @@ public final class JournalVerifier {
     }
   }
 
-  /** Verifies over the caller's connection, in a read-only transaction it rolls back. */
+  /**
+   * Verifies over the caller's connection, which must not be inside a transaction: this opens a
+   * read-only repeatable-read one, rolls it back, and restores the connection's auto-commit.
+   */
   public static Result verify(Connection connection) throws SQLException {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
