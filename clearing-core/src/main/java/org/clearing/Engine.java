@@ -25,6 +25,8 @@ import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.DemoClients;
 import org.clearing.config.EngineConfig;
+import org.clearing.journal.JournalSealer;
+import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
 import org.clearing.payer.PayerIdCipher;
 import io.vertx.ext.web.client.WebClient;
@@ -57,6 +59,7 @@ public final class Engine {
   static final int EXPIRY_BATCH_SIZE_MAX = 500;
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
+  static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -67,6 +70,7 @@ public final class Engine {
   private final String publicBaseUrl;
   private final DemoClients demoClients;
   private final DemoSandboxes sandboxes;
+  private final List<Long> timers = new ArrayList<>();
   private boolean stopped;
 
   private Engine(Database database, Vertx vertx, Pool pool,
@@ -170,6 +174,7 @@ public final class Engine {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
           engine.scheduleSweeps(orders, clients);
+          engine.scheduleJournalSealing(new JobLease(vertx, pool));
           return engine;
         });
   }
@@ -197,6 +202,11 @@ public final class Engine {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("no free port", e);
     }
+  }
+
+  /** Seals committed journal entries into the SM3 chain, on the instance holding the lease. */
+  private void scheduleJournalSealing(JobLease lease) {
+    timers.add(new JournalSealer(vertx, pool).schedule(lease, JOURNAL_SEAL_INTERVAL_MS));
   }
 
   private void scheduleSweeps(OrderRepository orders, ClientRepository clients) {
@@ -246,6 +256,7 @@ public final class Engine {
       return;
     }
     stopped = true;
+    timers.forEach(vertx::cancelTimer);
     LOG.info("event=engine.stopping");
     List<Future<Void>> undeployed = new ArrayList<>();
     for (String id : deployments) {

@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
+import org.clearing.journal.JournalExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +85,9 @@ public final class ApiVerticle extends VerticleBase {
         .handler(refunds::request);
     router.get("/api/v1/orders/:orderNo/refunds/:refundId").handler(Security.require(Role.REGISTRATION))
         .handler(refunds::get);
+    JournalExport export = new JournalExport(context.pool());
+    router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exportJournal(ctx, export));
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))
@@ -98,6 +102,22 @@ public final class ApiVerticle extends VerticleBase {
 
     router.route().failureHandler(this::failure);
     return router;
+  }
+
+  /** Streams sealed journal entries with their canonical bytes and seals (NDJSON). */
+  private static void exportJournal(RoutingContext ctx, JournalExport export) {
+    JournalExport.Parsed parsed = JournalExport.parse(ctx.request().getParam("from"), ctx.request().getParam("to"));
+    if (parsed instanceof JournalExport.Invalid invalid) {
+      Problem.invalid(422, invalid.errors()).send(ctx);
+      return;
+    }
+    var response = ctx.response().setChunked(true).putHeader("Content-Type", JournalExport.CONTENT_TYPE);
+    export.writeTo(((JournalExport.Valid) parsed).range(), response)
+        .onSuccess(summary -> response.end())
+        .onFailure(e -> {
+          LOG.error("event=journal.export_failed", e);
+          response.reset();
+        });
   }
 
   private void failure(RoutingContext ctx) {

@@ -49,6 +49,19 @@ final class Security {
     };
   }
 
+  static Handler<RoutingContext> requireAny(Role... roles) {
+    java.util.Set<Role> allowed = java.util.Set.of(roles);
+    return ctx -> {
+      ApiClient client = client(ctx);
+      if (allowed.contains(client.role())) {
+        ctx.next();
+      } else {
+        Problem.of(403, "forbidden", "This client's role may not use this endpoint",
+            "client " + client.clientId() + " has role " + client.role().code()).send(ctx);
+      }
+    };
+  }
+
   static ApiClient client(RoutingContext ctx) {
     return ctx.get(CLIENT_KEY);
   }
