@@ -41,6 +41,8 @@ import org.clearing.receipt.ReceiptRepository;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
+import org.clearing.split.SettlementIntake;
+import org.clearing.split.SettlementJob;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +73,7 @@ public final class Engine {
   private final DemoClients demoClients;
   private final DemoSandboxes sandboxes;
   private final List<Long> timers = new ArrayList<>();
+  private SettlementJob settlement;
   private boolean stopped;
 
   private Engine(Database database, Vertx vertx, Pool pool,
@@ -147,6 +150,7 @@ public final class Engine {
         .setKeepAlive(true)
         .setUserAgent("clearing-engine"));
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
+    SettlementJob[] settlement = new SettlementJob[1];
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
@@ -161,6 +165,7 @@ public final class Engine {
             .compose(started -> {
               sandboxes[0] = started;
               ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
+              settlement[0] = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts));
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
@@ -174,7 +179,10 @@ public final class Engine {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
           engine.scheduleSweeps(orders, clients);
-          engine.scheduleJournalSealing(new JobLease(vertx, pool));
+          JobLease lease = new JobLease(vertx, pool);
+          engine.scheduleJournalSealing(lease);
+          engine.settlement = settlement[0];
+          engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
           return engine;
         });
   }
@@ -232,6 +240,11 @@ public final class Engine {
 
   public Path clientsDirectory() {
     return demoClients.directory();
+  }
+
+  /** Settles legs from the channels' bills of a day (also run on a schedule). */
+  public SettlementJob settlement() {
+    return settlement;
   }
 
   /** The sandboxes started in demo mode; empty when the engine talks to real channels. */

@@ -70,7 +70,8 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
         blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
-        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression);
+        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
+        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT);
     Engine engine = Engine.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

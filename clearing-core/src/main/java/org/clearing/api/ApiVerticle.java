@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
+import org.clearing.journal.JournalBalances;
 import org.clearing.journal.JournalExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,15 @@ public final class ApiVerticle extends VerticleBase {
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));
+    JournalBalances balances = new JournalBalances(context.pool());
+    router.get("/api/v1/journal/balances").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> balances.all().onSuccess(all -> {
+          io.vertx.core.json.JsonArray accounts = new io.vertx.core.json.JsonArray();
+          all.forEach((account, fen) -> accounts.add(new io.vertx.core.json.JsonObject()
+              .put("account", account).put("balance_fen", fen)));
+          ctx.response().putHeader("Content-Type", "application/json")
+              .end(new io.vertx.core.json.JsonObject().put("accounts", accounts).encode());
+        }).onFailure(ctx::fail));
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))

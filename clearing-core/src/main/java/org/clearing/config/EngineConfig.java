@@ -26,6 +26,8 @@ import java.util.Collections;
  * @param sandboxBasePort the WeChat sandbox's port; Alipay's and UnionPay's follow it; 0 = any
  * @param sandboxTimeCompression how much faster than real time the sandboxes' callback retry
  *     schedules run (1 = real time)
+ * @param settlementIntervalMs how often the channels' bills of today and yesterday are read to
+ *     settle legs
  */
 public record EngineConfig(
     String httpHost,
@@ -38,11 +40,13 @@ public record EngineConfig(
     long eventLoopBlockWarnMs,
     boolean sandboxes,
     int sandboxBasePort,
-    double sandboxTimeCompression) {
+    double sandboxTimeCompression,
+    long settlementIntervalMs) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
   public static final int SANDBOX_BASE_PORT_DEFAULT = 8081;
+  public static final long SETTLEMENT_INTERVAL_MS_DEFAULT = 60_000;
   public static final int DB_WAIT_QUEUE_SIZE_DEFAULT = 2_048;
 
   public EngineConfig {
@@ -68,33 +72,38 @@ public record EngineConfig(
 
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
-        DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1);
+        DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
+        SETTLEMENT_INTERVAL_MS_DEFAULT);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression);
+        dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

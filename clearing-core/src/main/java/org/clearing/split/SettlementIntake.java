@@ -1,0 +1,223 @@
+package org.clearing.split;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.clearing.channel.BillFile;
+import org.clearing.channel.Channel;
+import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.StatementLine;
+import org.clearing.channel.StatementReader;
+import org.clearing.journal.JournalAccount;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
+import org.clearing.payment.OutTradeNumbers;
+import org.clearing.receipt.ReceiptRepository;
+
+/**
+ * Settles legs from a channel's bill: a leg is settled when the channel reports that its money
+ * reached its account, with the settlement entry (debit the payee account, credit the channel's
+ * clearing account). The channels say it differently: UnionPay has a split line per receiver,
+ * WeChat a bill row per combined-payment sub-order ({@code <outTradeNo>L<legNo>}, one per leg),
+ * Alipay a row per trade whose settle plan was fixed when the order was opened. A leg whose
+ * reported amount differs is left paid for the daily reconciliation to report. Idempotent: a
+ * settled leg is never settled again.
+ */
+public final class SettlementIntake {
+
+  /** Bill lines handled per transaction. */
+  public static final int BATCH_SIZE_MAX = 500;
+  private static final Pattern WECHAT_SUB_ORDER = Pattern.compile("(W.+)L([0-9]+)");
+
+  private static final String SELECT_LEGS =
+      "SELECT g.order_no, g.leg_no, g.payee_account_id, g.amount_fen, g.status, o.total_fen, o.paid_channel"
+          + " FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])";
+  private static final String SETTLE_LEGS = """
+      UPDATE leg g SET status = 'SETTLED', settled_at = now(), settlement_ref = x.ref
+      FROM unnest($1::text[], $2::int4[], $3::text[]) AS x(order_no, leg_no, ref)
+      WHERE g.order_no = x.order_no AND g.leg_no = x.leg_no AND g.status = 'PAID'
+      RETURNING g.order_no, g.leg_no, g.payee_account_id, g.amount_fen
+      """;
+  private static final String INSERT_JOURNAL = """
+      WITH e AS (
+        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
+        SELECT k, 'SETTLEMENT', o, $5 FROM unnest($1::text[], $2::text[]) AS x(k, o)
+        RETURNING entry_id, entry_key
+      )
+      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
+      SELECT e.entry_id, 1, 'payee:' || x.payee, x.fen, 0 FROM e JOIN unnest($1::text[], $3::text[], $4::int8[])
+        AS x(k, payee, fen) ON x.k = e.entry_key
+      UNION ALL
+      SELECT e.entry_id, 2, 'clearing:' || $5, 0, x.fen FROM e JOIN unnest($1::text[], $3::text[], $4::int8[])
+        AS x(k, payee, fen) ON x.k = e.entry_key
+      """;
+  private static final String SETTLE_ORDERS = """
+      UPDATE orders o SET status = $3, updated_at = now()
+      WHERE o.order_no = ANY($1::text[]) AND o.status = $2
+        AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED'))
+      RETURNING o.order_no
+      """;
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final Map<Channel, Map<String, String>> payeeByChannelAccount;
+
+  /** A result: lines read, legs settled now, orders that became SETTLED. */
+  public record Result(long linesRead, long legsSettled, long ordersSettled) {
+    public Result plus(Result other) {
+      return new Result(linesRead + other.linesRead, legsSettled + other.legsSettled,
+          ordersSettled + other.ordersSettled);
+    }
+  }
+
+  public SettlementIntake(Vertx vertx, Pool pool, Map<Channel, Map<String, String>> channelAccounts) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.payeeByChannelAccount = new HashMap<>();
+    channelAccounts.forEach((channel, accounts) -> {
+      Map<String, String> reverse = new HashMap<>();
+      accounts.forEach((payee, account) -> reverse.put(account, payee));
+      payeeByChannelAccount.put(channel, reverse);
+    });
+  }
+
+  /** What a bill line says was settled: a leg by number, by receiver, or the whole order. */
+  record Report(String orderNo, Integer legNo, String payeeAccountId, long amountFen, String ref) {}
+
+  /** Reads the bill (on a worker, in bounded batches) and settles what it reports. */
+  public Future<Result> settle(ChannelAdapter adapter, BillFile bill) {
+    return vertx.executeBlocking(() -> adapter.readBill(bill))
+        .compose(reader -> next(bill.channel(), reader, new Result(0, 0, 0))
+            .eventually(() -> vertx.executeBlocking(() -> {
+              reader.close();
+              return null;
+            })));
+  }
+
+  private Future<Result> next(Channel channel, StatementReader reader, Result soFar) {
+    return vertx.executeBlocking(() -> {
+      List<StatementLine> batch = new ArrayList<>(BATCH_SIZE_MAX);
+      while (batch.size() < BATCH_SIZE_MAX && reader.hasNext()) {
+        batch.add(reader.next());
+      }
+      return batch;
+    }).compose(batch -> batch.isEmpty() ? Future.succeededFuture(soFar)
+        : apply(channel, batch).compose(result -> next(channel, reader, soFar.plus(result))));
+  }
+
+  Optional<Report> report(Channel channel, StatementLine line) {
+    if (line.kind() == StatementLine.Kind.REFUND) {
+      return Optional.empty();
+    }
+    String ref = channel.code() + ":" + line.transactionId();
+    switch (channel) {
+      case UNIONPAY -> {
+        if (line.kind() != StatementLine.Kind.SPLIT_SETTLEMENT) {
+          return Optional.empty();
+        }
+        String payee = payeeByChannelAccount.getOrDefault(channel, Map.of()).get(line.subAccount());
+        return OutTradeNumbers.orderNo(channel, line.outTradeNo()).filter(o -> payee != null)
+            .map(orderNo -> new Report(orderNo, null, payee, line.amount().fen(), ref));
+      }
+      case WECHAT -> {
+        Matcher sub = WECHAT_SUB_ORDER.matcher(line.outTradeNo());
+        if (sub.matches()) {
+          return OutTradeNumbers.orderNo(channel, sub.group(1)).map(orderNo ->
+              new Report(orderNo, Integer.parseInt(sub.group(2)), null, line.amount().fen(), ref));
+        }
+        return OutTradeNumbers.orderNo(channel, line.outTradeNo())
+            .map(orderNo -> new Report(orderNo, null, null, line.amount().fen(), ref));
+      }
+      case ALIPAY -> {
+        return OutTradeNumbers.orderNo(channel, line.outTradeNo())
+            .map(orderNo -> new Report(orderNo, null, null, line.amount().fen(), ref));
+      }
+      default -> {
+        return Optional.empty();
+      }
+    }
+  }
+
+  private Future<Result> apply(Channel channel, List<StatementLine> lines) {
+    List<Report> reports = new ArrayList<>();
+    lines.forEach(line -> report(channel, line).ifPresent(reports::add));
+    if (reports.isEmpty()) {
+      return Future.succeededFuture(new Result(lines.size(), 0, 0));
+    }
+    String[] orderNos = reports.stream().map(Report::orderNo).distinct().toArray(String[]::new);
+    return pool.withTransaction(conn -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNos))
+        .compose(rows -> {
+          Map<String, List<Row>> legs = new HashMap<>();
+          rows.forEach(row -> legs.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(row));
+          List<String[]> settle = new ArrayList<>();
+          for (Report report : reports) {
+            for (Row leg : legs.getOrDefault(report.orderNo(), List.of())) {
+              if (!channel.code().equals(leg.getString("paid_channel")) || !"PAID".equals(leg.getString("status"))) {
+                continue;
+              }
+              boolean matches = report.legNo() != null
+                  ? leg.getInteger("leg_no").equals(report.legNo()) && leg.getLong("amount_fen") == report.amountFen()
+                  : report.payeeAccountId() != null
+                      ? leg.getString("payee_account_id").equals(report.payeeAccountId())
+                          && leg.getLong("amount_fen") == report.amountFen()
+                      : leg.getLong("total_fen") == report.amountFen();
+              if (matches) {
+                settle.add(new String[] {report.orderNo(), leg.getInteger("leg_no").toString(), report.ref()});
+              }
+            }
+          }
+          if (settle.isEmpty()) {
+            return Future.succeededFuture(new Result(lines.size(), 0, 0));
+          }
+          return settleLegs(conn, channel, settle, lines.size());
+        }));
+  }
+
+  private Future<Result> settleLegs(SqlConnection conn, Channel channel, List<String[]> settle, int linesRead) {
+    return conn.preparedQuery(SETTLE_LEGS).execute(Tuple.tuple()
+            .addArrayOfString(settle.stream().map(s -> s[0]).toArray(String[]::new))
+            .addArrayOfInteger(settle.stream().map(s -> Integer.valueOf(s[1])).toArray(Integer[]::new))
+            .addArrayOfString(settle.stream().map(s -> s[2]).toArray(String[]::new)))
+        .compose(settled -> {
+          if (settled.size() == 0) {
+            return Future.succeededFuture(new Result(linesRead, 0, 0));
+          }
+          List<String> keys = new ArrayList<>();
+          List<String> orders = new ArrayList<>();
+          List<String> payees = new ArrayList<>();
+          List<Long> amounts = new ArrayList<>();
+          settled.forEach(row -> {
+            keys.add("SETTLEMENT:" + channel.code() + ":" + row.getString("order_no") + ":" + row.getInteger("leg_no"));
+            orders.add(row.getString("order_no"));
+            payees.add(row.getString("payee_account_id"));
+            amounts.add(row.getLong("amount_fen"));
+          });
+          OrderStatus settledStatus = OrderTransitions.next(OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED).orElseThrow();
+          return conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
+                  .addArrayOfString(keys.toArray(String[]::new))
+                  .addArrayOfString(orders.toArray(String[]::new))
+                  .addArrayOfString(payees.toArray(String[]::new))
+                  .addArrayOfLong(amounts.toArray(Long[]::new))
+                  .addString(channel.code()))
+              .compose(v -> conn.preparedQuery(SETTLE_ORDERS).execute(Tuple.of(
+                  orders.stream().distinct().toArray(String[]::new), OrderStatus.PAID.name(), settledStatus.name())))
+              .compose(moved -> {
+                List<Future<Boolean>> completions = new ArrayList<>();
+                moved.forEach(row -> completions.add(
+                    ReceiptRepository.completeIfDone(conn, row.getString("order_no"), settledStatus)));
+                return Future.all(completions).map(v -> new Result(linesRead, settled.size(), moved.size()));
+              });
+        });
+  }
+}
