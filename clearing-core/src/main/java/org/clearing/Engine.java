@@ -38,6 +38,7 @@ import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
@@ -62,6 +63,7 @@ public final class Engine {
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
   static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
+  static final long DUPLICATE_REFUND_INTERVAL_MS = 2_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -151,6 +153,7 @@ public final class Engine {
         .setUserAgent("clearing-engine"));
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     SettlementJob[] settlement = new SettlementJob[1];
+    DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
@@ -167,7 +170,9 @@ public final class Engine {
               ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
               settlement[0] = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts));
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
-              RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl);
+              duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
+              RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
+                  duplicateRefunds[0]);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
@@ -183,6 +188,7 @@ public final class Engine {
           engine.scheduleJournalSealing(lease);
           engine.settlement = settlement[0];
           engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
+          engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
           return engine;
         });
   }

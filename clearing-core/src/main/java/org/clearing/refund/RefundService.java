@@ -28,10 +28,14 @@ public final class RefundService {
   private final ChannelSet channels;
   private final String notifyBaseUrl;
 
-  public RefundService(RefundRepository refunds, ChannelSet channels, String notifyBaseUrl) {
+  private final DuplicatePaymentRefunds duplicates;
+
+  public RefundService(RefundRepository refunds, ChannelSet channels, String notifyBaseUrl,
+      DuplicatePaymentRefunds duplicates) {
     this.refunds = refunds;
     this.channels = channels;
     this.notifyBaseUrl = notifyBaseUrl;
+    this.duplicates = duplicates;
   }
 
   public RefundRepository repository() {
@@ -91,6 +95,12 @@ public final class RefundService {
    */
   public Future<Void> onNotification(RefundNotification notification) {
     String outRefundNo = notification.outRefundNo();
+    if (outRefundNo.matches("DR[0-9]{12}(L[0-9]+)?")) {
+      // A duplicate payment given back; WeChat reports each sub-order, any of them completes it
+      // because the whole payment was refunded in one request per sub-order.
+      return notification.status() == RefundNotification.Status.SUCCEEDED
+          ? duplicates.succeeded(outRefundNo.replaceFirst("L[0-9]+$", "")) : Future.succeededFuture();
+    }
     String refundId = outRefundNo.matches("RF[0-9]{12}L[0-9]+") ? outRefundNo.substring(0, outRefundNo.indexOf('L'))
         : outRefundNo;
     if (!refundId.matches("RF[0-9]{12}")) {
