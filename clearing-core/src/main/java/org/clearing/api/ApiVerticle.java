@@ -10,6 +10,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
 import org.clearing.journal.JournalBalances;
+import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +99,18 @@ public final class ApiVerticle extends VerticleBase {
           ctx.response().putHeader("Content-Type", "application/json")
               .end(new io.vertx.core.json.JsonObject().put("accounts", accounts).encode());
         }).onFailure(ctx::fail));
+    router.get("/api/v1/tax/refunds").handler(Security.require(Role.TAX))
+        .handler(ctx -> refunds.listAuthority(ctx, "TREASURY"));
+    router.get("/api/v1/finance/refunds").handler(Security.require(Role.FINANCE))
+        .handler(ctx -> refunds.listAuthority(ctx, "NON_TAX"));
+    router.post("/api/v1/tax/refunds/:refundId/legs/:legNo/confirm").handler(Security.require(Role.TAX))
+        .handler(ctx -> refunds.authorityStep(ctx, "TREASURY", RefundRepository.AuthorityStep.CONFIRM));
+    router.post("/api/v1/tax/refunds/:refundId/legs/:legNo/paid-back").handler(Security.require(Role.TAX))
+        .handler(ctx -> refunds.authorityStep(ctx, "TREASURY", RefundRepository.AuthorityStep.PAY_BACK));
+    router.post("/api/v1/finance/refunds/:refundId/legs/:legNo/confirm").handler(Security.require(Role.FINANCE))
+        .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.CONFIRM));
+    router.post("/api/v1/finance/refunds/:refundId/legs/:legNo/paid-back").handler(Security.require(Role.FINANCE))
+        .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.PAY_BACK));
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))

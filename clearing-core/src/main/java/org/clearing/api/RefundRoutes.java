@@ -85,6 +85,67 @@ final class RefundRoutes {
     }).onFailure(ctx::fail);
   }
 
+  private static final Pattern VOUCHER_NO = Pattern.compile("[0-9A-Za-z-]{1,32}");
+  private static final Pattern REFUND_ID = Pattern.compile("RF[0-9]{12}");
+
+  /** An authority lists the legs of refunds after settlement that are its to make. */
+  void listAuthority(RoutingContext ctx, String side) {
+    String status = ctx.request().getParam("status", "requested").toUpperCase(java.util.Locale.ROOT);
+    if (!Set.of("REQUESTED", "CONFIRMED", "PAID_BACK", "ALL").contains(status)) {
+      Problem.invalid(422, List.of(new FieldError("status", "must be requested, confirmed, paid_back or all"))).send(ctx);
+      return;
+    }
+    refunds.repository().authorityLegs(side, status).onSuccess(legs -> {
+      JsonArray items = new JsonArray();
+      legs.forEach(leg -> items.add(new JsonObject().put("refund_id", leg.refundId()).put("order_no", leg.orderNo())
+          .put("reason", leg.reason()).put("leg_no", leg.legNo()).put("payee_account", leg.payeeAccountId())
+          .put("amount_fen", leg.amountFen()).put("status", leg.status()).put("voucher_no", leg.voucherNo())));
+      ctx.response().putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("legs", items).encode());
+    }).onFailure(ctx::fail);
+  }
+
+  /** An authority confirms a refund leg (with its refund voucher) or reports it paid back. */
+  void authorityStep(RoutingContext ctx, String side, RefundRepository.AuthorityStep step) {
+    String refundId = ctx.pathParam("refundId");
+    int legNo;
+    try {
+      legNo = Integer.parseInt(ctx.pathParam("legNo"));
+    } catch (NumberFormatException e) {
+      legNo = -1;
+    }
+    if (!REFUND_ID.matcher(refundId).matches() || legNo < 1) {
+      Problem.of(404, "not-found", "No such refund leg", "no refund leg " + refundId + "/" + ctx.pathParam("legNo")).send(ctx);
+      return;
+    }
+    JsonObject json = OrderRoutes.jsonBody(ctx);
+    if (json == null) {
+      return;
+    }
+    String voucher = json.getValue("voucher_no") instanceof String v ? v : null;
+    List<FieldError> errors = new ArrayList<>();
+    json.fieldNames().stream().filter(f -> !f.equals("voucher_no"))
+        .forEach(f -> errors.add(new FieldError(f, "is not a field of this request")));
+    if (step == RefundRepository.AuthorityStep.CONFIRM && (voucher == null || !VOUCHER_NO.matcher(voucher).matches())) {
+      errors.add(new FieldError("voucher_no", "is required: the refund voucher number, 1 to 32 of A-Z a-z 0-9 -"));
+    }
+    if (!errors.isEmpty()) {
+      Problem.invalid(422, errors).send(ctx);
+      return;
+    }
+    refunds.repository().authorityStep(side, refundId, legNo, step, voucher, Security.client(ctx).clientId())
+        .onSuccess(outcome -> {
+          if (outcome instanceof RefundRepository.Created created) {
+            respond(ctx, 200, created.refund());
+          } else if (outcome instanceof RefundRepository.Replayed replayed) {
+            respond(ctx, 200, replayed.refund());
+          } else {
+            RefundRepository.Refused refused = (RefundRepository.Refused) outcome;
+            Problem.of(refused.status(), refused.type(), "The refund leg cannot move", refused.reason()).send(ctx);
+          }
+        }).onFailure(ctx::fail);
+  }
+
   static JsonObject render(RefundRepository.Refund refund) {
     JsonArray legs = new JsonArray();
     refund.legs().forEach(leg -> legs.add(new JsonObject()

@@ -259,6 +259,104 @@ public final class RefundRepository {
         .map(rows -> rows.iterator().next().getLong("open") == 0));
   }
 
+  private static final String LOCK_AUTHORITY_LEG = """
+      SELECT r.status AS refund_status, r.order_no, r.whole_order, g.side, g.status, g.voucher_no
+      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id
+      WHERE r.refund_id = $1 AND g.leg_no = $2 AND r.mode = 'AUTHORITY' FOR UPDATE OF r, g
+      """;
+  private static final String MOVE_AUTHORITY_LEG =
+      "UPDATE refund_leg SET status = $3, voucher_no = COALESCE($4, voucher_no), confirmed_by ="
+          + " COALESCE(confirmed_by, $5), confirmed_at = CASE WHEN $3 = 'CONFIRMED' THEN now() ELSE confirmed_at END,"
+          + " paid_back_at = CASE WHEN $3 = 'PAID_BACK' THEN now() ELSE paid_back_at END"
+          + " WHERE refund_id = $1 AND leg_no = $2";
+  private static final String AUTHORITY_LEGS_OPEN =
+      "SELECT count(*) FILTER (WHERE status <> 'CONFIRMED' AND status <> 'PAID_BACK') AS unconfirmed,"
+          + " count(*) FILTER (WHERE status <> 'PAID_BACK') AS unpaid FROM refund_leg WHERE refund_id = $1";
+  private static final String MOVE_REFUND_STATUS =
+      "UPDATE refund SET status = $2, updated_at = now() WHERE refund_id = $1";
+  private static final String LIST_AUTHORITY = """
+      SELECT r.refund_id, r.order_no, r.reason, g.leg_no, g.payee_account_id, g.amount_fen,
+             g.status, g.voucher_no
+      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id
+      WHERE r.mode = 'AUTHORITY' AND g.side = $1 AND ($2 = 'ALL' OR g.status = $2)
+      ORDER BY r.refund_id, g.leg_no LIMIT 1000
+      """;
+
+  /** One step of an authority refund: the authority confirmed it, or paid the money back. */
+  public enum AuthorityStep { CONFIRM, PAY_BACK }
+
+  /** An authority refund leg as the authority lists it. */
+  public record AuthorityLeg(String refundId, String orderNo, String reason, int legNo, String payeeAccountId,
+      long amountFen, String status, String voucherNo) {}
+
+  public Future<List<AuthorityLeg>> authorityLegs(String side, String status) {
+    return pool.preparedQuery(LIST_AUTHORITY).execute(Tuple.of(side, status)).map(rows -> {
+      List<AuthorityLeg> legs = new ArrayList<>();
+      rows.forEach(r -> legs.add(new AuthorityLeg(r.getString("refund_id"), r.getString("order_no"),
+          r.getString("reason"), r.getInteger("leg_no"), r.getString("payee_account_id"),
+          r.getLong("amount_fen"), r.getString("status"), r.getString("voucher_no"))));
+      return legs;
+    });
+  }
+
+  /**
+   * Moves one leg of an authority refund: REQUESTED → CONFIRMED (with the authority's refund
+   * voucher, 退库/退付) → PAID_BACK. Repeating a step with the same voucher is a no-op; when every
+   * leg is paid back the refund is PAID_BACK and a wholly refunded order REFUNDED. No journal
+   * entry: after settlement the money goes back from the treasury or the non-tax account, not
+   * through the engine's clearing accounts.
+   */
+  public Future<Planned> authorityStep(String side, String refundId, int legNo, AuthorityStep step,
+      String voucherNo, String by) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_AUTHORITY_LEG).execute(Tuple.of(refundId, legNo))
+        .compose(rows -> {
+          if (rows.size() == 0 || !rows.iterator().next().getString("side").equals(side)) {
+            return Future.succeededFuture((Planned) new Refused(404, "not-found", "no refund leg " + refundId + "/" + legNo));
+          }
+          Row row = rows.iterator().next();
+          String current = row.getString("status");
+          String target = step == AuthorityStep.CONFIRM ? "CONFIRMED" : "PAID_BACK";
+          if (step == AuthorityStep.CONFIRM && row.getString("voucher_no") != null
+              && !row.getString("voucher_no").equals(voucherNo)) {
+            return Future.succeededFuture((Planned) new Refused(409, "confirmation-conflict",
+                "leg is confirmed with voucher " + row.getString("voucher_no")));
+          }
+          if (current.equals(target) || (step == AuthorityStep.CONFIRM && current.equals("PAID_BACK"))) {
+            return load(conn, refundId).map(r -> (Planned) new Replayed(r));
+          }
+          boolean allowed = step == AuthorityStep.CONFIRM ? current.equals("REQUESTED") : current.equals("CONFIRMED");
+          if (!allowed) {
+            return Future.succeededFuture((Planned) new Refused(409, "invalid-transition", "leg is " + current + "; "
+                + (step == AuthorityStep.CONFIRM ? "only a requested leg is confirmed" : "only a confirmed leg is paid back")));
+          }
+          return conn.preparedQuery(MOVE_AUTHORITY_LEG).execute(Tuple.of(refundId, legNo, target, voucherNo, by))
+              .compose(v -> conn.preparedQuery(AUTHORITY_LEGS_OPEN).execute(Tuple.of(refundId)))
+              .compose(open -> afterAuthorityStep(conn, refundId, row.getString("refund_status"), open.iterator().next()))
+              .compose(v -> load(conn, refundId)).map(r -> (Planned) new Created(r, null, 0));
+        }));
+  }
+
+  private static Future<Void> afterAuthorityStep(SqlConnection conn, String refundId, String refundStatus, Row counts) {
+    String next = counts.getLong("unpaid") == 0 ? "PAID_BACK" : counts.getLong("unconfirmed") == 0 ? "CONFIRMED" : null;
+    if (next == null || next.equals(refundStatus)) {
+      return Future.succeededFuture();
+    }
+    Future<?> moved = conn.preparedQuery(MOVE_REFUND_STATUS).execute(Tuple.of(refundId, next));
+    if (!next.equals("PAID_BACK")) {
+      return moved.mapEmpty();
+    }
+    return moved.compose(v -> load(conn, refundId)).compose(refund -> {
+      Future<?> order = refund.wholeOrder()
+          ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
+              OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+          : Future.succeededFuture();
+      return order.compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(),
+          new JsonObject().put("type", "order.refunded").put("order_no", refund.orderNo())
+              .put("refund_id", refund.refundId()).put("amount_fen", refund.amountFen())
+              .put("whole_order", refund.wholeOrder()).put("by_authority", true).encode()))).mapEmpty();
+    });
+  }
+
   /** Records the channel's answer: accepted, unknown, or refused (the lines become refundable again). */
   public Future<Refund> moveTo(String refundId, RefundStatus next, String channelRefundId) {
     return pool.withTransaction(conn -> conn.preparedQuery(MOVE_REFUND)

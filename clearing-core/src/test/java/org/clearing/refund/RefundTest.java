@@ -173,7 +173,7 @@ class RefundTest {
   }
 
   @Test
-  void afterSettlementTheRefundIsTheAuthoritysToMake() throws Exception {
+  void afterSettlementTheOwningAuthoritiesConfirmAndPayBackEachLeg() throws Exception {
     String orderNo = paidOrder(Channel.WECHAT);
     TestDatabase.execute(engine.pgUrl(), "UPDATE leg SET status = 'SETTLED', settled_at = now() WHERE order_no = '"
         + orderNo + "'");
@@ -184,6 +184,29 @@ class RefundTest {
     assertEquals("AUTHORITY", answer.json().getString("mode"));
     assertEquals("REQUESTED", answer.json().getString("status"));
     assertEquals(2, answer.json().getJsonArray("legs").size());
+    String refundId = answer.json().getString("refund_id");
+    ApiCaller tax = engine.as(Role.TAX);
+    ApiCaller finance = engine.as(Role.FINANCE);
+    assertTrue(tax.get("/api/v1/tax/refunds?status=requested").text().contains(refundId));
+    String taxLeg = "/api/v1/tax/refunds/" + refundId + "/legs/1";
+    String feeLeg = "/api/v1/finance/refunds/" + refundId + "/legs/2";
+
+    assertEquals(409, tax.post(taxLeg + "/paid-back", "{}", null).status(), "paid back before confirmed");
+    assertEquals(404, finance.post("/api/v1/finance/refunds/" + refundId + "/legs/1/confirm",
+        "{\"voucher_no\":\"X\"}", null).status(), "the treasury leg is not the finance bureau's");
+    assertEquals(200, tax.post(taxLeg + "/confirm", "{\"voucher_no\":\"TK2026001\"}", null).status());
+    assertEquals(200, tax.post(taxLeg + "/confirm", "{\"voucher_no\":\"TK2026001\"}", null).status());
+    assertEquals(409, tax.post(taxLeg + "/confirm", "{\"voucher_no\":\"TK2026002\"}", null).status());
+    assertEquals(422, finance.post(feeLeg + "/confirm", "{}", null).status());
+    assertEquals(200, finance.post(feeLeg + "/confirm", "{\"voucher_no\":\"TF2026001\"}", null).status());
+    assertEquals(200, tax.post(taxLeg + "/paid-back", "{}", null).status());
+    ApiCaller.Answer last = finance.post(feeLeg + "/paid-back", "{}", null);
+
+    assertEquals(200, last.status(), last.text());
+    assertEquals("PAID_BACK", last.json().getString("status"));
+    awaitOrder(orderNo, "REFUNDED");
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunded' AND order_no = '"
+        + orderNo + "'"));
   }
 
   @Test
