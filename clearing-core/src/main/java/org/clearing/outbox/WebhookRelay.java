@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>Claims: the job lease keeps one instance running the relay, but a lease can lapse while a
  * slow run is still posting. So each event is also claimed in the database ({@code FOR UPDATE SKIP
  * LOCKED}, then {@code next_attempt_at} pushed past the run's longest possible duration): a second
- * instance that takes the lease over never posts an event that is still in flight here.
+ * instance that takes the lease over never posts an event that is still in flight here. Setting an
+ * endpoint or redelivering makes an in-flight event due again; another instance may then post it a
+ * second time, which receivers absorb by {@code event_id} like any at-least-once delivery.
  */
 public final class WebhookRelay {
 
@@ -99,7 +101,7 @@ public final class WebhookRelay {
       UPDATE outbox o SET next_attempt_at = now() + make_interval(secs => $2::int8 / 1000.0)
       FROM due WHERE o.event_id = due.event_id
       RETURNING o.event_id, o.event_type, o.order_no, o.payload::text AS payload, o.created_at,
-                o.attempts, o.schedule_start_attempts
+                o.attempts, o.schedule_start_attempts, o.next_attempt_at AS claimed_until
       """;
   /** Order events go to the order's creating client; events without an order to every admin. */
   private static final String RECIPIENTS = """
@@ -112,9 +114,18 @@ public final class WebhookRelay {
          OR (r.client_id IS NULL AND c.role = 'ADMIN')
       ORDER BY x.event_id, e.client_id
       """;
+  /**
+   * Parks an event without recipients, unless a new endpoint woke it while it was claimed (its
+   * next_attempt_at is no longer the claim's): that wake-up must not be lost.
+   */
   private static final String PARK =
       "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $2::int8 / 1000.0)"
-          + " WHERE event_id = $1";
+          + " WHERE event_id = $1 AND next_attempt_at = $3";
+  /**
+   * Records an attempt: its log rows and the event's next state. If a new endpoint or a manual
+   * redelivery made the event due while this attempt was in flight ($11, the claim, no longer
+   * matches), that wins over the backoff and over giving up.
+   */
   private static final String RECORD = """
       WITH log AS (
         INSERT INTO webhook_delivery (event_id, attempt, client_id, url, attempted_at, status, outcome, latency_ms)
@@ -124,8 +135,8 @@ public final class WebhookRelay {
       )
       UPDATE outbox SET attempts = $2,
         delivered_at = CASE WHEN $9 THEN now() END,
-        gave_up_at = CASE WHEN NOT $9 AND $10::int8 IS NULL THEN now() END,
-        next_attempt_at = CASE WHEN $10::int8 IS NULL THEN next_attempt_at
+        gave_up_at = CASE WHEN NOT $9 AND $10::int8 IS NULL AND next_attempt_at = $11 THEN now() END,
+        next_attempt_at = CASE WHEN $10::int8 IS NULL OR next_attempt_at <> $11 THEN next_attempt_at
                                ELSE now() + make_interval(secs => $10::int8 / 1000.0) END
       WHERE event_id = $1
       """;
@@ -156,7 +167,7 @@ public final class WebhookRelay {
   }
 
   private record Event(long eventId, String type, String orderNo, String payloadJson,
-      OffsetDateTime createdAt, int attempts, int scheduleStartAttempts) {}
+      OffsetDateTime createdAt, int attempts, int scheduleStartAttempts, OffsetDateTime claimedUntil) {}
 
   private record Recipient(String clientId, String url) {}
 
@@ -175,7 +186,8 @@ public final class WebhookRelay {
           for (Row row : rows) {
             events.add(new Event(row.getLong("event_id"), row.getString("event_type"),
                 row.getString("order_no"), row.getString("payload"), row.getOffsetDateTime("created_at"),
-                row.getInteger("attempts"), row.getInteger("schedule_start_attempts")));
+                row.getInteger("attempts"), row.getInteger("schedule_start_attempts"),
+                row.getOffsetDateTime("claimed_until")));
           }
           events.sort((a, b) -> Long.compare(a.eventId(), b.eventId()));
           return events.isEmpty() ? Future.succeededFuture(0) : recipients(events)
@@ -227,7 +239,7 @@ public final class WebhookRelay {
   private Future<Void> relay(Event event, List<Recipient> recipients) {
     if (recipients.isEmpty()) {
       LOG.debug("event=webhook.parked event_id={} order_no={}", event.eventId(), event.orderNo());
-      return pool.preparedQuery(PARK).execute(Tuple.of(event.eventId(), options.parkedRecheckMs())).mapEmpty();
+      return pool.preparedQuery(PARK).execute(Tuple.of(event.eventId(), options.parkedRecheckMs(), event.claimedUntil())).mapEmpty();
     }
     byte[] body = body(event);
     List<Future<Attempt>> posts = recipients.stream().map(r -> post(r, body)).toList();
@@ -294,7 +306,8 @@ public final class WebhookRelay {
         .addArrayOfString(attempts.stream().map(Attempt::outcome).toArray(String[]::new))
         .addArrayOfLong(attempts.stream().map(Attempt::latencyMs).toArray(Long[]::new))
         .addBoolean(delivered)
-        .addLong(retryMs.isPresent() ? retryMs.getAsLong() : null);
+        .addLong(retryMs.isPresent() ? retryMs.getAsLong() : null)
+        .addOffsetDateTime(event.claimedUntil());
     String outcome = delivered ? "delivered" : retryMs.isPresent() ? "retry" : "gave_up";
     attempts.forEach(a -> LOG.info(
         "event=webhook.attempt event_id={} type={} order_no={} client_id={} attempt={} status={} outcome={} latency_ms={} next={}",

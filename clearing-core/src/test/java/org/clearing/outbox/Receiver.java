@@ -15,11 +15,14 @@ import org.clearing.crypto.SignatureScheme;
 
 /**
  * The registration system's webhook receiver, as a small Vert.x server: it records every request
- * and answers with the status {@code answer} chooses (0 closes the connection without an answer).
+ * and answers with the status {@code answer} chooses (0 closes the connection without an answer,
+ * {@link #SILENT} never answers).
  * Signatures are checked afterwards on the test thread, as a receiver would, with the engine's
  * public key and nothing of the engine's code but the canonical form of DESIGN §8.
  */
 final class Receiver implements AutoCloseable {
+
+  static final int SILENT = -1;
 
   /** One request as it arrived. */
   record Request(String method, String pathWithQuery, String authorization, byte[] body, long arrivedNs) {
@@ -43,6 +46,9 @@ final class Receiver implements AutoCloseable {
           request.getHeader("Authorization"), body.getBytes(), System.nanoTime());
       requests.add(received);
       int status = this.answer.apply(received);
+      if (status == SILENT) {
+        return;
+      }
       if (status == 0) {
         request.connection().close();
       } else {

@@ -402,4 +402,52 @@ class WebhookRelayTest {
     assertEquals(404, admin().get("/api/v1/admin/webhooks/nope/deliveries").status());
     assertEquals(403, registration.post("/api/v1/admin/webhooks/1/redeliver", "", null).status());
   }
+
+  @Test
+  void aReceiverThatNeverAnswersTimesOutAndIsRetried() throws Exception {
+    ApiCaller client = newClient(Role.REGISTRATION);
+    AtomicInteger calls = new AtomicInteger();
+    try (Receiver receiver = Receiver.start(vertx, 0, r -> calls.incrementAndGet() == 1 ? Receiver.SILENT : 200)) {
+      setEndpoint(client, receiver.url("/hooks"));
+      long eventId = eventId(paidOrder(client), "order.paid");
+
+      await("delivered on the retry", () -> delivered(eventId));
+
+      assertEquals("timeout", TestDatabase.queryString(engine.pgUrl(),
+          "SELECT outcome FROM webhook_delivery WHERE attempt = 1 AND event_id = " + eventId));
+      long latencyMs = engine.count("SELECT latency_ms FROM webhook_delivery WHERE attempt = 1 AND event_id = " + eventId);
+      assertTrue(latencyMs >= 900 && latencyMs < 3_000, "bounded by the 1 s timeout: " + latencyMs);
+      assertEquals(-1, engine.count("SELECT status FROM webhook_delivery WHERE attempt = 1 AND event_id = " + eventId));
+    }
+  }
+
+  @Test
+  void relaysRunningAtOnceOnOneDatabaseDeliverEachEventOnce() throws Exception {
+    ApiCaller client = newClient(Role.REGISTRATION);
+    try (Receiver receiver = Receiver.answering(vertx, 200)) {
+      List<Long> events = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String orderNo = paidOrder(client);
+        events.add(eventId(orderNo, "order.paid"));
+        events.add(addEvent(orderNo, "order.complete"));
+      }
+      WebhookRelay second = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST));
+      WebhookRelay third = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST));
+      setEndpoint(client, receiver.url("/hooks"));
+      // The leased relay keeps running too; these two ignore the lease, as an instance whose lease
+      // lapsed mid-run would.
+      for (int round = 0; round < 20; round++) {
+        io.vertx.core.Future.all(second.runOnce(), third.runOnce(), relay.runOnce())
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      await("all delivered", () -> events.stream().allMatch(WebhookRelayTest::delivered));
+      for (long eventId : events) {
+        assertEquals(1, receiver.requestsFor(eventId).size(), "event " + eventId + " once");
+      }
+      second.close();
+      third.close();
+    }
+  }
 }
