@@ -124,7 +124,8 @@ public final class WebhookRelay {
   /**
    * Records an attempt: its log rows and the event's next state. If a new endpoint or a manual
    * redelivery made the event due while this attempt was in flight ($11, the claim, no longer
-   * matches), that wins over the backoff and over giving up.
+   * matches), that wins over the backoff and over giving up. A given-up event is due at infinity,
+   * so the claim's index scan never walks over given-up events again.
    */
   private static final String RECORD = """
       WITH log AS (
@@ -136,7 +137,8 @@ public final class WebhookRelay {
       UPDATE outbox SET attempts = $2,
         delivered_at = CASE WHEN $9 THEN now() END,
         gave_up_at = CASE WHEN NOT $9 AND $10::int8 IS NULL AND next_attempt_at = $11 THEN now() END,
-        next_attempt_at = CASE WHEN $10::int8 IS NULL OR next_attempt_at <> $11 THEN next_attempt_at
+        next_attempt_at = CASE WHEN $9 OR next_attempt_at <> $11 THEN next_attempt_at
+                               WHEN $10::int8 IS NULL THEN 'infinity'::timestamptz
                                ELSE now() + make_interval(secs => $10::int8 / 1000.0) END
       WHERE event_id = $1
       """;

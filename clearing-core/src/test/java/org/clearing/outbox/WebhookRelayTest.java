@@ -252,6 +252,11 @@ class WebhookRelayTest {
     assertEquals(FAST.attemptsMax(), engine.count(
         "SELECT count(*) FROM webhook_delivery WHERE status = -1 AND event_id = " + eventId));
 
+    ApiCaller.Answer givenUp = admin().get("/api/v1/admin/webhooks/" + eventId + "/deliveries");
+    assertEquals(200, givenUp.status(), givenUp.text());
+    assertEquals("gave_up", givenUp.json().getString("state"));
+    assertNull(givenUp.json().getString("next_attempt_at"));
+
     try (Receiver receiver = Receiver.start(vertx, port, r -> 200)) {
       Thread.sleep(500);
       assertTrue(receiver.requestsFor(eventId).isEmpty(), "a given-up event waits for an admin");
