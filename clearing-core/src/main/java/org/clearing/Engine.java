@@ -28,6 +28,10 @@ import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
+import org.clearing.outbox.EngineKey;
+import org.clearing.outbox.WebhookRelay;
+import org.clearing.outbox.WebhookRepository;
+import org.clearing.outbox.WebhookRoutes;
 import org.clearing.payer.PayerIdCipher;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -64,6 +68,7 @@ public final class Engine {
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
   static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
   static final long DUPLICATE_REFUND_INTERVAL_MS = 2_000;
+  static final long WEBHOOK_RELAY_INTERVAL_MS = 500;
 
   private final Database database;
   private final Vertx vertx;
@@ -76,6 +81,7 @@ public final class Engine {
   private final DemoSandboxes sandboxes;
   private final List<Long> timers = new ArrayList<>();
   private SettlementJob settlement;
+  private WebhookRelay relay;
   private boolean stopped;
 
   private Engine(Database database, Vertx vertx, Pool pool,
@@ -144,6 +150,10 @@ public final class Engine {
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
     PaymentIntake intake = new PaymentIntake(vertx, pool);
+    EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
+    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey);
+    WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
+        WebhookRelay.Options.standard());
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
     String publicBaseUrl = config.publicBaseUrlOr(port);
@@ -177,7 +187,7 @@ public final class Engine {
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds);
+                  new ReceiptRepository(pool), refunds, webhookRoutes);
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {
@@ -189,6 +199,8 @@ public final class Engine {
           engine.settlement = settlement[0];
           engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
           engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
+          engine.timers.add(lease.schedule(WebhookRelay.JOB, WEBHOOK_RELAY_INTERVAL_MS, relay::runOnce));
+          engine.relay = relay;
           return engine;
         });
   }
@@ -276,6 +288,9 @@ public final class Engine {
     }
     stopped = true;
     timers.forEach(vertx::cancelTimer);
+    if (relay != null) {
+      relay.close();
+    }
     LOG.info("event=engine.stopping");
     List<Future<Void>> undeployed = new ArrayList<>();
     for (String id : deployments) {

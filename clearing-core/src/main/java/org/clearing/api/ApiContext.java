@@ -7,6 +7,7 @@ import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.order.OrderRepository;
+import org.clearing.outbox.WebhookRoutes;
 import org.clearing.payer.PayerIdCipher;
 import org.clearing.payment.CallbackRoutes;
 import org.clearing.receipt.ReceiptRepository;
@@ -27,4 +28,5 @@ public record ApiContext(
     CashierRoutes cashier,
     CallbackRoutes callbacks,
     ReceiptRepository receipts,
-    RefundService refunds) {}
+    RefundService refunds,
+    WebhookRoutes webhooks) {}

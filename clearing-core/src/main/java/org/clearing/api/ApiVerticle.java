@@ -82,6 +82,13 @@ public final class ApiVerticle extends VerticleBase {
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
+    router.get("/api/v1/engine/public-key").handler(context.webhooks()::publicKey);
+    router.get("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));
+    router.put("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().putEndpoint(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/webhooks/:event_id/redeliver").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> context.webhooks().redeliver(ctx, Security.client(ctx)));
+    router.get("/api/v1/admin/webhooks/:event_id/deliveries").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> context.webhooks().deliveries(ctx, Security.client(ctx)));
     RefundRoutes refunds = new RefundRoutes(context.refunds());
     router.post("/api/v1/orders/:orderNo/refunds").handler(Security.require(Role.REGISTRATION))
         .handler(refunds::request);
