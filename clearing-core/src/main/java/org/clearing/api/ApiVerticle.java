@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
+import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
 import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
@@ -97,6 +98,15 @@ public final class ApiVerticle extends VerticleBase {
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));
+    Invariants invariants = new Invariants(context.pool());
+    router.get("/api/v1/admin/invariants").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> invariants.check().onSuccess(checks -> {
+          io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+          checks.forEach(c -> list.add(new io.vertx.core.json.JsonObject().put("name", c.name())
+              .put("ok", c.ok()).put("violations", c.violations())));
+          ctx.response().putHeader("Content-Type", "application/json").end(new io.vertx.core.json.JsonObject()
+              .put("ok", checks.stream().allMatch(Invariants.Check::ok)).put("checks", list).encode());
+        }).onFailure(ctx::fail));
     JournalBalances balances = new JournalBalances(context.pool());
     router.get("/api/v1/journal/balances").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> balances.all().onSuccess(all -> {
