@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The payment side's background jobs, each run through its PostgreSQL lease so that several
@@ -12,6 +14,8 @@ import org.clearing.order.OrderRepository;
  * orders whose callback has not come, and the expiry and closing of orders at the channels.
  */
 public final class PaymentJobs {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PaymentJobs.class);
 
   private final Vertx vertx;
   private final JobLease lease;
@@ -52,11 +56,19 @@ public final class PaymentJobs {
     timers = new long[0];
   }
 
-  /** Stops the timers and gives the leases back, so another instance takes over at once. */
+  /**
+   * Stops the timers and gives the leases back, so another instance takes over at once. Giving
+   * back is a courtesy: if the database is already going (a SIGTERM reaches it too), the leases
+   * simply expire, so a failure here never fails the shutdown.
+   */
   public Future<Void> stop() {
     pause();
     return Future.join(lease.release(PendingPaymentQueries.JOB), lease.release(ExpiredOrderCloser.JOB))
-        .mapEmpty();
+        .<Void>mapEmpty()
+        .otherwise(e -> {
+          LOG.info("event=job_lease.not_released holder={} error={}", lease.holder(), e.toString());
+          return null;
+        });
   }
 
   public String holder() {
