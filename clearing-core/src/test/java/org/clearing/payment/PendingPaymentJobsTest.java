@@ -69,10 +69,13 @@ class PendingPaymentJobsTest {
   }
 
   @BeforeEach
-  void noFaults() {
+  void noFaultsAndNothingLeftOverFromOtherTests() {
     for (Channel channel : Channel.values()) {
       setFaults(channel, new JsonObject());
     }
+    // Each test counts what one run did; channel orders earlier tests left open would add to it.
+    TestDatabase.execute(engine.pgUrl(),
+        "UPDATE channel_order SET status = 'CLOSED' WHERE status IN ('OPENING', 'OPEN')");
   }
 
   private static <T> T await(Future<T> future) throws Exception {
@@ -306,5 +309,46 @@ class PendingPaymentJobsTest {
         + " AND outcome = 'APPLIED'"));
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"
         + " AND outcome = 'NOT_PAYABLE'"));
+  }
+
+  @Test
+  void aQueryThatTimesOutIsUnknownAndTheLatePaymentIsFoundOnTheNextAttempt() throws Exception {
+    setFaults(Channel.UNIONPAY, new JsonObject().put("drop_percent", 100));
+    String orderNo = newOrder();
+    assertEquals(200, pay(Channel.UNIONPAY, openAt(Channel.UNIONPAY, orderNo)).status());
+    // Longer than the adapters' 5 s call timeout: the channel has the answer, we never hear it.
+    setFaults(Channel.UNIONPAY, new JsonObject().put("drop_percent", 100).put("response_delay_ms", 6_000));
+    String where = " WHERE order_no = '" + orderNo + "' AND channel = 'unionpay'";
+
+    JobRun timedOut = await(queries().runOnce());
+
+    assertEquals(1, timedOut.retried(), timedOut.toString());
+    assertEquals("OPEN", status(orderNo));
+    assertEquals(0, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));
+    assertEquals(1, count("SELECT query_attempts FROM channel_order" + where));
+
+    setFaults(Channel.UNIONPAY, new JsonObject().put("drop_percent", 100));
+    TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now()" + where);
+    assertEquals(1, await(queries().runOnce()).paid());
+    assertEquals("PAID", status(orderNo));
+    assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void aPaymentFoundByQueryClosesTheOrderAtTheOtherChannels() throws Exception {
+    String orderNo = newOrder();
+    Browser.Page alipay = openAt(Channel.ALIPAY, orderNo);
+    setFaults(Channel.WECHAT, new JsonObject().put("drop_percent", 100));
+    assertEquals(200, pay(Channel.WECHAT, openAt(Channel.WECHAT, orderNo)).status());
+    // Only the WeChat channel order is due; the Alipay one was asked for just now.
+    TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now() + interval '1 hour'"
+        + " WHERE order_no = '" + orderNo + "' AND channel = 'alipay'");
+
+    JobRun run = await(queries().runOnce());
+
+    assertEquals(1, run.paid(), run.toString());
+    assertEquals("PAID", status(orderNo));
+    assertEquals("CLOSED", channelOrderStatus(orderNo, Channel.ALIPAY));
+    assertEquals(409, pay(Channel.ALIPAY, alipay).status(), "the other channel no longer takes payment");
   }
 }
