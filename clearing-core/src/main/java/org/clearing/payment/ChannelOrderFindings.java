@@ -49,6 +49,12 @@ final class ChannelOrderFindings {
   Future<Finding> paid(String orderNo, PaymentNotification payment) {
     return intake.recordPayment(payment, PaymentIntake.Source.QUERY)
         .compose(recorded -> {
+          if (recorded.outcome() == PaymentDecision.Outcome.NOT_SUCCESSFUL) {
+            // A channel's query said "paid" of a payment that did not succeed: a broken promise of
+            // the channel. Nothing is booked and the channel order stays open for the next attempt.
+            return Future.failedFuture(new IllegalStateException(
+                "query reported an unsuccessful payment as paid: order " + orderNo));
+          }
           LOG.info("event=payment.found_by_query order_no={} channel={} outcome={} duplicate={}",
               orderNo, payment.channel().code(), recorded.outcome(), recorded.duplicate());
           return mark(orderNo, payment.channel(), "PAID");

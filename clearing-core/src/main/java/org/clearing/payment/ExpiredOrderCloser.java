@@ -12,6 +12,7 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.CloseResult;
 import org.clearing.channel.QueryResult;
+import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,7 @@ public final class ExpiredOrderCloser {
   }
 
   /** Runs the job every interval wherever this engine holds its lease. Returns the timer id. */
-  public long schedule(org.clearing.lease.JobLease lease) {
+  public long schedule(JobLease lease) {
     return lease.schedule(JOB, settings.intervalMs(), this::runOnce);
   }
 

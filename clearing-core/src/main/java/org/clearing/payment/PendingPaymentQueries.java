@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
+import org.clearing.lease.JobLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +87,7 @@ public final class PendingPaymentQueries {
   }
 
   /** Runs the job every interval wherever this engine holds its lease. Returns the timer id. */
-  public long schedule(org.clearing.lease.JobLease lease) {
+  public long schedule(JobLease lease) {
     return lease.schedule(JOB, settings.intervalMs(), this::runOnce);
   }
 
