@@ -41,6 +41,7 @@ import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
+import org.clearing.payment.PaymentJobs;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
@@ -62,8 +63,6 @@ public final class Engine {
   /** Worker threads for signature verification; sized to the cores this engine is built for. */
   static final int CRYPTO_POOL_SIZE = 2;
   static final int QR_POOL_SIZE = 2;
-  static final long EXPIRY_SWEEP_INTERVAL_MS = 5_000;
-  static final int EXPIRY_BATCH_SIZE_MAX = 500;
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
   static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
@@ -83,6 +82,7 @@ public final class Engine {
   private SettlementJob settlement;
   private WebhookRelay relay;
   private boolean stopped;
+  private PaymentJobs paymentJobs;
 
   private Engine(Database database, Vertx vertx, Pool pool,
       List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
@@ -164,6 +164,7 @@ public final class Engine {
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     SettlementJob[] settlement = new SettlementJob[1];
     DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];
+    PaymentJobs[] paymentJobs = new PaymentJobs[1];
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
@@ -183,6 +184,7 @@ public final class Engine {
               duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds[0]);
+              paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
@@ -193,7 +195,7 @@ public final class Engine {
         .map(v -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
-          engine.scheduleSweeps(orders, clients);
+          engine.scheduleSweeps(clients, paymentJobs[0]);
           JobLease lease = new JobLease(vertx, pool);
           engine.scheduleJournalSealing(lease);
           engine.settlement = settlement[0];
@@ -235,14 +237,10 @@ public final class Engine {
     timers.add(new JournalSealer(vertx, pool).schedule(lease, JOURNAL_SEAL_INTERVAL_MS));
   }
 
-  private void scheduleSweeps(OrderRepository orders, ClientRepository clients) {
-    vertx.setPeriodic(EXPIRY_SWEEP_INTERVAL_MS, id -> orders.expireDue(EXPIRY_BATCH_SIZE_MAX)
-        .onSuccess(count -> {
-          if (count > 0) {
-            LOG.info("event=orders.expired count={}", count);
-          }
-        })
-        .onFailure(e -> LOG.warn("event=orders.expiry_failed error={}", e.toString())));
+  /** The leased payment jobs (active query, expiry and closing at the channels) and the nonce sweep. */
+  private void scheduleSweeps(ClientRepository clients, PaymentJobs jobs) {
+    this.paymentJobs = jobs;
+    jobs.start();
     vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id ->
         clients.forgetNoncesOlderThan(2 * Authenticator.TIMESTAMP_WINDOW_S)
             .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString())));
@@ -268,6 +266,11 @@ public final class Engine {
   /** The sandboxes started in demo mode; empty when the engine talks to real channels. */
   public java.util.Optional<DemoSandboxes> sandboxes() {
     return java.util.Optional.ofNullable(sandboxes);
+  }
+
+  /** The leased payment jobs: active query of unpaid channel orders, expiry and closing. */
+  public PaymentJobs paymentJobs() {
+    return paymentJobs;
   }
 
   public Database database() {
@@ -297,6 +300,9 @@ public final class Engine {
       undeployed.add(vertx.undeploy(id));
     }
     deployments.clear();
+    if (paymentJobs != null) {
+      undeployed.add(paymentJobs.stop());
+    }
     Future.join(undeployed)
         .eventually(() -> sandboxes == null ? Future.succeededFuture() : sandboxes.stop())
         .eventually(() -> pool.close())

@@ -1,0 +1,96 @@
+package org.clearing.payment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.function.ToLongFunction;
+import org.clearing.testing.SecondEngine;
+import org.clearing.testing.TestDatabase;
+import org.clearing.testing.TestEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two engines on one database run each payment job in one place at a time: the job_lease row
+ * names one holder, only that engine's job runs, and when the holder stops renewing (as a crashed
+ * node would) the other engine takes the job over, but not before the lease has expired.
+ */
+class JobLeaseTwoEnginesTest {
+
+  private static TestEngine first;
+  private static SecondEngine second;
+
+  @BeforeAll
+  static void start() {
+    first = TestEngine.startWithSandboxes();
+    second = SecondEngine.on(first);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    second.close();
+    first.close();
+  }
+
+  private static String holder(String job) {
+    return TestDatabase.queryString(first.pgUrl(), "SELECT holder FROM job_lease WHERE job = '" + job + "'");
+  }
+
+  private static Instant leaseExpiresAt(String job) {
+    return Instant.ofEpochMilli(first.count(
+        "SELECT (extract(epoch FROM expires_at) * 1000)::int8 FROM job_lease WHERE job = '" + job + "'"));
+  }
+
+  private record Job(String name, ToLongFunction<PaymentJobs> runs) {}
+
+  private static final List<Job> JOBS = List.of(
+      new Job(PendingPaymentQueries.JOB, jobs -> jobs.queries().runs()),
+      new Job(ExpiredOrderCloser.JOB, jobs -> jobs.closer().runs()));
+
+  @Test
+  void eachJobRunsOnlyWhereItsLeaseIsHeldAndMovesToTheOtherEngineOnlyAfterTheLeaseExpires()
+      throws Exception {
+    PaymentJobs a = first.engine().paymentJobs();
+    PaymentJobs b = second.engine().paymentJobs();
+    assertNotEquals(a.holder(), b.holder());
+    Thread.sleep(5_000);
+
+    for (Job job : JOBS) {
+      PaymentJobs holding = holder(job.name()).equals(a.holder()) ? a : b;
+      PaymentJobs idle = holding == a ? b : a;
+      assertEquals(holding.holder(), holder(job.name()), job.name());
+      assertTrue(job.runs().applyAsLong(holding) >= 2, job.name() + " ran where the lease is held");
+      assertEquals(0, job.runs().applyAsLong(idle), job.name() + " never ran on the other engine");
+    }
+
+    Job job = JOBS.get(0);
+    PaymentJobs holding = holder(job.name()).equals(a.holder()) ? a : b;
+    PaymentJobs idle = holding == a ? b : a;
+    holding.pause();
+    Thread.sleep(200);
+    long runsWhenStopped = job.runs().applyAsLong(holding);
+    Instant expiresAt = leaseExpiresAt(job.name());
+    long untilShortlyBeforeMs = Duration.between(Instant.now(), expiresAt).toMillis() - 300;
+    if (untilShortlyBeforeMs > 0) {
+      Thread.sleep(untilShortlyBeforeMs);
+    }
+    assertEquals(0, job.runs().applyAsLong(idle), "no takeover while the stopped holder's lease lasts");
+    assertEquals(holding.holder(), holder(job.name()));
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (job.runs().applyAsLong(idle) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(job.runs().applyAsLong(idle) > 0, "the other engine took the job over");
+    assertTrue(!Instant.now().isBefore(expiresAt), "and only after the lease expired");
+    assertEquals(idle.holder(), holder(job.name()));
+    Thread.sleep(1_500);
+    assertEquals(runsWhenStopped, job.runs().applyAsLong(holding), "the stopped holder ran no more");
+  }
+}

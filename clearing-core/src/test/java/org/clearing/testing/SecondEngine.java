@@ -1,0 +1,47 @@
+package org.clearing.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.clearing.Engine;
+import org.clearing.config.EngineConfig;
+
+/**
+ * Another engine instance on the database of a running {@link TestEngine}: its own data directory,
+ * port and sandboxes, the same PostgreSQL, as a second node of a scaled-out deployment.
+ */
+public final class SecondEngine implements AutoCloseable {
+
+  private final Engine engine;
+
+  private SecondEngine(Engine engine) {
+    this.engine = engine;
+  }
+
+  public static SecondEngine on(TestEngine first) {
+    try {
+      Path dataDir = Files.createTempDirectory("clearing-test-second-");
+      int port;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      EngineConfig config = EngineConfig.defaults(dataDir)
+          .withHttpPort(port)
+          .withPgUrl(first.pgUrl())
+          .withPublicBaseUrl("http://127.0.0.1:" + port)
+          .withEventLoopBlockWarnMs(TestEngine.EVENT_LOOP_BLOCK_WARN_MS)
+          .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION);
+      return new SecondEngine(Engine.start(config));
+    } catch (Exception e) {
+      throw new IllegalStateException("second engine did not start", e);
+    }
+  }
+
+  public Engine engine() {
+    return engine;
+  }
+
+  @Override
+  public void close() throws Exception {
+    engine.stop();
+  }
+}
