@@ -80,6 +80,7 @@ public final class Engine {
   private final DemoSandboxes sandboxes;
   private final List<Long> timers = new ArrayList<>();
   private SettlementJob settlement;
+  private PaymentIntake intake;
   private WebhookRelay relay;
   private boolean stopped;
   private PaymentJobs paymentJobs;
@@ -199,6 +200,7 @@ public final class Engine {
           JobLease lease = new JobLease(vertx, pool);
           engine.scheduleJournalSealing(lease);
           engine.settlement = settlement[0];
+          engine.intake = intake;
           engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
           engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
           engine.timers.add(lease.schedule(WebhookRelay.JOB, WEBHOOK_RELAY_INTERVAL_MS, relay::runOnce));
@@ -256,6 +258,11 @@ public final class Engine {
 
   public Path clientsDirectory() {
     return demoClients.directory();
+  }
+
+  /** Where verified payments are recorded (callbacks, queries and bills all go through it). */
+  public PaymentIntake intake() {
+    return intake;
   }
 
   /** Settles legs from the channels' bills of a day (also run on a schedule). */

@@ -53,8 +53,11 @@ public final class ReceiptRepository {
       WHERE order_no = $1 AND line_no = $2 AND confirmation_no IS NULL
       """;
   private static final String COMPLETION = """
-      SELECT (SELECT count(*) FROM order_line WHERE order_no = $1 AND confirmation_no IS NULL) AS open_lines,
-             (SELECT count(*) FROM leg WHERE order_no = $1 AND settled_at IS NULL) AS open_legs
+      SELECT (SELECT count(*) FROM order_line l WHERE l.order_no = $1 AND l.confirmation_no IS NULL
+                AND NOT EXISTS (SELECT 1 FROM refund_line r WHERE r.order_no = l.order_no AND r.line_no = l.line_no))
+               AS open_lines,
+             (SELECT count(*) FROM leg WHERE order_no = $1
+                AND status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED', 'REFUNDED')) AS open_legs
       """;
   private static final String MOVE =
       "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";

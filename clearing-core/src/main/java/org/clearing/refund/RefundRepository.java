@@ -102,6 +102,14 @@ public final class RefundRepository {
       """;
   private static final String OUTBOX =
       "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.refunded', $1, $2::jsonb)";
+  /** A leg whose whole amount the channel gave back is REFUNDED: nothing of it will settle. */
+  private static final String MARK_LEGS_REFUNDED = """
+      UPDATE leg g SET status = 'REFUNDED'
+      WHERE g.order_no = $1 AND g.status = 'PAID'
+        AND g.amount_fen = (SELECT coalesce(sum(rg.amount_fen), 0) FROM refund_leg rg JOIN refund r
+                            ON r.refund_id = rg.refund_id WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no
+                            AND r.mode = 'CHANNEL' AND r.status = 'SUCCEEDED')
+      """;
 
   private final Pool pool;
 
@@ -419,6 +427,8 @@ public final class RefundRepository {
         .put("type", "order.refunded").put("order_no", refund.orderNo()).put("refund_id", refund.refundId())
         .put("amount_fen", refund.amountFen()).put("whole_order", refund.wholeOrder())
         .put("lines", refund.lineNos()).encode()));
-    return Future.all(journal, legs, order, event).mapEmpty();
+    return Future.all(journal, legs, order, event)
+        .compose(v -> conn.preparedQuery(MARK_LEGS_REFUNDED).execute(Tuple.of(refund.orderNo())))
+        .mapEmpty();
   }
 }

@@ -40,14 +40,22 @@ public final class SettlementIntake {
   public static final int BATCH_SIZE_MAX = 500;
   private static final Pattern WECHAT_SUB_ORDER = Pattern.compile("(W.+)L([0-9]+)");
 
-  private static final String SELECT_LEGS =
-      "SELECT g.order_no, g.leg_no, g.payee_account_id, g.amount_fen, g.status, o.total_fen, o.paid_channel"
-          + " FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])";
+  /**
+   * Legs with what the channel already gave back of them: a leg settles at its amount less the
+   * channel refunds taken from it before settlement, so the clearing account is emptied exactly.
+   */
+  private static final String SELECT_LEGS = """
+      SELECT g.order_no, g.leg_no, g.payee_account_id, g.amount_fen, g.status, o.total_fen, o.paid_channel,
+             coalesce((SELECT sum(rg.amount_fen) FROM refund_leg rg JOIN refund r ON r.refund_id = rg.refund_id
+                       WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no AND r.mode = 'CHANNEL'
+                         AND r.status = 'SUCCEEDED'), 0) AS refunded_fen
+      FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])
+      """;
   private static final String SETTLE_LEGS = """
       UPDATE leg g SET status = 'SETTLED', settled_at = now(), settlement_ref = x.ref
-      FROM unnest($1::text[], $2::int4[], $3::text[]) AS x(order_no, leg_no, ref)
+      FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[]) AS x(order_no, leg_no, ref, net_fen)
       WHERE g.order_no = x.order_no AND g.leg_no = x.leg_no AND g.status = 'PAID'
-      RETURNING g.order_no, g.leg_no, g.payee_account_id, g.amount_fen
+      RETURNING g.order_no, g.leg_no, g.payee_account_id, x.net_fen
       """;
   private static final String INSERT_JOURNAL = """
       WITH e AS (
@@ -65,7 +73,7 @@ public final class SettlementIntake {
   private static final String SETTLE_ORDERS = """
       UPDATE orders o SET status = $3, updated_at = now()
       WHERE o.order_no = ANY($1::text[]) AND o.status = $2
-        AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED'))
+        AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED', 'REFUNDED'))
       RETURNING o.order_no
       """;
 
@@ -172,8 +180,10 @@ public final class SettlementIntake {
                       ? leg.getString("payee_account_id").equals(report.payeeAccountId())
                           && leg.getLong("amount_fen") == report.amountFen()
                       : leg.getLong("total_fen") == report.amountFen();
-              if (matches) {
-                settle.add(new String[] {report.orderNo(), leg.getInteger("leg_no").toString(), report.ref()});
+              long netFen = leg.getLong("amount_fen") - leg.getLong("refunded_fen");
+              if (matches && netFen > 0) {
+                settle.add(new String[] {report.orderNo(), leg.getInteger("leg_no").toString(), report.ref(),
+                    Long.toString(netFen)});
               }
             }
           }
@@ -188,7 +198,8 @@ public final class SettlementIntake {
     return conn.preparedQuery(SETTLE_LEGS).execute(Tuple.tuple()
             .addArrayOfString(settle.stream().map(s -> s[0]).toArray(String[]::new))
             .addArrayOfInteger(settle.stream().map(s -> Integer.valueOf(s[1])).toArray(Integer[]::new))
-            .addArrayOfString(settle.stream().map(s -> s[2]).toArray(String[]::new)))
+            .addArrayOfString(settle.stream().map(s -> s[2]).toArray(String[]::new))
+            .addArrayOfLong(settle.stream().map(s -> Long.valueOf(s[3])).toArray(Long[]::new)))
         .compose(settled -> {
           if (settled.size() == 0) {
             return Future.succeededFuture(new Result(linesRead, 0, 0));
@@ -201,7 +212,7 @@ public final class SettlementIntake {
             keys.add("SETTLEMENT:" + channel.code() + ":" + row.getString("order_no") + ":" + row.getInteger("leg_no"));
             orders.add(row.getString("order_no"));
             payees.add(row.getString("payee_account_id"));
-            amounts.add(row.getLong("amount_fen"));
+            amounts.add(row.getLong("net_fen"));
           });
           OrderStatus settledStatus = OrderTransitions.next(OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED).orElseThrow();
           return conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
