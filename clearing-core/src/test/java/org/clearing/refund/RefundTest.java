@@ -16,7 +16,6 @@ import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,8 +174,9 @@ class RefundTest {
   @Test
   void afterSettlementTheOwningAuthoritiesConfirmAndPayBackEachLeg() throws Exception {
     String orderNo = paidOrder(Channel.WECHAT);
-    TestDatabase.execute(engine.pgUrl(), "UPDATE leg SET status = 'SETTLED', settled_at = now() WHERE order_no = '"
-        + orderNo + "'");
+    engine.engine().settlement().run(java.time.LocalDate.now(java.time.ZoneOffset.ofHours(8)))
+        .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    awaitOrder(orderNo, "SETTLED");
 
     ApiCaller.Answer answer = refund(orderNo, "settled-" + orderNo, null);
 

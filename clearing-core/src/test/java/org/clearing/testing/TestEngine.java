@@ -120,10 +120,25 @@ public final class TestEngine implements AutoCloseable {
     return engine;
   }
 
-  /** Stops the engine and fails if any event loop was blocked while it ran. */
+  private boolean checkInvariants = true;
+
+  /** For a test that breaks the books on purpose. */
+  public void skipInvariantCheck() {
+    checkInvariants = false;
+  }
+
+  /**
+   * Stops the engine and fails if any event loop was blocked while it ran, or if its books break
+   * an invariant — every test's engine ends with balanced, consistent books.
+   */
   @Override
   public void close() throws Exception {
+    JsonObject invariants = checkInvariants ? as(org.clearing.client.Role.ADMIN)
+        .get("/api/v1/admin/invariants").json() : null;
     engine.stop();
     BLOCKED_THREAD_WARNINGS.assertNone();
+    if (invariants != null && !invariants.getBoolean("ok")) {
+      throw new AssertionError("the engine's books break an invariant: " + invariants.encode());
+    }
   }
 }
