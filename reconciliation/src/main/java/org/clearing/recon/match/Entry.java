@@ -8,8 +8,9 @@ import java.time.Instant;
  *
  * <p>The text form starts with the escaped group key and a tab. Escaping turns every character
  * below U+0020 (and the backslash) into a backslash sequence, so the tab is the smallest character
- * in a line and the natural order of the lines is the order of their group keys first: the sort
- * needs no parsing and a group is a run of lines with one prefix.
+ * in a line and the natural order of the lines is the order of their escaped group keys first: the
+ * sort needs no parsing, and a group is a run of lines with one prefix. For keys without control
+ * characters or backslashes (every order number we issue) that is simply the keys' own order.
  *
  * @param groupKey the order's out_trade_no at the channel, without per-leg suffixes
  * @param refundKey our refund number without per-leg suffixes, "" for payments and legs

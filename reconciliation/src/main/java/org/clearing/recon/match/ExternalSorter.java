@@ -47,11 +47,11 @@ final class ExternalSorter {
     try {
       List<String> buffer = new ArrayList<>(Math.min(runLinesMax, 1 << 16));
       while (lines.hasNext()) {
-        buffer.add(lines.next());
         if (buffer.size() == runLinesMax) {
           runs.add(spill(buffer));
           buffer.clear();
         }
+        buffer.add(lines.next());
       }
       Collections.sort(buffer);
       if (runs.isEmpty()) {

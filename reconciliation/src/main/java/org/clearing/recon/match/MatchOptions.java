@@ -25,7 +25,8 @@ import org.clearing.channel.Channel;
  *     handful, so a group beyond this is malformed input and the run fails rather than grow memory
  * @param tempDirectory where run files go (deleted before the run returns)
  * @param inputsPresorted both inputs already arrive ordered by their group key (see {@link
- *     ChannelKeys}): skip the sort and only check the order
+ *     ChannelKeys}; {@code String} order, e.g. SQL {@code ORDER BY out_trade_no COLLATE "C"}):
+ *     skip the sort and only check the order
  */
 public record MatchOptions(
     Channel channel,

@@ -331,6 +331,43 @@ class ReconMatcherClassesTest {
   }
 
   @Test
+  void aSecondEnginePaymentUnderAnotherTransactionIdIsADuplicateOfTheOrder() {
+    List<EngineRecord> engine = List.of(paid(ALIPAY, "ATF1", "T1", 500, NOON),
+        paid(ALIPAY, "ATF1", "T2", 500, NOON));
+    List<StatementLine> bill = List.of(payment(ALIPAY, "ATF1", "T1", 500, 3, NOON));
+
+    Run run = run(ALIPAY, bill, engine);
+
+    ReconItem item = run.only(ReconClass.DUPLICATE);
+    assertEquals("T2", item.transactionId(), "the engine payment the channel does not know");
+    assertEquals("a second engine payment for this out_trade_no", item.reason());
+    assertEquals("T1", run.only(ReconClass.MATCHED).transactionId());
+  }
+
+  @Test
+  void aSecondChannelTransactionForOneOutTradeNoIsADuplicate() {
+    List<StatementLine> bill = List.of(payment(ALIPAY, "ATF1", "T1", 500, 3, NOON),
+        payment(ALIPAY, "ATF1", "T9", 500, 3, NOON));
+
+    Run run = run(ALIPAY, bill, List.of(paid(ALIPAY, "ATF1", "T1", 500, NOON)));
+
+    assertEquals("T9", run.only(ReconClass.DUPLICATE).transactionId());
+    assertEquals(1, run.of(ReconClass.MATCHED).size());
+  }
+
+  @Test
+  void legsWithoutAnyPaymentOnEitherSideAreReportedNotDropped() {
+    List<StatementLine> bill = List.of(split(UP_ORDER, QUERY_ID, "", UP_TREASURY, 700, NOON));
+    List<EngineRecord> engine = List.of(EngineRecord.leg(UNIONPAY, UP_ORDER, 1, UP_TREASURY, 700,
+        NOON));
+
+    Run run = run(UNIONPAY, bill, engine);
+
+    assertEquals(ItemKind.LEG, run.only(ReconClass.LONG).kind());
+    assertEquals(ItemKind.LEG, run.only(ReconClass.SHORT).kind());
+  }
+
+  @Test
   void summaryTotalsAddUpPerClassAndKind() {
     List<StatementLine> bill = wechatBill(599, 401);
     bill.add(payment(WECHAT, "WTF9", "42009", 50, 0, NOON));
