@@ -68,23 +68,14 @@ final class GroupClassifier {
     return fresh;
   }
 
+  private record Verdict(ReconClass reconClass, String reason) {}
+
   private void payment(String groupKey, List<Entry> lines, List<Entry> legLines,
       List<Entry> records, List<Entry> legRecords) {
     if (keys.legCheck() != ChannelKeys.LegCheck.BY_LEG_NO) {
       lines = withoutSecondTransactions(groupKey, lines);
     }
-    Set<String> channelIds = new HashSet<>();
-    lines.forEach(line -> channelIds.add(line.transactionId()));
-    Entry primary = records.stream().filter(r -> channelIds.contains(r.transactionId())).findFirst()
-        .orElse(records.isEmpty() ? null : records.get(0));
-    for (Entry other : records) {
-      if (other != primary) {
-        emit(ReconClass.DUPLICATE, ItemKind.PAYMENT, groupKey, "", other.transactionId(),
-            new Pile(), Pile.summing(List.of(other)), other.transactionId().equals(
-                primary.transactionId()) ? "the engine booked transaction "
-                + other.transactionId() + " twice" : "a second engine payment for this out_trade_no");
-      }
-    }
+    Entry primary = enginePayment(groupKey, lines, records);
     if (lines.isEmpty() && primary == null) {
       strayLegs(groupKey, legLines, legRecords);
       return;
@@ -93,46 +84,71 @@ final class GroupClassifier {
     Pile engine = primary == null ? new Pile() : Pile.summing(List.of(primary));
     String transactionId = primary != null && !primary.transactionId().isEmpty()
         ? primary.transactionId() : lines.get(0).transactionId();
-    boolean legsChecked = keys.legCheck() != ChannelKeys.LegCheck.NONE;
-    ReconClass verdict;
-    String reason;
+    Verdict verdict = judgePayment(lines, primary, channel.amountFen);
+    if (verdict.reconClass() != ReconClass.MATCHED
+        || keys.legCheck() == ChannelKeys.LegCheck.NONE) {
+      // Legs cannot be judged when the payment is not agreed, nor from a bill that lacks them:
+      // they are counted with their payment.
+      channel.count(legLines);
+      engine.count(legRecords);
+      emit(verdict.reconClass(), ItemKind.PAYMENT, groupKey, "", transactionId, channel, engine,
+          verdict.reason());
+      return;
+    }
+    if (keys.legCheck() == ChannelKeys.LegCheck.BY_LEG_NO) {
+      // WeChat bills have no split lines of their own; should one appear, it is still counted.
+      channel.count(legLines);
+    }
+    emit(ReconClass.MATCHED, ItemKind.PAYMENT, groupKey, "", transactionId, channel, engine,
+        verdict.reason());
+    legs(groupKey, transactionId, lines, legLines, legRecords, engine.amountFen);
+  }
+
+  /**
+   * The engine payment to compare: the one with the channel's transaction id, else the first.
+   * Every other engine payment of the order is a DUPLICATE.
+   */
+  private Entry enginePayment(String groupKey, List<Entry> lines, List<Entry> records) {
+    Set<String> channelIds = new HashSet<>();
+    lines.forEach(line -> channelIds.add(line.transactionId()));
+    Entry primary = records.stream().filter(r -> channelIds.contains(r.transactionId()))
+        .findFirst().orElse(records.isEmpty() ? null : records.get(0));
+    for (Entry other : records) {
+      if (other != primary) {
+        boolean sameTransaction = other.transactionId().equals(primary.transactionId());
+        emit(ReconClass.DUPLICATE, ItemKind.PAYMENT, groupKey, "", other.transactionId(),
+            new Pile(), Pile.summing(List.of(other)), sameTransaction
+                ? "the engine booked transaction " + other.transactionId() + " twice"
+                : "a second engine payment for this out_trade_no");
+      }
+    }
+    return primary;
+  }
+
+  private Verdict judgePayment(List<Entry> lines, Entry primary, long channelFen) {
     if (lines.isEmpty()) {
-      verdict = oneSidedEngine(primary);
-      reason = switch (verdict) {
+      ReconClass verdict = oneSidedEngine(primary);
+      return new Verdict(verdict, switch (verdict) {
         case PENDING -> "in the engine only, near the day's boundary or not yet final";
         case MATCHED -> "failed at the engine and absent from the bill";
         default -> "paid in the engine, absent from the bill";
-      };
-    } else if (primary == null) {
-      verdict = options.nearBoundary(lines.get(0).occurredAt()) ? ReconClass.PENDING : ReconClass.LONG;
-      reason = verdict == ReconClass.PENDING ? "in the bill only, near the day's boundary"
-          : "paid at the channel, unknown to the engine";
-    } else if (channel.amountFen != engine.amountFen) {
-      verdict = ReconClass.AMOUNT_MISMATCH;
-      reason = "the channel has " + channel.amountFen + " fen, the engine " + engine.amountFen;
-    } else if (!primary.status().equals(SUCCEEDED)) {
-      verdict = ReconClass.STATUS_MISMATCH;
-      reason = "paid at the channel, " + primary.status() + " in the engine";
-    } else {
-      if (!legsChecked) {
-        channel.count(legLines);
-        engine.count(legRecords);
-        emit(ReconClass.MATCHED, ItemKind.PAYMENT, groupKey, "", transactionId, channel, engine,
-            "agrees; this channel's bill does not show the legs");
-        return;
-      }
-      if (keys.legCheck() == ChannelKeys.LegCheck.BY_LEG_NO) {
-        // WeChat bills have no split lines of their own; should one appear, it is still counted.
-        channel.count(legLines);
-      }
-      emit(ReconClass.MATCHED, ItemKind.PAYMENT, groupKey, "", transactionId, channel, engine,
-          "agrees");
-      legs(groupKey, transactionId, lines, legLines, legRecords, engine.amountFen);
-      return;
+      });
     }
-    channel.count(legLines);
-    engine.count(legRecords);
-    emit(verdict, ItemKind.PAYMENT, groupKey, "", transactionId, channel, engine, reason);
+    if (primary == null) {
+      return options.nearBoundary(lines.get(0).occurredAt())
+          ? new Verdict(ReconClass.PENDING, "in the bill only, near the day's boundary")
+          : new Verdict(ReconClass.LONG, "paid at the channel, unknown to the engine");
+    }
+    if (channelFen != primary.amountFen()) {
+      return new Verdict(ReconClass.AMOUNT_MISMATCH,
+          "the channel has " + channelFen + " fen, the engine " + primary.amountFen());
+    }
+    if (!primary.status().equals(SUCCEEDED)) {
+      return new Verdict(ReconClass.STATUS_MISMATCH,
+          "paid at the channel, " + primary.status() + " in the engine");
+    }
+    return new Verdict(ReconClass.MATCHED, keys.legCheck() == ChannelKeys.LegCheck.NONE
+        ? "agrees; this channel's bill does not show the legs" : "agrees");
   }
 
   /** A channel shows one transaction per out_trade_no; a second transaction id is a DUPLICATE. */
