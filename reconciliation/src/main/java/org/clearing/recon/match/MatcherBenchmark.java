@@ -64,8 +64,7 @@ public final class MatcherBenchmark {
     running.set(false);
     sampler.join();
     Files.delete(temp);
-    List<SyntheticDay.Planted> planted = new ArrayList<>(report.planted());
-    List<String> expected = planted.stream().map(Object::toString).sorted().toList();
+    List<String> expected = report.planted().stream().map(Object::toString).sorted().toList();
     List<String> actual = found.stream().map(Object::toString).sorted().toList();
     long linesIn = summary.channelLines() + summary.engineRecords();
     System.out.printf("channel %s: %d bill lines + %d engine records in %.2f s%n", channel.code(),

@@ -8,6 +8,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.clearing.channel.Channel;
 import org.clearing.channel.StatementLine;
 
 /**
@@ -17,7 +18,9 @@ import org.clearing.channel.StatementLine;
  * <p>Memory is bounded whatever the day's size: both inputs are reduced to one text line each,
  * sorted by group key (the order's out_trade_no, see {@link ChannelKeys}) with an external
  * sort-merge whose runs hold at most {@link MatchOptions#runLinesMax()} lines, and then joined in a
- * single pass in which only one group (one order) is held at a time. The run files are deleted
+ * single pass in which only one group (one order) is held at a time. At most two runs are in
+ * memory at once (a bill small enough for one run stays there while the engine side is sorted),
+ * plus {@code mergeFanInMax} read buffers per side while merging. The run files are deleted
  * before {@link #match} returns, also when it fails. Items go to the sink as they are found; the
  * result holds only totals.
  *
@@ -105,7 +108,7 @@ public final class ReconMatcher {
     return entries;
   }
 
-  private void requireChannel(org.clearing.channel.Channel channel) {
+  private void requireChannel(Channel channel) {
     if (channel != options.channel()) {
       throw new IllegalArgumentException(
           "a " + channel + " item in the " + options.channel() + " reconciliation");

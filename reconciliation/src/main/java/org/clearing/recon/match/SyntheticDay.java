@@ -70,6 +70,8 @@ public final class SyntheticDay {
   private static final long LEG_FEN_MIN = 100;
   private static final long LEG_FEN_MAX = 5_000_000;
   private static final int LEGS_MAX = 3;
+  /** Receivers per channel, as many as the demo region's payee accounts (V3__channels.sql). */
+  private static final int ACCOUNTS = 4;
   private static final Duration MARGIN = Duration.ofMinutes(1);
   /** Multiplying by a number prime to 10^10 permutes 10-digit numbers: unique, unsorted order numbers. */
   private static final long SCRAMBLE = 7_919_993L;
@@ -144,8 +146,8 @@ public final class SyntheticDay {
       }
       records += order.records().size();
     }
-    return new Report(Collections.unmodifiableList(planted), byPlant, lines, records, paymentFee,
-        refundFee);
+    return new Report(Collections.unmodifiableList(planted), Collections.unmodifiableMap(byPlant),
+        lines, records, paymentFee, refundFee);
   }
 
   private <T> Iterator<T> flatten(IntFunction<List<T>> perOrder) {
@@ -213,8 +215,6 @@ public final class SyntheticDay {
       case UNIONPAY -> "UTF";
     };
   }
-
-  private static final int ACCOUNTS = 4;
 
   private static long fee(long amountFen) {
     return Math.addExact(Math.multiplyExact(amountFen, FEE_RATE_BP), 5_000) / 10_000;
