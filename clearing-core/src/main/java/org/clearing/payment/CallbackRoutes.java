@@ -75,8 +75,13 @@ public final class CallbackRoutes {
         .compose(notification -> handle(channel, adapter, notification))
         .recover(error -> {
           // Not committed, so not acknowledged: the channel will send it again.
-          LOG.error("event=callback.failed channel={}", channel.code(), error);
-          count(channel, "error");
+          if (error instanceof GroupCommitter.Overloaded) {
+            LOG.warn("event=callback.shed channel={} reason=\"{}\"", channel.code(), error.getMessage());
+            count(channel, "overloaded");
+          } else {
+            LOG.error("event=callback.failed channel={}", channel.code(), error);
+            count(channel, "error");
+          }
           return io.vertx.core.Future.succeededFuture(adapter.retryLater("temporarily unavailable"));
         })
         .onSuccess(ack -> {
