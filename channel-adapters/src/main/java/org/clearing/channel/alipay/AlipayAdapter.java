@@ -348,22 +348,7 @@ public final class AlipayAdapter implements ChannelAdapter {
       throw new UncheckedIOException(e);
     }
     AlipayBillParser parser = AlipayBillParser.open(in);
-    return new StatementReader() {
-      @Override
-      public boolean hasNext() {
-        return parser.hasNext();
-      }
-
-      @Override
-      public StatementLine next() {
-        return parser.next();
-      }
-
-      @Override
-      public void close() throws IOException {
-        parser.close();
-      }
-    };
+    return StatementReader.of(parser);
   }
 
   /**

@@ -307,22 +307,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
         String name = entry.getName();
         if (name.contains("ZM_") && !name.contains("ZME_")) {
           ZmFileParser parser = ZmFileParser.open(zip, ZM_CHARSET, bill.day());
-          return new StatementReader() {
-            @Override
-            public boolean hasNext() {
-              return parser.hasNext();
-            }
-
-            @Override
-            public StatementLine next() {
-              return parser.next();
-            }
-
-            @Override
-            public void close() {
-              parser.close();
-            }
-          };
+          return StatementReader.of(parser);
         }
       }
       zip.close();

@@ -574,22 +574,7 @@ public final class WechatAdapter implements ChannelAdapter {
       in.reset();
       InputStream body = first == 0x1f && second == 0x8b ? new GZIPInputStream(in) : in;
       WechatTradeBillParser parser = new WechatTradeBillParser(body);
-      return new StatementReader() {
-        @Override
-        public boolean hasNext() {
-          return parser.hasNext();
-        }
-
-        @Override
-        public StatementLine next() {
-          return parser.next();
-        }
-
-        @Override
-        public void close() throws IOException {
-          parser.close();
-        }
-      };
+      return StatementReader.of(parser);
     } catch (IOException e) {
       closeQuietly(in);
       throw new UncheckedIOException(e);
