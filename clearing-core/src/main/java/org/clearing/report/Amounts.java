@@ -1,0 +1,13 @@
+package org.clearing.report;
+
+import org.clearing.channel.Money;
+
+/** Renders fen as the exact yuan text next to it in every report ({@code 123450} → {@code 1234.50}). */
+final class Amounts {
+
+  private Amounts() {}
+
+  static String yuan(long fen) {
+    return Money.ofFen(fen).toYuanString();
+  }
+}
