@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +22,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.PaymentNotification;
+import org.clearing.payment.OutTradeNumbers;
+import org.clearing.payment.PaymentIntake;
 import org.clearing.client.Role;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureScheme;
@@ -66,6 +70,7 @@ class DailyReportsTest {
     refund(refundedInPart, new JsonArray().add(2));
     confirmTax(settledLater.get(0), "WSZM1");
     confirmTax(refundedInPart, "WSZM2");
+    paidOneFenShort();
     awaitSealed();
   }
 
@@ -121,7 +126,11 @@ class DailyReportsTest {
         .filter(k -> k.getString("kind").equals("REGISTRATION_FEE")).findFirst().orElseThrow();
     assertEquals(16_000L, registrationFee.getLong("refunded_fen"));
     assertEquals("不动产登记费", registrationFee.getString("kind_name"));
-    assertEquals(0, report.getJsonObject("total").getLong("exception_count"));
+    assertEquals(1, treasury.getLong("exception_count"), "the order paid 1 fen short, by its deed tax line");
+    assertEquals(1_500_000L, treasury.getLong("exception_fen"));
+    assertEquals(2, nonTax.getLong("exception_count"));
+    assertEquals(9_000L, nonTax.getLong("exception_fen"));
+    assertEquals("15090.00", report.getJsonObject("total").getString("exception_yuan"));
     assertEquals(report.getJsonObject("total").getLong("paid_fen"),
         treasury.getLong("paid_fen") + nonTax.getLong("paid_fen"));
   }
@@ -315,6 +324,18 @@ class DailyReportsTest {
     String orderNo = order.getString("order_no");
     await(() -> registration.get("/api/v1/orders/" + orderNo).json().getString("status").equals("PAID"), orderNo + " paid");
     return orderNo;
+  }
+
+  /** A payment 1 fen short: the order is in EXCEPTION, the money in suspense, nothing paid to the accounts. */
+  private static void paidOneFenShort() throws Exception {
+    String orderNo = registration.post("/api/v1/orders", OrderBodies.typical("REPORT-SHORT").encode(),
+        "report-order-short").json().getString("order_no");
+    PaymentNotification payment = new PaymentNotification(Channel.UNIONPAY, "EV-REPORT-SHORT",
+        OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "951807261002324799001", Money.ofFen(1_508_999), "CNY",
+        true, Instant.now(), "payer");
+    engine.engine().intake().recordPayment(payment, PaymentIntake.Source.CALLBACK)
+        .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertEquals("EXCEPTION", registration.get("/api/v1/orders/" + orderNo).json().getString("status"));
   }
 
   private static void refund(String orderNo, JsonArray lines) throws Exception {
