@@ -10,4 +10,15 @@ final class Amounts {
   static String yuan(long fen) {
     return Money.ofFen(fen).toYuanString();
   }
+
+  /**
+   * A table cell in yuan: text in CSV and JSON, a number cell in XLSX (written as the exact decimal
+   * text; only the spreadsheet turns it into a float, for its own sums).
+   */
+  record Yuan(long fen) {
+    @Override
+    public String toString() {
+      return yuan(fen);
+    }
+  }
 }

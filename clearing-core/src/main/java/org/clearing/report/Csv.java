@@ -26,9 +26,11 @@ final class Csv {
     return this;
   }
 
-  Csv blankLine() {
-    text.append(CRLF);
-    return this;
+  /** A whole table; an empty row is a blank line. */
+  static byte[] of(List<List<Object>> rows) {
+    Csv csv = new Csv();
+    rows.forEach(csv::row);
+    return csv.bytes();
   }
 
   byte[] bytes() {

@@ -122,29 +122,40 @@ public record FinanceReport(
   }
 
   /**
-   * One table of account × kind rows, a blank line, then one row of the day's facts (generation
-   * time, open reconciliation items, last seal) under its own header.
+   * One table of account × kind rows, a blank row, then one row of the day's facts (generation
+   * time, open reconciliation items, last seal) under its own header — the CSV and the XLSX sheet.
    */
-  public byte[] csv() {
-    Csv csv = new Csv().row(CSV_HEADER);
+  List<List<Object>> table() {
+    List<List<Object>> table = new ArrayList<>();
+    table.add(List.copyOf(CSV_HEADER));
     for (Row r : rows) {
-      List<Object> fields = new ArrayList<>(List.of(businessDate, r.payeeAccountId(), r.payeeAccountName(),
-          r.side(), r.kind(), kindName(r.kind()), r.paidCount()));
+      List<Object> fields = new ArrayList<>(List.of(businessDate.toString(), r.payeeAccountId(),
+          r.payeeAccountName(), r.side(), r.kind(), kindName(r.kind()), r.paidCount()));
       for (long fen : new long[] {r.paidFen(), r.settledFen(), r.inTransitFen(), r.refundedFen(),
           r.authorityRefundedFen()}) {
         fields.add(fen);
-        fields.add(Amounts.yuan(fen));
+        fields.add(new Amounts.Yuan(fen));
       }
       fields.add(r.exceptionCount());
       fields.add(r.exceptionFen());
-      fields.add(Amounts.yuan(r.exceptionFen()));
-      csv.row(fields);
+      fields.add(new Amounts.Yuan(r.exceptionFen()));
+      table.add(fields);
     }
-    csv.blankLine().row(CSV_FOOTER_HEADER).row(java.util.Arrays.asList(businessDate, generatedAt,
-        reconItems.openCount(), reconItems.available(),
-        lastSeal.map(SealReference::sealNo).orElse(null), lastSeal.map(SealReference::sealHex).orElse(null),
-        lastSeal.map(SealReference::lastCreatedAt).orElse(null)));
-    return csv.bytes();
+    table.add(List.of());
+    table.add(List.copyOf(CSV_FOOTER_HEADER));
+    table.add(java.util.Arrays.asList(businessDate.toString(), generatedAt.toString(), reconItems.openCount(),
+        Boolean.toString(reconItems.available()), lastSeal.map(SealReference::sealNo).orElse(null),
+        lastSeal.map(SealReference::sealHex).orElse(null),
+        lastSeal.map(s -> s.lastCreatedAt().toString()).orElse(null)));
+    return table;
+  }
+
+  public byte[] csv() {
+    return Csv.of(table());
+  }
+
+  public byte[] xlsx() {
+    return Xlsx.workbook("finance " + businessDate, table());
   }
 
   private static JsonObject figures(Row r) {

@@ -5,7 +5,8 @@ import java.util.Optional;
 /** How a report is served. */
 public enum ReportFormat {
   JSON("application/json; charset=utf-8", "json"),
-  CSV("text/csv; charset=utf-8", "csv");
+  CSV("text/csv; charset=utf-8", "csv"),
+  XLSX(Xlsx.CONTENT_TYPE, "xlsx");
 
   private final String contentType;
   private final String extension;

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.clearing.order.FieldError;
 
-/** A report request's query parameters, checked: {@code date=YYYY-MM-DD} and {@code format=json|csv}. */
+/** A report request's query parameters, checked: {@code date=YYYY-MM-DD} and {@code format=json|csv|xlsx}. */
 public record ReportRequest(LocalDate day, ReportFormat format) {
 
   private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
@@ -34,7 +34,7 @@ public record ReportRequest(LocalDate day, ReportFormat format) {
     }
     ReportFormat parsed = format == null ? ReportFormat.JSON : ReportFormat.parse(format).orElse(null);
     if (parsed == null) {
-      errors.add(new FieldError("format", "must be json or csv"));
+      errors.add(new FieldError("format", "must be json, csv or xlsx"));
     }
     return errors.isEmpty() ? new Valid(new ReportRequest(day, parsed)) : new Invalid(errors);
   }

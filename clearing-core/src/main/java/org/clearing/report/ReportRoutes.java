@@ -5,6 +5,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
@@ -12,7 +13,7 @@ import org.clearing.client.Role;
 /**
  * The daily report endpoints: {@code GET /api/v1/finance/reports/daily} (role finance) and
  * {@code GET /api/v1/tax/reports/daily} (role tax), each with {@code date=YYYY-MM-DD} and
- * {@code format=json|csv}, signed in the {@value ReportSigner#HEADER} header. The role is checked
+ * {@code format=json|csv|xlsx}, signed in the {@value ReportSigner#HEADER} header. The role is checked
  * here as well as by the router, so a handler mounted without its guard still refuses.
  */
 public final class ReportRoutes {
@@ -29,21 +30,30 @@ public final class ReportRoutes {
 
   public void financeDaily(RoutingContext ctx, ApiClient client) {
     serve(ctx, client, Role.FINANCE, "finance-report", request -> reports.finance(request.day())
-        .map(report -> request.format() == ReportFormat.CSV ? report.csv() : report.json()));
+        .map(report -> () -> switch (request.format()) {
+          case JSON -> report.json();
+          case CSV -> report.csv();
+          case XLSX -> report.xlsx();
+        }));
   }
 
   public void taxDaily(RoutingContext ctx, ApiClient client) {
     serve(ctx, client, Role.TAX, "tax-report", request -> reports.tax(request.day())
-        .map(report -> request.format() == ReportFormat.CSV ? report.csv() : report.json()));
+        .map(report -> () -> switch (request.format()) {
+          case JSON -> report.json();
+          case CSV -> report.csv();
+          case XLSX -> report.xlsx();
+        }));
   }
 
   /**
-   * Parse → draw the report → render and sign it on the crypto pool → send those exact bytes.
+   * Parse → draw the report → render and sign it on the crypto pool (deflating a workbook and
+   * signing are CPU work) → send those exact bytes.
    * Rendering happens before signing and nothing touches the bytes after, so the signature is over
    * what the receiver gets.
    */
   private void serve(RoutingContext ctx, ApiClient client, Role role, String name,
-      Function<ReportRequest, Future<byte[]>> draw) {
+      Function<ReportRequest, Future<Supplier<byte[]>>> draw) {
     if (client.role() != role) {
       Problem.of(403, "forbidden", "This client's role may not use this endpoint",
           "client " + client.clientId() + " has role " + client.role().code()
@@ -57,7 +67,10 @@ public final class ReportRoutes {
     }
     ReportRequest request = ((ReportRequest.Valid) parsed).request();
     draw.apply(request)
-        .compose(body -> cryptoPool.executeBlocking(() -> new Signed(body, signer.header(body)), false))
+        .compose(render -> cryptoPool.executeBlocking(() -> {
+          byte[] body = render.get();
+          return new Signed(body, signer.header(body));
+        }, false))
         .onSuccess(signed -> ctx.response()
             .putHeader("Content-Type", request.format().contentType())
             .putHeader("Content-Disposition", "attachment; filename=\"" + name + "-" + request.day() + "."

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -61,15 +62,24 @@ public record TaxReport(LocalDate businessDate, Instant generatedAt, List<Row> r
         .encode().getBytes(StandardCharsets.UTF_8);
   }
 
-  public byte[] csv() {
-    Csv csv = new Csv().row(CSV_HEADER);
+  List<List<Object>> table() {
+    List<List<Object>> table = new ArrayList<>();
+    table.add(List.copyOf(CSV_HEADER));
     for (Row r : rows) {
-      csv.row(List.of(businessDate, r.kind(), FinanceReport.kindName(r.kind()), r.taxOfficeCode(),
-          r.paidCount(), r.paidFen(), Amounts.yuan(r.paidFen()),
-          r.confirmedCount(), r.confirmedFen(), Amounts.yuan(r.confirmedFen()),
-          r.unconfirmedCount(), r.unconfirmedFen(), Amounts.yuan(r.unconfirmedFen())));
+      table.add(List.of(businessDate.toString(), r.kind(), FinanceReport.kindName(r.kind()), r.taxOfficeCode(),
+          r.paidCount(), r.paidFen(), new Amounts.Yuan(r.paidFen()),
+          r.confirmedCount(), r.confirmedFen(), new Amounts.Yuan(r.confirmedFen()),
+          r.unconfirmedCount(), r.unconfirmedFen(), new Amounts.Yuan(r.unconfirmedFen())));
     }
-    return csv.bytes();
+    return table;
+  }
+
+  public byte[] csv() {
+    return Csv.of(table());
+  }
+
+  public byte[] xlsx() {
+    return Xlsx.workbook("tax " + businessDate, table());
   }
 
   private static JsonObject figures(JsonObject json, Row r) {

@@ -222,6 +222,33 @@ class DailyReportsTest {
     }
   }
 
+  @Test
+  void theWorkbookIsServedSignedWithTheCsvsRows() throws Exception {
+    ReportServer.Answer answer = reports.get(Role.FINANCE, "/api/v1/finance/reports/daily?format=xlsx&date=" + today);
+    var publicKey = Pem.readPublicKey(engine.as(Role.FINANCE).get("/api/v1/engine/public-key").json()
+        .getString("public_key_pem"));
+    List<String> names = new ArrayList<>();
+    String sheet = null;
+    try (var zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(answer.body()))) {
+      for (var entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+        names.add(entry.getName());
+        byte[] part = zip.readAllBytes();
+        if (entry.getName().equals("xl/worksheets/sheet1.xml")) {
+          sheet = new String(part, StandardCharsets.UTF_8);
+        }
+      }
+    }
+
+    assertEquals(200, answer.status());
+    assertEquals("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", answer.contentType());
+    assertTrue(SignatureScheme.SM2_SM3.verify(publicKey, answer.body(), signature(answer.signature())));
+    assertTrue(names.containsAll(List.of("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml")), names.toString());
+    assertNotNull(sheet);
+    assertTrue(sheet.contains("<t>国家金库六安市中心支库</t>"), "names are inline strings");
+    assertTrue(sheet.contains("<c><v>7500000</v></c><c s=\"1\"><v>75000.00</v></c>"), "fen, then yuan shown 0.00");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"/api/v1/finance/reports/daily?date=", "/api/v1/finance/reports/daily?format=csv&date="})
   void theSignatureVerifiesWithTheEnginesPublicKeyAndATamperedByteDoesNot(String path) throws Exception {
