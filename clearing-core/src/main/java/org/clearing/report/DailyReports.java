@@ -3,6 +3,7 @@ package org.clearing.report;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -62,6 +63,7 @@ public final class DailyReports {
       GROUP BY x.payee_account_id, a.name, a.side, x.kind
       ORDER BY x.payee_account_id, x.kind
       """;
+  private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
   private static final String LAST_SEAL = """
       SELECT seal_no, seal, last_created_at FROM journal_seal
       WHERE last_created_at >= $1 AND last_created_at < $2 ORDER BY seal_no DESC LIMIT 1
@@ -100,23 +102,25 @@ public final class DailyReports {
     this.clock = clock;
   }
 
+  /**
+   * The figures, the open items and the seal are read in one read-only repeatable-read transaction,
+   * so they describe one state of the books even while payments and settlements go on.
+   */
   public Future<FinanceReport> finance(LocalDate day) {
     Tuple range = range(day);
-    Future<List<FinanceReport.Row>> rows = pool.preparedQuery(FINANCE).execute(range).map(result -> {
-      List<FinanceReport.Row> list = new ArrayList<>();
-      for (Row r : result) {
-        list.add(new FinanceReport.Row(r.getString("payee_account_id"), r.getString("name"), r.getString("side"),
-            r.getString("kind"), r.getLong("paid_count"), r.getLong("paid_fen"), r.getLong("settled_fen"),
-            r.getLong("in_transit_fen"), r.getLong("refunded_fen"), r.getLong("authority_refunded_fen"),
-            r.getLong("exception_count"), r.getLong("exception_fen")));
-      }
-      return list;
-    });
-    Future<Optional<SealReference>> seal = pool.preparedQuery(LAST_SEAL).execute(range).map(result ->
-        result.size() == 0 ? Optional.empty() : Optional.of(seal(result.iterator().next())));
-    Future<FinanceReport.ReconItems> recon = reconItems(day);
-    return Future.all(rows, seal, recon).map(all -> new FinanceReport(day, clock.instant(), rows.result(),
-        recon.result(), seal.result()));
+    return pool.withTransaction(conn -> conn.query(SNAPSHOT).execute()
+        .compose(v -> conn.preparedQuery(FINANCE).execute(range)).compose(result -> {
+          List<FinanceReport.Row> rows = new ArrayList<>();
+          for (Row r : result) {
+            rows.add(new FinanceReport.Row(r.getString("payee_account_id"), r.getString("name"),
+                r.getString("side"), r.getString("kind"), r.getLong("paid_count"), r.getLong("paid_fen"),
+                r.getLong("settled_fen"), r.getLong("in_transit_fen"), r.getLong("refunded_fen"),
+                r.getLong("authority_refunded_fen"), r.getLong("exception_count"), r.getLong("exception_fen")));
+          }
+          return conn.preparedQuery(LAST_SEAL).execute(range).compose(seals -> reconItems(conn, day).map(recon ->
+              new FinanceReport(day, clock.instant(), rows, recon,
+                  seals.size() == 0 ? Optional.empty() : Optional.of(seal(seals.iterator().next())))));
+        }));
   }
 
   public Future<TaxReport> tax(LocalDate day) {
@@ -132,12 +136,12 @@ public final class DailyReports {
     });
   }
 
-  private Future<FinanceReport.ReconItems> reconItems(LocalDate day) {
-    return pool.query(RECON_PRESENT).execute().compose(present -> {
+  private static Future<FinanceReport.ReconItems> reconItems(SqlConnection conn, LocalDate day) {
+    return conn.query(RECON_PRESENT).execute().compose(present -> {
       if (!present.iterator().next().getBoolean("present")) {
         return Future.succeededFuture(new FinanceReport.ReconItems(false, Map.of()));
       }
-      return pool.preparedQuery(RECON_OPEN).execute(Tuple.of(day)).map(result -> {
+      return conn.preparedQuery(RECON_OPEN).execute(Tuple.of(day)).map(result -> {
         Map<String, Long> open = new LinkedHashMap<>();
         result.forEach(r -> open.put(r.getString("channel"), r.getLong("open_count")));
         return new FinanceReport.ReconItems(true, open);

@@ -9,6 +9,8 @@ import java.util.function.Supplier;
 import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The daily report endpoints: {@code GET /api/v1/finance/reports/daily} (role finance) and
@@ -17,6 +19,8 @@ import org.clearing.client.Role;
  * here as well as by the router, so a handler mounted without its guard still refuses.
  */
 public final class ReportRoutes {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReportRoutes.class);
 
   private final DailyReports reports;
   private final ReportSigner signer;
@@ -71,13 +75,17 @@ public final class ReportRoutes {
           byte[] body = render.get();
           return new Signed(body, signer.header(body));
         }, false))
-        .onSuccess(signed -> ctx.response()
-            .putHeader("Content-Type", request.format().contentType())
-            .putHeader("Content-Disposition", "attachment; filename=\"" + name + "-" + request.day() + "."
-                + request.format().extension() + "\"")
-            .putHeader("Cache-Control", "no-store")
-            .putHeader(ReportSigner.HEADER, signed.header())
-            .end(Buffer.buffer(signed.body())))
+        .onSuccess(signed -> {
+          LOG.info("event=report.served report={} date={} format={} client={} bytes={}", name, request.day(),
+              request.format().extension(), client.clientId(), signed.body().length);
+          ctx.response()
+              .putHeader("Content-Type", request.format().contentType())
+              .putHeader("Content-Disposition", "attachment; filename=\"" + name + "-" + request.day() + "."
+                  + request.format().extension() + "\"")
+              .putHeader("Cache-Control", "no-store")
+              .putHeader(ReportSigner.HEADER, signed.header())
+              .end(Buffer.buffer(signed.body()));
+        })
         .onFailure(ctx::fail);
   }
 
