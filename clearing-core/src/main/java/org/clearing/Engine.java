@@ -41,6 +41,9 @@ import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentIntake;
+import org.clearing.report.DailyReports;
+import org.clearing.report.ReportRoutes;
+import org.clearing.report.ReportSigner;
 import org.clearing.payment.PaymentJobs;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.refund.DuplicatePaymentRefunds;
@@ -153,6 +156,8 @@ public final class Engine {
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
     WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey);
+    ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
+        new ReportSigner(EngineKey.CLIENT_ID, engineKey.privateKey()), cryptoPool);
     WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
         WebhookRelay.Options.standard());
     List<String> deployments = new ArrayList<>();
@@ -190,7 +195,7 @@ public final class Engine {
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds, webhookRoutes);
+                  new ReceiptRepository(pool), refunds, webhookRoutes, reports);
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {

@@ -11,6 +11,7 @@ import org.clearing.outbox.WebhookRoutes;
 import org.clearing.payer.PayerIdCipher;
 import org.clearing.payment.CallbackRoutes;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.report.ReportRoutes;
 import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingTable;
 
@@ -29,4 +30,5 @@ public record ApiContext(
     CallbackRoutes callbacks,
     ReceiptRepository receipts,
     RefundService refunds,
-    WebhookRoutes webhooks) {}
+    WebhookRoutes webhooks,
+    ReportRoutes reports) {}

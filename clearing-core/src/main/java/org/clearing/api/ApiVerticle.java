@@ -128,6 +128,10 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.CONFIRM));
     router.post("/api/v1/finance/refunds/:refundId/legs/:legNo/paid-back").handler(Security.require(Role.FINANCE))
         .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.PAY_BACK));
+    router.get("/api/v1/finance/reports/daily").handler(Security.require(Role.FINANCE))
+        .handler(ctx -> context.reports().financeDaily(ctx, Security.client(ctx)));
+    router.get("/api/v1/tax/reports/daily").handler(Security.require(Role.TAX))
+        .handler(ctx -> context.reports().taxDaily(ctx, Security.client(ctx)));
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))

@@ -122,4 +122,9 @@ public final class EngineKey {
   public RequestSigner signer(Clock clock) {
     return new RequestSigner(CLIENT_ID, KeyType.SM2, privateKey, clock);
   }
+
+  /** The private key, for signing what the engine publishes (webhooks, reports). */
+  public PrivateKey privateKey() {
+    return privateKey;
+  }
 }
