@@ -67,6 +67,8 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
   private final Cursor cursor;
   private final ArrayDeque<EngineRecord> page = new ArrayDeque<>();
   private long read;
+  /** The cursor says whether more rows remain only after its first read. */
+  private boolean exhausted;
 
   private EngineRecords(Channel channel, SqlConnection conn, Transaction tx, Cursor cursor) {
     this.channel = channel;
@@ -95,10 +97,11 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
 
   @Override
   public boolean hasNext() {
-    if (page.isEmpty() && cursor.hasMore()) {
+    if (page.isEmpty() && !exhausted) {
       for (Row row : Blocking.await(cursor.read(PAGE_ROWS))) {
         page.add(record(row));
       }
+      exhausted = !cursor.hasMore();
     }
     return !page.isEmpty();
   }
