@@ -5,14 +5,13 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.clearing.recon.match.ReconClass;
 import org.clearing.recon.match.ReconItem;
 
 /**
  * Receives the matcher's items and inserts them in batches, numbering them in the order the
  * matcher emits them (which is the same for the same inputs). The payee account of a leg item is
  * resolved in the insert itself: WeChat legs by the order's leg number, UnionPay legs by the
- * receiver's merchant code. LONG payments are remembered (up to a bound) for verification.
+ * receiver's merchant code.
  *
  * <p>Blocking: runs on the worker that drives the matcher.
  */
@@ -20,9 +19,6 @@ final class ItemWriter implements Consumer<ReconItem> {
 
   /** Items per INSERT: one round trip per 500 items keeps a million-line day to 2 000 statements. */
   static final int BATCH_SIZE_MAX = 500;
-  /** LONG payments verified by query per run; beyond this they stay OPEN for a person (and the log says so). */
-  static final int LONG_VERIFIED_MAX = 1_000;
-
   private static final String INSERT = """
       INSERT INTO recon_item (run_id, item_no, class, kind, out_trade_no, key, transaction_id,
                               channel_reference, engine_reference, channel_amount_fen, engine_amount_fen,
@@ -43,16 +39,11 @@ final class ItemWriter implements Consumer<ReconItem> {
              channel_fen, engine_fen, channel_lines, engine_records, reason)
       """;
 
-  /** A LONG payment to verify at the channel. */
-  record LongPayment(int itemNo, String outTradeNo, String transactionId) {}
-
   private final Pool pool;
   private final long runId;
   private final String channelCode;
   private final List<ReconItem> batch = new ArrayList<>(BATCH_SIZE_MAX);
-  private final List<LongPayment> longPayments = new ArrayList<>();
   private int itemNo;
-  private long longPaymentsSkipped;
 
   ItemWriter(Pool pool, long runId, String channelCode) {
     this.pool = pool;
@@ -63,14 +54,6 @@ final class ItemWriter implements Consumer<ReconItem> {
   @Override
   public void accept(ReconItem item) {
     batch.add(item);
-    if (item.reconClass() == ReconClass.LONG
-        && item.kind() == org.clearing.recon.match.ItemKind.PAYMENT) {
-      if (longPayments.size() < LONG_VERIFIED_MAX) {
-        longPayments.add(new LongPayment(itemNo + batch.size(), item.outTradeNo(), item.transactionId()));
-      } else {
-        longPaymentsSkipped++;
-      }
-    }
     if (batch.size() == BATCH_SIZE_MAX) {
       flush();
     }
@@ -103,13 +86,5 @@ final class ItemWriter implements Consumer<ReconItem> {
 
   int items() {
     return itemNo + batch.size();
-  }
-
-  List<LongPayment> longPayments() {
-    return longPayments;
-  }
-
-  long longPaymentsSkipped() {
-    return longPaymentsSkipped;
   }
 }

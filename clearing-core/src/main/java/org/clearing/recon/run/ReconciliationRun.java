@@ -59,6 +59,8 @@ public final class ReconciliationRun {
   static final long STALE_RUN_MINUTES = 30;
   /** A FAILED scheduled run (e.g. the bill not yet published) is tried again after this long. */
   static final long RETRY_AFTER_MINUTES = 15;
+  /** LONG payments verified by query per run; beyond this they stay OPEN for a person (the summary says how many). */
+  static final int LONG_VERIFIED_MAX = 1_000;
   /** Resolutions carried over by a re-run; people resolve items one at a time, so this is generous. */
   static final int CARRIED_RESOLUTIONS_MAX = 100_000;
 
@@ -151,6 +153,15 @@ public final class ReconciliationRun {
              resolution_action = 'BOOK_PAYMENT', resolution_reason = $3
       WHERE run_id = $1 AND item_no = $2 AND resolution_status = 'OPEN'
       """;
+  /**
+   * LONG payments still open after the carry-over: one a person already resolved (e.g. accepted
+   * as not ours) is not booked behind their back by a re-run.
+   */
+  private static final String OPEN_LONG_PAYMENTS = """
+      SELECT item_no, out_trade_no, count(*) OVER () AS open_total FROM recon_item
+      WHERE run_id = $1 AND class = 'LONG' AND kind = 'PAYMENT' AND resolution_status = 'OPEN'
+      ORDER BY item_no LIMIT $2
+      """;
   private static final String OPEN_ITEMS =
       "SELECT count(*) FROM recon_item WHERE run_id = $1 AND resolution_status = 'OPEN'";
   private static final String DUE = """
@@ -241,13 +252,17 @@ public final class ReconciliationRun {
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
         .compose(runId -> bill.get()
             .compose(file -> vertx.executeBlocking(() -> matchAndStore(runId, adapter, file), false))
-            .compose(stored -> verifyLongPayments(runId, adapter, stored.writer().longPayments(), 0, 0)
+            .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
                 .compose(booked -> finish(runId, source, stored, booked)))
             .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
                 .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString()))));
   }
 
-  private record Stored(String billSha256, ReconSummary summary, ItemWriter writer) {}
+  /** A LONG payment to verify at the channel. */
+  private record LongPayment(int itemNo, String outTradeNo) {}
+
+  private record Stored(String billSha256, ReconSummary summary, ItemWriter writer,
+      List<LongPayment> longPayments, long longPaymentsNotVerified) {}
 
   /** On a worker: carry-over read, replace items, match, account results. */
   private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile bill) {
@@ -271,7 +286,13 @@ public final class ReconciliationRun {
     carryOver(runId, resolved);
     Blocking.await(pool.preparedQuery(INSERT_ACCOUNTS).execute(Tuple.of(runId, channel.code(),
         options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))));
-    return new Stored(sha256, summary, writer);
+    List<LongPayment> longPayments = new ArrayList<>();
+    long notVerified = 0;
+    for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
+      longPayments.add(new LongPayment(row.getInteger("item_no"), row.getString("out_trade_no")));
+      notVerified = row.getLong("open_total") - longPayments.size();
+    }
+    return new Stored(sha256, summary, writer, longPayments, notVerified);
   }
 
   private void carryOver(long runId, List<Row> resolved) {
@@ -297,11 +318,11 @@ public final class ReconciliationRun {
    * channel itself confirms when asked is booked, never the bill line as such.
    */
   private Future<Integer> verifyLongPayments(long runId, ChannelAdapter adapter,
-      List<ItemWriter.LongPayment> payments, int index, int booked) {
+      List<LongPayment> payments, int index, int booked) {
     if (index >= payments.size()) {
       return Future.succeededFuture(booked);
     }
-    ItemWriter.LongPayment item = payments.get(index);
+    LongPayment item = payments.get(index);
     return adapter.query(item.outTradeNo())
         .compose(answer -> {
           // The channel's own answer is what is booked (its transaction id, its amount); the bill
@@ -327,7 +348,7 @@ public final class ReconciliationRun {
   private Future<Result> finish(long runId, BillSource source, Stored stored, int autoBooked) {
     ReconSummary summary = stored.summary();
     JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
-        .put("long_payments_not_verified", stored.writer().longPaymentsSkipped());
+        .put("long_payments_not_verified", stored.longPaymentsNotVerified());
     return pool.preparedQuery(FINISH).execute(Tuple.of(runId, stored.billSha256(), json.encode()))
         .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
         .map(rows -> {

@@ -40,31 +40,16 @@ import picocli.CommandLine;
 class PlantedBillTest {
 
   private static ReconBench bench;
-  private static HttpServer server;
   private static ApiCaller http;
 
   @BeforeAll
   static void start() throws Exception {
     bench = new ReconBench();
-    var vertx = bench.engine.engine().vertx();
-    ReconRoutes routes = new ReconRoutes(vertx, bench.run, bench.exceptions, Files.createTempDirectory("upload-"));
-    ApiClient officer = new ApiClient("finance-officer-7", Role.ADMIN, null, null);
-    Router router = Router.router(vertx);
-    String base = "/api/v1/admin/reconciliation";
-    router.post(base + "/runs/:date/:channel/bill")
-        .handler(BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES))
-        .handler(ctx -> routes.uploadBill(ctx, officer));
-    router.route().handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
-    router.post(base + "/runs").handler(ctx -> routes.startRun(ctx, officer));
-    router.get(base + "/items").handler(ctx -> routes.listItems(ctx, officer));
-    router.post(base + "/items/:run_id/:item_no/resolve").handler(ctx -> routes.resolveItem(ctx, officer));
-    server = ReconBench.await(vertx.createHttpServer().requestHandler(router).listen(0));
-    http = new ApiCaller("http://127.0.0.1:" + server.actualPort(), null);
+    http = bench.routes("finance-officer-7");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    ReconBench.await(server.close());
     bench.close();
   }
 
@@ -167,12 +152,11 @@ class PlantedBillTest {
   }
 
   private ApiCaller.Answer get(String path) {
-    return http.raw("GET", path, new byte[0], Map.of());
+    return ReconBench.get(http, path);
   }
 
   private ApiCaller.Answer post(String path, JsonObject body) {
-    return http.raw("POST", path, body.encode().getBytes(StandardCharsets.UTF_8),
-        Map.of("Content-Type", "application/json"));
+    return ReconBench.post(http, path, body);
   }
 
   private static TreeSet<String> discrepancies(long runId) throws Exception {

@@ -32,6 +32,7 @@ final class ReconBench implements AutoCloseable {
   final ReconciliationRun run;
   final ReconExceptions exceptions;
   private final ApiCaller registration;
+  private io.vertx.core.http.HttpServer server;
   private int cases;
 
   ReconBench() throws Exception {
@@ -49,6 +50,36 @@ final class ReconBench implements AutoCloseable {
     exceptions = new ReconExceptions(pool, channels, engine.engine().intake());
   }
 
+  /**
+   * Mounts the reconciliation routes as the engine's API would, behind a fixed caller (the
+   * engine's signature check is not what these tests are about), and returns a client for them.
+   */
+  ApiCaller routes(String clientId) throws Exception {
+    var vertx = engine.engine().vertx();
+    ReconRoutes routes = new ReconRoutes(vertx, run, exceptions, Files.createTempDirectory("upload-"));
+    org.clearing.client.ApiClient caller = new org.clearing.client.ApiClient(clientId, Role.ADMIN, null, null);
+    io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+    String base = "/api/v1/admin/reconciliation";
+    router.post(base + "/runs/:date/:channel/bill")
+        .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES))
+        .handler(ctx -> routes.uploadBill(ctx, caller));
+    router.route().handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(64 * 1024));
+    router.post(base + "/runs").handler(ctx -> routes.startRun(ctx, caller));
+    router.get(base + "/items").handler(ctx -> routes.listItems(ctx, caller));
+    router.post(base + "/items/:run_id/:item_no/resolve").handler(ctx -> routes.resolveItem(ctx, caller));
+    server = await(vertx.createHttpServer().requestHandler(router).listen(0));
+    return new ApiCaller("http://127.0.0.1:" + server.actualPort(), null);
+  }
+
+  static ApiCaller.Answer get(ApiCaller http, String path) {
+    return http.raw("GET", path, new byte[0], Map.of());
+  }
+
+  static ApiCaller.Answer post(ApiCaller http, String path, JsonObject body) {
+    return http.raw("POST", path, body.encode().getBytes(StandardCharsets.UTF_8),
+        Map.of("Content-Type", "application/json"));
+  }
+
   static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
@@ -62,15 +93,23 @@ final class ReconBench implements AutoCloseable {
 
   /** Pays the order through the cashier and the channel's sandbox, as a wallet would. */
   void pay(Channel channel, String orderNo) {
-    String agent = switch (channel) {
+    assertEquals(200, new Browser(agent(channel)).submitForm(open(channel, orderNo)).status());
+  }
+
+  /** Opens the order at the channel through the cashier; the page is the sandbox's, ready to pay. */
+  Browser.Page open(Channel channel, String orderNo) {
+    String qr = registration.get("/api/v1/orders/" + orderNo).json().getJsonObject("qr").getString("url");
+    Browser.Page page = new Browser(agent(channel)).open(qr);
+    assertTrue(page.url().startsWith(engine.sandboxUrl(channel)), page.url());
+    return page;
+  }
+
+  static String agent(Channel channel) {
+    return switch (channel) {
       case WECHAT -> Browser.WECHAT;
       case ALIPAY -> Browser.ALIPAY;
       case UNIONPAY -> Browser.UNIONPAY;
     };
-    String qr = registration.get("/api/v1/orders/" + orderNo).json().getJsonObject("qr").getString("url");
-    Browser.Page page = new Browser(agent).open(qr);
-    assertTrue(page.url().startsWith(engine.sandboxUrl(channel)), page.url());
-    assertEquals(200, new Browser(agent).submitForm(page).status());
   }
 
   void awaitStatus(String orderNo, String status) throws InterruptedException {
@@ -96,6 +135,9 @@ final class ReconBench implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (server != null) {
+      await(server.close());
+    }
     await(pool.close());
     engine.close();
   }
