@@ -3,14 +3,10 @@ package org.clearing.recon.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,8 +19,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.clearing.ReconcileCommand;
 import org.clearing.channel.Channel;
-import org.clearing.client.ApiClient;
-import org.clearing.client.Role;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.testing.ApiCaller;
 import org.junit.jupiter.api.AfterAll;
@@ -51,6 +45,17 @@ class PlantedBillTest {
   @AfterAll
   static void stop() throws Exception {
     bench.close();
+  }
+
+  @org.junit.jupiter.api.Test
+  void theReconcileCommandRefusesAnUnknownChannelOrAMissingFile() {
+    String day = LocalDate.now(ZoneOffset.ofHours(8)).toString();
+    assertEquals(2, new CommandLine(new ReconcileCommand()).execute("--date", day, "--bill", "paypal=pom.xml",
+        "--pg-url", bench.engine.pgUrl()));
+    assertEquals(2, new CommandLine(new ReconcileCommand()).execute("--date", day, "--bill",
+        "wechat=no-such-bill.csv", "--pg-url", bench.engine.pgUrl()));
+    assertEquals(2, new CommandLine(new ReconcileCommand()).execute("--date", "yesterday", "--bill",
+        "wechat=pom.xml"), "picocli refuses a date that is not YYYY-MM-DD");
   }
 
   private record Paid(String orderNo, BillFixtures.Payment payment) {}
