@@ -2,6 +2,7 @@ package org.clearing.recon.run;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -19,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.function.Supplier;
 import org.clearing.channel.BillFile;
@@ -169,7 +171,16 @@ public final class ReconciliationRun {
         AND (status IN ('DONE', 'RUNNING') OR finished_at > now() - make_interval(mins => $2::int))
       """;
 
-  private final Vertx vertx;
+  /**
+   * Matching runs on its own single worker thread: one day's match at a time per instance keeps
+   * the heap bound of the matcher (two sort runs) and leaves the shared worker pool free; a day of
+   * a million lines takes about a minute, so the blocked-thread warning is set far above that.
+   */
+  static final String WORKER_POOL = "clearing-reconciliation";
+  static final int WORKER_THREADS = 1;
+  static final long WORKER_EXECUTE_MINUTES_MAX = 60;
+
+  private final WorkerExecutor worker;
   private final Pool pool;
   private final ChannelSet channels;
   private final PaymentIntake intake;
@@ -177,7 +188,8 @@ public final class ReconciliationRun {
 
   public ReconciliationRun(Vertx vertx, Pool pool, ChannelSet channels, PaymentIntake intake,
       Path tempDirectory) {
-    this.vertx = vertx;
+    this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, WORKER_THREADS, WORKER_EXECUTE_MINUTES_MAX,
+        TimeUnit.MINUTES);
     this.pool = pool;
     this.channels = channels;
     this.intake = intake;
@@ -251,7 +263,7 @@ public final class ReconciliationRun {
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
         .compose(runId -> bill.get()
-            .compose(file -> vertx.executeBlocking(() -> matchAndStore(runId, adapter, file), false))
+            .compose(file -> worker.executeBlocking(() -> matchAndStore(runId, adapter, file), true))
             .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
                 .compose(booked -> finish(runId, source, stored, booked)))
             .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
