@@ -67,6 +67,7 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
   private final Cursor cursor;
   private final ArrayDeque<EngineRecord> page = new ArrayDeque<>();
   private long read;
+  private long readNs;
   /** The cursor says whether more rows remain only after its first read. */
   private boolean exhausted;
 
@@ -95,10 +96,18 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
     return read;
   }
 
+  /** Time spent waiting for the database's pages. */
+  long readMs() {
+    return readNs / 1_000_000;
+  }
+
   @Override
   public boolean hasNext() {
     if (page.isEmpty() && !exhausted) {
-      for (Row row : Blocking.await(cursor.read(PAGE_ROWS))) {
+      long startNs = System.nanoTime();
+      var rows = Blocking.await(cursor.read(PAGE_ROWS));
+      readNs += System.nanoTime() - startNs;
+      for (Row row : rows) {
         page.add(record(row));
       }
       exhausted = !cursor.hasMore();

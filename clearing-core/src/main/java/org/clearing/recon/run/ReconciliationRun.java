@@ -273,8 +273,11 @@ public final class ReconciliationRun {
   /** A LONG payment to verify at the channel. */
   private record LongPayment(int itemNo, String outTradeNo) {}
 
+  /** Where a run's time went, for the summary: matching in all, of which waiting on reads and inserts. */
+  private record Timing(long matchMs, long engineReadMs, long itemWriteMs) {}
+
   private record Stored(String billSha256, ReconSummary summary, ItemWriter writer,
-      List<LongPayment> longPayments, long longPaymentsNotVerified) {}
+      List<LongPayment> longPayments, long longPaymentsNotVerified, Timing timing) {}
 
   /** On a worker: carry-over read, replace items, match, account results. */
   private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile bill) {
@@ -288,10 +291,13 @@ public final class ReconciliationRun {
     MatchOptions options = MatchOptions.beijingDay(channel, bill.day()).withTempDirectory(tempDirectory);
     ItemWriter writer = new ItemWriter(pool, runId, channel.code());
     ReconSummary summary;
+    Timing timing;
+    long startNs = System.nanoTime();
     try (StatementReader lines = adapter.readBill(bill);
         EngineRecords records = EngineRecords.open(pool, channel, options.dayStart(), options.dayEnd())) {
       summary = new ReconMatcher(options).match(lines, records, writer);
-      writer.flush();
+      writer.finish();
+      timing = new Timing((System.nanoTime() - startNs) / 1_000_000, records.readMs(), writer.writeMs());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -304,7 +310,7 @@ public final class ReconciliationRun {
       longPayments.add(new LongPayment(row.getInteger("item_no"), row.getString("out_trade_no")));
       notVerified = row.getLong("open_total") - longPayments.size();
     }
-    return new Stored(sha256, summary, writer, longPayments, notVerified);
+    return new Stored(sha256, summary, writer, longPayments, notVerified, timing);
   }
 
   private void carryOver(long runId, List<Row> resolved) {
@@ -360,15 +366,18 @@ public final class ReconciliationRun {
   private Future<Result> finish(long runId, BillSource source, Stored stored, int autoBooked) {
     ReconSummary summary = stored.summary();
     JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
-        .put("long_payments_not_verified", stored.longPaymentsNotVerified());
+        .put("long_payments_not_verified", stored.longPaymentsNotVerified())
+        .put("match_ms", stored.timing().matchMs()).put("engine_read_ms", stored.timing().engineReadMs())
+        .put("item_write_ms", stored.timing().itemWriteMs());
     return pool.preparedQuery(FINISH).execute(Tuple.of(runId, stored.billSha256(), json.encode()))
         .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
         .map(rows -> {
           long open = rows.iterator().next().getLong(0);
           LOG.info("event=recon.run_done run_id={} channel={} day={} source={} lines={} records={} items={}"
-                  + " discrepancies={} auto_booked={} open={}", runId, summary.channel().code(),
+                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId, summary.channel().code(),
               summary.businessDate(), source, summary.channelLines(), summary.engineRecords(),
-              stored.writer().items(), summary.discrepancies(), autoBooked, open);
+              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchMs(),
+              stored.timing().engineReadMs(), stored.timing().itemWriteMs());
           return new Result(runId, summary.channel(), summary.businessDate(), source, stored.billSha256(),
               stored.writer().items(), open, autoBooked, summary);
         });
