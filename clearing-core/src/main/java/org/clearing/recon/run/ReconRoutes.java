@@ -6,7 +6,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -84,13 +83,13 @@ public final class ReconRoutes {
       Problem.invalid(422, errors).send(ctx);
       return;
     }
-    Future<Path> saved = vertx.executeBlocking(() -> {
-      Path file = Files.createTempFile(tempDirectory, "uploaded-bill-" + channel.code() + "-", ".bill");
-      Files.write(file, body.getBytes());
-      return file;
-    }, false);
-    Future<ReconciliationRun.Result> result = saved.compose(file -> run.runUploaded(date, channel, file)
-        .eventually(() -> vertx.executeBlocking(() -> Files.deleteIfExists(file), false)));
+    // Written and deleted through Vert.x's file system: no copy of the body, no blocking here.
+    var files = vertx.fileSystem();
+    Future<String> saved = files.createTempFile(tempDirectory.toString(), "uploaded-bill-" + channel.code() + "-",
+            ".bill", (String) null)
+        .compose(file -> files.writeFile(file, body).map(file));
+    Future<ReconciliationRun.Result> result = saved.compose(file -> run.runUploaded(date, channel, Path.of(file))
+        .eventually(() -> files.delete(file)));
     render(ctx, result);
   }
 

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.clearing.channel.BillFile;
 import org.clearing.channel.Channel;
@@ -217,13 +220,19 @@ public final class ReconciliationRun {
    * again after {@value #RETRY_AFTER_MINUTES} minutes, e.g. while the bill is not yet published).
    */
   public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs) {
-    return lease.schedule(JOB, checkIntervalMs, () -> {
-      OffsetDateTime now = OffsetDateTime.now(BEIJING);
-      if (now.toLocalTime().isBefore(runAt)) {
-        return Future.succeededFuture();
-      }
-      return runDue(now.toLocalDate().minusDays(1));
-    });
+    return schedule(lease, runAt, checkIntervalMs, Clock.systemUTC());
+  }
+
+  public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs, Clock clock) {
+    return lease.schedule(JOB, checkIntervalMs, () -> dueDay(clock.instant(), runAt)
+        .<Future<?>>map(this::runDue).orElseGet(Future::succeededFuture));
+  }
+
+  /** The day to reconcile at {@code now}: yesterday (Beijing) once past {@code runAt}, else none. */
+  static Optional<LocalDate> dueDay(Instant now, LocalTime runAt) {
+    OffsetDateTime beijing = now.atOffset(BEIJING);
+    return beijing.toLocalTime().isBefore(runAt) ? Optional.empty()
+        : Optional.of(beijing.toLocalDate().minusDays(1));
   }
 
   /** Runs every configured channel of {@code day} that has no finished or recently failed run. */
