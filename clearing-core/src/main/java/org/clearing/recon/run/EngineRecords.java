@@ -1,0 +1,147 @@
+package org.clearing.recon.run;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Cursor;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.clearing.channel.Channel;
+import org.clearing.recon.match.EngineRecord;
+
+/**
+ * The engine's side of one business day and channel, streamed from PostgreSQL through a cursor in
+ * out_trade_no order ({@code COLLATE "C"}, the matcher's String order), a page at a time: the
+ * payments recorded in the inbox (whatever their outcome: the money reached the channel), the
+ * channel refunds and automatic duplicate refunds, and the legs of the orders paid there that day.
+ *
+ * <p>Blocking: call it from a worker thread only (each page waits for the database).
+ */
+final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
+
+  /** Rows fetched per round trip; a page of small rows is a few hundred kilobytes at most. */
+  static final int PAGE_ROWS = 1_000;
+
+  private static final String STREAM = """
+      SELECT kind, out_trade_no, transaction_id, refund_no, amount_fen, status, leg_no, account, occurred_at
+      FROM (
+        SELECT 'PAYMENT' AS kind, i.out_trade_no, i.transaction_id, '' AS refund_no, i.amount_fen,
+               'SUCCEEDED' AS status, 0 AS leg_no, '' AS account, i.occurred_at
+        FROM channel_inbox i
+        WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.occurred_at >= $2 AND i.occurred_at < $3
+        UNION ALL
+        SELECT 'REFUND', co.out_trade_no, coalesce(o.paid_transaction_id, ''), r.out_refund_no, r.amount_fen,
+               CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'PENDING' END,
+               0, '', r.updated_at
+        FROM refund r JOIN orders o ON o.order_no = r.order_no
+        JOIN channel_order co ON co.order_no = r.order_no AND co.channel = r.channel
+        WHERE r.mode = 'CHANNEL' AND r.channel = $1 AND r.out_refund_no IS NOT NULL
+          AND r.updated_at >= $2 AND r.updated_at < $3
+        UNION ALL
+        SELECT 'REFUND', d.out_trade_no, d.transaction_id, d.out_refund_no, d.amount_fen,
+               CASE d.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'PENDING' END,
+               0, '', d.updated_at
+        FROM duplicate_refund d
+        WHERE d.channel = $1 AND d.updated_at >= $2 AND d.updated_at < $3
+        UNION ALL
+        SELECT 'LEG', co.out_trade_no, coalesce(o.paid_transaction_id, ''), '', g.amount_fen, 'SUCCEEDED',
+               g.leg_no, coalesce(a.channel_account, ''), o.paid_at
+        FROM orders o JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
+        JOIN leg g ON g.order_no = o.order_no
+        LEFT JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $1
+        WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+      ) x
+      ORDER BY out_trade_no COLLATE "C", kind, refund_no, leg_no
+      """;
+
+  private final Channel channel;
+  private final SqlConnection conn;
+  private final Transaction tx;
+  private final Cursor cursor;
+  private final ArrayDeque<EngineRecord> page = new ArrayDeque<>();
+  private long read;
+  private long readNs;
+  /** The cursor says whether more rows remain only after its first read. */
+  private boolean exhausted;
+
+  private EngineRecords(Channel channel, SqlConnection conn, Transaction tx, Cursor cursor) {
+    this.channel = channel;
+    this.conn = conn;
+    this.tx = tx;
+    this.cursor = cursor;
+  }
+
+  /** Opens the cursor (a read-only transaction on its own connection). */
+  static EngineRecords open(Pool pool, Channel channel, Instant dayStart, Instant dayEnd) {
+    SqlConnection conn = Blocking.await(pool.getConnection());
+    try {
+      Transaction tx = Blocking.await(conn.begin());
+      Cursor cursor = Blocking.await(conn.prepare(STREAM)).cursor(Tuple.of(channel.code(),
+          dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC)));
+      return new EngineRecords(channel, conn, tx, cursor);
+    } catch (RuntimeException e) {
+      conn.close();
+      throw e;
+    }
+  }
+
+  long read() {
+    return read;
+  }
+
+  /** Time spent waiting for the database's pages. */
+  long readMs() {
+    return readNs / 1_000_000;
+  }
+
+  @Override
+  public boolean hasNext() {
+    if (page.isEmpty() && !exhausted) {
+      long startNs = System.nanoTime();
+      var rows = Blocking.await(cursor.read(PAGE_ROWS));
+      readNs += System.nanoTime() - startNs;
+      for (Row row : rows) {
+        page.add(record(row));
+      }
+      exhausted = !cursor.hasMore();
+    }
+    return !page.isEmpty();
+  }
+
+  @Override
+  public EngineRecord next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    read++;
+    return page.poll();
+  }
+
+  private EngineRecord record(Row row) {
+    OffsetDateTime at = row.getOffsetDateTime("occurred_at");
+    Instant occurredAt = at == null ? null : at.toInstant();
+    EngineRecord.Status status = EngineRecord.Status.valueOf(row.getString("status"));
+    String outTradeNo = row.getString("out_trade_no");
+    return switch (row.getString("kind")) {
+      case "PAYMENT" -> EngineRecord.payment(channel, outTradeNo, row.getString("transaction_id"),
+          row.getLong("amount_fen"), status, occurredAt);
+      case "REFUND" -> EngineRecord.refund(channel, outTradeNo, row.getString("transaction_id"),
+          row.getString("refund_no"), row.getLong("amount_fen"), status, occurredAt);
+      default -> EngineRecord.leg(channel, outTradeNo, row.getInteger("leg_no"),
+          row.getString("account"), row.getLong("amount_fen"), occurredAt);
+    };
+  }
+
+  @Override
+  public void close() {
+    Future<Void> closed = cursor.close().eventually(tx::rollback).eventually(conn::close);
+    Blocking.await(closed);
+  }
+}

@@ -1,0 +1,121 @@
+package org.clearing.recon.run;
+
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.clearing.recon.match.ReconItem;
+
+/**
+ * Receives the matcher's items and inserts them in batches, numbering them in the order the
+ * matcher emits them (which is the same for the same inputs). The payee account of a leg item is
+ * resolved in the insert itself: WeChat legs by the order's leg number, UnionPay legs by the
+ * receiver's merchant code.
+ *
+ * <p>Blocking: runs on the worker that drives the matcher.
+ */
+final class ItemWriter implements Consumer<ReconItem> {
+
+  /** Items per INSERT: a million-item day is 1 000 statements. */
+  static final int BATCH_SIZE_MAX = 1_000;
+  /**
+   * Inserts in flight while the matcher goes on: the database writes one batch while the next is
+   * matched. Each holds a pool connection, so this stays well under the pool's size.
+   */
+  static final int IN_FLIGHT_MAX = 3;
+  private static final String INSERT = """
+      INSERT INTO recon_item (run_id, item_no, class, kind, out_trade_no, key, transaction_id,
+                              channel_reference, engine_reference, channel_amount_fen, engine_amount_fen,
+                              channel_lines, engine_records, reason, resolution_status, payee_account_id)
+      SELECT $1, x.item_no, x.class, x.kind, x.out_trade_no, x.key, x.transaction_id, x.channel_reference,
+             x.engine_reference, x.channel_fen, x.engine_fen, x.channel_lines, x.engine_records, x.reason,
+             CASE WHEN x.class = 'MATCHED' THEN NULL ELSE 'OPEN' END,
+             CASE WHEN x.kind <> 'LEG' THEN NULL
+                  WHEN $2 = 'wechat' THEN (SELECT g.payee_account_id FROM channel_order co
+                       JOIN leg g ON g.order_no = co.order_no
+                       WHERE co.channel = $2 AND co.out_trade_no = x.out_trade_no
+                         AND g.leg_no = CASE WHEN x.key ~ '^[0-9]{1,6}$' THEN x.key::int END)
+                  ELSE (SELECT a.payee_account_id FROM payee_channel_account a
+                        WHERE a.channel = $2 AND a.channel_account = x.key) END
+      FROM unnest($3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                  $10::text[], $11::int8[], $12::int8[], $13::int4[], $14::int4[], $15::text[])
+        AS x(item_no, class, kind, out_trade_no, key, transaction_id, channel_reference, engine_reference,
+             channel_fen, engine_fen, channel_lines, engine_records, reason)
+      """;
+
+  private final Pool pool;
+  private final long runId;
+  private final String channelCode;
+  private final List<ReconItem> batch = new ArrayList<>(BATCH_SIZE_MAX);
+  private final java.util.ArrayDeque<io.vertx.core.Future<?>> inFlight = new java.util.ArrayDeque<>();
+  private int itemNo;
+  private long writeNs;
+
+  ItemWriter(Pool pool, long runId, String channelCode) {
+    this.pool = pool;
+    this.runId = runId;
+    this.channelCode = channelCode;
+  }
+
+  @Override
+  public void accept(ReconItem item) {
+    batch.add(item);
+    if (batch.size() == BATCH_SIZE_MAX) {
+      flush();
+    }
+  }
+
+  /** Sends what is batched and waits for every insert: the items are all stored when it returns. */
+  void finish() {
+    send();
+    long startNs = System.nanoTime();
+    while (!inFlight.isEmpty()) {
+      Blocking.await(inFlight.poll());
+    }
+    writeNs += System.nanoTime() - startNs;
+  }
+
+  private void flush() {
+    send();
+    long startNs = System.nanoTime();
+    while (inFlight.size() >= IN_FLIGHT_MAX) {
+      Blocking.await(inFlight.poll());
+    }
+    writeNs += System.nanoTime() - startNs;
+  }
+
+  private void send() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    int first = itemNo + 1;
+    Tuple tuple = Tuple.tuple().addLong(runId).addString(channelCode)
+        .addArrayOfInteger(java.util.stream.IntStream.range(0, batch.size()).mapToObj(i -> first + i)
+            .toArray(Integer[]::new))
+        .addArrayOfString(batch.stream().map(i -> i.reconClass().name()).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(i -> i.kind().name()).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::outTradeNo).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::key).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::transactionId).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::channelReference).toArray(String[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::engineReference).toArray(String[]::new))
+        .addArrayOfLong(batch.stream().map(ReconItem::channelAmountFen).toArray(Long[]::new))
+        .addArrayOfLong(batch.stream().map(ReconItem::engineAmountFen).toArray(Long[]::new))
+        .addArrayOfInteger(batch.stream().map(ReconItem::channelLines).toArray(Integer[]::new))
+        .addArrayOfInteger(batch.stream().map(ReconItem::engineRecords).toArray(Integer[]::new))
+        .addArrayOfString(batch.stream().map(ReconItem::reason).toArray(String[]::new));
+    inFlight.add(pool.preparedQuery(INSERT).execute(tuple));
+    itemNo += batch.size();
+    batch.clear();
+  }
+
+  /** Time the matcher spent waiting for inserts. */
+  long writeMs() {
+    return writeNs / 1_000_000;
+  }
+
+  int items() {
+    return itemNo + batch.size();
+  }
+}

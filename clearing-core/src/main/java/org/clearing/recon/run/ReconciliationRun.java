@@ -1,0 +1,430 @@
+package org.clearing.recon.run;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.clearing.channel.BillFile;
+import org.clearing.channel.Channel;
+import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.QueryResult;
+import org.clearing.channel.StatementReader;
+import org.clearing.lease.JobLease;
+import org.clearing.payment.ChannelSet;
+import org.clearing.payment.PaymentIntake;
+import org.clearing.recon.match.ItemKind;
+import org.clearing.recon.match.MatchOptions;
+import org.clearing.recon.match.ReconClass;
+import org.clearing.recon.match.ReconMatcher;
+import org.clearing.recon.match.ReconSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daily reconciliation of one channel and business day (DESIGN flow 8): take the channel's
+ * bill (fetched through the adapter, or uploaded by a finance officer in the channel's own format),
+ * stream it and the engine's records of the day through the {@link ReconMatcher}, store every item,
+ * then the per-payee-account results. A LONG payment (paid at the channel, unknown here: a lost
+ * callback) is verified by a query and, if the channel confirms it, booked through {@link
+ * PaymentIntake} like any callback (source BILL); the intake decides whether the order takes it or
+ * it is refunded as a payment the order cannot take. Its item is then AUTO-resolved.
+ *
+ * <p>Idempotent: a day has one run row; a re-run replaces its items (the same inputs give the same
+ * items in the same order) and carries resolutions over by the item's identity; the intake's inbox
+ * books each channel transaction once however often it is re-run.
+ */
+public final class ReconciliationRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReconciliationRun.class);
+  public static final String JOB = "reconciliation";
+  static final ZoneOffset BEIJING = MatchOptions.BEIJING;
+  /** A RUNNING row older than this is taken to be from a crashed instance and may be taken over. */
+  static final long STALE_RUN_MINUTES = 30;
+  /** A FAILED scheduled run (e.g. the bill not yet published) is tried again after this long. */
+  static final long RETRY_AFTER_MINUTES = 15;
+  /** LONG payments verified by query per run; beyond this they stay OPEN for a person (the summary says how many). */
+  static final int LONG_VERIFIED_MAX = 1_000;
+  /** Resolutions carried over by a re-run; people resolve items one at a time, so this is generous. */
+  static final int CARRIED_RESOLUTIONS_MAX = 100_000;
+
+  /** Where the bill came from. */
+  public enum BillSource {
+    FETCHED,
+    UPLOADED
+  }
+
+  /** What a run did. */
+  public record Result(long runId, Channel channel, LocalDate businessDate, BillSource billSource,
+      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary) {}
+
+  /** The day's run is in progress elsewhere; try again later. */
+  public static final class AlreadyRunning extends RuntimeException {
+    AlreadyRunning(Channel channel, LocalDate day) {
+      super("the reconciliation of " + channel.code() + " for " + day + " is running");
+    }
+  }
+
+  /** The engine has no adapter for the channel, so it can neither fetch nor read its bills. */
+  public static final class NoChannel extends RuntimeException {
+    NoChannel(Channel channel) {
+      super("no adapter is configured for " + channel.code());
+    }
+  }
+
+  private static final String START = """
+      INSERT INTO recon_run (business_date, channel, status, bill_source)
+      VALUES ($1, $2, 'RUNNING', $3)
+      ON CONFLICT (business_date, channel) DO UPDATE
+        SET status = 'RUNNING', bill_source = EXCLUDED.bill_source, bill_sha256 = NULL,
+            started_at = now(), finished_at = NULL, error = NULL
+      WHERE recon_run.status <> 'RUNNING'
+         OR recon_run.started_at < now() - make_interval(mins => $4::int)
+      RETURNING run_id
+      """;
+  private static final String RESOLVED = """
+      SELECT kind, out_trade_no, key, transaction_id, resolution_status, resolved_by, resolved_at,
+             resolution_action, resolution_reason, journal_entry_key
+      FROM recon_item WHERE run_id = $1 AND resolution_status IN ('RESOLVED', 'AUTO')
+      ORDER BY item_no LIMIT $2
+      """;
+  private static final String CARRY_OVER = """
+      UPDATE recon_item r SET resolution_status = x.status, resolved_by = x.by, resolved_at = x.at,
+             resolution_action = x.action, resolution_reason = x.reason, journal_entry_key = x.entry_key
+      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                  $8::timestamptz[], $9::text[], $10::text[], $11::text[])
+        AS x(kind, out_trade_no, key, transaction_id, status, by, at, action, reason, entry_key)
+      WHERE r.run_id = $1 AND r.kind = x.kind AND r.out_trade_no = x.out_trade_no AND r.key = x.key
+        AND r.transaction_id = x.transaction_id
+      """;
+  private static final String DELETE_ITEMS = "DELETE FROM recon_item WHERE run_id = $1";
+  private static final String DELETE_ACCOUNTS = "DELETE FROM recon_account WHERE run_id = $1";
+  private static final String INSERT_ACCOUNTS = """
+      INSERT INTO recon_account (run_id, payee_account_id, legs_expected, expected_fen, legs_settled,
+                                 settled_fen, legs_mismatched)
+      WITH expected AS (
+        SELECT g.payee_account_id, count(*) AS n, sum(g.amount_fen) AS fen
+        FROM orders o JOIN leg g ON g.order_no = o.order_no
+        WHERE o.paid_channel = $2 AND o.paid_at >= $3 AND o.paid_at < $4 GROUP BY 1
+      ), settled AS (
+        SELECT i.payee_account_id,
+               count(*) FILTER (WHERE i.class = 'MATCHED' OR i.channel_amount_fen <> 0) AS n,
+               sum(CASE WHEN i.class = 'MATCHED' THEN i.engine_amount_fen ELSE i.channel_amount_fen END) AS fen,
+               count(*) FILTER (WHERE i.class <> 'MATCHED') AS mismatched
+        FROM recon_item i
+        WHERE $2 <> 'alipay' AND i.run_id = $1 AND i.kind = 'LEG' AND i.payee_account_id IS NOT NULL
+        GROUP BY 1
+        UNION ALL
+        -- Alipay's bill does not show the split: legs of an agreed payment went as the settle plan said.
+        SELECT g.payee_account_id, count(*), sum(g.amount_fen), 0
+        FROM recon_item i JOIN channel_order co ON co.channel = $2 AND co.out_trade_no = i.out_trade_no
+        JOIN leg g ON g.order_no = co.order_no
+        WHERE $2 = 'alipay' AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
+        GROUP BY 1
+      )
+      SELECT $1, coalesce(e.payee_account_id, s.payee_account_id), coalesce(e.n, 0), coalesce(e.fen, 0),
+             coalesce(s.n, 0), coalesce(s.fen, 0), coalesce(s.mismatched, 0)
+      FROM expected e FULL JOIN settled s ON s.payee_account_id = e.payee_account_id
+      """;
+  private static final String FINISH = """
+      UPDATE recon_run SET status = 'DONE', finished_at = now(), bill_sha256 = $2, summary = $3::jsonb
+      WHERE run_id = $1
+      """;
+  private static final String FAIL =
+      "UPDATE recon_run SET status = 'FAILED', finished_at = now(), error = $2 WHERE run_id = $1";
+  private static final String AUTO_RESOLVE = """
+      UPDATE recon_item SET resolution_status = 'AUTO', resolved_by = 'reconciliation', resolved_at = now(),
+             resolution_action = 'BOOK_PAYMENT', resolution_reason = $3
+      WHERE run_id = $1 AND item_no = $2 AND resolution_status = 'OPEN'
+      """;
+  /**
+   * LONG payments still open after the carry-over: one a person already resolved (e.g. accepted
+   * as not ours) is not booked behind their back by a re-run.
+   */
+  private static final String OPEN_LONG_PAYMENTS = """
+      SELECT item_no, out_trade_no, count(*) OVER () AS open_total FROM recon_item
+      WHERE run_id = $1 AND class = 'LONG' AND kind = 'PAYMENT' AND resolution_status = 'OPEN'
+      ORDER BY item_no LIMIT $2
+      """;
+  private static final String OPEN_ITEMS =
+      "SELECT count(*) FROM recon_item WHERE run_id = $1 AND resolution_status = 'OPEN'";
+  private static final String DUE = """
+      SELECT channel FROM recon_run WHERE business_date = $1
+        AND (status IN ('DONE', 'RUNNING') OR finished_at > now() - make_interval(mins => $2::int))
+      """;
+
+  /**
+   * Matching runs on its own single worker thread: one day's match at a time per instance keeps
+   * the heap bound of the matcher (two sort runs) and leaves the shared worker pool free; a day of
+   * a million lines takes about a minute, so the blocked-thread warning is set far above that.
+   */
+  static final String WORKER_POOL = "clearing-reconciliation";
+  static final int WORKER_THREADS = 1;
+  static final long WORKER_EXECUTE_MINUTES_MAX = 60;
+
+  private final WorkerExecutor worker;
+  private final Pool pool;
+  private final ChannelSet channels;
+  private final PaymentIntake intake;
+  private final Path tempDirectory;
+
+  public ReconciliationRun(Vertx vertx, Pool pool, ChannelSet channels, PaymentIntake intake,
+      Path tempDirectory) {
+    this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, WORKER_THREADS, WORKER_EXECUTE_MINUTES_MAX,
+        TimeUnit.MINUTES);
+    this.pool = pool;
+    this.channels = channels;
+    this.intake = intake;
+    this.tempDirectory = tempDirectory;
+  }
+
+  /** Reconciles a day with the bill fetched from the channel. */
+  public Future<Result> run(LocalDate day, Channel channel) {
+    return adapter(channel).compose(adapter ->
+        run(day, adapter, BillSource.FETCHED, () -> adapter.downloadBill(day)));
+  }
+
+  /**
+   * Reconciles a day with a bill supplied by hand, in the channel's own format byte for byte (the
+   * caller keeps ownership of the file).
+   */
+  public Future<Result> runUploaded(LocalDate day, Channel channel, Path billFile) {
+    return adapter(channel).compose(adapter -> run(day, adapter, BillSource.UPLOADED,
+        () -> Future.succeededFuture(new BillFile(channel, day, billFile))));
+  }
+
+  /**
+   * Every {@code checkIntervalMs}, on the instance holding the lease: once it is past {@code
+   * runAt} Beijing time, reconciles yesterday for every channel not yet done (a failed day is tried
+   * again after {@value #RETRY_AFTER_MINUTES} minutes, e.g. while the bill is not yet published).
+   */
+  public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs) {
+    return schedule(lease, runAt, checkIntervalMs, Clock.systemUTC());
+  }
+
+  public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs, Clock clock) {
+    return lease.schedule(JOB, checkIntervalMs, () -> dueDay(clock.instant(), runAt)
+        .<Future<?>>map(this::runDue).orElseGet(Future::succeededFuture));
+  }
+
+  /** The day to reconcile at {@code now}: yesterday (Beijing) once past {@code runAt}, else none. */
+  static Optional<LocalDate> dueDay(Instant now, LocalTime runAt) {
+    OffsetDateTime beijing = now.atOffset(BEIJING);
+    return beijing.toLocalTime().isBefore(runAt) ? Optional.empty()
+        : Optional.of(beijing.toLocalDate().minusDays(1));
+  }
+
+  /** Runs every configured channel of {@code day} that has no finished or recently failed run. */
+  public Future<List<Result>> runDue(LocalDate day) {
+    return pool.preparedQuery(DUE).execute(Tuple.of(day, RETRY_AFTER_MINUTES)).compose(rows -> {
+      List<String> done = new ArrayList<>();
+      rows.forEach(row -> done.add(row.getString("channel")));
+      Future<List<Result>> chain = Future.succeededFuture(new ArrayList<>());
+      for (Channel channel : Channel.values()) {
+        if (channels.adapter(channel).isEmpty() || done.contains(channel.code())) {
+          continue;
+        }
+        chain = chain.compose(results -> run(day, channel)
+            .map(result -> {
+              results.add(result);
+              return results;
+            })
+            .recover(error -> {
+              LOG.warn("event=recon.run_failed channel={} day={} error=\"{}\"", channel.code(), day,
+                  error.getMessage());
+              return Future.succeededFuture(results);
+            }));
+      }
+      return chain;
+    });
+  }
+
+  private Future<ChannelAdapter> adapter(Channel channel) {
+    return channels.adapter(channel).map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(new NoChannel(channel)));
+  }
+
+  private Future<Result> run(LocalDate day, ChannelAdapter adapter, BillSource source,
+      Supplier<Future<BillFile>> bill) {
+    Channel channel = adapter.channel();
+    return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
+            : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
+        .compose(runId -> bill.get()
+            .compose(file -> worker.executeBlocking(() -> matchAndStore(runId, adapter, file), true))
+            .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
+                .compose(booked -> finish(runId, source, stored, booked)))
+            .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
+                .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString()))));
+  }
+
+  /** A LONG payment to verify at the channel. */
+  private record LongPayment(int itemNo, String outTradeNo) {}
+
+  /** Where a run's time went, for the summary: matching in all, of which waiting on reads and inserts. */
+  private record Timing(long matchMs, long engineReadMs, long itemWriteMs) {}
+
+  private record Stored(String billSha256, ReconSummary summary, ItemWriter writer,
+      List<LongPayment> longPayments, long longPaymentsNotVerified, Timing timing) {}
+
+  /** On a worker: carry-over read, replace items, match, account results. */
+  private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile bill) {
+    String sha256 = sha256(bill.path());
+    Channel channel = adapter.channel();
+    List<Row> resolved = new ArrayList<>();
+    Blocking.await(pool.preparedQuery(RESOLVED).execute(Tuple.of(runId, CARRIED_RESOLUTIONS_MAX)))
+        .forEach(resolved::add);
+    Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
+    Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
+    MatchOptions options = MatchOptions.beijingDay(channel, bill.day()).withTempDirectory(tempDirectory);
+    ItemWriter writer = new ItemWriter(pool, runId, channel.code());
+    ReconSummary summary;
+    Timing timing;
+    long startNs = System.nanoTime();
+    try (StatementReader lines = adapter.readBill(bill);
+        EngineRecords records = EngineRecords.open(pool, channel, options.dayStart(), options.dayEnd())) {
+      summary = new ReconMatcher(options).match(lines, records, writer);
+      writer.finish();
+      timing = new Timing((System.nanoTime() - startNs) / 1_000_000, records.readMs(), writer.writeMs());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    carryOver(runId, resolved);
+    Blocking.await(pool.preparedQuery(INSERT_ACCOUNTS).execute(Tuple.of(runId, channel.code(),
+        options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))));
+    List<LongPayment> longPayments = new ArrayList<>();
+    long notVerified = 0;
+    for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
+      longPayments.add(new LongPayment(row.getInteger("item_no"), row.getString("out_trade_no")));
+      notVerified = row.getLong("open_total") - longPayments.size();
+    }
+    return new Stored(sha256, summary, writer, longPayments, notVerified, timing);
+  }
+
+  private void carryOver(long runId, List<Row> resolved) {
+    if (resolved.isEmpty()) {
+      return;
+    }
+    Blocking.await(pool.preparedQuery(CARRY_OVER).execute(Tuple.tuple().addLong(runId)
+        .addArrayOfString(resolved.stream().map(r -> r.getString("kind")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("out_trade_no")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("key")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("transaction_id")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("resolution_status")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("resolved_by")).toArray(String[]::new))
+        .addArrayOfOffsetDateTime(resolved.stream().map(r -> r.getOffsetDateTime("resolved_at"))
+            .toArray(OffsetDateTime[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("resolution_action")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("resolution_reason")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("journal_entry_key")).toArray(String[]::new))));
+  }
+
+  /**
+   * Verifies LONG payments one at a time (each query has the adapter's timeout): only what the
+   * channel itself confirms when asked is booked, never the bill line as such.
+   */
+  private Future<Integer> verifyLongPayments(long runId, ChannelAdapter adapter,
+      List<LongPayment> payments, int index, int booked) {
+    if (index >= payments.size()) {
+      return Future.succeededFuture(booked);
+    }
+    LongPayment item = payments.get(index);
+    return adapter.query(item.outTradeNo())
+        .compose(answer -> {
+          // The channel's own answer is what is booked (its transaction id, its amount); the bill
+          // only pointed at the order.
+          if (!(answer instanceof QueryResult.Paid paid)) {
+            LOG.info("event=recon.long_unverified channel={} out_trade_no={} answer={}",
+                adapter.channel().code(), item.outTradeNo(), answer.getClass().getSimpleName());
+            return Future.succeededFuture(0);
+          }
+          return intake.recordPayment(paid.payment(), PaymentIntake.Source.BILL)
+              .compose(recorded -> pool.preparedQuery(AUTO_RESOLVE).execute(Tuple.of(runId, item.itemNo(),
+                  "verified by query; " + (recorded.duplicate() ? "already booked"
+                      : "booked as " + recorded.outcome()))).map(1));
+        })
+        .recover(error -> {
+          LOG.warn("event=recon.long_not_booked channel={} out_trade_no={} error=\"{}\"",
+              adapter.channel().code(), item.outTradeNo(), error.getMessage());
+          return Future.succeededFuture(0);
+        })
+        .compose(one -> verifyLongPayments(runId, adapter, payments, index + 1, booked + one));
+  }
+
+  private Future<Result> finish(long runId, BillSource source, Stored stored, int autoBooked) {
+    ReconSummary summary = stored.summary();
+    JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
+        .put("long_payments_not_verified", stored.longPaymentsNotVerified())
+        .put("match_ms", stored.timing().matchMs()).put("engine_read_ms", stored.timing().engineReadMs())
+        .put("item_write_ms", stored.timing().itemWriteMs());
+    return pool.preparedQuery(FINISH).execute(Tuple.of(runId, stored.billSha256(), json.encode()))
+        .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
+        .map(rows -> {
+          long open = rows.iterator().next().getLong(0);
+          LOG.info("event=recon.run_done run_id={} channel={} day={} source={} lines={} records={} items={}"
+                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId, summary.channel().code(),
+              summary.businessDate(), source, summary.channelLines(), summary.engineRecords(),
+              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchMs(),
+              stored.timing().engineReadMs(), stored.timing().itemWriteMs());
+          return new Result(runId, summary.channel(), summary.businessDate(), source, stored.billSha256(),
+              stored.writer().items(), open, autoBooked, summary);
+        });
+  }
+
+  static JsonObject summaryJson(ReconSummary summary) {
+    JsonObject byClass = new JsonObject();
+    summary.byClass().forEach((reconClass, total) -> byClass.put(reconClass.name(), new JsonObject()
+        .put("items", total.items()).put("channel_fen", total.channelFen())
+        .put("engine_fen", total.engineFen())));
+    JsonObject byKind = new JsonObject();
+    for (ItemKind kind : ItemKind.values()) {
+      JsonObject counts = new JsonObject();
+      for (ReconClass reconClass : ReconClass.values()) {
+        long n = summary.items(kind, reconClass);
+        if (n > 0) {
+          counts.put(reconClass.name(), n);
+        }
+      }
+      byKind.put(kind.name(), counts);
+    }
+    return new JsonObject().put("channel_lines", summary.channelLines())
+        .put("engine_records", summary.engineRecords()).put("discrepancies", summary.discrepancies())
+        .put("fee_fen", summary.feeFen()).put("by_class", byClass).put("by_kind", byKind);
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[64 * 1024];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
