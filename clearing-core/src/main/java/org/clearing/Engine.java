@@ -46,6 +46,9 @@ import org.clearing.report.ReportRoutes;
 import org.clearing.report.ReportSigner;
 import org.clearing.payment.PaymentJobs;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.recon.run.ReconExceptions;
+import org.clearing.recon.run.ReconRoutes;
+import org.clearing.recon.run.ReconciliationRun;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
@@ -71,6 +74,9 @@ public final class Engine {
   static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
   static final long DUPLICATE_REFUND_INTERVAL_MS = 2_000;
   static final long WEBHOOK_RELAY_INTERVAL_MS = 500;
+  /** Channels publish the day's bills by about 10:00 the next morning (channels.md §1.8, §2.5). */
+  static final java.time.LocalTime RECONCILIATION_TIME_BEIJING = java.time.LocalTime.of(10, 30);
+  static final long RECONCILIATION_CHECK_INTERVAL_MS = 60_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -84,6 +90,7 @@ public final class Engine {
   private final List<Long> timers = new ArrayList<>();
   private SettlementJob settlement;
   private PaymentIntake intake;
+  private ReconciliationRun reconciliation;
   private WebhookRelay relay;
   private boolean stopped;
   private PaymentJobs paymentJobs;
@@ -170,6 +177,13 @@ public final class Engine {
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     SettlementJob[] settlement = new SettlementJob[1];
     DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];
+    ReconciliationRun[] recon = new ReconciliationRun[1];
+    Path tempDir = config.dataDir().resolve("tmp");
+    try {
+      java.nio.file.Files.createDirectories(tempDir);
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
     return new RoutingRepository(pool).load()
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
@@ -191,11 +205,14 @@ public final class Engine {
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds[0]);
               paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders);
+              recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
+              ReconRoutes reconRoutes = new ReconRoutes(vertx, recon[0],
+                  new ReconExceptions(pool, channels, intake), tempDir);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds, webhookRoutes, reports);
+                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes);
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {
@@ -209,6 +226,8 @@ public final class Engine {
           engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
           engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
           engine.timers.add(lease.schedule(WebhookRelay.JOB, WEBHOOK_RELAY_INTERVAL_MS, relay::runOnce));
+          engine.timers.add(recon[0].schedule(lease, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS));
+          engine.reconciliation = recon[0];
           engine.relay = relay;
           return engine;
         });
@@ -263,6 +282,11 @@ public final class Engine {
 
   public Path clientsDirectory() {
     return demoClients.directory();
+  }
+
+  /** The daily reconciliation run (also scheduled for yesterday each morning). */
+  public ReconciliationRun reconciliation() {
+    return reconciliation;
   }
 
   /** Where verified payments are recorded (callbacks, queries and bills all go through it). */

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
-    subcommands = {VerifyJournalCommand.class},
+    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 

@@ -11,6 +11,7 @@ import org.clearing.outbox.WebhookRoutes;
 import org.clearing.payer.PayerIdCipher;
 import org.clearing.payment.CallbackRoutes;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.recon.run.ReconRoutes;
 import org.clearing.report.ReportRoutes;
 import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingTable;
@@ -31,4 +32,5 @@ public record ApiContext(
     ReceiptRepository receipts,
     RefundService refunds,
     WebhookRoutes webhooks,
-    ReportRoutes reports) {}
+    ReportRoutes reports,
+    ReconRoutes reconciliation) {}

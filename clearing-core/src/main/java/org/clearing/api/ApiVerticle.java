@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
+import org.clearing.recon.run.ReconRoutes;
 import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
 import org.slf4j.Logger;
@@ -75,6 +76,9 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
 
+    // A bill upload is the one big body; its handler runs first, so the general one skips it.
+    router.post("/api/v1/admin/reconciliation/runs/:date/:channel/bill")
+        .handler(BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_SIZE_MAX_BYTES));
     router.route("/api/*").handler(Security.authenticate(context.authenticator()));
     router.post("/api/v1/orders").handler(Security.require(Role.REGISTRATION)).handler(orders::create);
@@ -132,6 +136,16 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> context.reports().financeDaily(ctx, Security.client(ctx)));
     router.get("/api/v1/tax/reports/daily").handler(Security.require(Role.TAX))
         .handler(ctx -> context.reports().taxDaily(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/reconciliation/runs").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> context.reconciliation().startRun(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/reconciliation/runs/:date/:channel/bill")
+        .handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> context.reconciliation().uploadBill(ctx, Security.client(ctx)));
+    router.get("/api/v1/admin/reconciliation/items").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> context.reconciliation().listItems(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/reconciliation/items/:run_id/:item_no/resolve")
+        .handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> context.reconciliation().resolveItem(ctx, Security.client(ctx)));
     ReceiptRoutes receipts = new ReceiptRoutes(context.receipts());
     router.get("/api/v1/tax/receipts").handler(Security.require(Role.TAX)).handler(receipts::listTax);
     router.post("/api/v1/tax/receipts/:lineId/confirm").handler(Security.require(Role.TAX))

@@ -53,6 +53,10 @@ public final class Invariants {
             AND NOT EXISTS (SELECT 1 FROM duplicate_refund d WHERE d.channel = i.channel
                             AND d.transaction_id = i.transaction_id AND d.status = 'SUCCEEDED')
           GROUP BY 1
+        ), written_off AS (
+          SELECT replace(p.account, 'clearing:', '') AS channel, sum(p.debit_fen - p.credit_fen) AS fen
+          FROM journal_posting p JOIN journal_entry e ON e.entry_id = p.entry_id
+          WHERE e.kind = 'RECON_WRITE_OFF' AND p.account LIKE 'clearing:%' GROUP BY 1
         ), channels AS (
           SELECT channel FROM booked UNION SELECT channel FROM unsettled UNION SELECT channel FROM held
         )
@@ -60,7 +64,8 @@ public final class Invariants {
         LEFT JOIN booked b ON b.channel = c.channel
         LEFT JOIN unsettled u ON u.channel = c.channel
         LEFT JOIN held h ON h.channel = c.channel
-        WHERE coalesce(b.fen, 0) <> coalesce(u.fen, 0) + coalesce(h.fen, 0)""");
+        LEFT JOIN written_off w ON w.channel = c.channel
+        WHERE coalesce(b.fen, 0) <> coalesce(u.fen, 0) + coalesce(h.fen, 0) + coalesce(w.fen, 0)""");
     CHECKS.put("payee accounts owe exactly the unsettled legs", """
         WITH booked AS (
           SELECT replace(p.account, 'payee:', '') AS payee, sum(p.credit_fen - p.debit_fen) AS fen
