@@ -13,13 +13,14 @@ import org.clearing.load.driver.EngineProcess;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.report.LatencyReport;
 import org.clearing.load.scenario.CreateScenario;
+import org.clearing.load.scenario.ReconBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar load-tests/target/clearing-load.jar <scenario>}: load and benchmark commands. */
 @Command(name = "clearing-load", mixinStandardHelpOptions = true,
-    subcommands = {LoadMain.Create.class},
+    subcommands = {LoadMain.Create.class, ReconBenchmark.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 

@@ -1,0 +1,230 @@
+package org.clearing.load.scenario;
+
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.clearing.Engine;
+import org.clearing.channel.Channel;
+import org.clearing.channel.Money;
+import org.clearing.channel.wechat.WechatTradeBillRow;
+import org.clearing.channel.wechat.WechatTradeBillWriter;
+import org.clearing.config.EngineConfig;
+import org.clearing.recon.match.ReconClass;
+import org.clearing.recon.run.ReconciliationRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code recon-bench}: a day of N bill lines in WeChat Pay's real trade-bill format (UTF-8 BOM,
+ * CRLF, back-tick fields, yuan), with a known mix of planted discrepancies, reconciled against the
+ * engine's database by the engine's own daily run. Prints lines per second, the peak heap of the
+ * whole process (engine included) and whether exactly the planted discrepancies were found.
+ *
+ * <p>The engine's side of the day is inserted as rows (orders, legs, channel orders, inbox) rather
+ * than paid one by one: what is measured is reconciliation, not payment.
+ */
+@Command(name = "recon-bench", mixinStandardHelpOptions = true,
+    description = "Reconcile a generated day of N bill lines against the engine database; prints lines/s and peak heap.")
+public final class ReconBenchmark implements Callable<Integer> {
+
+  @Option(names = "--lines", defaultValue = "1000000", description = "Bill lines (two per order; default ${DEFAULT-VALUE}).")
+  long lines;
+
+  /** One plant in this many orders of each kind. */
+  static final int PLANT_EVERY = 50_000;
+
+  @Override
+  public Integer call() throws Exception {
+    int orders = (int) (lines / 2);
+    Path dataDir = Files.createTempDirectory("clearing-recon-bench-");
+    EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1);
+    Engine engine = Engine.start(config);
+    try {
+      String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
+      long insertStartNs = System.nanoTime();
+      insertEngineDay(jdbc, orders);
+      System.out.printf("engine side: %d orders inserted in %d ms%n", orders,
+          (System.nanoTime() - insertStartNs) / 1_000_000);
+      LocalDate today = LocalDate.now(ZoneOffset.ofHours(8));
+      Path bill = dataDir.resolve("wechat-tradebill-" + today + ".csv");
+      Plants plants = new Plants();
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(bill), 1 << 16)) {
+        WechatTradeBillWriter.write(out, new BillRows(orders, plants));
+      }
+      System.out.printf("bill: %d MB in WeChat's trade-bill format%n", Files.size(bill) >> 20);
+
+      HeapSampler heap = new HeapSampler();
+      heap.start();
+      long startNs = System.nanoTime();
+      ReconciliationRun.Result result = engine.reconciliation().runUploaded(today, Channel.WECHAT, bill)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
+      long ms = Math.max(1, (System.nanoTime() - startNs) / 1_000_000);
+      heap.stop();
+
+      var summary = result.summary();
+      Map<ReconClass, Long> found = new TreeMap<>();
+      for (ReconClass reconClass : ReconClass.values()) {
+        if (reconClass != ReconClass.MATCHED && summary.items(reconClass) > 0) {
+          found.put(reconClass, summary.items(reconClass));
+        }
+      }
+      boolean exact = found.equals(plants.expected());
+      System.out.printf("reconciled %d bill lines against %d engine records in %d ms: %d lines/s%n",
+          summary.channelLines(), summary.engineRecords(), ms, summary.channelLines() * 1000 / ms);
+      System.out.printf("peak heap %d MB (max %d MB)%n", heap.peakBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+      System.out.printf("planted %s; found %s; every planted discrepancy found and nothing else: %s%n",
+          plants.expected(), found, exact ? "yes" : "NO");
+      return exact ? 0 : 1;
+    } finally {
+      engine.stop();
+    }
+  }
+
+  /** Orders of two legs (¥10 to the treasury, ¥20 to the non-tax account), paid through WeChat. */
+  private static void insertEngineDay(String jdbc, int orders) throws Exception {
+    try (Connection connection = DriverManager.getConnection(jdbc, "postgres", "");
+        Statement statement = connection.createStatement()) {
+      statement.execute("""
+          INSERT INTO orders (order_no, client_id, idempotency_key, request_hash, case_no, region, payer_name,
+                              payer_id_cipher, payer_id_masked, total_fen, status, qr_token, expires_at,
+                              paid_channel, paid_transaction_id, paid_at)
+          SELECT 'BN' || lpad(i::text, 18, '0'), 'bench', 'k' || i, '\\x00', 'C' || i, '341500', 'x', '\\x00',
+                 'x', 3000, 'PAID', 'tok' || i, now() + interval '1 day', 'wechat', 'T' || i,
+                 now() - interval '10 minutes'
+          FROM generate_series(1, %d) i;
+          INSERT INTO leg (order_no, leg_no, payee_account_id, amount_fen, status)
+          SELECT order_no, 1, 'TRE-341500', 1000, 'PAID' FROM orders WHERE client_id = 'bench'
+          UNION ALL SELECT order_no, 2, 'NTX-341500', 2000, 'PAID' FROM orders WHERE client_id = 'bench';
+          INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status)
+          SELECT order_no, 'wechat', 'W' || order_no, 'IN_APP', 'PAID' FROM orders WHERE client_id = 'bench';
+          INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id, amount_fen,
+                                     outcome, source, event_id, occurred_at)
+          SELECT 'wechat', 'PAYMENT', paid_transaction_id, order_no, 'W' || order_no, paid_transaction_id, 3000,
+                 'APPLIED', 'CALLBACK', 'e' || order_no, paid_at FROM orders WHERE client_id = 'bench';
+          ANALYZE;
+          """.formatted(orders));
+    }
+  }
+
+  /** What was planted, by class. */
+  static final class Plants {
+    private final Map<ReconClass, Long> expected = new TreeMap<>();
+
+    void plant(ReconClass reconClass) {
+      expected.merge(reconClass, 1L, Long::sum);
+    }
+
+    Map<ReconClass, Long> expected() {
+      return expected;
+    }
+  }
+
+  /**
+   * The bill's rows, streamed: one row per combined-payment sub-order. In every
+   * {@value #PLANT_EVERY} orders one is missing at the channel (SHORT), one is a fen off
+   * (AMOUNT_MISMATCH), and one order the engine never heard of is paid at the channel (LONG).
+   */
+  static final class BillRows implements Iterator<WechatTradeBillRow> {
+    private final int orders;
+    private final Plants plants;
+    private final LocalDateTime paidAt = LocalDateTime.ofInstant(Instant.now().minusSeconds(600), ZoneOffset.ofHours(8));
+    private int order = 1;
+    private int leg = 1;
+    private int extra;
+
+    BillRows(int orders, Plants plants) {
+      this.orders = orders;
+      this.plants = plants;
+    }
+
+    @Override
+    public boolean hasNext() {
+      skipMissing();
+      return order <= orders || extra < orders / PLANT_EVERY + 1;
+    }
+
+    private void skipMissing() {
+      while (order <= orders && leg == 1 && order % PLANT_EVERY == 7) {
+        plants.plant(ReconClass.SHORT);
+        order++;
+      }
+    }
+
+    @Override
+    public WechatTradeBillRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      if (order > orders) {
+        extra++;
+        plants.plant(ReconClass.LONG);
+        String outTradeNo = "WBX" + String.format("%017d", extra);
+        return WechatTradeBillRow.payment(paidAt, "wxd678efh567hg6787", "1900000101", "X" + extra,
+            outTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "JSAPI", Money.ofFen(3000), Money.ZERO, 60, "税费", "");
+      }
+      long delta = order % PLANT_EVERY == 11 && leg == 1 ? 1 : 0;
+      if (delta != 0) {
+        plants.plant(ReconClass.AMOUNT_MISMATCH);
+      }
+      String outTradeNo = "WBN" + String.format("%018d", order) + "L" + leg;
+      WechatTradeBillRow row = WechatTradeBillRow.payment(paidAt, "wxd678efh567hg6787",
+          leg == 1 ? "1900000101" : "1900000102", "T" + order + leg, outTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+          "JSAPI", Money.ofFen((leg == 1 ? 1000 : 2000) + delta), Money.ZERO, 60, "税费", "");
+      if (leg == 2) {
+        leg = 1;
+        order++;
+      } else {
+        leg++;
+      }
+      return row;
+    }
+  }
+
+  /** Samples the heap in use every 20 ms; its maximum is the peak. */
+  static final class HeapSampler {
+    private final AtomicLong peak = new AtomicLong();
+    private volatile boolean running = true;
+    private Thread thread;
+
+    void start() {
+      thread = new Thread(() -> {
+        var memory = ManagementFactory.getMemoryMXBean();
+        while (running) {
+          peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "heap-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join();
+    }
+
+    long peakBytes() {
+      return peak.get();
+    }
+  }
+}
