@@ -3,6 +3,8 @@ package org.clearing;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.clearing.cli.ReconcileCommand;
+import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.config.EngineConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

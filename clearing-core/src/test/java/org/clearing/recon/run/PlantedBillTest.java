@@ -17,7 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.clearing.ReconcileCommand;
+import org.clearing.cli.ReconcileCommand;
 import org.clearing.channel.Channel;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.testing.ApiCaller;

@@ -1,4 +1,4 @@
-package org.clearing.recon.match;
+package org.clearing.load.scenario;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,6 +9,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.clearing.channel.Channel;
+import org.clearing.recon.match.MatchOptions;
+import org.clearing.recon.match.ReconClass;
+import org.clearing.recon.match.ReconMatcher;
+import org.clearing.recon.match.ReconSummary;
+import org.clearing.recon.match.SyntheticDay;
 
 /**
  * Times the matcher on a synthetic day: {@code MatcherBenchmark <lines> [wechat|alipay|unionpay]

@@ -1,4 +1,4 @@
-package org.clearing;
+package org.clearing.cli;
 
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "verify-journal", mixinStandardHelpOptions = true,
     description = "Recompute the journal's seal chain and report the first break.")
-final class VerifyJournalCommand implements Callable<Integer> {
+public final class VerifyJournalCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", defaultValue = "${env:CLEARING_DATA_DIR:-./data}",
       description = "Data directory of the embedded database (default ${DEFAULT-VALUE}).")

@@ -1,4 +1,4 @@
-package org.clearing;
+package org.clearing.cli;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
