@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 
 /** {@code java -jar load-tests/target/clearing-load.jar <scenario>}: load and benchmark commands. */
 @Command(name = "clearing-load", mixinStandardHelpOptions = true,
-    subcommands = {LoadMain.Create.class},
+    subcommands = {LoadMain.Create.class, LoadMain.Pay.class, LoadMain.Storm.class, LoadMain.Kill.class,
+        LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 
@@ -90,6 +91,110 @@ public final class LoadMain {
           engine.close();
         }
       }
+    }
+  }
+
+  /** What every payment scenario takes: rate, timed window, bounds, where to write the report. */
+  abstract static class PayCommand implements Callable<Integer> {
+
+    @Option(names = "--rate", defaultValue = "400", description = "Payments per second (default ${DEFAULT-VALUE}).")
+    double ratePerS;
+
+    @Option(names = "--duration", defaultValue = "15s", description = "Timed window (default ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
+    Path engineJar;
+
+    @Option(names = "--inflight-max", defaultValue = "512", description = "Bound on requests in flight.")
+    int inFlightMax;
+
+    @Option(names = "--baseline-connections", defaultValue = "8",
+        description = "Connections for the baseline: the engine's pool size (default ${DEFAULT-VALUE}).")
+    int baselineConnections;
+
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path report;
+
+    abstract io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness harness,
+        org.clearing.load.scenario.Runs.Settings settings) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+      try (var harness = org.clearing.load.driver.Harness.start(engineJar)) {
+        var section = run(harness, settings());
+        if (report != null) {
+          Files.writeString(report, section.encodePrettily());
+        }
+        return section.getJsonObject("audit").getBoolean("clean") ? 0 : 1;
+      }
+    }
+
+    org.clearing.load.scenario.Runs.Settings settings() {
+      long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+      return new org.clearing.load.scenario.Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
+          inFlightMax, baselineConnections, System.out);
+    }
+  }
+
+  @Command(name = "pay", mixinStandardHelpOptions = true,
+      description = "Orders paid through all three sandboxes; then the one-transaction-per-callback baseline and the audit.")
+  static final class Pay extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.pay(h, s);
+    }
+  }
+
+  @Command(name = "storm", mixinStandardHelpOptions = true,
+      description = "Callbacks x3, 10% out of order, 5% dropped (healed by the active query, >= 60 s), 1% forged; audit.")
+  static final class Storm extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.storm(h, s);
+    }
+  }
+
+  @Command(name = "kill", mixinStandardHelpOptions = true,
+      description = "SIGKILL the engine in the middle of a storm, restart it on the same data; audit.")
+  static final class Kill extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.kill(h, s);
+    }
+  }
+
+  @Command(name = "pg-restart", mixinStandardHelpOptions = true,
+      description = "Restart PostgreSQL in the middle of a run; audit.")
+  static final class PgRestart extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.pgRestart(h, s);
+    }
+  }
+
+  @Command(name = "slow-channel", mixinStandardHelpOptions = true,
+      description = "Sandbox APIs answer after 1.5 s and 20% with 503, 10% of callbacks dropped; audit.")
+  static final class SlowChannel extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.slowChannel(h, s);
+    }
+  }
+
+  @Command(name = "overload", mixinStandardHelpOptions = true,
+      description = "Payments at 4x the rate with every callback x5, past the intake's bounds; the engine must"
+          + " refuse with a retry and stay up; audit.")
+  static final class Overload extends PayCommand {
+    @Override
+    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+        throws Exception {
+      return org.clearing.load.scenario.Runs.overload(h, s);
     }
   }
 }
