@@ -25,6 +25,9 @@ import picocli.CommandLine.Option;
 public final class LoadMain {
 
   public static void main(String[] args) {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-load.xml");
+    }
     System.exit(new CommandLine(new LoadMain()).execute(args));
   }
 

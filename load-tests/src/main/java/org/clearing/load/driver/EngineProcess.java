@@ -44,8 +44,10 @@ public final class EngineProcess implements AutoCloseable {
         "-Xmx384m", "-jar", jar.toString(),
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
-        "--public-base-url", "http://127.0.0.1:" + port,
-        "--sandbox-port", "0"));
+        "--public-base-url", "http://127.0.0.1:" + port));
+    if (!extraArgs.contains("--sandbox-port")) {
+      command.addAll(List.of("--sandbox-port", "0"));
+    }
     command.addAll(extraArgs);
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)

@@ -36,6 +36,8 @@ public final class Harness implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private EmbeddedPostgres postgres;
   private int pgPort;
+  /** Fixed for the harness's life so a restarted engine's sandboxes answer at the same URLs. */
+  private int sandboxBasePort;
   private EngineProcess engine;
   private Map<Channel, String> sandboxUrls = new EnumMap<>(Channel.class);
 
@@ -66,11 +68,15 @@ public final class Harness implements AutoCloseable {
   }
 
   public void startEngine() throws Exception {
+    if (sandboxBasePort == 0) {
+      sandboxBasePort = freeConsecutivePorts(Channel.values().length);
+    }
+    List<String> args = List.of("--pg-url", pgUrl(), "--sandbox-port", Integer.toString(sandboxBasePort));
     Path log = dataDir.resolve("engine").resolve("engine.log");
     long logOffset = Files.exists(log) ? Files.size(log) : 0;
     engine = engine == null
-        ? EngineProcess.start(engineJar, dataDir.resolve("engine"), List.of("--pg-url", pgUrl()))
-        : EngineProcess.start(engineJar, dataDir.resolve("engine"), List.of("--pg-url", pgUrl()), engine.port());
+        ? EngineProcess.start(engineJar, dataDir.resolve("engine"), args)
+        : EngineProcess.start(engineJar, dataDir.resolve("engine"), args, engine.port());
     sandboxUrls = readSandboxUrls(log, logOffset);
   }
 
@@ -92,6 +98,27 @@ public final class Harness implements AutoCloseable {
       }
       Thread.sleep(100);
     }
+  }
+
+  private static int freeConsecutivePorts(int count) throws Exception {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = 20_000 + random.nextInt(30_000);
+      List<java.net.ServerSocket> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < count; i++) {
+          held.add(new java.net.ServerSocket(base + i));
+        }
+        return base;
+      } catch (java.io.IOException taken) {
+        // Try another base.
+      } finally {
+        for (java.net.ServerSocket socket : held) {
+          socket.close();
+        }
+      }
+    }
+    throw new IllegalStateException("no " + count + " consecutive free ports");
   }
 
   /** SIGKILL: no shutdown hook runs, in-flight work is lost as in a power cut. */

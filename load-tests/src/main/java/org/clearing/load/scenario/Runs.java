@@ -44,7 +44,7 @@ public final class Runs {
     settings.out().printf(Locale.ROOT, "baseline: %d callbacks, one transaction each, %d connections: %.0f/s%n",
         baseline.callbacks(), baseline.connections(), baseline.callbacksPerS());
     settings.out().printf(Locale.ROOT, "callbacks engine/baseline ratio: %.2f%n", ratio);
-    return audit(harness, settings, section, outcome);
+    return audit(harness, settings, section, outcome, SETTLE_CLEAN);
   }
 
   /** Every callback ×3, 10 % out of order, 5 % dropped (healed by the active query), 1 % forged. */
@@ -91,7 +91,7 @@ public final class Runs {
           SETTLE_FAULTS, null);
       JsonObject section = section("slow-channel", settings, outcome).put("faults", slow)
           .put("opened", stories.stream().filter(PayScenario.Story::opened).count());
-      return audit(harness, settings, section, outcome);
+      return audit(harness, settings, section, outcome, SETTLE_FAULTS);
     } finally {
       harness.setFaults(new JsonObject());
     }
@@ -121,7 +121,7 @@ public final class Runs {
     } finally {
       harness.setFaults(new JsonObject());
     }
-    return audit(harness, settings, section(name, settings, outcome).put("faults", faults), outcome);
+    return audit(harness, settings, section(name, settings, outcome).put("faults", faults), outcome, SETTLE_FAULTS);
   }
 
   private static List<PayScenario.Story> prepare(Harness harness, Settings settings, String name) throws Exception {
@@ -149,9 +149,20 @@ public final class Runs {
     return section;
   }
 
+  /**
+   * Audits until clean or {@code settle} has passed: a payment whose callback was dropped, or whose
+   * payer's answer was lost in a crash, is booked only when the active query finds it.
+   */
   private static JsonObject audit(Harness harness, Settings settings, JsonObject section,
-      PayScenario.Outcome outcome) throws Exception {
+      PayScenario.Outcome outcome, Duration settle) throws Exception {
+    long startNs = System.nanoTime();
+    long deadline = startNs + settle.toNanos();
     MoneyAudit.Verdict verdict = MoneyAudit.run(harness, outcome.stories());
+    while (!verdict.clean() && System.nanoTime() < deadline) {
+      Thread.sleep(5_000);
+      verdict = MoneyAudit.run(harness, outcome.stories());
+    }
+    section.put("audit_waited_s", (System.nanoTime() - startNs) / 1_000_000_000L);
     settings.out().println(section.getString("scenario") + " audit: "
         + (verdict.clean() ? "clean" : "FAILED " + verdict.findings()) + " " + verdict.json().getJsonObject("channels"));
     return section.put("audit", verdict.json());
