@@ -102,12 +102,40 @@ public final class Runs {
     Settings flood = new Settings(settings.ratePerS() * 4, settings.orders(), settings.inFlightMax() * 4,
         settings.baselineConnections(), settings.out());
     JsonObject section = faulted(harness, flood, "overload", new JsonObject().put("deliveries", 5), null);
+    section.put("callback_answers_sampled", callbackAnswers(harness, settings.orders()));
+    settings.out().println("overload: engine answers to callback attempts (sample): "
+        + section.getJsonObject("callback_answers_sampled"));
     boolean alive = harness.engine().alive() && harness.signedGet("admin", "/api/v1/admin/invariants").statusCode() == 200;
     section.put("engine_alive_after", alive);
     if (!alive) {
       section.getJsonObject("audit").put("clean", false);
     }
     return section;
+  }
+
+  /**
+   * What the engine answered the sandboxes' callback attempts, tallied by HTTP status and outcome
+   * over a sample of the run's orders (a refusal under overload must be the channel's retry form).
+   */
+  private static JsonObject callbackAnswers(Harness harness, int orders) throws Exception {
+    java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
+    try (java.sql.Connection db = harness.jdbc(); java.sql.Statement sql = db.createStatement();
+        java.sql.ResultSet rows = sql.executeQuery("SELECT channel, out_trade_no FROM channel_inbox"
+            + " WHERE kind = 'PAYMENT' ORDER BY received_at DESC LIMIT " + Math.min(orders, 300))) {
+      while (rows.next()) {
+        org.clearing.channel.Channel channel = org.clearing.channel.Channel.fromCode(rows.getString(1)).orElseThrow();
+        var answer = harness.sandboxGet(channel, "/sandbox/callbacks/" + rows.getString(2));
+        if (answer.statusCode() == 200) {
+          for (Object a : new JsonObject(answer.body()).getJsonArray("attempts")) {
+            JsonObject attempt = (JsonObject) a;
+            tally.merge(attempt.getInteger("status") + " " + attempt.getString("outcome"), 1, Integer::sum);
+          }
+        }
+      }
+    }
+    JsonObject json = new JsonObject();
+    tally.forEach(json::put);
+    return json;
   }
 
   private static JsonObject faulted(Harness harness, Settings settings, String name, JsonObject faults,
