@@ -32,7 +32,7 @@ final class AllCommand implements Callable<Integer> {
   @Option(names = "--create-rate", defaultValue = "2000", description = "Order creations per second.")
   double createRatePerS;
 
-  @Option(names = "--pay-rate", defaultValue = "400", description = "Payments per second.")
+  @Option(names = "--pay-rate", defaultValue = "600", description = "Payments per second.")
   double payRatePerS;
 
   @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
@@ -51,17 +51,24 @@ final class AllCommand implements Callable<Integer> {
     JsonArray scenarios = new JsonArray();
     boolean clean = true;
     try (Harness harness = Harness.start(engineJar)) {
-      scenarios.add(create(harness, shareS));
+      JsonObject create = create(harness, shareS, createRatePerS, "create");
+      scenarios.add(create);
+      scenarios.add(create(harness, shareS, Math.max(1, create.getDouble("achieved_per_s") / 2), "create-half-max"));
       Runs.Settings settings = new Runs.Settings(payRatePerS, (int) (payRatePerS * shareS), 512, 8, System.out);
-      for (String name : new String[] {"pay", "storm", "kill", "pg-restart", "slow-channel", "overload"}) {
+      double payMaxPerS = 0;
+      for (String name : new String[] {"pay", "pay-half-max", "storm", "kill", "pg-restart", "slow-channel", "overload"}) {
         JsonObject section = switch (name) {
           case "pay" -> Runs.pay(harness, settings);
+          case "pay-half-max" -> Runs.payAtHalfMax(harness, settings, payMaxPerS);
           case "storm" -> Runs.storm(harness, settings);
           case "kill" -> Runs.kill(harness, settings);
           case "pg-restart" -> Runs.pgRestart(harness, settings);
           case "slow-channel" -> Runs.slowChannel(harness, settings);
           default -> Runs.overload(harness, settings);
         };
+        if ("pay".equals(name)) {
+          payMaxPerS = section.getDouble("callbacks_per_s");
+        }
         clean &= section.getJsonObject("audit").getBoolean("clean");
         scenarios.add(section);
       }
@@ -73,7 +80,7 @@ final class AllCommand implements Callable<Integer> {
     return clean ? 0 : 1;
   }
 
-  private JsonObject create(Harness harness, long seconds) throws Exception {
+  private static JsonObject create(Harness harness, long seconds, double ratePerS, String name) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       URI uri = URI.create(harness.baseUrl());
@@ -81,11 +88,11 @@ final class AllCommand implements Callable<Integer> {
           .setDefaultPort(uri.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(512));
       var signer = harness.signer("registration");
       new OpenLoopDriver(vertx, client, 512).run(CreateScenario.prepare(signer, 2_000, "warm" + System.nanoTime()),
-          createRatePerS, s -> s == 201);
-      var requests = CreateScenario.prepare(signer, (int) (createRatePerS * seconds), Long.toString(System.nanoTime(), 36));
-      OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, 512).run(requests, createRatePerS, s -> s == 201);
-      System.out.println(LatencyReport.text("create", result));
-      return LatencyReport.json("create", result).put("engine_rss_mib", harness.engine().rssKib() / 1024)
+          ratePerS, s -> s == 201);
+      var requests = CreateScenario.prepare(signer, (int) Math.max(1, ratePerS * seconds), Long.toString(System.nanoTime(), 36));
+      OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, 512).run(requests, ratePerS, s -> s == 201);
+      System.out.println(LatencyReport.text(name, result));
+      return LatencyReport.json(name, result).put("engine_rss_mib", harness.engine().rssKib() / 1024)
           .put("audit", new JsonObject().put("clean", result.ok() == result.offered()));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
@@ -99,16 +106,25 @@ final class AllCommand implements Callable<Integer> {
       JsonObject s = (JsonObject) o;
       String name = s.getString("scenario");
       if ("create".equals(name)) {
-        md.append(String.format(Locale.ROOT, "| orders created | %.0f/s (offered %.0f/s), p99 %.2f ms | >= 2000/s, p99 <= 20 ms at half max |%n",
-            s.getDouble("achieved_per_s"), s.getDouble("offered_per_s"), s.getJsonObject("latency_ms").getDouble("p99")));
+        md.append(String.format(Locale.ROOT, "| orders created (with QR) | %.0f/s (offered %.0f/s) | >= 2000/s |%n",
+            s.getDouble("achieved_per_s"), s.getDouble("offered_per_s")));
         continue;
+      }
+      if ("create-half-max".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| order creation p99 at half max (%.0f/s) | %.2f ms | <= 20 ms |%n",
+            s.getDouble("offered_per_s"), s.getJsonObject("latency_ms").getDouble("p99")));
+        continue;
+      }
+      if ("pay-half-max".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| callback confirm p99 at half max (%.0f/s) | %.1f ms | <= 20 ms |%n",
+            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getJsonObject("confirm_latency_ms").getDouble("p99")));
       }
       if ("pay".equals(name)) {
         md.append(String.format(Locale.ROOT, "| callbacks engine/baseline ratio | %.2f (%.0f/s vs %.0f/s) | >= 1.5 |%n",
             s.getDouble("callbacks_ratio"), s.getDouble("callbacks_per_s"),
             s.getJsonObject("baseline").getDouble("callbacks_per_s")));
-        md.append(String.format(Locale.ROOT, "| callback confirm p99 (pay at %.0f/s) | %.1f ms | <= 20 ms at half max |%n",
-            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getJsonObject("confirm_latency_ms").getDouble("p99")));
+        md.append(String.format(Locale.ROOT, "| callbacks confirmed end to end (offered %.0f/s) | %.0f/s | (max) |%n",
+            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getDouble("callbacks_per_s")));
       }
       if ("storm".equals(name)) {
         md.append(String.format(Locale.ROOT, "| engine RSS under the storm | %d MiB | <= 512 MiB |%n", s.getLong("engine_rss_max_mib")));

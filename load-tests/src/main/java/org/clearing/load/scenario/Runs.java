@@ -47,6 +47,16 @@ public final class Runs {
     return audit(harness, settings, section, outcome, SETTLE_CLEAN);
   }
 
+  /** Payments at half the engine's measured maximum: the latency target's condition. */
+  public static JsonObject payAtHalfMax(Harness harness, Settings settings, double maxPerS) throws Exception {
+    double rate = Math.max(1, maxPerS / 2);
+    Settings half = new Settings(rate, (int) Math.max(3, settings.orders() * rate / settings.ratePerS()),
+        settings.inFlightMax(), settings.baselineConnections(), settings.out());
+    List<PayScenario.Story> stories = prepare(harness, half, "pay-half-max");
+    PayScenario.Outcome outcome = PayScenario.run(harness, stories, rate, half.inFlightMax(), SETTLE_CLEAN, null);
+    return audit(harness, settings, section("pay-half-max", half, outcome), outcome, SETTLE_CLEAN);
+  }
+
   /** Every callback ×3, 10 % out of order, 5 % dropped (healed by the active query), 1 % forged. */
   public static JsonObject storm(Harness harness, Settings settings) throws Exception {
     return faulted(harness, settings, "storm", STORM, null);
