@@ -4,15 +4,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.clearing.load.driver.EngineProcess;
+import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.report.LatencyReport;
 import org.clearing.load.scenario.CreateScenario;
+import org.clearing.load.scenario.Runs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -119,12 +122,11 @@ public final class LoadMain {
     @Option(names = "--report", description = "Write the JSON report here.")
     Path report;
 
-    abstract io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness harness,
-        org.clearing.load.scenario.Runs.Settings settings) throws Exception;
+    abstract JsonObject run(Harness harness, Runs.Settings settings) throws Exception;
 
     @Override
     public Integer call() throws Exception {
-      try (var harness = org.clearing.load.driver.Harness.start(engineJar)) {
+      try (var harness = Harness.start(engineJar)) {
         var section = run(harness, settings());
         if (report != null) {
           Files.writeString(report, section.encodePrettily());
@@ -133,9 +135,9 @@ public final class LoadMain {
       }
     }
 
-    org.clearing.load.scenario.Runs.Settings settings() {
+    Runs.Settings settings() {
       long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
-      return new org.clearing.load.scenario.Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
+      return new Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
           inFlightMax, baselineConnections, System.out);
     }
   }
@@ -144,9 +146,9 @@ public final class LoadMain {
       description = "Orders paid through all three sandboxes; then the one-transaction-per-callback baseline and the audit.")
   static final class Pay extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.pay(h, s);
+      return Runs.pay(h, s);
     }
   }
 
@@ -154,9 +156,9 @@ public final class LoadMain {
       description = "Callbacks x3, 10% out of order, 5% dropped (healed by the active query, >= 60 s), 1% forged; audit.")
   static final class Storm extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.storm(h, s);
+      return Runs.storm(h, s);
     }
   }
 
@@ -164,9 +166,9 @@ public final class LoadMain {
       description = "SIGKILL the engine in the middle of a storm, restart it on the same data; audit.")
   static final class Kill extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.kill(h, s);
+      return Runs.kill(h, s);
     }
   }
 
@@ -174,9 +176,9 @@ public final class LoadMain {
       description = "Restart PostgreSQL in the middle of a run; audit.")
   static final class PgRestart extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.pgRestart(h, s);
+      return Runs.pgRestart(h, s);
     }
   }
 
@@ -184,9 +186,9 @@ public final class LoadMain {
       description = "Sandbox APIs answer after 1.5 s and 20% with 503, 10% of callbacks dropped; audit.")
   static final class SlowChannel extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.slowChannel(h, s);
+      return Runs.slowChannel(h, s);
     }
   }
 
@@ -195,9 +197,9 @@ public final class LoadMain {
           + " refuse with a retry and stay up; audit.")
   static final class Overload extends PayCommand {
     @Override
-    io.vertx.core.json.JsonObject run(org.clearing.load.driver.Harness h, org.clearing.load.scenario.Runs.Settings s)
+    JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
-      return org.clearing.load.scenario.Runs.overload(h, s);
+      return Runs.overload(h, s);
     }
   }
 }
