@@ -183,7 +183,7 @@ public final class LoadMain {
   }
 
   @Command(name = "slow-channel", mixinStandardHelpOptions = true,
-      description = "Sandbox APIs answer after 1.5 s and 20% with 503, 10% of callbacks dropped; audit.")
+      description = "Sandbox APIs answer after 1.5 s and 10% with 503, 10% of callbacks dropped; then healed; audit.")
   static final class SlowChannel extends PayCommand {
     @Override
     JsonObject run(Harness h, Runs.Settings s)
