@@ -48,20 +48,26 @@ public final class PayScenario {
   private static final String DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36"
       + " (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
   private static final int PREPARE_CONCURRENCY = 32;
+  private static final int SIGNED_AHEAD = 256;
 
   private PayScenario() {}
 
   /** Creates {@code count} orders and opens each at one channel; returns them in order. */
   public static List<Story> prepare(Harness harness, int count, String runId) throws Exception {
     var signer = harness.signer("registration");
-    var requests = CreateScenario.prepare(signer, count, runId);
+    List<OpenLoopDriver.PreparedRequest> requests = new ArrayList<>();
     java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
         .followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
         .connectTimeout(Duration.ofSeconds(5)).build();
     Semaphore slots = new Semaphore(PREPARE_CONCURRENCY);
     List<CompletableFuture<Story>> stories = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      OpenLoopDriver.PreparedRequest request = requests.get(i);
+      if (i % SIGNED_AHEAD == 0) {
+        // Signed a batch at a time: a slow channel makes opening slow, and a signature is only
+        // good for 300 s.
+        requests = CreateScenario.prepare(signer, Math.min(SIGNED_AHEAD, count - i), runId + "-" + i / SIGNED_AHEAD);
+      }
+      OpenLoopDriver.PreparedRequest request = requests.get(i % SIGNED_AHEAD);
       Channel channel = Channel.values()[i % Channel.values().length];
       slots.acquire();
       HttpRequest.Builder create = HttpRequest.newBuilder(URI.create(harness.baseUrl() + request.path()))

@@ -2,9 +2,15 @@ package org.clearing.load.scenario;
 
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.clearing.channel.Channel;
 import org.clearing.load.audit.MoneyAudit;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.report.LatencyReport;
@@ -135,12 +141,12 @@ public final class Runs {
    * over a sample of the run's orders (a refusal under overload must be the channel's retry form).
    */
   private static JsonObject callbackAnswers(Harness harness, int orders) throws Exception {
-    java.util.Map<String, Integer> tally = new java.util.TreeMap<>();
-    try (java.sql.Connection db = harness.jdbc(); java.sql.Statement sql = db.createStatement();
-        java.sql.ResultSet rows = sql.executeQuery("SELECT channel, out_trade_no FROM channel_inbox"
+    Map<String, Integer> tally = new TreeMap<>();
+    try (Connection db = harness.jdbc(); Statement sql = db.createStatement();
+        ResultSet rows = sql.executeQuery("SELECT channel, out_trade_no FROM channel_inbox"
             + " WHERE kind = 'PAYMENT' ORDER BY received_at DESC LIMIT " + Math.min(orders, 300))) {
       while (rows.next()) {
-        org.clearing.channel.Channel channel = org.clearing.channel.Channel.fromCode(rows.getString(1)).orElseThrow();
+        Channel channel = Channel.fromCode(rows.getString(1)).orElseThrow();
         var answer = harness.sandboxGet(channel, "/sandbox/callbacks/" + rows.getString(2));
         if (answer.statusCode() == 200) {
           for (Object a : new JsonObject(answer.body()).getJsonArray("attempts")) {
