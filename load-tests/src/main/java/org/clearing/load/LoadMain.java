@@ -4,27 +4,35 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.clearing.load.driver.EngineProcess;
+import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.report.LatencyReport;
 import org.clearing.load.scenario.CreateScenario;
 import org.clearing.load.scenario.ReconBenchmark;
+import org.clearing.load.scenario.Runs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar load-tests/target/clearing-load.jar <scenario>}: load and benchmark commands. */
 @Command(name = "clearing-load", mixinStandardHelpOptions = true,
-    subcommands = {LoadMain.Create.class, ReconBenchmark.class},
+    subcommands = {LoadMain.Create.class, LoadMain.Pay.class, LoadMain.Storm.class, LoadMain.Kill.class,
+        LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class,
+        ReconBenchmark.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 
   public static void main(String[] args) {
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-load.xml");
+    }
     System.exit(new CommandLine(new LoadMain()).execute(args));
   }
 
@@ -91,6 +99,109 @@ public final class LoadMain {
           engine.close();
         }
       }
+    }
+  }
+
+  /** What every payment scenario takes: rate, timed window, bounds, where to write the report. */
+  abstract static class PayCommand implements Callable<Integer> {
+
+    @Option(names = "--rate", defaultValue = "400", description = "Payments per second (default ${DEFAULT-VALUE}).")
+    double ratePerS;
+
+    @Option(names = "--duration", defaultValue = "15s", description = "Timed window (default ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
+    Path engineJar;
+
+    @Option(names = "--inflight-max", defaultValue = "512", description = "Bound on requests in flight.")
+    int inFlightMax;
+
+    @Option(names = "--baseline-connections", defaultValue = "8",
+        description = "Connections for the baseline: the engine's pool size (default ${DEFAULT-VALUE}).")
+    int baselineConnections;
+
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path report;
+
+    abstract JsonObject run(Harness harness, Runs.Settings settings) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+      try (var harness = Harness.start(engineJar)) {
+        var section = run(harness, settings());
+        if (report != null) {
+          Files.writeString(report, section.encodePrettily());
+        }
+        return section.getJsonObject("audit").getBoolean("clean") ? 0 : 1;
+      }
+    }
+
+    Runs.Settings settings() {
+      long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+      return new Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
+          inFlightMax, baselineConnections, System.out);
+    }
+  }
+
+  @Command(name = "pay", mixinStandardHelpOptions = true,
+      description = "Orders paid through all three sandboxes; then the one-transaction-per-callback baseline and the audit.")
+  static final class Pay extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.pay(h, s);
+    }
+  }
+
+  @Command(name = "storm", mixinStandardHelpOptions = true,
+      description = "Callbacks x3, 10% out of order, 5% dropped (healed by the active query, >= 60 s), 1% forged; audit.")
+  static final class Storm extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.storm(h, s);
+    }
+  }
+
+  @Command(name = "kill", mixinStandardHelpOptions = true,
+      description = "SIGKILL the engine in the middle of a storm, restart it on the same data; audit.")
+  static final class Kill extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.kill(h, s);
+    }
+  }
+
+  @Command(name = "pg-restart", mixinStandardHelpOptions = true,
+      description = "Restart PostgreSQL in the middle of a run; audit.")
+  static final class PgRestart extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.pgRestart(h, s);
+    }
+  }
+
+  @Command(name = "slow-channel", mixinStandardHelpOptions = true,
+      description = "Sandbox APIs answer after 1.5 s and 10% with 503, 10% of callbacks dropped; then healed; audit.")
+  static final class SlowChannel extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.slowChannel(h, s);
+    }
+  }
+
+  @Command(name = "overload", mixinStandardHelpOptions = true,
+      description = "Payments at 4x the rate with every callback x5, past the intake's bounds; the engine must"
+          + " refuse with a retry and stay up; audit.")
+  static final class Overload extends PayCommand {
+    @Override
+    JsonObject run(Harness h, Runs.Settings s)
+        throws Exception {
+      return Runs.overload(h, s);
     }
   }
 }

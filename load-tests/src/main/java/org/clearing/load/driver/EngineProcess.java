@@ -29,23 +29,29 @@ public final class EngineProcess implements AutoCloseable {
   }
 
   public static EngineProcess start(Path jar, Path dataDir, List<String> extraArgs) throws Exception {
+    return start(jar, dataDir, extraArgs, freePort());
+  }
+
+  /** Starts on a given port, e.g. the port of a killed engine, so QR codes keep their address. */
+  public static EngineProcess start(Path jar, Path dataDir, List<String> extraArgs, int port) throws Exception {
     if (!Files.exists(jar)) {
       throw new IllegalArgumentException("engine jar not found: " + jar
           + " (build it with: mvn -B -DskipTests package)");
     }
-    int port = freePort();
     Files.createDirectories(dataDir);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx384m", "-jar", jar.toString(),
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
-        "--public-base-url", "http://127.0.0.1:" + port,
-        "--sandbox-port", "0"));
+        "--public-base-url", "http://127.0.0.1:" + port));
+    if (!extraArgs.contains("--sandbox-port")) {
+      command.addAll(List.of("--sandbox-port", "0"));
+    }
     command.addAll(extraArgs);
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(dataDir.resolve("engine.log").toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()))
         .start();
     EngineProcess engine = new EngineProcess(process, port, dataDir);
     engine.awaitHealthy(Duration.ofSeconds(120));
@@ -101,6 +107,16 @@ public final class EngineProcess implements AutoCloseable {
       return -1;
     }
     return -1;
+  }
+
+  /** SIGKILL (on Linux {@code destroyForcibly}): no shutdown hook, nothing flushed. */
+  public void kill() throws Exception {
+    process.destroyForcibly();
+    process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  public boolean alive() {
+    return process.isAlive();
   }
 
   /** SIGTERM, then wait for the orderly shutdown. */

@@ -32,7 +32,14 @@ public final class OpenLoopDriver {
 
   /** The outcome of a run. */
   public record Result(long offered, long completed, long ok, double offeredPerS, double achievedPerS,
-      org.HdrHistogram.Histogram latencyUs, Map<String, Long> errors, long durationMs) {}
+      org.HdrHistogram.Histogram latencyUs, Map<String, Long> errors, long durationMs,
+      long startEpochMs, int[] statuses) {
+
+    /** When request {@code index} was due, in epoch milliseconds. */
+    public double dueEpochMs(int index) {
+      return startEpochMs + index * 1000.0 / offeredPerS;
+    }
+  }
 
   private final Vertx vertx;
   private final HttpClient client;
@@ -57,6 +64,8 @@ public final class OpenLoopDriver {
     AtomicLong succeeded = new AtomicLong();
     CompletableFuture<Void> done = new CompletableFuture<>();
     AtomicInteger next = new AtomicInteger();
+    int[] statuses = new int[requests.size()];
+    long startEpochMs = System.currentTimeMillis();
     long startNs = System.nanoTime();
     double intervalNs = 1e9 / ratePerS;
     long timer = vertx.setPeriodic(1, id -> {
@@ -73,6 +82,7 @@ public final class OpenLoopDriver {
         send(requests.get(index)).onComplete(result -> {
           inFlight.decrementAndGet();
           recorder.recordValue(Math.max(1, (System.nanoTime() - dueNs) / 1_000));
+          statuses[index] = result.succeeded() ? result.result() : -1;
           if (result.succeeded() && ok.test(result.result())) {
             succeeded.incrementAndGet();
           } else {
@@ -90,7 +100,7 @@ public final class OpenLoopDriver {
     errors.forEach((k, v) -> errorCounts.put(k, v.get()));
     return new Result(requests.size(), completed.get(), succeeded.get(), ratePerS,
         succeeded.get() / (durationNs / 1e9), recorder.getIntervalHistogram(), errorCounts,
-        durationNs / 1_000_000);
+        durationNs / 1_000_000, startEpochMs, statuses);
   }
 
   private static void finish(AtomicLong completed, int total, CompletableFuture<Void> done) {
@@ -100,8 +110,13 @@ public final class OpenLoopDriver {
   }
 
   private Future<Integer> send(PreparedRequest request) {
-    RequestOptions options = new RequestOptions().setMethod(request.method()).setURI(request.path())
-        .setTimeout(30_000);
+    RequestOptions options = new RequestOptions().setMethod(request.method()).setTimeout(30_000);
+    if (request.path().startsWith("http")) {
+      // Another server than the client's default (a sandbox): an absolute URL.
+      options.setAbsoluteURI(request.path());
+    } else {
+      options.setURI(request.path());
+    }
     request.headers().forEach(options::putHeader);
     return client.request(options)
         .compose(req -> req.send(request.body()))

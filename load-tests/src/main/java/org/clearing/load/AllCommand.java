@@ -1,0 +1,139 @@
+package org.clearing.load;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.clearing.load.driver.Harness;
+import org.clearing.load.driver.OpenLoopDriver;
+import org.clearing.load.report.LatencyReport;
+import org.clearing.load.scenario.CreateScenario;
+import org.clearing.load.scenario.Runs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Every scenario against one engine and one database, then the report with each figure by its target. */
+@Command(name = "all", mixinStandardHelpOptions = true,
+    description = "create, pay (+ baseline), storm, kill, pg-restart, slow-channel, overload; writes"
+        + " load-report.json and load-report.md; exit 1 unless every audit is clean.")
+final class AllCommand implements Callable<Integer> {
+
+  @Option(names = "--duration", defaultValue = "60s", description = "Total timed budget, shared by the scenarios.")
+  String duration;
+
+  @Option(names = "--create-rate", defaultValue = "2000", description = "Order creations per second.")
+  double createRatePerS;
+
+  @Option(names = "--pay-rate", defaultValue = "600", description = "Payments per second.")
+  double payRatePerS;
+
+  @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
+  Path engineJar;
+
+  @Option(names = "--out", defaultValue = "load-report", description = "Report files: <out>.json and <out>.md.")
+  String out;
+
+  @Override
+  public Integer call() throws Exception {
+    long totalS = Duration.parse("PT" + duration.toUpperCase(Locale.ROOT)).toSeconds();
+    // A share of the window for each of the seven scenarios; pay and storm get the most.
+    long shareS = Math.max(2, totalS / 7);
+    JsonObject report = new JsonObject().put("duration_s", totalS)
+        .put("machine", Runtime.getRuntime().availableProcessors() + " cores (shared with other builds)");
+    JsonArray scenarios = new JsonArray();
+    boolean clean = true;
+    try (Harness harness = Harness.start(engineJar)) {
+      JsonObject create = create(harness, shareS, createRatePerS, "create");
+      scenarios.add(create);
+      scenarios.add(create(harness, shareS, Math.max(1, create.getDouble("achieved_per_s") / 2), "create-half-max"));
+      Runs.Settings settings = new Runs.Settings(payRatePerS, (int) (payRatePerS * shareS), 512, 8, System.out);
+      double payMaxPerS = 0;
+      for (String name : new String[] {"pay", "pay-half-max", "storm", "kill", "pg-restart", "slow-channel", "overload"}) {
+        JsonObject section = switch (name) {
+          case "pay" -> Runs.pay(harness, settings);
+          case "pay-half-max" -> Runs.payAtHalfMax(harness, settings, payMaxPerS);
+          case "storm" -> Runs.storm(harness, settings);
+          case "kill" -> Runs.kill(harness, settings);
+          case "pg-restart" -> Runs.pgRestart(harness, settings);
+          case "slow-channel" -> Runs.slowChannel(harness, settings);
+          default -> Runs.overload(harness, settings);
+        };
+        if ("pay".equals(name)) {
+          payMaxPerS = section.getDouble("callbacks_per_s");
+        }
+        clean &= section.getJsonObject("audit").getBoolean("clean");
+        scenarios.add(section);
+      }
+    }
+    report.put("scenarios", scenarios).put("audit_clean", clean);
+    Files.writeString(Path.of(out + ".json"), report.encodePrettily());
+    Files.writeString(Path.of(out + ".md"), markdown(report));
+    System.out.println("report: " + out + ".json, " + out + ".md");
+    return clean ? 0 : 1;
+  }
+
+  private static JsonObject create(Harness harness, long seconds, double ratePerS, String name) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      URI uri = URI.create(harness.baseUrl());
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+          .setDefaultPort(uri.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(512));
+      var signer = harness.signer("registration");
+      new OpenLoopDriver(vertx, client, 512).run(CreateScenario.prepare(signer, 2_000, "warm" + System.nanoTime()),
+          ratePerS, s -> s == 201);
+      var requests = CreateScenario.prepare(signer, (int) Math.max(1, ratePerS * seconds), Long.toString(System.nanoTime(), 36));
+      OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, 512).run(requests, ratePerS, s -> s == 201);
+      System.out.println(LatencyReport.text(name, result));
+      return LatencyReport.json(name, result).put("engine_rss_mib", harness.engine().rssKib() / 1024)
+          // Requests the driver never sent (its in-flight bound) are not the engine's failures.
+          .put("audit", new JsonObject().put("clean", result.errors().keySet().stream()
+              .allMatch("inflight_limit"::equals)));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static String markdown(JsonObject report) {
+    StringBuilder md = new StringBuilder("# Load report\n\n").append("Machine: ").append(report.getString("machine"))
+        .append(". Engine, PostgreSQL and driver share it.\n\n| Figure | Measured | Target |\n|---|---|---|\n");
+    for (Object o : report.getJsonArray("scenarios")) {
+      JsonObject s = (JsonObject) o;
+      String name = s.getString("scenario");
+      if ("create".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| orders created (with QR) | %.0f/s (offered %.0f/s) | >= 2000/s |%n",
+            s.getDouble("achieved_per_s"), s.getDouble("offered_per_s")));
+        continue;
+      }
+      if ("create-half-max".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| order creation p99 at half max (%.0f/s) | %.2f ms | <= 20 ms |%n",
+            s.getDouble("offered_per_s"), s.getJsonObject("latency_ms").getDouble("p99")));
+        continue;
+      }
+      if ("pay-half-max".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| callback confirm p99 at half max (%.0f/s) | %.1f ms | <= 20 ms |%n",
+            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getJsonObject("confirm_latency_ms").getDouble("p99")));
+      }
+      if ("pay".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| callbacks engine/baseline ratio | %.2f (%.0f/s vs %.0f/s) | >= 1.5 |%n",
+            s.getDouble("callbacks_ratio"), s.getDouble("callbacks_per_s"),
+            s.getJsonObject("baseline").getDouble("callbacks_per_s")));
+        md.append(String.format(Locale.ROOT, "| callbacks confirmed end to end (offered %.0f/s) | %.0f/s | (max) |%n",
+            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getDouble("callbacks_per_s")));
+      }
+      if ("storm".equals(name)) {
+        md.append(String.format(Locale.ROOT, "| engine RSS under the storm | %d MiB | <= 512 MiB |%n", s.getLong("engine_rss_max_mib")));
+      }
+      md.append(String.format(Locale.ROOT, "| %s audit | %s | clean |%n", name,
+          s.getJsonObject("audit").getBoolean("clean") ? "clean" : "FAILED " + s.getJsonObject("audit").getJsonArray("findings")));
+    }
+    return md.append("\nFull figures: the JSON report.\n").toString();
+  }
+}

@@ -1,0 +1,202 @@
+package org.clearing.load.driver;
+
+import io.vertx.core.json.JsonObject;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.clearing.channel.Channel;
+import org.clearing.client.RequestSigner;
+import org.clearing.load.scenario.CreateScenario;
+
+/**
+ * The system under test as the harness owns it: a PostgreSQL the harness starts (so it can restart
+ * it), the engine jar as its own process on that database with its three sandboxes, and signed
+ * callers for the engine's API. Killing and restarting either side keeps the data.
+ */
+public final class Harness implements AutoCloseable {
+
+  private static final Pattern SANDBOX_LINE = Pattern.compile("Sandbox (\\w+)\\s+(http://\\S+)");
+
+  private final Path engineJar;
+  private final Path dataDir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private EmbeddedPostgres postgres;
+  private int pgPort;
+  /** Fixed for the harness's life so a restarted engine's sandboxes answer at the same URLs. */
+  private int sandboxBasePort;
+  private EngineProcess engine;
+  private Map<Channel, String> sandboxUrls = new EnumMap<>(Channel.class);
+
+  private Harness(Path engineJar, Path dataDir) {
+    this.engineJar = engineJar;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts PostgreSQL and the engine in a fresh data directory. */
+  public static Harness start(Path engineJar) throws Exception {
+    Harness harness = new Harness(engineJar, Files.createTempDirectory("clearing-load-"));
+    harness.startPostgres();
+    harness.startEngine();
+    return harness;
+  }
+
+  private void startPostgres() throws Exception {
+    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+        .setDataDirectory(dataDir.resolve("pg"))
+        .setCleanDataDirectory(false)
+        .setServerConfig("max_connections", "100")
+        .setPGStartupWait(Duration.ofSeconds(60));
+    if (pgPort != 0) {
+      builder.setPort(pgPort);
+    }
+    postgres = builder.start();
+    pgPort = postgres.getPort();
+  }
+
+  public void startEngine() throws Exception {
+    if (sandboxBasePort == 0) {
+      sandboxBasePort = freeConsecutivePorts(Channel.values().length);
+    }
+    List<String> args = List.of("--pg-url", pgUrl(), "--sandbox-port", Integer.toString(sandboxBasePort));
+    Path log = dataDir.resolve("engine").resolve("engine.log");
+    long logOffset = Files.exists(log) ? Files.size(log) : 0;
+    engine = engine == null
+        ? EngineProcess.start(engineJar, dataDir.resolve("engine"), args)
+        : EngineProcess.start(engineJar, dataDir.resolve("engine"), args, engine.port());
+    sandboxUrls = readSandboxUrls(log, logOffset);
+  }
+
+  private static Map<Channel, String> readSandboxUrls(Path log, long offset) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      Map<Channel, String> urls = new EnumMap<>(Channel.class);
+      byte[] bytes = Files.readAllBytes(log);
+      Matcher m = SANDBOX_LINE.matcher(new String(bytes, (int) offset, bytes.length - (int) offset,
+          StandardCharsets.UTF_8));
+      while (m.find()) {
+        Channel.fromCode(m.group(1)).ifPresent(c -> urls.put(c, m.group(2)));
+      }
+      if (urls.size() == Channel.values().length) {
+        return urls;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the engine log names no sandboxes: " + log);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freeConsecutivePorts(int count) throws Exception {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = 20_000 + random.nextInt(30_000);
+      List<java.net.ServerSocket> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < count; i++) {
+          held.add(new java.net.ServerSocket(base + i));
+        }
+        return base;
+      } catch (java.io.IOException taken) {
+        // Try another base.
+      } finally {
+        for (java.net.ServerSocket socket : held) {
+          socket.close();
+        }
+      }
+    }
+    throw new IllegalStateException("no " + count + " consecutive free ports");
+  }
+
+  /** SIGKILL: no shutdown hook runs, in-flight work is lost as in a power cut. */
+  public void killEngine() throws Exception {
+    engine.kill();
+  }
+
+  public void restartPostgres() throws Exception {
+    postgres.close();
+    startPostgres();
+  }
+
+  public String pgUrl() {
+    return "postgresql://postgres:postgres@127.0.0.1:" + pgPort + "/postgres";
+  }
+
+  public int pgPort() {
+    return pgPort;
+  }
+
+  public Connection jdbc() throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "postgres");
+  }
+
+  public EngineProcess engine() {
+    return engine;
+  }
+
+  public String baseUrl() {
+    return engine.baseUrl();
+  }
+
+  public String sandboxUrl(Channel channel) {
+    return sandboxUrls.get(channel);
+  }
+
+  public RequestSigner signer(String role) throws Exception {
+    return CreateScenario.signer(engine.dataDir().resolve("clients").resolve(role + ".json"));
+  }
+
+  /** A signed GET of the engine's API; the answer's status and body. */
+  public HttpResponse<String> signedGet(String role, String path) throws Exception {
+    String authorization = signer(role).authorization("GET", path, new byte[0]);
+    return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(60))
+        .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sets the same fault switches on all three sandboxes ({@code {}} clears them). */
+  public void setFaults(JsonObject faults) throws Exception {
+    for (Channel channel : Channel.values()) {
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(sandboxUrl(channel) + "/sandbox/faults"))
+          .header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofString(faults.encode())).build(), HttpResponse.BodyHandlers.ofString());
+      if (answer.statusCode() != 200) {
+        throw new IllegalStateException("faults refused by " + channel + ": " + answer.body());
+      }
+    }
+  }
+
+  public HttpResponse<String> sandboxGet(Channel channel, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(sandboxUrl(channel) + path)).timeout(Duration.ofSeconds(30))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (engine != null) {
+        engine.close();
+      }
+    } finally {
+      if (postgres != null) {
+        postgres.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package org.clearing.load.scenario;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.clearing.journal.JournalAccount;
+import org.clearing.load.driver.Harness;
+
+/**
+ * The database's limit without the engine: for each payment, the statements the engine's
+ * {@code PaymentIntake} runs for a group (lock the order, read its legs, check the inbox, then
+ * insert the inbox row, move the order, its legs and its channel order, book the journal entry
+ * with its postings and write the outbox event), but ONE transaction per payment, from the same
+ * number of connections the engine's pool has, against the same PostgreSQL. It writes to copies of
+ * the engine's tables in a schema of its own ({@code baseline}, same columns, defaults, checks,
+ * indexes and the journal's foreign key) holding copies of the run's orders, so it competes for
+ * the same disk and WAL but leaves the engine's books untouched.
+ */
+public final class Baseline {
+
+  // The SQL of org.clearing.payment.PaymentIntake (kept in step by hand), run with one-element arrays.
+  private static final String LOCK_ORDERS =
+      "SELECT order_no, status, total_fen FROM orders WHERE order_no = ANY($1::text[])"
+          + " ORDER BY order_no FOR UPDATE";
+  private static final String SELECT_LEGS =
+      "SELECT order_no, leg_no, payee_account_id, amount_fen, status FROM leg"
+          + " WHERE order_no = ANY($1::text[]) ORDER BY order_no, leg_no";
+  private static final String SELECT_RECORDED =
+      "SELECT i.channel, i.event_key FROM channel_inbox i"
+          + " JOIN unnest($1::text[], $2::text[]) AS k(channel, event_key)"
+          + " ON i.channel = k.channel AND i.event_key = k.event_key WHERE i.kind = 'PAYMENT'";
+  private static final String INSERT_INBOX = """
+      INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
+                                 amount_fen, outcome, source, event_id, occurred_at)
+      SELECT channel, 'PAYMENT', event_key, order_no, out_trade_no, event_key, amount_fen, outcome,
+             source, event_id, occurred_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[],
+                  $7::text[], $8::text[], $9::timestamptz[])
+        AS x(channel, event_key, order_no, out_trade_no, amount_fen, outcome, source, event_id,
+             occurred_at)
+      ON CONFLICT (channel, kind, event_key) DO NOTHING
+      """;
+  private static final String UPDATE_ORDERS = """
+      UPDATE orders o SET status = x.to_status,
+             paid_channel = COALESCE(x.channel, o.paid_channel),
+             paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
+             paid_at = COALESCE(x.paid_at, o.paid_at),
+             updated_at = now()
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+        AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
+      WHERE o.order_no = x.order_no AND o.status = x.from_status
+      """;
+  private static final String UPDATE_LEGS =
+      "UPDATE leg SET status = $2 WHERE order_no = ANY($1::text[]) AND status = $3";
+  private static final String UPDATE_CHANNEL_ORDERS =
+      "UPDATE channel_order c SET status = 'PAID', updated_at = now()"
+          + " FROM unnest($1::text[], $2::text[]) AS x(channel, out_trade_no)"
+          + " WHERE c.channel = x.channel AND c.out_trade_no = x.out_trade_no";
+  private static final String INSERT_JOURNAL = """
+      WITH e AS (
+        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+        RETURNING entry_id, entry_key
+      )
+      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
+      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
+      FROM e JOIN unnest($5::text[], $6::int4[], $7::text[], $8::int8[], $9::int8[])
+        AS p(entry_key, posting_no, account, debit_fen, credit_fen) USING (entry_key)
+      """;
+  private static final String INSERT_OUTBOX =
+      "INSERT INTO outbox (event_type, order_no, payload)"
+          + " SELECT t, o, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, o, p)";
+
+  private static final List<String> TABLES =
+      List.of("orders", "leg", "channel_order", "channel_inbox", "journal_entry", "journal_posting", "outbox");
+
+  /** The baseline's figures. */
+  public record Result(int callbacks, int connections, long durationMs, double callbacksPerS) {}
+
+  private Baseline() {}
+
+  /** Copies the stories' orders, legs and channel orders into the {@code baseline} schema. */
+  public static void copy(Harness harness, List<PayScenario.Story> stories) throws Exception {
+    try (Connection db = harness.jdbc(); Statement sql = db.createStatement()) {
+      sql.execute("DROP SCHEMA IF EXISTS baseline CASCADE");
+      sql.execute("CREATE SCHEMA baseline");
+      for (String table : TABLES) {
+        sql.execute("CREATE TABLE baseline." + table + " (LIKE public." + table + " INCLUDING ALL)");
+      }
+      sql.execute("ALTER TABLE baseline.journal_posting ADD FOREIGN KEY (entry_id)"
+          + " REFERENCES baseline.journal_entry (entry_id)");
+      String list = "(" + String.join(",", stories.stream().filter(PayScenario.Story::opened)
+          .map(s -> "'" + s.orderNo() + "'").toList()) + ")";
+      for (String table : List.of("orders", "leg", "channel_order")) {
+        sql.execute("INSERT INTO baseline." + table + " SELECT * FROM public." + table + " WHERE order_no IN " + list);
+      }
+      sql.execute("ANALYZE baseline.orders, baseline.leg, baseline.channel_order");
+    }
+  }
+
+  public static void drop(Harness harness) throws Exception {
+    try (Connection db = harness.jdbc(); Statement sql = db.createStatement()) {
+      sql.execute("DROP SCHEMA IF EXISTS baseline CASCADE");
+    }
+  }
+
+  /** Books every opened story once, one transaction each, from {@code connections} connections. */
+  public static Result run(Harness harness, List<PayScenario.Story> stories, int connections) throws Exception {
+    List<PayScenario.Story> payable = stories.stream().filter(PayScenario.Story::opened).toList();
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(connections))
+        .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(harness.pgPort())
+            .setDatabase("postgres").setUser("postgres").setPassword("postgres")
+            .setCachePreparedStatements(true)
+            .setProperties(Map.of("search_path", "baseline")))
+        .using(vertx).build();
+    try {
+      AtomicInteger next = new AtomicInteger();
+      long startNs = System.nanoTime();
+      List<CompletableFuture<Void>> workers = new ArrayList<>();
+      for (int w = 0; w < connections; w++) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        workers.add(done);
+        vertx.runOnContext(v -> loop(pool, payable, next, done));
+      }
+      for (CompletableFuture<Void> worker : workers) {
+        worker.get();
+      }
+      long durationNs = System.nanoTime() - startNs;
+      return new Result(payable.size(), connections, durationNs / 1_000_000, payable.size() / (durationNs / 1e9));
+    } finally {
+      pool.close().toCompletionStage().toCompletableFuture().get();
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  private static void loop(Pool pool, List<PayScenario.Story> stories, AtomicInteger next,
+      CompletableFuture<Void> done) {
+    int index = next.getAndIncrement();
+    if (index >= stories.size()) {
+      done.complete(null);
+      return;
+    }
+    PayScenario.Story story = stories.get(index);
+    pool.withTransaction(conn -> book(conn, story, index)).onComplete(result -> {
+      if (result.failed()) {
+        done.completeExceptionally(result.cause());
+      } else {
+        loop(pool, stories, next, done);
+      }
+    });
+  }
+
+  private static Future<Void> book(SqlConnection conn, PayScenario.Story story, int index) {
+    String[] orderNo = {story.orderNo()};
+    String channel = story.channel().code();
+    String transactionId = "BASELINE" + index;
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    return conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(orderNo))
+        .compose(heads -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNo)))
+        .compose(legs -> conn.preparedQuery(SELECT_RECORDED).execute(Tuple.tuple()
+                .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {transactionId}))
+            .compose(recorded -> {
+              List<String> keys = new ArrayList<>();
+              List<Integer> numbers = new ArrayList<>();
+              List<String> accounts = new ArrayList<>();
+              List<Long> debits = new ArrayList<>();
+              List<Long> credits = new ArrayList<>();
+              String entryKey = "PAYMENT:" + channel + ":" + transactionId;
+              keys.add(entryKey);
+              numbers.add(1);
+              accounts.add(JournalAccount.clearing(story.channel()));
+              debits.add(story.totalFen());
+              credits.add(0L);
+              for (Row leg : legs) {
+                keys.add(entryKey);
+                numbers.add(numbers.size() + 1);
+                accounts.add(JournalAccount.payee(leg.getString("payee_account_id")));
+                debits.add(0L);
+                credits.add(leg.getLong("amount_fen"));
+              }
+              JsonObject payload = new JsonObject().put("type", "order.paid").put("order_no", story.orderNo())
+                  .put("channel", channel).put("transaction_id", transactionId)
+                  .put("amount_fen", story.totalFen()).put("paid_at", now.toInstant().toString());
+              List<Future<?>> writes = new ArrayList<>();
+              writes.add(conn.preparedQuery(INSERT_INBOX).execute(Tuple.tuple()
+                  .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {transactionId})
+                  .addArrayOfString(orderNo).addArrayOfString(new String[] {story.outTradeNo()})
+                  .addArrayOfLong(new Long[] {story.totalFen()}).addArrayOfString(new String[] {"APPLIED"})
+                  .addArrayOfString(new String[] {"CALLBACK"}).addArrayOfString(new String[] {"EV" + index})
+                  .addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
+              writes.add(conn.preparedQuery(UPDATE_ORDERS).execute(Tuple.tuple()
+                  .addArrayOfString(orderNo).addArrayOfString(new String[] {"OPEN"})
+                  .addArrayOfString(new String[] {"PAID"}).addArrayOfString(new String[] {channel})
+                  .addArrayOfString(new String[] {transactionId}).addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
+              writes.add(conn.preparedQuery(UPDATE_LEGS).execute(Tuple.of(orderNo, "PAID", "PLANNED")));
+              writes.add(conn.preparedQuery(UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
+                  .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {story.outTradeNo()})));
+              writes.add(conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
+                  .addArrayOfString(new String[] {entryKey}).addArrayOfString(new String[] {"PAYMENT"})
+                  .addArrayOfString(orderNo).addArrayOfString(new String[] {channel})
+                  .addArrayOfString(keys.toArray(String[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
+                  .addArrayOfString(accounts.toArray(String[]::new)).addArrayOfLong(debits.toArray(Long[]::new))
+                  .addArrayOfLong(credits.toArray(Long[]::new))));
+              writes.add(conn.preparedQuery(INSERT_OUTBOX).execute(Tuple.tuple()
+                  .addArrayOfString(new String[] {"order.paid"}).addArrayOfString(orderNo)
+                  .addArrayOfString(new String[] {payload.encode()})));
+              return Future.all(writes).mapEmpty();
+            }));
+  }
+}
