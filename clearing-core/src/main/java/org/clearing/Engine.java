@@ -71,6 +71,9 @@ public final class Engine {
   static final int QR_POOL_SIZE = 2;
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
+  /** Connections to each channel's gateway; opening orders and queries run in parallel. */
+  static final int CHANNEL_CONNECTIONS_PER_HOST_MAX = 32;
+  static final int CHANNEL_WAIT_QUEUE_SIZE_MAX = 2_048;
   static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
   static final long DUPLICATE_REFUND_INTERVAL_MS = 2_000;
   static final long WEBHOOK_RELAY_INTERVAL_MS = 500;
@@ -173,7 +176,9 @@ public final class Engine {
     WebClient channelClient = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout(CHANNEL_CONNECT_TIMEOUT_MS)
         .setKeepAlive(true)
-        .setUserAgent("clearing-engine"));
+        .setUserAgent("clearing-engine"),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(CHANNEL_CONNECTIONS_PER_HOST_MAX)
+            .setMaxWaitQueueSize(CHANNEL_WAIT_QUEUE_SIZE_MAX));
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     SettlementJob[] settlement = new SettlementJob[1];
     DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];

@@ -170,6 +170,21 @@ public final class CallbackDispatcher {
     }
   }
 
+  /** Connections a sandbox keeps to a merchant's notify host, as a channel's senders do in parallel. */
+  public static final int CONNECTIONS_PER_HOST_MAX = 64;
+  /** Callbacks waiting for a connection beyond this fail at once and are retried on schedule. */
+  public static final int WAIT_QUEUE_SIZE_MAX = 10_000;
+
+  /**
+   * The HTTP client a sandbox sends callbacks with: many connections per merchant host (the
+   * default of 5 would make the merchant's group commit wait on the sender) and a bounded queue.
+   */
+  public static WebClient client(Vertx vertx) {
+    return WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions().setConnectTimeout(5_000),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_HOST_MAX)
+            .setMaxWaitQueueSize(WAIT_QUEUE_SIZE_MAX));
+  }
+
   /** The attempts made so far for a callback key (e.g. an out_trade_no). */
   public List<Attempt> attempts(String key) {
     List<Attempt> list = attempts.getOrDefault(key, List.of());

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -175,7 +174,7 @@ public final class AlipaySandbox {
     this.alipayKeys = alipayKeys;
     this.book = book;
     this.journal = journal;
-    this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5_000));
+    this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
         // §2.3: only the exact 7-character body "success" acknowledges.

@@ -159,7 +159,7 @@ public final class UnionPaySandbox {
     this.pki = pki;
     this.builder = new UnionPayNotificationBuilder(pki, options.clock());
     requestVerifier.register(options.merId(), options.merchantCertificate());
-    this.client = WebClient.create(vertx);
+    this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
         // UnionPay takes HTTP 200 or 302 as acknowledgement, whatever the body (§3.4).

@@ -182,7 +182,7 @@ public final class WechatSandbox {
     this.authorization = new WechatAuthorization(
         Map.of(options.merchantSerial(), new WechatAuthorization.MerchantKey(options.mchid(),
             options.merchantPublicKey())), Clock.systemUTC(), Duration.ofMinutes(5));
-    this.client = WebClient.create(vertx);
+    this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, RETRY_SCHEDULE,
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
         response -> response.statusCode() == 200 || response.statusCode() == 204, faults::get);
