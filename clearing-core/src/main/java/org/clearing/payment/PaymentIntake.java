@@ -51,17 +51,19 @@ public final class PaymentIntake {
   /** Groups committing at once; each holds one pool connection. */
   public static final int GROUPS_IN_FLIGHT_MAX = 3;
 
-  private static final String LOCK_ORDERS =
+  // The statements of one group commit. Public so that the load harness's baseline runs exactly
+  // this SQL, one transaction per callback, and can never drift from what the engine does.
+  public static final String LOCK_ORDERS =
       "SELECT order_no, status, total_fen FROM orders WHERE order_no = ANY($1::text[])"
           + " ORDER BY order_no FOR UPDATE";
-  private static final String SELECT_LEGS =
+  public static final String SELECT_LEGS =
       "SELECT order_no, leg_no, payee_account_id, amount_fen, status FROM leg"
           + " WHERE order_no = ANY($1::text[]) ORDER BY order_no, leg_no";
-  private static final String SELECT_RECORDED =
+  public static final String SELECT_RECORDED =
       "SELECT i.channel, i.event_key FROM channel_inbox i"
           + " JOIN unnest($1::text[], $2::text[]) AS k(channel, event_key)"
           + " ON i.channel = k.channel AND i.event_key = k.event_key WHERE i.kind = 'PAYMENT'";
-  private static final String INSERT_INBOX = """
+  public static final String INSERT_INBOX = """
       INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
                                  amount_fen, outcome, source, event_id, occurred_at)
       SELECT channel, 'PAYMENT', event_key, order_no, out_trade_no, event_key, amount_fen, outcome,
@@ -72,7 +74,7 @@ public final class PaymentIntake {
              occurred_at)
       ON CONFLICT (channel, kind, event_key) DO NOTHING
       """;
-  private static final String UPDATE_ORDERS = """
+  public static final String UPDATE_ORDERS = """
       UPDATE orders o SET status = x.to_status,
              paid_channel = COALESCE(x.channel, o.paid_channel),
              paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
@@ -82,13 +84,13 @@ public final class PaymentIntake {
         AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
       WHERE o.order_no = x.order_no AND o.status = x.from_status
       """;
-  private static final String UPDATE_LEGS =
+  public static final String UPDATE_LEGS =
       "UPDATE leg SET status = $2 WHERE order_no = ANY($1::text[]) AND status = $3";
-  private static final String UPDATE_CHANNEL_ORDERS =
+  public static final String UPDATE_CHANNEL_ORDERS =
       "UPDATE channel_order c SET status = 'PAID', updated_at = now()"
           + " FROM unnest($1::text[], $2::text[]) AS x(channel, out_trade_no)"
           + " WHERE c.channel = x.channel AND c.out_trade_no = x.out_trade_no";
-  private static final String INSERT_JOURNAL = """
+  public static final String INSERT_JOURNAL = """
       WITH e AS (
         INSERT INTO journal_entry (entry_key, kind, order_no, channel)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
@@ -99,7 +101,7 @@ public final class PaymentIntake {
       FROM e JOIN unnest($5::text[], $6::int4[], $7::text[], $8::int8[], $9::int8[])
         AS p(entry_key, posting_no, account, debit_fen, credit_fen) USING (entry_key)
       """;
-  private static final String INSERT_OUTBOX =
+  public static final String INSERT_OUTBOX =
       "INSERT INTO outbox (event_type, order_no, payload)"
           + " SELECT t, o, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, o, p)";
   private static final String INSERT_REFUND_INBOX =

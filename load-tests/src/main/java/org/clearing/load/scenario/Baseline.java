@@ -1,5 +1,6 @@
 package org.clearing.load.scenario;
 
+import org.clearing.payment.PaymentIntake;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -33,59 +34,6 @@ import org.clearing.load.driver.Harness;
  * the same disk and WAL but leaves the engine's books untouched.
  */
 public final class Baseline {
-
-  // The SQL of org.clearing.payment.PaymentIntake (kept in step by hand), run with one-element arrays.
-  private static final String LOCK_ORDERS =
-      "SELECT order_no, status, total_fen FROM orders WHERE order_no = ANY($1::text[])"
-          + " ORDER BY order_no FOR UPDATE";
-  private static final String SELECT_LEGS =
-      "SELECT order_no, leg_no, payee_account_id, amount_fen, status FROM leg"
-          + " WHERE order_no = ANY($1::text[]) ORDER BY order_no, leg_no";
-  private static final String SELECT_RECORDED =
-      "SELECT i.channel, i.event_key FROM channel_inbox i"
-          + " JOIN unnest($1::text[], $2::text[]) AS k(channel, event_key)"
-          + " ON i.channel = k.channel AND i.event_key = k.event_key WHERE i.kind = 'PAYMENT'";
-  private static final String INSERT_INBOX = """
-      INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
-                                 amount_fen, outcome, source, event_id, occurred_at)
-      SELECT channel, 'PAYMENT', event_key, order_no, out_trade_no, event_key, amount_fen, outcome,
-             source, event_id, occurred_at
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[],
-                  $7::text[], $8::text[], $9::timestamptz[])
-        AS x(channel, event_key, order_no, out_trade_no, amount_fen, outcome, source, event_id,
-             occurred_at)
-      ON CONFLICT (channel, kind, event_key) DO NOTHING
-      """;
-  private static final String UPDATE_ORDERS = """
-      UPDATE orders o SET status = x.to_status,
-             paid_channel = COALESCE(x.channel, o.paid_channel),
-             paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
-             paid_at = COALESCE(x.paid_at, o.paid_at),
-             updated_at = now()
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-        AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
-      WHERE o.order_no = x.order_no AND o.status = x.from_status
-      """;
-  private static final String UPDATE_LEGS =
-      "UPDATE leg SET status = $2 WHERE order_no = ANY($1::text[]) AND status = $3";
-  private static final String UPDATE_CHANNEL_ORDERS =
-      "UPDATE channel_order c SET status = 'PAID', updated_at = now()"
-          + " FROM unnest($1::text[], $2::text[]) AS x(channel, out_trade_no)"
-          + " WHERE c.channel = x.channel AND c.out_trade_no = x.out_trade_no";
-  private static final String INSERT_JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-        RETURNING entry_id, entry_key
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
-      FROM e JOIN unnest($5::text[], $6::int4[], $7::text[], $8::int8[], $9::int8[])
-        AS p(entry_key, posting_no, account, debit_fen, credit_fen) USING (entry_key)
-      """;
-  private static final String INSERT_OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload)"
-          + " SELECT t, o, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, o, p)";
 
   private static final List<String> TABLES =
       List.of("orders", "leg", "channel_order", "channel_inbox", "journal_entry", "journal_posting", "outbox");
@@ -173,9 +121,9 @@ public final class Baseline {
     String channel = story.channel().code();
     String transactionId = "BASELINE" + index;
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-    return conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(orderNo))
-        .compose(heads -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNo)))
-        .compose(legs -> conn.preparedQuery(SELECT_RECORDED).execute(Tuple.tuple()
+    return conn.preparedQuery(PaymentIntake.LOCK_ORDERS).execute(Tuple.of(orderNo))
+        .compose(heads -> conn.preparedQuery(PaymentIntake.SELECT_LEGS).execute(Tuple.of(orderNo)))
+        .compose(legs -> conn.preparedQuery(PaymentIntake.SELECT_RECORDED).execute(Tuple.tuple()
                 .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {transactionId}))
             .compose(recorded -> {
               List<String> keys = new ArrayList<>();
@@ -200,26 +148,26 @@ public final class Baseline {
                   .put("channel", channel).put("transaction_id", transactionId)
                   .put("amount_fen", story.totalFen()).put("paid_at", now.toInstant().toString());
               List<Future<?>> writes = new ArrayList<>();
-              writes.add(conn.preparedQuery(INSERT_INBOX).execute(Tuple.tuple()
+              writes.add(conn.preparedQuery(PaymentIntake.INSERT_INBOX).execute(Tuple.tuple()
                   .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {transactionId})
                   .addArrayOfString(orderNo).addArrayOfString(new String[] {story.outTradeNo()})
                   .addArrayOfLong(new Long[] {story.totalFen()}).addArrayOfString(new String[] {"APPLIED"})
                   .addArrayOfString(new String[] {"CALLBACK"}).addArrayOfString(new String[] {"EV" + index})
                   .addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
-              writes.add(conn.preparedQuery(UPDATE_ORDERS).execute(Tuple.tuple()
+              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_ORDERS).execute(Tuple.tuple()
                   .addArrayOfString(orderNo).addArrayOfString(new String[] {"OPEN"})
                   .addArrayOfString(new String[] {"PAID"}).addArrayOfString(new String[] {channel})
                   .addArrayOfString(new String[] {transactionId}).addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
-              writes.add(conn.preparedQuery(UPDATE_LEGS).execute(Tuple.of(orderNo, "PAID", "PLANNED")));
-              writes.add(conn.preparedQuery(UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
+              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(orderNo, "PAID", "PLANNED")));
+              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
                   .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {story.outTradeNo()})));
-              writes.add(conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
+              writes.add(conn.preparedQuery(PaymentIntake.INSERT_JOURNAL).execute(Tuple.tuple()
                   .addArrayOfString(new String[] {entryKey}).addArrayOfString(new String[] {"PAYMENT"})
                   .addArrayOfString(orderNo).addArrayOfString(new String[] {channel})
                   .addArrayOfString(keys.toArray(String[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
                   .addArrayOfString(accounts.toArray(String[]::new)).addArrayOfLong(debits.toArray(Long[]::new))
                   .addArrayOfLong(credits.toArray(Long[]::new))));
-              writes.add(conn.preparedQuery(INSERT_OUTBOX).execute(Tuple.tuple()
+              writes.add(conn.preparedQuery(PaymentIntake.INSERT_OUTBOX).execute(Tuple.tuple()
                   .addArrayOfString(new String[] {"order.paid"}).addArrayOfString(orderNo)
                   .addArrayOfString(new String[] {payload.encode()})));
               return Future.all(writes).mapEmpty();
