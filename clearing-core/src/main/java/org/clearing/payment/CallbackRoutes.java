@@ -103,10 +103,11 @@ public final class CallbackRoutes {
       return io.vertx.core.Future.succeededFuture(adapter.rejected(rejection));
     }
     if (notification instanceof RefundNotification refund) {
+      // Applied even to a duplicate: if applying failed after the inbox row was committed, the
+      // channel's resend is the only thing that finishes the refund. Applying is idempotent.
       return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).compose(recorded -> {
         count(channel, recorded.duplicate() ? "duplicate" : "refund_recorded");
-        return (recorded.duplicate() ? io.vertx.core.Future.<Void>succeededFuture()
-            : refunds.onNotification(refund)).map(v -> adapter.accepted());
+        return refunds.onNotification(refund).map(v -> adapter.accepted());
       });
     }
     PaymentNotification payment = (PaymentNotification) notification;

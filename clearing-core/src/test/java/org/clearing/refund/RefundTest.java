@@ -224,4 +224,31 @@ class RefundTest {
     assertEquals(409, refund(unpaid, "k5-" + unpaid, null).status());
     assertEquals(0, engine.count("SELECT count(*) FROM refund WHERE order_no IN ('" + orderNo + "', '" + unpaid + "')"));
   }
+
+  @Test
+  void aResentRefundNotificationFinishesARefundWhoseFirstDeliveryWasRecordedButNotApplied() throws Exception {
+    String orderNo = paidOrder(Channel.UNIONPAY);
+    // Callbacks are time-compressed 1000-fold, so this holds the notification back 4 s.
+    ApiCaller sandbox = new ApiCaller(engine.sandboxUrl(Channel.UNIONPAY), null);
+    sandbox.raw("PUT", "/sandbox/faults", new JsonObject().put("delay_ms", 4_000_000).encode()
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of("Content-Type", "application/json"));
+    try {
+      ApiCaller.Answer answer = refund(orderNo, "resent-" + orderNo, new JsonArray().add(3));
+      assertEquals(201, answer.status(), answer.text());
+      String refundId = answer.json().getString("refund_id");
+      assertEquals("ACCEPTED", answer.json().getString("status"));
+      // As if the first delivery had been recorded in the inbox and then failed before applying.
+      engine.engine().intake().recordRefund(new org.clearing.channel.RefundNotification(Channel.UNIONPAY, "EV-early",
+              org.clearing.payment.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
+              org.clearing.channel.Money.ofFen(1_000), org.clearing.channel.RefundNotification.Status.SUCCEEDED,
+              java.time.Instant.now()), org.clearing.payment.PaymentIntake.Source.CALLBACK)
+          .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+      awaitRefund(orderNo, refundId, "SUCCEEDED");
+      assertEquals(1, engine.count("SELECT count(*) FROM journal_entry WHERE entry_key = 'REFUND:" + refundId + "'"));
+    } finally {
+      sandbox.raw("PUT", "/sandbox/faults", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          java.util.Map.of("Content-Type", "application/json"));
+    }
+  }
 }
