@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,15 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  /**
+   * Server settings that make a commit durable. The embedded PostgreSQL launcher starts the server
+   * with {@code -F} (no fsync) and {@code synchronous_commit=off}, settings for throw-away test
+   * databases: a payment acknowledged to its channel after such a commit can vanish in a crash.
+   * Settings given with {@code -c} come after {@code -F} on the command line and win.
+   */
+  public static final Map<String, String> DURABLE_SERVER_CONFIG =
+      Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
 
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
@@ -45,11 +55,12 @@ public final class Database implements AutoCloseable {
     Path pgDir = dataDir.resolve("pg").toAbsolutePath();
     try {
       Files.createDirectories(pgDir);
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(pgDir)
           .setCleanDataDirectory(false)
-          .setServerConfig("max_connections", "100")
-          .start();
+          .setServerConfig("max_connections", "100");
+      DURABLE_SERVER_CONFIG.forEach(builder::setServerConfig);
+      EmbeddedPostgres pg = builder.start();
       PgConnectOptions options = new PgConnectOptions()
           .setHost("localhost")
           .setPort(pg.getPort())

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.clearing.channel.Channel;
 import org.clearing.client.RequestSigner;
 import org.clearing.load.scenario.CreateScenario;
+import org.clearing.store.Database;
 
 /**
  * The system under test as the harness owns it: a PostgreSQL the harness starts (so it can restart
@@ -60,6 +61,8 @@ public final class Harness implements AutoCloseable {
         .setCleanDataDirectory(false)
         .setServerConfig("max_connections", "100")
         .setPGStartupWait(Duration.ofSeconds(60));
+    // As durable as the engine's own embedded database: the figures are for confirmed commits.
+    Database.DURABLE_SERVER_CONFIG.forEach(builder::setServerConfig);
     if (pgPort != 0) {
       builder.setPort(pgPort);
     }
