@@ -209,7 +209,8 @@ public final class Engine {
               duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds[0]);
-              paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders);
+              paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders,
+                  config.paymentQueryDelayMs());
               recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon[0],
                   new ReconExceptions(pool, channels, intake), tempDir);

@@ -64,6 +64,12 @@ public final class Main implements Callable<Integer> {
           + " time (env CLEARING_SANDBOX_TIME_COMPRESSION, default ${DEFAULT-VALUE}).")
   double sandboxTimeCompression;
 
+  @Option(names = "--payment-query-after", defaultValue = "${env:CLEARING_PAYMENT_QUERY_AFTER:-60s}",
+      converter = DurationConverter.class,
+      description = "Ask the channel for a payment this long after its channel order opened when no"
+          + " callback has come, e.g. 60s or 2m (env CLEARING_PAYMENT_QUERY_AFTER, default ${DEFAULT-VALUE}).")
+  java.time.Duration paymentQueryAfter;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -73,7 +79,7 @@ public final class Main implements Callable<Integer> {
     EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
         blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
         EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
-        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT);
+        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis());
     Engine engine = Engine.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -106,6 +112,23 @@ public final class Main implements Callable<Integer> {
             started.channel().code(), started.baseUrl(), started.baseUrl())));
     System.out.println("Stop with Ctrl-C (SIGTERM): requests in flight finish first.");
     System.out.println();
+  }
+
+  /** Reads {@code 90s}, {@code 2m}, {@code 1h} or an ISO-8601 duration such as {@code PT90S}. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<java.time.Duration> {
+    @Override
+    public java.time.Duration convert(String value) {
+      String text = value.trim().toUpperCase(java.util.Locale.ROOT);
+      try {
+        java.time.Duration duration = java.time.Duration.parse(text.startsWith("P") ? text : "PT" + text);
+        if (duration.isNegative()) {
+          throw new CommandLine.TypeConversionException("must not be negative: " + value);
+        }
+        return duration;
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new CommandLine.TypeConversionException("not a duration such as 60s or 2m: " + value);
+      }
+    }
   }
 
   private static String blankToNull(String value) {

@@ -28,6 +28,8 @@ import java.util.Collections;
  *     schedules run (1 = real time)
  * @param settlementIntervalMs how often the channels' bills of today and yesterday are read to
  *     settle legs
+ * @param paymentQueryDelayMs how long after a channel order opens the engine first asks the
+ *     channel for it when no callback has come
  */
 public record EngineConfig(
     String httpHost,
@@ -41,13 +43,15 @@ public record EngineConfig(
     boolean sandboxes,
     int sandboxBasePort,
     double sandboxTimeCompression,
-    long settlementIntervalMs) {
+    long settlementIntervalMs,
+    long paymentQueryDelayMs) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
   public static final int SANDBOX_BASE_PORT_DEFAULT = 8081;
   public static final long SETTLEMENT_INTERVAL_MS_DEFAULT = 60_000;
   public static final int DB_WAIT_QUEUE_SIZE_DEFAULT = 2_048;
+  public static final long PAYMENT_QUERY_DELAY_MS_DEFAULT = 60_000;
 
   public EngineConfig {
     if (httpPort < 0 || httpPort > 65_535) {
@@ -58,6 +62,9 @@ public record EngineConfig(
     }
     if (sandboxBasePort < 0 || sandboxBasePort > 65_533 || sandboxTimeCompression < 1) {
       throw new IllegalArgumentException("sandbox port must be 0..65533 and time compression >= 1");
+    }
+    if (paymentQueryDelayMs < 0) {
+      throw new IllegalArgumentException("--payment-query-after must not be negative");
     }
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
@@ -73,37 +80,44 @@ public record EngineConfig(
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
-        SETTLEMENT_INTERVAL_MS_DEFAULT);
+        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs);
+        settlementIntervalMs, paymentQueryDelayMs);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs);
+        settlementIntervalMs, paymentQueryDelayMs);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs);
+        settlementIntervalMs, paymentQueryDelayMs);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs);
+        settlementIntervalMs, paymentQueryDelayMs);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
-        dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs);
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
+        paymentQueryDelayMs);
+  }
+
+  public EngineConfig withPaymentQueryDelayMs(long ms) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, ms);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

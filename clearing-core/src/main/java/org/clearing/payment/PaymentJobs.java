@@ -30,11 +30,15 @@ public final class PaymentJobs {
     this.closer = closer;
   }
 
-  /** The jobs with their default settings, on one engine's pool and channels. */
+  /**
+   * The jobs with their default settings, on one engine's pool and channels; a channel order is
+   * first asked for {@code queryDelayMs} after it opened.
+   */
   public static PaymentJobs create(Vertx vertx, Pool pool, OrderRepository orders, ChannelSet channels,
-      PaymentIntake intake, ChannelOrders channelOrders) {
+      PaymentIntake intake, ChannelOrders channelOrders, long queryDelayMs) {
     return new PaymentJobs(vertx, new JobLease(vertx, pool),
-        new PendingPaymentQueries(pool, channels, intake, channelOrders, PendingPaymentQueries.Settings.DEFAULT),
+        new PendingPaymentQueries(pool, channels, intake, channelOrders,
+            PendingPaymentQueries.Settings.DEFAULT.withDelayMs(queryDelayMs)),
         new ExpiredOrderCloser(pool, orders, channels, intake, channelOrders, ExpiredOrderCloser.Settings.DEFAULT));
   }
 

@@ -48,6 +48,10 @@ public final class PendingPaymentQueries {
         throw new IllegalArgumentException("query job settings must be positive");
       }
     }
+
+    public Settings withDelayMs(long ms) {
+      return new Settings(intervalMs, ms, backoff, graceMs, batchSizeMax, queriesInFlightMax);
+    }
   }
 
   /**

@@ -1,0 +1,45 @@
+package org.clearing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+// The command line reads durations as people write them and refuses nonsense before anything starts.
+class MainOptionsTest {
+
+  @Test
+  void thePaymentQueryDelayReadsSecondsMinutesAndIsoDurations() {
+    assertEquals(Duration.ofSeconds(90), parse("90s"));
+    assertEquals(Duration.ofMinutes(2), parse("2m"));
+    assertEquals(Duration.ofSeconds(45), parse("PT45S"));
+  }
+
+  @Test
+  void thePaymentQueryDelayDefaultsToOneMinute() {
+    Main main = new Main();
+    new CommandLine(main).parseArgs();
+    assertEquals(Duration.ofSeconds(60), main.paymentQueryAfter);
+  }
+
+  @Test
+  void aBadOrNegativeDelayIsRefusedWithTheOptionNamed() {
+    for (String bad : new String[] {"soon", "-5s", "5"}) {
+      StringWriter err = new StringWriter();
+      int exit = new CommandLine(new Main()).setErr(new PrintWriter(err))
+          .execute("--payment-query-after", bad, "--no-sandboxes");
+      assertEquals(2, exit, bad);
+      assertTrue(err.toString().contains("--payment-query-after"), err.toString());
+    }
+  }
+
+  private static Duration parse(String value) {
+    Main main = new Main();
+    new CommandLine(main).parseArgs("--payment-query-after", value);
+    return main.paymentQueryAfter;
+  }
+}
