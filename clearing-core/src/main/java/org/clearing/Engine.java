@@ -158,8 +158,8 @@ public final class Engine {
     WorkerExecutor cryptoPool = vertx.createSharedWorkerExecutor("clearing-crypto", CRYPTO_POOL_SIZE);
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
-    ClientRepository clients = new ClientRepository(pool);
-    OrderRepository orders = new OrderRepository(pool);
+    ClientRepository clients = new ClientRepository(vertx, pool);
+    OrderRepository orders = new OrderRepository(vertx, pool);
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());

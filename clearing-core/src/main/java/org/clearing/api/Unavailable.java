@@ -1,6 +1,7 @@
 package org.clearing.api;
 
 import java.net.ConnectException;
+import org.clearing.store.GroupCommitter;
 
 /** Recognises failures that mean "try again later" rather than "the engine is broken". */
 final class Unavailable {
@@ -11,6 +12,7 @@ final class Unavailable {
     for (Throwable t = error; t != null; t = t.getCause()) {
       String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
       if (t instanceof ConnectException
+          || t instanceof GroupCommitter.Overloaded
           || t instanceof io.vertx.core.http.HttpClosedException
           || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException
           || t instanceof java.util.concurrent.TimeoutException

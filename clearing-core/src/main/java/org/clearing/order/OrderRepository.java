@@ -1,6 +1,7 @@
 package org.clearing.order;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -17,6 +18,7 @@ import org.clearing.routing.ItemKind;
 import org.clearing.routing.PayeeSide;
 import org.clearing.split.Leg;
 import org.clearing.split.LegStatus;
+import org.clearing.store.GroupCommitter;
 
 /** Stores and reads orders, their lines and legs. */
 public final class OrderRepository {
@@ -78,10 +80,18 @@ public final class OrderRepository {
           + " SELECT order_no FROM orders WHERE status = $1 AND expires_at < now()"
           + " ORDER BY expires_at LIMIT $3::int4 FOR UPDATE SKIP LOCKED) AND status = $1";
 
-  private final Pool pool;
+  /** Orders waiting for their group; beyond this, requests are refused with "try again". */
+  public static final int INSERTS_QUEUED_MAX = 4_096;
+  private static final int INSERT_GROUP_SIZE_MAX = 64;
+  private static final int INSERT_GROUPS_IN_FLIGHT_MAX = 4;
 
-  public OrderRepository(Pool pool) {
+  private final Pool pool;
+  private final GroupCommitter<Insert, Inserted> inserts;
+
+  public OrderRepository(Vertx vertx, Pool pool) {
     this.pool = pool;
+    this.inserts = new GroupCommitter<>(vertx, this::insertGroup, INSERTS_QUEUED_MAX, INSERT_GROUP_SIZE_MAX,
+        INSERT_GROUPS_IN_FLIGHT_MAX);
   }
 
   /** What the engine stores of a new order besides the draft. */
@@ -101,13 +111,58 @@ public final class OrderRepository {
 
   public record KeyTaken(String orderNo, byte[] requestHash) implements Inserted {}
 
+  /**
+   * Stores a new order, or finds the order already stored under its idempotency key. Orders
+   * arriving together share one transaction and one disk flush; fails with
+   * {@link GroupCommitter.Overloaded} when too many are waiting.
+   */
   public Future<Inserted> insert(Insert insert) {
+    return inserts.submit(insert);
+  }
+
+  private Future<List<Inserted>> insertGroup(List<Insert> group) {
+    String prefix = "TF" + LocalDate.now(ZoneOffset.ofHours(8)).toString().replace("-", "");
+    List<Tuple> tuples = group.stream().map(insert -> tuple(prefix, insert)).toList();
+    return pool.withTransaction(db -> db.preparedQuery(INSERT_ORDER).executeBatch(tuples)).compose(results -> {
+      List<Future<Inserted>> inserted = new ArrayList<>(group.size());
+      RowSet<Row> rows = results;
+      for (Insert insert : group) {
+        inserted.add(rows.size() == 1
+            ? Future.succeededFuture(created(insert, rows.iterator().next()))
+            : keyTaken(insert));
+        rows = rows.next();
+      }
+      return Future.all(inserted).map(all -> inserted.stream().map(Future::result).toList());
+    });
+  }
+
+  private static Inserted created(Insert insert, Row row) {
     OrderDraft draft = insert.draft();
     NewOrder request = draft.request();
-    String prefix = "TF" + LocalDate.now(ZoneOffset.ofHours(8)).toString().replace("-", "");
+    verifyCounts(row, draft.lines().size(), draft.legs().size());
+    return new Created(new Order(
+        row.getString("order_no"), request.caseNo(), request.region(), request.payerName(),
+        insert.payerIdMasked(), draft.total(), OrderStatus.OPEN, insert.qrToken(),
+        row.getOffsetDateTime("created_at").toInstant(),
+        row.getOffsetDateTime("expires_at").toInstant(), draft.lines(), draft.legs()));
+  }
+
+  /** The key was used before (or earlier in the same group): the order already under it. */
+  private Future<Inserted> keyTaken(Insert insert) {
+    return pool.preparedQuery(SELECT_BY_KEY)
+        .execute(Tuple.of(insert.clientId(), insert.idempotencyKey()))
+        .map(existing -> {
+          Row row = existing.iterator().next();
+          return (Inserted) new KeyTaken(row.getString("order_no"), row.getBuffer("request_hash").getBytes());
+        });
+  }
+
+  private static Tuple tuple(String prefix, Insert insert) {
+    OrderDraft draft = insert.draft();
+    NewOrder request = draft.request();
     List<OrderLine> lines = draft.lines();
     List<Leg> legs = draft.legs();
-    Tuple tuple = Tuple.tuple()
+    return Tuple.tuple()
         .addString(prefix)
         .addString(insert.clientId())
         .addString(insert.idempotencyKey())
@@ -138,24 +193,6 @@ public final class OrderRepository {
         .addArrayOfString(legs.stream().map(Leg::payeeAccountId).toArray(String[]::new))
         .addArrayOfLong(legs.stream().map(g -> g.amount().fen()).toArray(Long[]::new))
         .addArrayOfString(legs.stream().map(g -> g.status().name()).toArray(String[]::new));
-    return pool.preparedQuery(INSERT_ORDER).execute(tuple).compose(rows -> {
-      if (rows.size() == 1) {
-        Row row = rows.iterator().next();
-        verifyCounts(row, lines.size(), legs.size());
-        return Future.succeededFuture((Inserted) new Created(new Order(
-            row.getString("order_no"), request.caseNo(), request.region(), request.payerName(),
-            insert.payerIdMasked(), draft.total(), OrderStatus.OPEN, insert.qrToken(),
-            row.getOffsetDateTime("created_at").toInstant(),
-            row.getOffsetDateTime("expires_at").toInstant(), lines, legs)));
-      }
-      return pool.preparedQuery(SELECT_BY_KEY)
-          .execute(Tuple.of(insert.clientId(), insert.idempotencyKey()))
-          .map(existing -> {
-            Row row = existing.iterator().next();
-            return (Inserted) new KeyTaken(
-                row.getString("order_no"), row.getBuffer("request_hash").getBytes());
-          });
-    });
   }
 
   private static void verifyCounts(Row row, int lineCount, int legCount) {

@@ -20,6 +20,7 @@ import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
 import org.clearing.refund.RefundService;
+import org.clearing.store.GroupCommitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

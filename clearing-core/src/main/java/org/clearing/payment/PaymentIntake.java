@@ -24,6 +24,7 @@ import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderStatus;
 import org.clearing.split.Leg;
 import org.clearing.split.LegStatus;
+import org.clearing.store.GroupCommitter;
 
 /**
  * Records verified payments, exactly once each. A payment is recorded in the inbox under its

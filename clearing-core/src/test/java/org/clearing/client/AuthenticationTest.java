@@ -137,6 +137,36 @@ class AuthenticationTest {
   }
 
   @Test
+  void aNonceReplayedConcurrentlyIsAcceptedOnceEvenWhenTheCopiesShareACommitGroup() throws Exception {
+    byte[] body = body();
+    String now = Long.toString(Clock.systemUTC().instant().getEpochSecond());
+    String authorization = registration.signer().authorization("POST", PATH, body, now, "concurrent-nonce");
+    int copies = 12;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(copies);
+    java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      for (int i = 0; i < copies; i++) {
+        Map<String, String> headers = headers(authorization);
+        answers.add(pool.submit(() -> {
+          go.await();
+          return registration.raw("POST", PATH, body, headers).status();
+        }));
+      }
+      go.countDown();
+      java.util.List<Integer> statuses = new java.util.ArrayList<>();
+      for (var answer : answers) {
+        statuses.add(answer.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertEquals(1, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+      assertEquals(copies - 1, statuses.stream().filter(s -> s == 401).count(), statuses.toString());
+      assertEquals(ordersBefore + 1, engine.count("SELECT count(*) FROM orders"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void anUnknownClientIsRefused() {
     KeyPair stranger = Crypto.generateSm2();
     RequestSigner signer = new RequestSigner("nobody", KeyType.SM2, stranger.getPrivate(), Clock.systemUTC());

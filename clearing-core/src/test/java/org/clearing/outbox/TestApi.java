@@ -27,7 +27,7 @@ final class TestApi implements AutoCloseable {
   private final HttpServer server;
 
   TestApi(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, WebhookRoutes routes) throws Exception {
-    Authenticator authenticator = new Authenticator(new ClientRepository(pool), cryptoPool, Clock.systemUTC());
+    Authenticator authenticator = new Authenticator(new ClientRepository(vertx, pool), cryptoPool, Clock.systemUTC());
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     router.route("/api/*").handler(ctx -> authenticator.authenticate(ctx.request().method().name(),

@@ -93,7 +93,7 @@ class WebhookRelayTest {
   private static ApiCaller newClient(Role role) throws Exception {
     String clientId = "wh-" + role.code() + "-" + CASES.incrementAndGet();
     KeyPair pair = Crypto.generateSm2();
-    new ClientRepository(pool).register(clientId, role, KeyType.SM2, Pem.write(pair.getPublic()))
+    new ClientRepository(vertx, pool).register(clientId, role, KeyType.SM2, Pem.write(pair.getPublic()))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return new ApiCaller(api.baseUrl(), new RequestSigner(clientId, KeyType.SM2, pair.getPrivate(), Clock.systemUTC()));
   }

@@ -88,7 +88,7 @@ class PendingPaymentJobsTest {
   }
 
   private static ExpiredOrderCloser closer(long lapseGraceMs) {
-    return new ExpiredOrderCloser(pool, new OrderRepository(pool), channels, intake, channelOrders,
+    return new ExpiredOrderCloser(pool, new OrderRepository(engine.engine().vertx(), pool), channels, intake, channelOrders,
         new ExpiredOrderCloser.Settings(1_000, 100, TEST_BACKOFF, lapseGraceMs, 50, 4));
   }
 

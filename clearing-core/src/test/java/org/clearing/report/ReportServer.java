@@ -53,7 +53,7 @@ final class ReportServer implements AutoCloseable {
     cryptoPool = vertx.createSharedWorkerExecutor("report-test-crypto", 1);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
         new ReportSigner(EngineKey.CLIENT_ID, enginePrivateKey()), cryptoPool);
-    Authenticator authenticator = new Authenticator(new ClientRepository(pool), cryptoPool, Clock.systemUTC());
+    Authenticator authenticator = new Authenticator(new ClientRepository(vertx, pool), cryptoPool, Clock.systemUTC());
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
     router.route("/api/*").handler(ctx -> authenticator.authenticate(ctx.request().method().name(),

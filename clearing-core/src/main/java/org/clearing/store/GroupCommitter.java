@@ -1,4 +1,4 @@
-package org.clearing.payment;
+package org.clearing.store;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,7 +23,7 @@ public final class GroupCommitter<I, R> {
 
   /** The queue is full: the caller should answer "try again later". */
   public static final class Overloaded extends RuntimeException {
-    Overloaded(int queuedMax) {
+    public Overloaded(int queuedMax) {
       super("more than " + queuedMax + " items waiting to be committed");
     }
   }
