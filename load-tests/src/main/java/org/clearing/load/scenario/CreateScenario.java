@@ -1,9 +1,14 @@
 package org.clearing.load.scenario;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,7 @@ import java.util.stream.IntStream;
 import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Pem;
+import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 
 /** Signed order creation: a typical three-line order, each request with its own key and nonce. */
@@ -25,6 +31,24 @@ public final class CreateScenario {
     JsonObject file = new JsonObject(Files.readString(clientFile));
     return new RequestSigner(file.getString("client_id"), KeyType.valueOf(file.getString("key_type")),
         Pem.readPrivateKey(file.getString("private_key_pem")), Clock.systemUTC());
+  }
+
+  /**
+   * Replays prepared order requests against the harness's engine at {@code ratePerS} (open loop,
+   * at most {@code inFlightMax} in flight) and returns the driver's result.
+   */
+  public static OpenLoopDriver.Result run(Harness harness, List<OpenLoopDriver.PreparedRequest> requests,
+      double ratePerS, int inFlightMax) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      URI uri = URI.create(harness.baseUrl());
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+          .setDefaultPort(uri.getPort()).setKeepAlive(true),
+          new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(inFlightMax));
+      return new OpenLoopDriver(vertx, client, inFlightMax).run(requests, ratePerS, status -> status == 201);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
   }
 
   /** Signs {@code count} distinct order requests up front, on all cores. */
