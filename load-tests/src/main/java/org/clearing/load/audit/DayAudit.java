@@ -190,10 +190,13 @@ public final class DayAudit {
     boolean ok = made.size() == 1
         && (made.get(0)[0].equals("CHANNEL") ? made.get(0)[1].equals("SUCCEEDED") : made.get(0)[1].equals("PAID_BACK"))
         && Long.parseLong(made.get(0)[2]) == order.refundFenExpected()
-        && Boolean.parseBoolean(made.get(0)[3]) == whole;
+        && Boolean.parseBoolean(made.get(0)[3]) == whole
+        && (!order.refundAfterSettlement() || made.get(0)[0].equals("AUTHORITY"));
     if (!ok) {
       findings.add(who + ": refunds " + rows(made) + "; expected one " + (whole ? "whole" : "partial")
-          + " refund of " + order.refundFenExpected() + " fen, SUCCEEDED by the channel or PAID_BACK by the authorities");
+          + " refund of " + order.refundFenExpected() + " fen, " + (order.refundAfterSettlement()
+              ? "PAID_BACK by the authorities (asked after settlement)"
+              : "SUCCEEDED by the channel or PAID_BACK by the authorities"));
     }
   }
 

@@ -128,6 +128,15 @@ public final class DayOrder {
     this.refundLines = List.copyOf(lines);
   }
 
+  /**
+   * Whether the registration system asks for the refund only once the order is settled (every
+   * other refunded order, by index), so that the authorities' refund is part of every day, not
+   * only the channel's; the others are refunded as soon as they are paid.
+   */
+  public boolean refundAfterSettlement() {
+    return (story == Story.REFUNDED || story == Story.PARTLY_REFUNDED) && index % 2 == 1;
+  }
+
   /** What the refund should come to: the named lines, or the whole order. */
   public long refundFenExpected() {
     return switch (story) {

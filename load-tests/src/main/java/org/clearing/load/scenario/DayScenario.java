@@ -64,7 +64,8 @@ public final class DayScenario {
   static final long EXPIRES_IN_S_SHORT = 60;
   /**
    * A dropped callback is healed by the active query, first asked a configured time after the
-   * channel order opened (60 s by default), then backing off (1 min, 2 min, …).
+   * channel order opened (60 s by default), then backing off (1 min, 2 min, …); the settlement job
+   * reads the sandboxes' bills every minute.
    */
   static final Duration SETTLE_MAX = Duration.ofSeconds(300);
   static final int CALLS_IN_FLIGHT_MAX = 16;
@@ -162,7 +163,7 @@ public final class DayScenario {
     orders.forEach(o -> counts.merge(o.story(), 1, Integer::sum));
     JsonObject json = new JsonObject();
     counts.forEach((story, n) -> json.put(story.name(), n));
-    return json;
+    return json.put("of_the_refunded_after_settlement", orders.stream().filter(DayOrder::refundAfterSettlement).count());
   }
 
   /** The registration system creates the orders, those that will expire first so their clock starts early. */
@@ -251,7 +252,8 @@ public final class DayScenario {
 
   /**
    * Waits until every payment the sandboxes took is in the engine's inbox, refunding each order
-   * whose story says so as soon as it is paid, as a registration system would.
+   * whose story says so as soon as it is paid, or once it is settled, as a registration system
+   * would.
    */
   private static void awaitBookedAndRefund(Harness harness, EngineApi api, List<DayOrder> orders,
       ExecutorService pool, PrintStream out) throws Exception {
@@ -260,42 +262,53 @@ public final class DayScenario {
     Set<DayOrder> refunding = new HashSet<>();
     List<Future<?>> refunds = new ArrayList<>();
     long waiting;
+    long unrefunded;
     do {
-      Map<String, long[]> inbox = inboxCounts(harness, orderNos);
+      Map<String, Booked> booked = booked(harness, orderNos);
       waiting = 0;
+      unrefunded = 0;
       for (DayOrder order : orders) {
         long taken = order.payStatus().values().stream().filter(s -> s == 200).count();
-        long[] rows = inbox.getOrDefault(order.orderNo(), new long[2]);
-        waiting += rows[0] < taken ? 1 : 0;
+        Booked b = booked.getOrDefault(order.orderNo(), new Booked(null, 0, 0));
+        waiting += b.payments() < taken ? 1 : 0;
         boolean refund = order.story() == DayOrder.Story.REFUNDED || order.story() == DayOrder.Story.PARTLY_REFUNDED;
-        if (refund && rows[1] > 0 && refunding.add(order)) {
+        boolean due = b.applied() > 0 && (!order.refundAfterSettlement() || "SETTLED".equals(b.status()));
+        if (refund && due && refunding.add(order)) {
           refunds.add(pool.submit(() -> DayRefunds.refund(api, order)));
         }
+        unrefunded += refund && !refunding.contains(order) && order.driverProblem() == null ? 1 : 0;
       }
-      if (waiting > 0) {
+      if (waiting > 0 || unrefunded > 0) {
         Thread.sleep(POLL_INTERVAL_MS);
       }
-    } while (waiting > 0 && System.nanoTime() < deadline);
-    out.printf("day: every payment the sandboxes took is booked: %s%n", waiting == 0 ? "yes" : "NO, " + waiting + " orders short");
+    } while ((waiting > 0 || unrefunded > 0) && System.nanoTime() < deadline);
+    out.printf("day: every payment the sandboxes took is booked: %s; refunds asked: %s%n",
+        waiting == 0 ? "yes" : "NO, " + waiting + " orders short", unrefunded == 0 ? "all" : "NOT " + unrefunded);
+    orders.stream().filter(o -> !refunding.contains(o) && (o.story() == DayOrder.Story.REFUNDED
+        || o.story() == DayOrder.Story.PARTLY_REFUNDED)).forEach(o -> o.problem("never paid and "
+        + (o.refundAfterSettlement() ? "settled" : "booked") + " within " + SETTLE_MAX.toSeconds() + " s, so not refunded"));
     for (Future<?> refund : refunds) {
       refund.get(DayRefunds.REFUND_WAIT_MAX.toSeconds() * 2, TimeUnit.SECONDS);
     }
   }
 
-  /** Per order: payment rows in the inbox, and how many of them the order took. */
-  private static Map<String, long[]> inboxCounts(Harness harness, String[] orderNos) throws Exception {
-    Map<String, long[]> counts = new HashMap<>();
+  /** An order's status, its payment rows in the inbox, and how many of them it took. */
+  private record Booked(String status, long payments, long applied) {}
+
+  private static Map<String, Booked> booked(Harness harness, String[] orderNos) throws Exception {
+    Map<String, Booked> booked = new HashMap<>();
     try (Connection db = harness.jdbc(); PreparedStatement q = db.prepareStatement(
-        "SELECT order_no, count(*), count(*) FILTER (WHERE outcome = 'APPLIED') FROM channel_inbox"
-            + " WHERE kind = 'PAYMENT' AND order_no = ANY(?) GROUP BY order_no")) {
+        "SELECT o.order_no, o.status, count(i.event_key), count(i.event_key) FILTER (WHERE i.outcome = 'APPLIED')"
+            + " FROM orders o LEFT JOIN channel_inbox i ON i.order_no = o.order_no AND i.kind = 'PAYMENT'"
+            + " WHERE o.order_no = ANY(?) GROUP BY o.order_no, o.status")) {
       q.setArray(1, db.createArrayOf("text", orderNos));
       try (ResultSet rows = q.executeQuery()) {
         while (rows.next()) {
-          counts.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+          booked.put(rows.getString(1), new Booked(rows.getString(2), rows.getLong(3), rows.getLong(4)));
         }
       }
     }
-    return counts;
+    return booked;
   }
 
   /**
