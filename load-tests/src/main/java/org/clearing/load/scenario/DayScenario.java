@@ -110,7 +110,15 @@ public final class DayScenario {
     return orders;
   }
 
+  /** The day's report section ({@code audit.clean} says whether it passed) and its orders as the driver saw them. */
+  public record Day(JsonObject section, List<DayOrder> orders) {}
+
+  /** Runs the day; returns its section of the report. */
   public static JsonObject run(Harness harness, Settings settings) throws Exception {
+    return runDay(harness, settings).section();
+  }
+
+  public static Day runDay(Harness harness, Settings settings) throws Exception {
     if (settings.orders() < ORDERS_MIN || settings.orders() > ORDERS_MAX) {
       throw new IllegalArgumentException("a day takes " + ORDERS_MIN + " to " + ORDERS_MAX + " orders");
     }
@@ -155,7 +163,7 @@ public final class DayScenario {
     section.put("audit", verdict.json()).put("duration_s", (System.nanoTime() - startNs) / 1_000_000_000L);
     out.println("day audit: " + (verdict.clean() ? "clean" : "FAILED " + verdict.findings()) + " "
         + verdict.json().getJsonObject("channels"));
-    return section;
+    return new Day(section, orders);
   }
 
   private static JsonObject storyCounts(List<DayOrder> orders) {
