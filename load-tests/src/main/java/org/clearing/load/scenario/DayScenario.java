@@ -118,6 +118,10 @@ public final class DayScenario {
     return runDay(harness, settings).section();
   }
 
+  /**
+   * Runs the day: create, open, cancel, pay under the storm, refund, wait for the jobs, reconcile,
+   * compare the reports with the journal, audit. Every finding is in {@code section.audit}.
+   */
   public static Day runDay(Harness harness, Settings settings) throws Exception {
     if (settings.orders() < ORDERS_MIN || settings.orders() > ORDERS_MAX) {
       throw new IllegalArgumentException("a day takes " + ORDERS_MIN + " to " + ORDERS_MAX + " orders");
