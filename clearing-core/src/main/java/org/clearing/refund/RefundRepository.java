@@ -255,6 +255,12 @@ public final class RefundRepository {
     });
   }
 
+  /**
+   * Taken first, so that two legs' notifications of one refund take turns: each then counts the
+   * legs after the other has committed, and the last one to count sees every leg succeeded. Without
+   * it, both count while the other's leg is still uncommitted, and neither finishes the refund.
+   */
+  private static final String LOCK_REFUND = "SELECT refund_id FROM refund WHERE refund_id = $1 FOR UPDATE";
   private static final String LEG_SUCCEEDED =
       "UPDATE refund_leg SET status = 'SUCCEEDED' WHERE refund_id = $1 AND leg_no = $2";
   private static final String LEGS_OPEN =
@@ -262,7 +268,8 @@ public final class RefundRepository {
 
   /** One leg's part succeeded (WeChat refunds combined payments leg by leg); true when all have. */
   public Future<Boolean> legSucceeded(String refundId, int legNo) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LEG_SUCCEEDED).execute(Tuple.of(refundId, legNo))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_REFUND).execute(Tuple.of(refundId))
+        .compose(v -> conn.preparedQuery(LEG_SUCCEEDED).execute(Tuple.of(refundId, legNo)))
         .compose(v -> conn.preparedQuery(LEGS_OPEN).execute(Tuple.of(refundId)))
         .map(rows -> rows.iterator().next().getLong("open") == 0));
   }

@@ -251,4 +251,43 @@ class RefundTest {
           java.util.Map.of("Content-Type", "application/json"));
     }
   }
+
+  /**
+   * WeChat gives a combined payment back sub-order by sub-order, one notification per leg; the
+   * refund succeeds when the last leg has. Two last legs' notifications handled at the same moment
+   * must still finish it: each must see the other's leg once it has it.
+   */
+  @Test
+  void twoLegNotificationsOfOneRefundHandledTogetherStillFinishIt() throws Exception {
+    ApiCaller sandbox = new ApiCaller(engine.sandboxUrl(Channel.WECHAT), null);
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
+        .with(new io.vertx.sqlclient.PoolOptions().setMaxSize(4))
+        .connectingTo(engine.engine().database().connectOptions()).using(engine.engine().vertx()).build();
+    RefundRepository refunds = new RefundRepository(pool);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String orderNo = paidOrder(Channel.WECHAT);
+        // Callbacks are time-compressed 1000-fold: this holds the sandbox's own notifications back 60 s.
+        sandbox.raw("PUT", "/sandbox/faults", new JsonObject().put("delay_ms", 60_000_000).encode()
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of("Content-Type", "application/json"));
+        ApiCaller.Answer answer = refund(orderNo, "legs-together-" + orderNo, null);
+        assertEquals(201, answer.status(), answer.text());
+        String refundId = answer.json().getString("refund_id");
+        assertEquals("ACCEPTED", answer.json().getString("status"));
+
+        var first = refunds.legSucceeded(refundId, 1);
+        var second = refunds.legSucceeded(refundId, 2);
+        io.vertx.core.Future.all(first, second).toCompletionStage().toCompletableFuture()
+            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertTrue(first.result() || second.result(), "one of the two saw both legs succeeded (round " + round + ")");
+        sandbox.raw("PUT", "/sandbox/faults", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            java.util.Map.of("Content-Type", "application/json"));
+      }
+    } finally {
+      sandbox.raw("PUT", "/sandbox/faults", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          java.util.Map.of("Content-Type", "application/json"));
+      pool.close().toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }

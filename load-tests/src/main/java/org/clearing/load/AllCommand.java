@@ -16,15 +16,22 @@ import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.report.LatencyReport;
 import org.clearing.load.scenario.CreateScenario;
+import org.clearing.load.scenario.DayScenario;
 import org.clearing.load.scenario.Runs;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Every scenario against one engine and one database, then the report with each figure by its target. */
 @Command(name = "all", mixinStandardHelpOptions = true,
-    description = "create, pay (+ baseline), storm, kill, pg-restart, slow-channel, overload; writes"
+    description = "create, pay (+ baseline), storm, kill, pg-restart, slow-channel, overload, day; writes"
         + " load-report.json and load-report.md; exit 1 unless every audit is clean.")
 final class AllCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--duration", defaultValue = "60s", description = "Total timed budget, shared by the scenarios.")
   String duration;
@@ -38,11 +45,18 @@ final class AllCommand implements Callable<Integer> {
   @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
   Path engineJar;
 
+  @Option(names = "--day-orders", defaultValue = "600", description = "Orders in the closing business day.")
+  int dayOrders;
+
   @Option(names = "--out", defaultValue = "load-report", description = "Report files: <out>.json and <out>.md.")
   String out;
 
   @Override
   public Integer call() throws Exception {
+    if (dayOrders < DayScenario.ORDERS_MIN || dayOrders > DayScenario.ORDERS_MAX) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--day-orders must be " + DayScenario.ORDERS_MIN
+          + " to " + DayScenario.ORDERS_MAX + ", not " + dayOrders);
+    }
     long totalS = Duration.parse("PT" + duration.toUpperCase(Locale.ROOT)).toSeconds();
     // A share of the window for each of the seven scenarios; pay and storm get the most.
     long shareS = Math.max(2, totalS / 7);
@@ -72,6 +86,10 @@ final class AllCommand implements Callable<Integer> {
         clean &= section.getJsonObject("audit").getBoolean("clean");
         scenarios.add(section);
       }
+      // Last, so that its reconciliation of the day covers every scenario's payments and refunds.
+      JsonObject day = DayScenario.run(harness, new DayScenario.Settings(dayOrders, System.out));
+      clean &= day.getJsonObject("audit").getBoolean("clean");
+      scenarios.add(day);
     }
     report.put("scenarios", scenarios).put("audit_clean", clean);
     Files.writeString(Path.of(out + ".json"), report.encodePrettily());
@@ -127,6 +145,13 @@ final class AllCommand implements Callable<Integer> {
             s.getJsonObject("baseline").getDouble("callbacks_per_s")));
         md.append(String.format(Locale.ROOT, "| callbacks confirmed end to end (offered %.0f/s) | %.0f/s | (max) |%n",
             s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getDouble("callbacks_per_s")));
+      }
+      if ("day".equals(name)) {
+        JsonObject recon = s.getJsonObject("reconciliation");
+        md.append(String.format(Locale.ROOT, "| day: reconciliation items left unexplained | %d (items %s, run %d ms) | 0 |%n",
+            recon.getLong("open_items"), recon.getJsonObject("items_by_class").encode(), recon.getLong("run_ms")));
+        md.append(String.format(Locale.ROOT, "| day: finance and tax reports equal the journal | %s | yes |%n",
+            s.getJsonObject("reports").getBoolean("equal", false) ? "yes" : "NO"));
       }
       if ("storm".equals(name)) {
         md.append(String.format(Locale.ROOT, "| engine RSS under the storm | %d MiB | <= 512 MiB |%n", s.getLong("engine_rss_max_mib")));

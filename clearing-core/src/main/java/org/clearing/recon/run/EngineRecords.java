@@ -21,6 +21,9 @@ import org.clearing.recon.match.EngineRecord;
  * out_trade_no order ({@code COLLATE "C"}, the matcher's String order), a page at a time: the
  * payments recorded in the inbox (whatever their outcome: the money reached the channel), the
  * channel refunds and automatic duplicate refunds, and the legs of the orders paid there that day.
+ * A payment the order could not take (paid at a second channel, or after cancellation) has legs
+ * too when it was for the whole order: the channel order carried the split plan, so the channel
+ * split it to the payees before it was given back.
  *
  * <p>Blocking: call it from a worker thread only (each page waits for the database).
  */
@@ -57,6 +60,14 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
         JOIN leg g ON g.order_no = o.order_no
         LEFT JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $1
         WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+        UNION ALL
+        SELECT 'LEG', i.out_trade_no, i.transaction_id, '', g.amount_fen, 'SUCCEEDED', g.leg_no,
+               coalesce(a.channel_account, ''), i.occurred_at
+        FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no
+        JOIN leg g ON g.order_no = i.order_no
+        LEFT JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $1
+        WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
+          AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $2 AND i.occurred_at < $3
       ) x
       ORDER BY out_trade_no COLLATE "C", kind, refund_no, leg_no
       """;

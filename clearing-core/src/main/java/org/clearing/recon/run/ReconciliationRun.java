@@ -124,9 +124,18 @@ public final class ReconciliationRun {
       INSERT INTO recon_account (run_id, payee_account_id, legs_expected, expected_fen, legs_settled,
                                  settled_fen, legs_mismatched)
       WITH expected AS (
-        SELECT g.payee_account_id, count(*) AS n, sum(g.amount_fen) AS fen
-        FROM orders o JOIN leg g ON g.order_no = o.order_no
-        WHERE o.paid_channel = $2 AND o.paid_at >= $3 AND o.paid_at < $4 GROUP BY 1
+        SELECT payee_account_id, count(*) AS n, sum(amount_fen) AS fen FROM (
+          SELECT g.payee_account_id, g.amount_fen
+          FROM orders o JOIN leg g ON g.order_no = o.order_no
+          WHERE o.paid_channel = $2 AND o.paid_at >= $3 AND o.paid_at < $4
+          UNION ALL
+          -- A whole payment the order could not take was split by the channel as the plan said
+          -- (EngineRecords expects its legs too) before it was given back.
+          SELECT g.payee_account_id, g.amount_fen
+          FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
+          WHERE i.channel = $2 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
+            AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $3 AND i.occurred_at < $4
+        ) legs GROUP BY 1
       ), settled AS (
         SELECT i.payee_account_id,
                count(*) FILTER (WHERE i.class = 'MATCHED' OR i.channel_amount_fen <> 0) AS n,

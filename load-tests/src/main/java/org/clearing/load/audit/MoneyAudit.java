@@ -109,16 +109,6 @@ public final class MoneyAudit {
           findings.add(story.orderNo() + ": " + booked[0] + " payment entries debiting " + booked[1] + " fen");
         }
       }
-      try (PreparedStatement q = db.prepareStatement(
-          "SELECT (SELECT coalesce(sum(debit_fen) - sum(credit_fen), 0) FROM journal_posting),"
-              + " (SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
-              + "   HAVING sum(debit_fen) <> sum(credit_fen)) x)");
-          ResultSet rs = q.executeQuery()) {
-        rs.next();
-        if (rs.getLong(1) != 0 || rs.getLong(2) != 0) {
-          findings.add("journal unbalanced: debits - credits = " + rs.getLong(1) + ", unbalanced entries " + rs.getLong(2));
-        }
-      }
     }
     for (Channel channel : Channel.values()) {
       long[] s = sandboxPaid.get(channel);
@@ -126,6 +116,30 @@ public final class MoneyAudit {
       if (s[0] != e[0] || s[1] != e[1]) {
         findings.add(channel.code() + ": the sandbox holds " + s[0] + " payments for " + s[1]
             + " fen, the engine " + e[0] + " for " + e[1] + " fen");
+      }
+    }
+    journalAndInvariants(harness, findings);
+    List<String> shown = findings.size() <= FINDINGS_SHOWN_MAX ? findings
+        : new ArrayList<>(findings.subList(0, FINDINGS_SHOWN_MAX));
+    if (findings.size() > FINDINGS_SHOWN_MAX) {
+      shown.add("... and " + (findings.size() - FINDINGS_SHOWN_MAX) + " more");
+    }
+    return new Verdict(shown, sandboxPaid, enginePaid, stories.size());
+  }
+
+  /**
+   * What every audit ends with: the journal balances entry by entry and in all, its balances can be
+   * read, and the engine's own invariants hold.
+   */
+  public static void journalAndInvariants(Harness harness, List<String> findings) throws Exception {
+    try (Connection db = harness.jdbc(); PreparedStatement q = db.prepareStatement(
+        "SELECT (SELECT coalesce(sum(debit_fen) - sum(credit_fen), 0) FROM journal_posting),"
+            + " (SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
+            + "   HAVING sum(debit_fen) <> sum(credit_fen)) x)");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      if (rs.getLong(1) != 0 || rs.getLong(2) != 0) {
+        findings.add("journal unbalanced: debits - credits = " + rs.getLong(1) + ", unbalanced entries " + rs.getLong(2));
       }
     }
     HttpResponse<String> invariants = harness.signedGet("admin", "/api/v1/admin/invariants");
@@ -136,12 +150,6 @@ public final class MoneyAudit {
     if (balances.statusCode() != 200) {
       findings.add("journal balances: " + balances.statusCode() + " " + balances.body());
     }
-    List<String> shown = findings.size() <= FINDINGS_SHOWN_MAX ? findings
-        : new ArrayList<>(findings.subList(0, FINDINGS_SHOWN_MAX));
-    if (findings.size() > FINDINGS_SHOWN_MAX) {
-      shown.add("... and " + (findings.size() - FINDINGS_SHOWN_MAX) + " more");
-    }
-    return new Verdict(shown, sandboxPaid, enginePaid, stories.size());
   }
 
   /** Asks each sandbox, order by order, whether it took the money (its own record, not ours). */
@@ -195,7 +203,7 @@ public final class MoneyAudit {
   }
 
   /** Runs {@code sql} with the order numbers as its one array parameter. */
-  private static void query(Connection db, String sql, String[] orderNos, RowConsumer each) throws Exception {
+  static void query(Connection db, String sql, String[] orderNos, RowConsumer each) throws Exception {
     try (PreparedStatement q = db.prepareStatement(sql)) {
       q.setArray(1, db.createArrayOf("text", orderNos));
       try (ResultSet rs = q.executeQuery()) {
@@ -206,7 +214,7 @@ public final class MoneyAudit {
     }
   }
 
-  private interface RowConsumer {
+  interface RowConsumer {
     void accept(ResultSet row) throws Exception;
   }
 }
