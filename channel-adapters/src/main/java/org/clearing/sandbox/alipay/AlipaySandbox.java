@@ -61,7 +61,8 @@ import org.clearing.sandbox.alipay.AlipayTradeBook.Trade;
  * bill.downloadurl.query; protocol parameters may come in the query string, as the official SDK
  * sends them), {@code GET /gateway.do} (wap.pay opened by the payer's browser), {@code GET|POST
  * /sandbox/qr/{token}} (the payer page and its form), {@code POST /sandbox/pay} (a wallet paying
- * by {@code out_trade_no}), {@code GET /sandbox/trades/{out_trade_no}} (status, split result,
+ * by {@code out_trade_no}; with {@code "notify": "return"} the notification is returned signed
+ * instead of sent, see {@link CallbackDispatcher.Notify}), {@code GET /sandbox/trades/{out_trade_no}} (status, split result,
  * refunds), {@code GET /sandbox/bill/{token}} (the bill zip), and the shared control endpoints.
  *
  * <p>Simplifications, each a sandbox choice rather than an Alipay fact: a precreated trade exists
@@ -647,7 +648,7 @@ public final class AlipaySandbox {
           .end(AlipayPayerPage.error("ACQ.TRADE_NOT_EXIST", "交易不存在"));
       return;
     }
-    pay(trade.get().outTradeNo, payer).onSuccess(outcome -> {
+    pay(trade.get().outTradeNo, payer, CallbackDispatcher.Notify.SEND).onSuccess(outcome -> {
       if (outcome.status == 200) {
         html(ctx, AlipayPayerPage.paid(outcome.trade));
       } else {
@@ -669,16 +670,26 @@ public final class AlipaySandbox {
       json(ctx, 400, new JsonObject().put("error", "need {\"out_trade_no\":…}"));
       return;
     }
-    pay(request.getString("out_trade_no"), request.getString("payer")).onSuccess(outcome -> {
+    CallbackDispatcher.Notify notify = CallbackDispatcher.Notify.of(request.getValue("notify")).orElse(null);
+    if (notify == null) {
+      json(ctx, 400, new JsonObject().put("error", "notify must be \"send\" or \"return\""));
+      return;
+    }
+    pay(request.getString("out_trade_no"), request.getString("payer"), notify).onSuccess(outcome -> {
       if (outcome.status != 200) {
         json(ctx, outcome.status, new JsonObject().put("error", outcome.problem));
         return;
       }
       Trade trade = outcome.trade;
-      json(ctx, 200, new JsonObject().put("transaction_id", trade.tradeNo)
+      JsonObject answer = new JsonObject().put("transaction_id", trade.tradeNo)
           .put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
           .put("total_amount", trade.total.toYuanString()).put("buyer_id", trade.buyerId)
-          .put("gmt_payment", time(trade.paidAt)));
+          .put("gmt_payment", time(trade.paidAt));
+      if (notify == CallbackDispatcher.Notify.RETURN && !trade.notifyUrl.isEmpty()) {
+        // A trade opened without notify_url has no callback to hand over.
+        answer.put("callback", dispatcher.signedNow(paymentCallback(trade)).toJson());
+      }
+      json(ctx, 200, answer);
     }).onFailure(ctx::fail);
   }
 
@@ -688,8 +699,11 @@ public final class AlipaySandbox {
     Trade trade;
   }
 
-  /** Pays a trade as a wallet would: 404 unknown, 409 not payable, 200 paid and notified. */
-  private Future<PayOutcome> pay(String outTradeNo, String payer) {
+  /**
+   * Pays a trade as a wallet would: 404 unknown, 409 not payable, 200 paid and notified (or, with
+   * {@code RETURN}, paid and its notification left to the caller).
+   */
+  private Future<PayOutcome> pay(String outTradeNo, String payer, CallbackDispatcher.Notify notify) {
     PayOutcome outcome = new PayOutcome();
     Instant now = options.clock().instant();
     String buyerId = payer == null || payer.isBlank()
@@ -718,7 +732,9 @@ public final class AlipaySandbox {
     }
     return journal.append(record).map(v -> {
       outcome.status = 200;
-      notifyPayment(outcome.trade);
+      if (notify == CallbackDispatcher.Notify.SEND) {
+        notifyPayment(outcome.trade);
+      }
       return outcome;
     });
   }
@@ -729,8 +745,11 @@ public final class AlipaySandbox {
     if (trade.notifyUrl.isEmpty()) {
       return;
     }
-    AlipayTradeNotice notice = notice(trade, "TRADE_SUCCESS", null);
-    dispatcher.dispatch(trade.outTradeNo, factory(trade.notifyUrl, notice), null);
+    dispatcher.dispatch(trade.outTradeNo, paymentCallback(trade), null);
+  }
+
+  private CallbackDispatcher.CallbackFactory paymentCallback(Trade trade) {
+    return factory(trade.notifyUrl, notice(trade, "TRADE_SUCCESS", null));
   }
 
   /** §2.3: a refund is reported to the trade's notify_url; a full refund closes the trade. */
