@@ -178,9 +178,8 @@ public final class AlipaySandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        // §2.3: only the exact 7-character body "success" acknowledges.
-        response -> response.statusCode() == 200 && response.body() != null
-            && "success".equals(response.bodyAsString(StandardCharsets.UTF_8.name())),
+        response -> acknowledges(response.statusCode(),
+            response.body() == null ? null : response.bodyAsString(StandardCharsets.UTF_8.name())),
         faults::get);
     this.gatewayVerifier = new AlipayGatewayVerifier(Map.of(options.appId(),
         options.merchantPublicKey()), options.clock(), options.timestampWindow());
@@ -277,6 +276,11 @@ public final class AlipaySandbox {
 
   public AtomicReference<SandboxFaults> faults() {
     return faults;
+  }
+
+  /** §2.3: only HTTP 200 with exactly the 7-character body {@code success} acknowledges. */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 && "success".equals(body);
   }
 
   public CallbackDispatcher dispatcher() {

@@ -162,8 +162,7 @@ public final class UnionPaySandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        // UnionPay takes HTTP 200 or 302 as acknowledgement, whatever the body (§3.4).
-        response -> response.statusCode() == 200 || response.statusCode() == 302, faults::get);
+        response -> acknowledges(response.statusCode(), response.bodyAsString()), faults::get);
   }
 
   /** Loads or creates the PKI, replays the journal and listens. */
@@ -218,6 +217,11 @@ public final class UnionPaySandbox {
 
   public AtomicReference<SandboxFaults> faults() {
     return faults;
+  }
+
+  /** UnionPay takes HTTP 200 or 302 as acknowledgement, whatever the body (§3.4). */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 || status == 302;
   }
 
   public CallbackDispatcher dispatcher() {

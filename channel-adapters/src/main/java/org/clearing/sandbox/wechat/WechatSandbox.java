@@ -185,7 +185,15 @@ public final class WechatSandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, RETRY_SCHEDULE,
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        response -> response.statusCode() == 200 || response.statusCode() == 204, faults::get);
+        response -> acknowledges(response.statusCode(), response.bodyAsString()), faults::get);
+  }
+
+  /**
+   * WeChat's rule for the merchant's answer to a notification (§1.7): 200 or 204 acknowledges,
+   * whatever the body; anything else is resent on the retry schedule.
+   */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 || status == 204;
   }
 
   /** Loads (or first makes) the platform keys, replays the journal and starts listening. */
