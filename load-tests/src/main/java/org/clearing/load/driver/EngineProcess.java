@@ -41,7 +41,14 @@ public final class EngineProcess implements AutoCloseable {
     Files.createDirectories(dataDir);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-jar", jar.toString(),
+        "-Xmx384m"));
+    // Extra JVM options for the engine, e.g. to profile it with JFR:
+    // CLEARING_ENGINE_JVM_OPTS="-XX:StartFlightRecording=settings=profile,filename=engine.jfr"
+    String extraJvmOptions = System.getenv().getOrDefault("CLEARING_ENGINE_JVM_OPTS", "").strip();
+    if (!extraJvmOptions.isEmpty()) {
+      command.addAll(List.of(extraJvmOptions.split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(),
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
         "--public-base-url", "http://127.0.0.1:" + port));
