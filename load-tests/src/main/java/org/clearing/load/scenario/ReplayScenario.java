@@ -57,6 +57,11 @@ public final class ReplayScenario {
     public List<PayScenario.Story> stories() {
       return prepaid.stream().map(Prepaid::story).toList();
     }
+
+    /** Prepaid stories {@code from} (inclusive) to {@code to} (exclusive), same times. */
+    public PrePayment slice(int from, int to) {
+      return new PrePayment(prepaid.subList(from, to), openedFromEpochMs, startEpochMs, durationMs);
+    }
   }
 
   /**
@@ -67,7 +72,14 @@ public final class ReplayScenario {
    */
   public record Outcome(OpenLoopDriver.Result replays, long successes, double callbacksPerS,
       Histogram confirmLatencyUs, long appliedRows, long rssMaxKib, List<PayScenario.Story> stories,
-      JsonObject answers) {}
+      JsonObject answers, long engineCpuMs, java.util.Map<String, Long> engineCpuMsByThread) {
+
+    /** The engine's CPU time in the window per callback request it answered. */
+    public double engineCpuMsPerAnswer() {
+      long answered = java.util.Arrays.stream(replays.statuses()).filter(s -> s > 0).count();
+      return answered == 0 ? 0 : (double) engineCpuMs / answered;
+    }
+  }
 
   /** WeChat refuses a notification whose timestamp is more than 5 minutes from its clock. */
   public static final Duration WECHAT_TIMESTAMP_WINDOW = Duration.ofMinutes(5);
@@ -208,6 +220,8 @@ public final class ReplayScenario {
       HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
           new PoolOptions().setHttp1MaxSize(inFlightMax).setMaxWaitQueueSize(inFlightMax));
       String[] kinds = new String[requests.size()];
+      long cpuStartMs = harness.engine().cpuMs();
+      java.util.Map<String, Long> cpuByThread = harness.engine().cpuMsByThread();
       OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, inFlightMax).run(requests, ratePerS * copies,
           (index, status, body) -> {
             Channel channel = channelOf.get(index);
@@ -215,6 +229,10 @@ public final class ReplayScenario {
             kinds[index] = ok ? "ack" : retryForm(channel, status, body) ? "try_again" : "other";
             return ok;
           });
+      long cpuMs = harness.engine().cpuMs() - cpuStartMs;
+      java.util.Map<String, Long> cpuByThreadInWindow = new java.util.TreeMap<>(harness.engine().cpuMsByThread());
+      cpuByThread.forEach((name, ms) -> cpuByThreadInWindow.merge(name, -ms, Long::sum));
+      cpuByThreadInWindow.values().removeIf(ms -> ms <= 0);
       Histogram latency = new Histogram(3_600_000_000L, 3);
       long successes = 0;
       double lastMs = result.startEpochMs();
@@ -232,7 +250,7 @@ public final class ReplayScenario {
       double seconds = Math.max(0.001, (lastMs - result.startEpochMs()) / 1000.0);
       long applied = appliedPayments(harness, replayable);
       return new Outcome(result, successes, successes / seconds, latency, applied, rssMaxKib.get(),
-          prepayment.stories(), tally(result, channelOf, kinds));
+          prepayment.stories(), tally(result, channelOf, kinds), cpuMs, cpuByThreadInWindow);
     } finally {
       vertx.cancelTimer(sampler);
       vertx.close().toCompletionStage().toCompletableFuture().get();

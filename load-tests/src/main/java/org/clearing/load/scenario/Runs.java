@@ -38,6 +38,13 @@ public final class Runs {
    * PaymentIntake.QUEUED_MAX}, 4096) so that the bound is reached; each is its own connection.
    */
   static final int OVERLOAD_INFLIGHT_MAX = 6_144;
+  /**
+   * Callbacks replayed before the measured window of {@code pay} so that the JIT has compiled the
+   * callback path (a cold engine spent half its CPU in the window compiling): this many seconds
+   * at the rate, at most {@link #WARMUP_ORDERS_MAX}.
+   */
+  static final int WARMUP_SECONDS = 2;
+  static final int WARMUP_ORDERS_MAX = 1_000;
   /** Rounds of resending refused callbacks after the overload window, a second apart. */
   static final int RESEND_ROUNDS_MAX = 60;
   public static final Duration SETTLE_CLEAN = Duration.ofSeconds(60);
@@ -47,18 +54,29 @@ public final class Runs {
   private Runs() {}
 
   /**
-   * Pre-signed callbacks replayed without faults, then the baseline on copies of the same orders.
-   * The orders are copied for the baseline before they are paid, so it books them from OPEN too.
+   * Pre-signed callbacks replayed without faults, after a short unmeasured warm-up at the same
+   * rate, then the baseline on copies of the measured orders. They are copied for the baseline
+   * before they are paid, so it books them from OPEN too.
    */
   public static JsonObject pay(Harness harness, Settings settings) throws Exception {
-    ReplayScenario.checkWindow(settings.orders(), settings.ratePerS());
+    int warmOrders = (int) Math.min(WARMUP_ORDERS_MAX, settings.ratePerS() * WARMUP_SECONDS);
+    ReplayScenario.checkWindow(warmOrders + settings.orders(), settings.ratePerS());
     long openedFromMs = System.currentTimeMillis();
-    List<PayScenario.Story> stories = prepare(harness, settings, "pay");
-    Baseline.copy(harness, stories);
-    ReplayScenario.PrePayment prepayment = prePay(harness, settings, "pay", stories, openedFromMs);
+    Settings withWarmUp = new Settings(settings.ratePerS(), warmOrders + settings.orders(), settings.inFlightMax(),
+        settings.baselineConnections(), settings.out());
+    List<PayScenario.Story> stories = prepare(harness, withWarmUp, "pay");
+    List<PayScenario.Story> measured = stories.subList(warmOrders, stories.size());
+    Baseline.copy(harness, measured);
+    ReplayScenario.PrePayment all = prePay(harness, settings, "pay", stories, openedFromMs);
+    ReplayScenario.PrePayment warm = all.slice(0, warmOrders);
+    ReplayScenario.Outcome warmUp = ReplayScenario.replay(harness, warm, settings.ratePerS(), 1,
+        settings.inFlightMax());
+    settings.out().printf("pay: warm-up: %d callbacks replayed at the rate, not measured%n", warmUp.successes());
+    resend(settings, "pay warm-up", warm, warmUp, 1, new JsonObject());
+    ReplayScenario.PrePayment prepayment = all.slice(warmOrders, stories.size());
     ReplayScenario.Outcome outcome = ReplayScenario.replay(harness, prepayment, settings.ratePerS(), 1,
         settings.inFlightMax());
-    Baseline.Result baseline = Baseline.run(harness, stories, settings.baselineConnections());
+    Baseline.Result baseline = Baseline.run(harness, measured, settings.baselineConnections());
     Baseline.drop(harness);
     double ratio = outcome.callbacksPerS() / baseline.callbacksPerS();
     JsonObject section = replaySection("pay", settings, prepayment, outcome)
@@ -69,7 +87,9 @@ public final class Runs {
     settings.out().printf(Locale.ROOT, "baseline: %d callbacks, one transaction each, %d connections: %.0f/s%n",
         baseline.callbacks(), baseline.connections(), baseline.callbacksPerS());
     settings.out().printf(Locale.ROOT, "callbacks engine/baseline ratio: %.2f%n", ratio);
-    return audit(harness, settings, section, outcome.stories(), SETTLE_CLEAN);
+    resend(settings, "pay", prepayment, outcome, 1, section);
+    return audit(harness, settings, section.put("warm_up_callbacks", warmUp.successes()), all.stories(),
+        SETTLE_CLEAN);
   }
 
   /** Pre-signed callbacks replayed at half the engine's measured maximum: the latency target's condition. */
@@ -82,8 +102,9 @@ public final class Runs {
     List<PayScenario.Story> stories = prepare(harness, half, "pay-half-max");
     ReplayScenario.PrePayment prepayment = prePay(harness, half, "pay-half-max", stories, openedFromMs);
     ReplayScenario.Outcome outcome = ReplayScenario.replay(harness, prepayment, rate, 1, half.inFlightMax());
-    return audit(harness, settings, replaySection("pay-half-max", half, prepayment, outcome), outcome.stories(),
-        SETTLE_CLEAN);
+    JsonObject section = replaySection("pay-half-max", half, prepayment, outcome);
+    resend(settings, "pay-half-max", prepayment, outcome, 1, section);
+    return audit(harness, settings, section, outcome.stories(), SETTLE_CLEAN);
   }
 
   /** Every callback ×3, 10 % out of order, 5 % dropped (healed by the active query), 1 % forged. */
@@ -164,7 +185,7 @@ public final class Runs {
     Map<String, Long> counters = callbackCounters(harness);
     countersBefore.forEach((k, v) -> counters.merge(k, -v, Long::sum));
     JsonObject section = replaySection("overload", flood, prepayment, outcome).put("copies", OVERLOAD_COPIES);
-    int unacknowledged = ReplayScenario.resendRefused(prepayment, outcome, OVERLOAD_COPIES, RESEND_ROUNDS_MAX);
+    int unacknowledged = resend(settings, "overload", prepayment, outcome, OVERLOAD_COPIES, section);
     JsonObject engineOutcomes = new JsonObject();
     counters.forEach(engineOutcomes::put);
     long shed = counters.getOrDefault("overloaded", 0L);
@@ -174,14 +195,11 @@ public final class Runs {
     long other = outcome.answers().fieldNames().stream().filter(k -> !k.endsWith(" ack") && !k.endsWith(" try_again"))
         .mapToLong(k -> outcome.answers().getInteger(k)).sum();
     section.put("engine_callback_outcomes", engineOutcomes).put("shed_with_try_again", shed)
-        .put("answers_other_than_ack_or_try_again", other)
-        .put("unacknowledged_after_resends", unacknowledged);
+        .put("answers_other_than_ack_or_try_again", other);
     settings.out().println("overload: engine answers by channel, status and kind: " + outcome.answers());
     settings.out().println("overload: engine callback outcomes in the window (its counters): " + engineOutcomes
         + (shed > 0 ? " | the intake's queue bound was reached: " + shed + " shed with the channel's try-again"
             : " | the intake's queue bound was NOT reached"));
-    settings.out().printf("overload: resent the refused callbacks as the channels would; %d still unacknowledged%n",
-        unacknowledged);
     section = audit(harness, settings, section, outcome.stories(), SETTLE_FAULTS);
     boolean alive = harness.engine().alive() && harness.signedGet("admin", "/api/v1/admin/invariants").statusCode() == 200;
     section.put("engine_alive_after", alive);
@@ -200,6 +218,23 @@ public final class Runs {
       settings.out().println("overload: FAILED " + failures);
     }
     return section;
+  }
+
+  /**
+   * After the window, delivers again every callback that was not acknowledged in it (refused, or
+   * never sent because the driver's in-flight bound was reached), as the channel resends; the
+   * figures are already taken. Returns how many are still unacknowledged.
+   */
+  private static int resend(Settings settings, String name, ReplayScenario.PrePayment prepayment,
+      ReplayScenario.Outcome outcome, int copies, JsonObject section) throws Exception {
+    long refused = prepayment.replayable().size() - outcome.successes();
+    int left = refused == 0 ? 0 : ReplayScenario.resendRefused(prepayment, outcome, copies, RESEND_ROUNDS_MAX);
+    section.put("resent_after_window", refused).put("unacknowledged_after_resends", left);
+    if (refused > 0) {
+      settings.out().printf("%s: resent %d callbacks not acknowledged in the window, as the channel would;"
+          + " %d still unacknowledged%n", name, refused, left);
+    }
+    return left;
   }
 
   /** The engine's {@code clearing_callbacks_total} counters summed over channels, by outcome. */
@@ -276,6 +311,9 @@ public final class Runs {
         .put("applied_inbox_rows", outcome.appliedRows())
         .put("cross_check_ok", match)
         .put("engine_answers", outcome.answers())
+        .put("engine_cpu_ms_in_window", outcome.engineCpuMs())
+        .put("engine_cpu_ms_per_callback", round2(outcome.engineCpuMsPerAnswer()))
+        .put("engine_cpu_ms_by_thread", new JsonObject(new java.util.LinkedHashMap<>(outcome.engineCpuMsByThread())))
         .put("engine_rss_max_mib", outcome.rssMaxKib() / 1024);
     settings.out().println(LatencyReport.text(name + " replayed callbacks", outcome.replays()));
     settings.out().printf(Locale.ROOT, "%s: %d callbacks confirmed, %.0f/s end to end | confirm latency ms"
@@ -285,6 +323,9 @@ public final class Runs {
         h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, outcome.rssMaxKib() / 1024);
     settings.out().printf("%s: cross-check: %d acknowledged callbacks, %d APPLIED payment inbox rows%s%n", name,
         outcome.successes(), outcome.appliedRows(), match ? "" : " -- MISMATCH");
+    settings.out().printf(Locale.ROOT, "%s: engine CPU in the window %.1f s, %.2f ms per callback answered%n", name,
+        outcome.engineCpuMs() / 1000.0, outcome.engineCpuMsPerAnswer());
+    settings.out().println(name + ": engine CPU ms in the window by thread: " + outcome.engineCpuMsByThread());
     return section;
   }
 
