@@ -185,14 +185,16 @@ public final class Runs {
     Map<String, Long> counters = callbackCounters(harness);
     countersBefore.forEach((k, v) -> counters.merge(k, -v, Long::sum));
     JsonObject section = replaySection("overload", flood, prepayment, outcome).put("copies", OVERLOAD_COPIES);
-    int unacknowledged = resend(settings, "overload", prepayment, outcome, OVERLOAD_COPIES, section);
+    resend(settings, "overload", prepayment, outcome, OVERLOAD_COPIES, section);
     JsonObject engineOutcomes = new JsonObject();
     counters.forEach(engineOutcomes::put);
     long shed = counters.getOrDefault("overloaded", 0L);
     long errors = counters.getOrDefault("error", 0L);
     long rejected = counters.entrySet().stream().filter(e -> e.getKey().startsWith("rejected"))
         .mapToLong(Map.Entry::getValue).sum();
-    long other = outcome.answers().fieldNames().stream().filter(k -> !k.endsWith(" ack") && !k.endsWith(" try_again"))
+    // Callbacks the driver never sent (its own in-flight bound) are not the engine's answers.
+    long other = outcome.answers().fieldNames().stream()
+        .filter(k -> !k.endsWith(" ack") && !k.endsWith(" try_again") && !k.endsWith(" not_sent"))
         .mapToLong(k -> outcome.answers().getInteger(k)).sum();
     section.put("engine_callback_outcomes", engineOutcomes).put("shed_with_try_again", shed)
         .put("answers_other_than_ack_or_try_again", other);
@@ -223,9 +225,10 @@ public final class Runs {
   /**
    * After the window, delivers again every callback that was not acknowledged in it (refused, or
    * never sent because the driver's in-flight bound was reached), as the channel resends; the
-   * figures are already taken. Returns how many are still unacknowledged.
+   * figures are already taken; the section records how many were resent and how many are still
+   * unacknowledged (the audit then waits for the active query).
    */
-  private static int resend(Settings settings, String name, ReplayScenario.PrePayment prepayment,
+  private static void resend(Settings settings, String name, ReplayScenario.PrePayment prepayment,
       ReplayScenario.Outcome outcome, int copies, JsonObject section) throws Exception {
     long refused = prepayment.replayable().size() - outcome.successes();
     int left = refused == 0 ? 0 : ReplayScenario.resendRefused(prepayment, outcome, copies, RESEND_ROUNDS_MAX);
@@ -234,7 +237,6 @@ public final class Runs {
       settings.out().printf("%s: resent %d callbacks not acknowledged in the window, as the channel would;"
           + " %d still unacknowledged%n", name, refused, left);
     }
-    return left;
   }
 
   /** The engine's {@code clearing_callbacks_total} counters summed over channels, by outcome. */
