@@ -3,13 +3,17 @@ package org.clearing.sandbox;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,7 +41,46 @@ public final class CallbackDispatcher {
   static final long OUT_OF_ORDER_WINDOW_MS = 20_000;
 
   /** One HTTP request of a callback. */
-  public record Callback(String url, Map<String, String> headers, byte[] body) {}
+  public record Callback(String url, Map<String, String> headers, byte[] body) {
+
+    /** As {@code POST /sandbox/pay} with {@code "notify": "return"} hands it to its caller. */
+    public JsonObject toJson() {
+      JsonObject headersJson = new JsonObject();
+      headers.forEach(headersJson::put);
+      return new JsonObject().put("url", url).put("headers", headersJson)
+          .put("body_base64", Base64.getEncoder().encodeToString(body));
+    }
+
+    /** The inverse of {@link #toJson()}; throws on a missing field (a caller's bug). */
+    public static Callback fromJson(JsonObject json) {
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      json.getJsonObject("headers").forEach(h -> headers.put(h.getKey(), String.valueOf(h.getValue())));
+      return new Callback(Objects.requireNonNull(json.getString("url"), "url"), headers,
+          Base64.getDecoder().decode(Objects.requireNonNull(json.getString("body_base64"), "body_base64")));
+    }
+  }
+
+  /**
+   * What {@code POST /sandbox/pay} does with the payment's callback: {@code "send"} (the default)
+   * schedules it on the dispatcher as the channel would; {@code "return"} signs the first delivery
+   * now and hands it to the caller instead, so that a load driver can replay pre-signed callbacks
+   * without the channel's signing and sending inside its timed window.
+   */
+  public enum Notify {
+    SEND, RETURN;
+
+    /** The request's {@code notify} value: absent means SEND; empty for anything unknown. */
+    public static Optional<Notify> of(Object value) {
+      if (value == null) {
+        return Optional.of(SEND);
+      }
+      return switch (String.valueOf(value)) {
+        case "send" -> Optional.of(SEND);
+        case "return" -> Optional.of(RETURN);
+        default -> Optional.empty();
+      };
+    }
+  }
 
   /** Builds a callback's request; called for each attempt so signatures carry a fresh time. */
   public interface CallbackFactory {
@@ -109,6 +152,15 @@ public final class CallbackDispatcher {
       pending.incrementAndGet();
       later(firstDelayMs, () -> attempt(key, thisCopy, 1, factory, now.skewSeconds()));
     }
+  }
+
+  /**
+   * The delivery {@link #dispatch} would have sent first, signed now, for the caller to deliver
+   * itself ({@link Notify#RETURN}). Nothing is scheduled or logged and the fault switches do not
+   * apply: whoever takes the callback owns its delivery, resends included.
+   */
+  public Callback signedNow(CallbackFactory factory) {
+    return factory.build(false, 0);
   }
 
   private void attempt(String key, int copy, int attemptNo, CallbackFactory factory, long skewSeconds) {

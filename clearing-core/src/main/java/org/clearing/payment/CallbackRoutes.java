@@ -3,11 +3,14 @@ package org.clearing.payment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,9 +57,17 @@ public final class CallbackRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/callbacks/:channel")
-        .handler(BodyHandler.create(false).setBodyLimit(BODY_SIZE_MAX_BYTES))
-        .handler(this::receive);
+    // No BodyHandler here: for a form body (Alipay, UnionPay) it decodes every field into form
+    // attributes on the event loop, which the adapters never read (they verify the raw bytes);
+    // in a profile of replayed callbacks that decoding was a tenth of the engine's CPU.
+    router.post("/callbacks/:channel").handler(this::receive);
+  }
+
+  /** The body was over {@link #BODY_SIZE_MAX_BYTES}. */
+  static final class TooLarge extends RuntimeException {
+    TooLarge() {
+      super("callback body over " + BODY_SIZE_MAX_BYTES + " bytes");
+    }
   }
 
   private void receive(RoutingContext ctx) {
@@ -69,9 +80,45 @@ public final class CallbackRoutes {
     }
     Map<String, String> headers = new HashMap<>();
     ctx.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-    Buffer body = ctx.body().buffer();
-    IncomingNotification incoming = new IncomingNotification(headers,
-        body == null ? new byte[0] : body.getBytes());
+    readBody(ctx.request(), BODY_SIZE_MAX_BYTES)
+        .onFailure(error -> ctx.fail(error instanceof TooLarge ? 413 : 400, error))
+        .onSuccess(body -> verifyAndRecord(ctx, channel, adapter,
+            new IncomingNotification(headers, body.getBytes()), startNs));
+  }
+
+  /**
+   * The raw body, refused once it passes {@code maxBytes} (declared or received); nothing of it
+   * is decoded here.
+   */
+  static Future<Buffer> readBody(HttpServerRequest request, long maxBytes) {
+    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long declaredBytes;
+    try {
+      declaredBytes = declared == null ? -1 : Long.parseLong(declared.strip());
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(new IllegalArgumentException("bad Content-Length"));
+    }
+    if (declaredBytes > maxBytes) {
+      return Future.failedFuture(new TooLarge());
+    }
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer((int) Math.max(256, declaredBytes));
+    request.handler(chunk -> {
+      if (body.length() + chunk.length() > maxBytes) {
+        promise.tryFail(new TooLarge());
+      } else if (!promise.future().isComplete()) {
+        body.appendBuffer(chunk);
+      }
+    });
+    request.exceptionHandler(promise::tryFail);
+    request.endHandler(v -> promise.tryComplete(body));
+    // The router holds a request's body back until a handler asks for it.
+    request.resume();
+    return promise.future();
+  }
+
+  private void verifyAndRecord(RoutingContext ctx, Channel channel, ChannelAdapter adapter,
+      IncomingNotification incoming, long startNs) {
     cryptoPool.executeBlocking(() -> adapter.verify(incoming), false)
         .compose(notification -> handle(channel, adapter, notification))
         .recover(error -> {

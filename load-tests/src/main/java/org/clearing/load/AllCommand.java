@@ -137,14 +137,14 @@ final class AllCommand implements Callable<Integer> {
       }
       if ("pay-half-max".equals(name)) {
         md.append(String.format(Locale.ROOT, "| callback confirm p99 at half max (%.0f/s) | %.1f ms | <= 20 ms |%n",
-            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getJsonObject("confirm_latency_ms").getDouble("p99")));
+            s.getJsonObject("callback_requests").getDouble("offered_per_s"), s.getJsonObject("confirm_latency_ms").getDouble("p99")));
       }
       if ("pay".equals(name)) {
         md.append(String.format(Locale.ROOT, "| callbacks engine/baseline ratio | %.2f (%.0f/s vs %.0f/s) | >= 1.5 |%n",
             s.getDouble("callbacks_ratio"), s.getDouble("callbacks_per_s"),
             s.getJsonObject("baseline").getDouble("callbacks_per_s")));
         md.append(String.format(Locale.ROOT, "| callbacks confirmed end to end (offered %.0f/s) | %.0f/s | (max) |%n",
-            s.getJsonObject("pay_requests").getDouble("offered_per_s"), s.getDouble("callbacks_per_s")));
+            s.getJsonObject("callback_requests").getDouble("offered_per_s"), s.getDouble("callbacks_per_s")));
       }
       if ("day".equals(name)) {
         JsonObject recon = s.getJsonObject("reconciliation");

@@ -1,6 +1,6 @@
 package org.clearing.load;
 
-// Proves, with small numbers, that payments through the three sandboxes and the baseline leave the money audit clean.
+// Proves, with small numbers, that payments pre-paid at the three sandboxes, their callbacks replayed to the engine, and the baseline leave the money audit clean.
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

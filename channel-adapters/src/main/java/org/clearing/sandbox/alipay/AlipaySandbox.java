@@ -61,7 +61,8 @@ import org.clearing.sandbox.alipay.AlipayTradeBook.Trade;
  * bill.downloadurl.query; protocol parameters may come in the query string, as the official SDK
  * sends them), {@code GET /gateway.do} (wap.pay opened by the payer's browser), {@code GET|POST
  * /sandbox/qr/{token}} (the payer page and its form), {@code POST /sandbox/pay} (a wallet paying
- * by {@code out_trade_no}), {@code GET /sandbox/trades/{out_trade_no}} (status, split result,
+ * by {@code out_trade_no}; with {@code "notify": "return"} the notification is returned signed
+ * instead of sent, see {@link CallbackDispatcher.Notify}), {@code GET /sandbox/trades/{out_trade_no}} (status, split result,
  * refunds), {@code GET /sandbox/bill/{token}} (the bill zip), and the shared control endpoints.
  *
  * <p>Simplifications, each a sandbox choice rather than an Alipay fact: a precreated trade exists
@@ -177,9 +178,8 @@ public final class AlipaySandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        // §2.3: only the exact 7-character body "success" acknowledges.
-        response -> response.statusCode() == 200 && response.body() != null
-            && "success".equals(response.bodyAsString(StandardCharsets.UTF_8.name())),
+        response -> acknowledges(response.statusCode(),
+            response.body() == null ? null : response.bodyAsString(StandardCharsets.UTF_8.name())),
         faults::get);
     this.gatewayVerifier = new AlipayGatewayVerifier(Map.of(options.appId(),
         options.merchantPublicKey()), options.clock(), options.timestampWindow());
@@ -276,6 +276,11 @@ public final class AlipaySandbox {
 
   public AtomicReference<SandboxFaults> faults() {
     return faults;
+  }
+
+  /** §2.3: only HTTP 200 with exactly the 7-character body {@code success} acknowledges. */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 && "success".equals(body);
   }
 
   public CallbackDispatcher dispatcher() {
@@ -647,7 +652,7 @@ public final class AlipaySandbox {
           .end(AlipayPayerPage.error("ACQ.TRADE_NOT_EXIST", "交易不存在"));
       return;
     }
-    pay(trade.get().outTradeNo, payer).onSuccess(outcome -> {
+    pay(trade.get().outTradeNo, payer, CallbackDispatcher.Notify.SEND).onSuccess(outcome -> {
       if (outcome.status == 200) {
         html(ctx, AlipayPayerPage.paid(outcome.trade));
       } else {
@@ -669,16 +674,26 @@ public final class AlipaySandbox {
       json(ctx, 400, new JsonObject().put("error", "need {\"out_trade_no\":…}"));
       return;
     }
-    pay(request.getString("out_trade_no"), request.getString("payer")).onSuccess(outcome -> {
+    CallbackDispatcher.Notify notify = CallbackDispatcher.Notify.of(request.getValue("notify")).orElse(null);
+    if (notify == null) {
+      json(ctx, 400, new JsonObject().put("error", "notify must be \"send\" or \"return\""));
+      return;
+    }
+    pay(request.getString("out_trade_no"), request.getString("payer"), notify).onSuccess(outcome -> {
       if (outcome.status != 200) {
         json(ctx, outcome.status, new JsonObject().put("error", outcome.problem));
         return;
       }
       Trade trade = outcome.trade;
-      json(ctx, 200, new JsonObject().put("transaction_id", trade.tradeNo)
+      JsonObject answer = new JsonObject().put("transaction_id", trade.tradeNo)
           .put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
           .put("total_amount", trade.total.toYuanString()).put("buyer_id", trade.buyerId)
-          .put("gmt_payment", time(trade.paidAt)));
+          .put("gmt_payment", time(trade.paidAt));
+      if (notify == CallbackDispatcher.Notify.RETURN && !trade.notifyUrl.isEmpty()) {
+        // A trade opened without notify_url has no callback to hand over.
+        answer.put("callback", dispatcher.signedNow(paymentCallback(trade)).toJson());
+      }
+      json(ctx, 200, answer);
     }).onFailure(ctx::fail);
   }
 
@@ -688,8 +703,11 @@ public final class AlipaySandbox {
     Trade trade;
   }
 
-  /** Pays a trade as a wallet would: 404 unknown, 409 not payable, 200 paid and notified. */
-  private Future<PayOutcome> pay(String outTradeNo, String payer) {
+  /**
+   * Pays a trade as a wallet would: 404 unknown, 409 not payable, 200 paid and notified (or, with
+   * {@code RETURN}, paid and its notification left to the caller).
+   */
+  private Future<PayOutcome> pay(String outTradeNo, String payer, CallbackDispatcher.Notify notify) {
     PayOutcome outcome = new PayOutcome();
     Instant now = options.clock().instant();
     String buyerId = payer == null || payer.isBlank()
@@ -718,7 +736,9 @@ public final class AlipaySandbox {
     }
     return journal.append(record).map(v -> {
       outcome.status = 200;
-      notifyPayment(outcome.trade);
+      if (notify == CallbackDispatcher.Notify.SEND) {
+        notifyPayment(outcome.trade);
+      }
       return outcome;
     });
   }
@@ -729,8 +749,11 @@ public final class AlipaySandbox {
     if (trade.notifyUrl.isEmpty()) {
       return;
     }
-    AlipayTradeNotice notice = notice(trade, "TRADE_SUCCESS", null);
-    dispatcher.dispatch(trade.outTradeNo, factory(trade.notifyUrl, notice), null);
+    dispatcher.dispatch(trade.outTradeNo, paymentCallback(trade), null);
+  }
+
+  private CallbackDispatcher.CallbackFactory paymentCallback(Trade trade) {
+    return factory(trade.notifyUrl, notice(trade, "TRADE_SUCCESS", null));
   }
 
   /** §2.3: a refund is reported to the trade's notify_url; a full refund closes the trade. */

@@ -162,8 +162,7 @@ public final class UnionPaySandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        // UnionPay takes HTTP 200 or 302 as acknowledgement, whatever the body (§3.4).
-        response -> response.statusCode() == 200 || response.statusCode() == 302, faults::get);
+        response -> acknowledges(response.statusCode(), response.bodyAsString()), faults::get);
   }
 
   /** Loads or creates the PKI, replays the journal and listens. */
@@ -218,6 +217,11 @@ public final class UnionPaySandbox {
 
   public AtomicReference<SandboxFaults> faults() {
     return faults;
+  }
+
+  /** UnionPay takes HTTP 200 or 302 as acknowledgement, whatever the body (§3.4). */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 || status == 302;
   }
 
   public CallbackDispatcher dispatcher() {
@@ -631,6 +635,11 @@ public final class UnionPaySandbox {
   private record PayOutcome(int status, String message, Order order) {}
 
   private PayOutcome pay(Order order, String payer) {
+    return pay(order, payer, CallbackDispatcher.Notify.SEND);
+  }
+
+  /** Pays an order; its notification is scheduled ({@code SEND}) or left to the caller ({@code RETURN}). */
+  private PayOutcome pay(Order order, String payer, CallbackDispatcher.Notify notify) {
     if (order == null) {
       return new PayOutcome(404, "unknown order", null);
     }
@@ -649,19 +658,24 @@ public final class UnionPaySandbox {
         .put("orderId", order.orderId)
         .put("queryId", order.queryId).put("paidAt", order.paidAt.toString())
         .put("payer", order.payer));
-    dispatchPayment(order);
+    if (notify == CallbackDispatcher.Notify.SEND) {
+      dispatchPayment(order);
+    }
     return new PayOutcome(200, "paid", order);
   }
 
   private void dispatchPayment(Order order) {
+    dispatcher.dispatch(order.orderId, paymentCallback(order), null);
+  }
+
+  private CallbackDispatcher.CallbackFactory paymentCallback(Order order) {
     UnionPayNotificationBuilder.Consume consume = new UnionPayNotificationBuilder.Consume(
         options.merId(), order.orderId, order.txnTime, order.txnAmtFen, order.bizType,
         order.txnSubType, order.payer, order.reqReserved);
     // Skew has no counterpart: UnionPay signs no timestamp, and txnTime is the merchant's own
     // send time, so the skew switch is ignored (the merchant has no freshness rule to trip).
-    dispatcher.dispatch(order.orderId, (forged, skewSeconds) -> callback(order.backUrl,
-        builder.consume(consume, order.queryId, forged ? Fault.FORGED_SIGNATURE : Fault.NONE)),
-        null);
+    return (forged, skewSeconds) -> callback(order.backUrl,
+        builder.consume(consume, order.queryId, forged ? Fault.FORGED_SIGNATURE : Fault.NONE));
   }
 
   private void dispatchRefund(Refund refund) {
@@ -679,6 +693,11 @@ public final class UnionPaySandbox {
         encodeForm(fields).getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * {@code POST /sandbox/pay {"out_trade_no": orderId, "payer": card, "notify": "send" | "return"}}:
+   * with {@code "return"} the backUrl notification is not sent but signed now and returned in
+   * the answer's {@code callback} ({@link CallbackDispatcher.Notify}).
+   */
   private void payJson(RoutingContext ctx) {
     JsonObject body;
     try {
@@ -688,17 +707,30 @@ public final class UnionPaySandbox {
       json(ctx, 400, new JsonObject().put("error", "body must be JSON"));
       return;
     }
+    CallbackDispatcher.Notify notify = CallbackDispatcher.Notify.of(body.getValue("notify")).orElse(null);
+    if (notify == null) {
+      json(ctx, 400, new JsonObject().put("error", "notify must be \"send\" or \"return\""));
+      return;
+    }
     PayOutcome outcome = pay(orders.get(body.getString("out_trade_no", "")),
-        body.getString("payer", ""));
+        body.getString("payer", ""), notify);
     if (outcome.status() != 200) {
       json(ctx, outcome.status(), new JsonObject().put("error", outcome.message()));
       return;
     }
     Order order = outcome.order();
-    order.journaled.onComplete(v -> json(ctx, v.succeeded() ? 200 : 500, v.succeeded()
-        ? new JsonObject().put("transaction_id", order.queryId).put("out_trade_no", order.orderId)
-            .put("amount_fen", order.txnAmtFen)
-        : new JsonObject().put("error", "journal")));
+    order.journaled.onComplete(v -> {
+      if (v.failed()) {
+        json(ctx, 500, new JsonObject().put("error", "journal"));
+        return;
+      }
+      JsonObject answer = new JsonObject().put("transaction_id", order.queryId)
+          .put("out_trade_no", order.orderId).put("amount_fen", order.txnAmtFen);
+      if (notify == CallbackDispatcher.Notify.RETURN) {
+        answer.put("callback", dispatcher.signedNow(paymentCallback(order)).toJson());
+      }
+      json(ctx, 200, answer);
+    });
   }
 
   private void orderJson(RoutingContext ctx) {

@@ -185,7 +185,15 @@ public final class WechatSandbox {
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, RETRY_SCHEDULE,
         options.timeCompression(), CALLBACK_TIMEOUT_MS,
-        response -> response.statusCode() == 200 || response.statusCode() == 204, faults::get);
+        response -> acknowledges(response.statusCode(), response.bodyAsString()), faults::get);
+  }
+
+  /**
+   * WeChat's rule for the merchant's answer to a notification (§1.7): 200 or 204 acknowledges,
+   * whatever the body; anything else is resent on the retry schedule.
+   */
+  public static boolean acknowledges(int status, String body) {
+    return status == 200 || status == 204;
   }
 
   /** Loads (or first makes) the platform keys, replays the journal and starts listening. */
@@ -578,6 +586,11 @@ public final class WechatSandbox {
 
   /** Pays an order as the wallet would and schedules its notification. */
   SandboxOrder.PayOutcome pay(SandboxOrder order, String payerOpenid) {
+    return pay(order, payerOpenid, CallbackDispatcher.Notify.SEND);
+  }
+
+  /** Pays an order; its notification is scheduled ({@code SEND}) or left to the caller ({@code RETURN}). */
+  private SandboxOrder.PayOutcome pay(SandboxOrder order, String payerOpenid, CallbackDispatcher.Notify notify) {
     Instant now = Instant.now();
     List<String> ids = new ArrayList<>();
     order.subs.forEach(s -> ids.add(transactionId(now)));
@@ -589,7 +602,9 @@ public final class WechatSandbox {
       remember(new JsonObject().put("type", "paid").put("out_trade_no", order.outTradeNo)
           .put("paid_at", now.toString()).put("openid", payer).put("event_id", eventId)
           .put("transaction_ids", new JsonArray(ids)));
-      notifyPayment(order);
+      if (notify == CallbackDispatcher.Notify.SEND) {
+        notifyPayment(order);
+      }
     }
     return outcome;
   }
@@ -605,11 +620,14 @@ public final class WechatSandbox {
   }
 
   private void notifyPayment(SandboxOrder order) {
+    dispatcher.dispatch(order.outTradeNo, paymentCallback(order),
+        probe(order.notifyUrl, order.eventId(), "TRANSACTION.SUCCESS", "transaction", order.resource(true)));
+  }
+
+  private CallbackDispatcher.CallbackFactory paymentCallback(SandboxOrder order) {
     String eventId = order.eventId();
-    dispatcher.dispatch(order.outTradeNo,
-        (forged, skewSeconds) -> callback(order.notifyUrl, eventId, "TRANSACTION.SUCCESS", "支付成功",
-            "transaction", order.resource(true), forged, skewSeconds),
-        probe(order.notifyUrl, eventId, "TRANSACTION.SUCCESS", "transaction", order.resource(true)));
+    return (forged, skewSeconds) -> callback(order.notifyUrl, eventId, "TRANSACTION.SUCCESS", "支付成功",
+        "transaction", order.resource(true), forged, skewSeconds);
   }
 
   /**
@@ -984,9 +1002,10 @@ public final class WechatSandbox {
   }
 
   /**
-   * {@code POST /sandbox/pay {"out_trade_no": plain or combine_out_trade_no, "payer": name}}. A
-   * JSAPI order is paid by the openid it was opened for; a Native one by an openid derived from
-   * {@code payer}.
+   * {@code POST /sandbox/pay {"out_trade_no": plain or combine_out_trade_no, "payer": name,
+   * "notify": "send" | "return"}}. A JSAPI order is paid by the openid it was opened for; a Native
+   * one by an openid derived from {@code payer}. With {@code "notify": "return"} the callback is
+   * not sent but signed now and returned in the answer's {@code callback}.
    */
   private void payerPay(RoutingContext ctx) {
     JsonObject body;
@@ -1000,7 +1019,12 @@ public final class WechatSandbox {
       json(ctx, 404, error("ORDER_NOT_EXIST", "unknown out_trade_no"));
       return;
     }
-    SandboxOrder.PayOutcome outcome = pay(order, openidOf(body.getString("payer")));
+    CallbackDispatcher.Notify notify = CallbackDispatcher.Notify.of(body.getValue("notify")).orElse(null);
+    if (notify == null) {
+      json(ctx, 400, error("PARAM_ERROR", "notify must be \"send\" or \"return\""));
+      return;
+    }
+    SandboxOrder.PayOutcome outcome = pay(order, openidOf(body.getString("payer")), notify);
     if (outcome != SandboxOrder.PayOutcome.PAID) {
       json(ctx, 409, error(outcome.name(), "order cannot be paid"));
       return;
@@ -1009,9 +1033,13 @@ public final class WechatSandbox {
     for (int i = 0; i < order.subs.size(); i++) {
       ids.add(order.transactionId(i));
     }
-    json(ctx, 200, new JsonObject().put("transaction_id", order.transactionId(0))
+    JsonObject answer = new JsonObject().put("transaction_id", order.transactionId(0))
         .put("transaction_ids", ids).put("out_trade_no", order.outTradeNo)
-        .put("openid", order.payerOpenid()).put("success_time", SandboxOrder.time(order.paidAt())));
+        .put("openid", order.payerOpenid()).put("success_time", SandboxOrder.time(order.paidAt()));
+    if (notify == CallbackDispatcher.Notify.RETURN) {
+      answer.put("callback", dispatcher.signedNow(paymentCallback(order)).toJson());
+    }
+    json(ctx, 200, answer);
   }
 
   /**

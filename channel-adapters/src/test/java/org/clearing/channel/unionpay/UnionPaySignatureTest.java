@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * signMethod 01 signs and verifies as §3.3 says, and the merchant-side verifier trusts only a
- * valid certificate of UnionPay's under the configured chain; the channel side only registered
- * merchants.
+ * valid certificate of UnionPay's under the configured chain (also once it has remembered a
+ * trusted one); the channel side only registered merchants.
  */
 class UnionPaySignatureTest {
 
@@ -211,6 +211,116 @@ class UnionPaySignatureTest {
               true);
       assertEquals(Reason.UNKNOWN_KEY, later.verify(signed).failure(), when.toString());
     }
+  }
+
+  /** A clock a test moves forward or back. */
+  private static final class MovableClock extends Clock {
+    private volatile Instant now;
+
+    MovableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void aRememberedCertificateIsStillRefusedOnceItExpiresOrBeforeItIsValid() {
+    MovableClock clock = new MovableClock(NOW);
+    UnionPayVerifier verifier =
+        new UnionPayVerifier(pki.root().certificate(), pki.intermediate().certificate(), clock, true);
+    Map<String, String> signed = unionPay.sign(notification());
+    assertTrue(verifier.verify(signed).isOk());
+    assertEquals(1, verifier.trustedCount());
+    X509Window window = new X509Window(pki.unionPaySigning());
+
+    clock.now = window.notAfter.plusSeconds(1);
+    UnionPayVerification expired = verifier.verify(signed);
+    clock.now = window.notBefore.minusSeconds(1);
+    UnionPayVerification early = verifier.verify(signed);
+    clock.now = NOW;
+    UnionPayVerification again = verifier.verify(signed);
+
+    assertEquals(Reason.UNKNOWN_KEY, expired.failure());
+    assertEquals(Reason.UNKNOWN_KEY, early.failure());
+    assertTrue(again.isOk());
+  }
+
+  @Test
+  void aRememberedCertificateIsRefusedOnceTheIntermediateHasExpired() {
+    MovableClock clock = new MovableClock(NOW);
+    Issued shortIntermediate = UnionPayCertificates.intermediate(
+        pki.root(), "Short Intermediate", NOW.minus(Duration.ofDays(1)), Duration.ofDays(2));
+    Issued signing = UnionPayCertificates.signing(shortIntermediate,
+        UnionPayCertificates.STRICT_OWNER_SIGNING_CN, NOW.minus(Duration.ofDays(1)), Duration.ofDays(30));
+    UnionPayVerifier verifier =
+        new UnionPayVerifier(pki.root().certificate(), shortIntermediate.certificate(), clock, true);
+    Map<String, String> signed = UnionPayRsaProfile.forUnionPay(signing.keyPair().getPrivate(),
+        signing.certificate()).sign(notification());
+    assertTrue(verifier.verify(signed).isOk());
+
+    clock.now = NOW.plus(Duration.ofDays(2));
+
+    assertEquals(Reason.UNKNOWN_KEY, verifier.verify(signed).failure());
+  }
+
+  @Test
+  void afterTheTrustedCertificateIsRememberedAnotherRootsOrAnAlteredCertificateIsStillRefused() throws Exception {
+    UnionPayVerifier verifier = verifier(true);
+    assertTrue(verifier.verify(unionPay.sign(notification())).isOk());
+    Pki other = Pki.generate(CLOCK, UnionPayCertificates.STRICT_OWNER_SIGNING_CN, MER_ID);
+    Map<String, String> forged = UnionPayRsaProfile.forUnionPay(
+        other.unionPaySigning().keyPair().getPrivate(), other.unionPaySigning().certificate())
+        .sign(notification());
+    byte[] der = pki.unionPaySigning().certificate().getEncoded().clone();
+    der[der.length - 1] ^= 1;
+    Map<String, String> altered = new HashMap<>(unionPay.sign(notification()));
+    altered.put("signPubKeyCert", "-----BEGIN CERTIFICATE-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END CERTIFICATE-----\n");
+
+    assertEquals(Reason.UNKNOWN_KEY, verifier.verify(forged).failure());
+    assertEquals(Reason.UNKNOWN_KEY, verifier.verify(altered).failure());
+    assertEquals(1, verifier.trustedCount(), "refused certificates are never remembered");
+  }
+
+  @Test
+  void aRememberedCertificateDoesNotVouchForASignatureMadeWithAnotherKey() {
+    UnionPayVerifier verifier = verifier(true);
+    assertTrue(verifier.verify(unionPay.sign(notification())).isOk());
+    Pki other = Pki.generate(CLOCK, UnionPayCertificates.STRICT_OWNER_SIGNING_CN, MER_ID);
+    Map<String, String> signedByAnother = new HashMap<>(UnionPayRsaProfile.forUnionPay(
+        other.unionPaySigning().keyPair().getPrivate(), pki.unionPaySigning().certificate())
+        .sign(notification()));
+
+    assertEquals(Reason.BAD_SIGNATURE, verifier.verify(signedByAnother).failure());
+  }
+
+  @Test
+  void theRememberedCertificatesAreBounded() {
+    UnionPayVerifier verifier = verifier(true);
+    for (int i = 0; i < UnionPayVerifier.TRUSTED_CERTIFICATES_MAX + 2; i++) {
+      Issued signing = UnionPayCertificates.signing(pki.intermediate(),
+          UnionPayCertificates.STRICT_OWNER_SIGNING_CN, NOW.minus(Duration.ofDays(1)), Duration.ofDays(30));
+      assertTrue(verifier.verify(UnionPayRsaProfile.forUnionPay(signing.keyPair().getPrivate(),
+          signing.certificate()).sign(notification())).isOk());
+    }
+
+    assertEquals(UnionPayVerifier.TRUSTED_CERTIFICATES_MAX, verifier.trustedCount());
+    assertTrue(verifier.verify(unionPay.sign(notification())).isOk(), "an evicted certificate is checked in full again");
   }
 
   private record X509Window(Instant notBefore, Instant notAfter) {

@@ -41,7 +41,14 @@ public final class EngineProcess implements AutoCloseable {
     Files.createDirectories(dataDir);
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-jar", jar.toString(),
+        "-Xmx384m"));
+    // Extra JVM options for the engine, e.g. to profile it with JFR:
+    // CLEARING_ENGINE_JVM_OPTS="-XX:StartFlightRecording=settings=profile,filename=engine.jfr"
+    String extraJvmOptions = System.getenv().getOrDefault("CLEARING_ENGINE_JVM_OPTS", "").strip();
+    if (!extraJvmOptions.isEmpty()) {
+      command.addAll(List.of(extraJvmOptions.split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(),
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
         "--public-base-url", "http://127.0.0.1:" + port));
@@ -107,6 +114,46 @@ public final class EngineProcess implements AutoCloseable {
       return -1;
     }
     return -1;
+  }
+
+  /**
+   * CPU time the engine process has used (user + system), in milliseconds, from /proc (Linux,
+   * whose USER_HZ is 100 ticks per second); -1 elsewhere.
+   */
+  public long cpuMs() {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      // The command name may hold spaces; the fields counted here start after its ')'.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      return ticks * 10;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * CPU milliseconds used so far by the engine's threads, summed by thread name without its
+   * number ({@code vert.x-eventloo}, {@code clearing-crypto}, {@code C2 CompilerThre}, …; Linux
+   * keeps 15 characters of a name); empty where /proc is missing.
+   */
+  public java.util.Map<String, Long> cpuMsByThread() {
+    java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[#-]?[0-9]+$", "");
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          byName.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10, Long::sum);
+        } catch (IOException | RuntimeException threadEnded) {
+          // The thread ended while being read: its time is no longer counted anywhere.
+        }
+      }
+    } catch (IOException e) {
+      return java.util.Map.of();
+    }
+    return byName;
   }
 
   /** SIGKILL (on Linux {@code destroyForcibly}): no shutdown hook, nothing flushed. */

@@ -30,6 +30,15 @@ import org.clearing.store.Database;
  */
 public final class Harness implements AutoCloseable {
 
+  /**
+   * How long after a channel order opens the engine first asks the channel when no callback came
+   * ({@code --payment-query-after}). Long enough to cover preparing a run's orders, pre-paying
+   * them and replaying their callbacks, so the active query never books a pre-paid payment before
+   * its callback is replayed; the fault scenarios' settle waits ({@code Runs.SETTLE_FAULTS}) count
+   * from it.
+   */
+  public static final Duration PAYMENT_QUERY_AFTER = Duration.ofSeconds(180);
+
   private static final Pattern SANDBOX_LINE = Pattern.compile("Sandbox (\\w+)\\s+(http://\\S+)");
 
   private final Path engineJar;
@@ -74,7 +83,8 @@ public final class Harness implements AutoCloseable {
     if (sandboxBasePort == 0) {
       sandboxBasePort = freeConsecutivePorts(Channel.values().length);
     }
-    List<String> args = List.of("--pg-url", pgUrl(), "--sandbox-port", Integer.toString(sandboxBasePort));
+    List<String> args = List.of("--pg-url", pgUrl(), "--sandbox-port", Integer.toString(sandboxBasePort),
+        "--payment-query-after", PAYMENT_QUERY_AFTER.toSeconds() + "s");
     Path log = dataDir.resolve("engine").resolve("engine.log");
     long logOffset = Files.exists(log) ? Files.size(log) : 0;
     engine = engine == null

@@ -30,10 +30,18 @@ public final class OpenLoopDriver {
   /** One prepared request. */
   public record PreparedRequest(HttpMethod method, String path, Map<String, String> headers, Buffer body) {}
 
-  /** The outcome of a run. */
+  /** Whether an answer is a success; {@code index} is the request's place in the run. */
+  public interface AnswerCheck {
+    boolean ok(int index, int status, Buffer body);
+  }
+
+  /**
+   * The outcome of a run. {@code statuses[i]} is request i's HTTP status (-1: no answer, 0: never
+   * sent), {@code latenciesUs[i]} its answer time from when it was due (-1 when none came).
+   */
   public record Result(long offered, long completed, long ok, double offeredPerS, double achievedPerS,
       org.HdrHistogram.Histogram latencyUs, Map<String, Long> errors, long durationMs,
-      long startEpochMs, int[] statuses) {
+      long startEpochMs, int[] statuses, long[] latenciesUs, boolean[] succeeded) {
 
     /** When request {@code index} was due, in epoch milliseconds. */
     public double dueEpochMs(int index) {
@@ -57,6 +65,15 @@ public final class OpenLoopDriver {
    */
   public Result run(List<PreparedRequest> requests, double ratePerS,
       java.util.function.IntPredicate ok) throws Exception {
+    return run(requests, ratePerS, (index, status, body) -> ok.test(status));
+  }
+
+  /**
+   * As {@link #run(List, double, java.util.function.IntPredicate)}, with a check that also reads
+   * the answer's body (a channel whose acknowledgement is a body, as Alipay's {@code success}).
+   * A 200 that the check refuses is counted as {@code http_200_refused}.
+   */
+  public Result run(List<PreparedRequest> requests, double ratePerS, AnswerCheck ok) throws Exception {
     Recorder recorder = new Recorder(3_600_000_000L, 3);
     Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     AtomicInteger inFlight = new AtomicInteger();
@@ -65,6 +82,9 @@ public final class OpenLoopDriver {
     CompletableFuture<Void> done = new CompletableFuture<>();
     AtomicInteger next = new AtomicInteger();
     int[] statuses = new int[requests.size()];
+    long[] latenciesUs = new long[requests.size()];
+    boolean[] succeededAt = new boolean[requests.size()];
+    java.util.Arrays.fill(latenciesUs, -1);
     long startEpochMs = System.currentTimeMillis();
     long startNs = System.nanoTime();
     double intervalNs = 1e9 / ratePerS;
@@ -81,12 +101,16 @@ public final class OpenLoopDriver {
         inFlight.incrementAndGet();
         send(requests.get(index)).onComplete(result -> {
           inFlight.decrementAndGet();
-          recorder.recordValue(Math.max(1, (System.nanoTime() - dueNs) / 1_000));
-          statuses[index] = result.succeeded() ? result.result() : -1;
-          if (result.succeeded() && ok.test(result.result())) {
+          long latencyUs = Math.max(1, (System.nanoTime() - dueNs) / 1_000);
+          recorder.recordValue(latencyUs);
+          statuses[index] = result.succeeded() ? result.result().status() : -1;
+          latenciesUs[index] = result.succeeded() ? latencyUs : -1;
+          if (result.succeeded() && ok.ok(index, result.result().status(), result.result().body())) {
             succeeded.incrementAndGet();
+            succeededAt[index] = true;
           } else {
-            String kind = result.succeeded() ? "http_" + result.result() : "io_" + result.cause().getClass().getSimpleName();
+            String kind = !result.succeeded() ? "io_" + result.cause().getClass().getSimpleName()
+                : "http_" + result.result().status() + (result.result().status() == 200 ? "_refused" : "");
             errors.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
           }
           finish(completed, requests.size(), done);
@@ -100,7 +124,7 @@ public final class OpenLoopDriver {
     errors.forEach((k, v) -> errorCounts.put(k, v.get()));
     return new Result(requests.size(), completed.get(), succeeded.get(), ratePerS,
         succeeded.get() / (durationNs / 1e9), recorder.getIntervalHistogram(), errorCounts,
-        durationNs / 1_000_000, startEpochMs, statuses);
+        durationNs / 1_000_000, startEpochMs, statuses, latenciesUs, succeededAt);
   }
 
   private static void finish(AtomicLong completed, int total, CompletableFuture<Void> done) {
@@ -109,7 +133,9 @@ public final class OpenLoopDriver {
     }
   }
 
-  private Future<Integer> send(PreparedRequest request) {
+  private record Answer(int status, Buffer body) {}
+
+  private Future<Answer> send(PreparedRequest request) {
     RequestOptions options = new RequestOptions().setMethod(request.method()).setTimeout(30_000);
     if (request.path().startsWith("http")) {
       // Another server than the client's default (a sandbox): an absolute URL.
@@ -120,6 +146,6 @@ public final class OpenLoopDriver {
     request.headers().forEach(options::putHeader);
     return client.request(options)
         .compose(req -> req.send(request.body()))
-        .compose(response -> response.body().map(b -> response.statusCode()));
+        .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b)));
   }
 }

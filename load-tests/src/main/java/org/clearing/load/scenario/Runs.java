@@ -1,16 +1,16 @@
 package org.clearing.load.scenario;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.clearing.channel.Channel;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.clearing.load.audit.MoneyAudit;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.report.LatencyReport;
@@ -25,24 +25,61 @@ public final class Runs {
   /** What every scenario is given. */
   public record Settings(double ratePerS, int orders, int inFlightMax, int baselineConnections, PrintStream out) {}
 
-  /** Dropped callbacks wait for the active query (first at 60 s after opening, then backing off). */
-  public static final Duration SETTLE_FAULTS = Duration.ofSeconds(300);
+  /**
+   * Dropped callbacks wait for the active query: first asked {@link Harness#PAYMENT_QUERY_AFTER}
+   * after the channel order opened, then after 1, 2, 5 minutes (a query that met a 503 is asked
+   * again at the next step).
+   */
+  public static final Duration SETTLE_FAULTS = Harness.PAYMENT_QUERY_AFTER.plusSeconds(240);
+  /** Callbacks a replayed window may offer: copies included, its in-flight bound. */
+  static final int OVERLOAD_COPIES = 5;
+  /**
+   * Callbacks open at once in the overload window: beyond the intake's queue ({@code
+   * PaymentIntake.QUEUED_MAX}, 4096) so that the bound is reached; each is its own connection.
+   */
+  static final int OVERLOAD_INFLIGHT_MAX = 6_144;
+  /**
+   * Callbacks replayed before the measured window of {@code pay} so that the JIT has compiled the
+   * callback path (a cold engine spent half its CPU in the window compiling): this many seconds
+   * at the rate, at most {@link #WARMUP_ORDERS_MAX}.
+   */
+  static final int WARMUP_SECONDS = 2;
+  static final int WARMUP_ORDERS_MAX = 1_000;
+  /** Rounds of resending refused callbacks after the overload window, a second apart. */
+  static final int RESEND_ROUNDS_MAX = 60;
   public static final Duration SETTLE_CLEAN = Duration.ofSeconds(60);
   public static final JsonObject STORM = new JsonObject().put("deliveries", 3).put("out_of_order_percent", 10)
       .put("drop_percent", 5).put("forge_percent", 1);
 
   private Runs() {}
 
-  /** Callbacks without faults, then the baseline on copies of the same orders. */
+  /**
+   * Pre-signed callbacks replayed without faults, after a short unmeasured warm-up at the same
+   * rate, then the baseline on copies of the measured orders. They are copied for the baseline
+   * before they are paid, so it books them from OPEN too.
+   */
   public static JsonObject pay(Harness harness, Settings settings) throws Exception {
-    List<PayScenario.Story> stories = prepare(harness, settings, "pay");
-    Baseline.copy(harness, stories);
-    PayScenario.Outcome outcome = PayScenario.run(harness, stories, settings.ratePerS(), settings.inFlightMax(),
-        SETTLE_CLEAN, null);
-    Baseline.Result baseline = Baseline.run(harness, stories, settings.baselineConnections());
+    int warmOrders = (int) Math.min(WARMUP_ORDERS_MAX, settings.ratePerS() * WARMUP_SECONDS);
+    ReplayScenario.checkWindow(warmOrders + settings.orders(), settings.ratePerS());
+    long openedFromMs = System.currentTimeMillis();
+    Settings withWarmUp = new Settings(settings.ratePerS(), warmOrders + settings.orders(), settings.inFlightMax(),
+        settings.baselineConnections(), settings.out());
+    List<PayScenario.Story> stories = prepare(harness, withWarmUp, "pay");
+    List<PayScenario.Story> measured = stories.subList(warmOrders, stories.size());
+    Baseline.copy(harness, measured);
+    ReplayScenario.PrePayment all = prePay(harness, settings, "pay", stories, openedFromMs);
+    ReplayScenario.PrePayment warm = all.slice(0, warmOrders);
+    ReplayScenario.Outcome warmUp = ReplayScenario.replay(harness, warm, settings.ratePerS(), 1,
+        settings.inFlightMax());
+    settings.out().printf("pay: warm-up: %d callbacks replayed at the rate, not measured%n", warmUp.successes());
+    resend(settings, "pay warm-up", warm, warmUp, 1, new JsonObject());
+    ReplayScenario.PrePayment prepayment = all.slice(warmOrders, stories.size());
+    ReplayScenario.Outcome outcome = ReplayScenario.replay(harness, prepayment, settings.ratePerS(), 1,
+        settings.inFlightMax());
+    Baseline.Result baseline = Baseline.run(harness, measured, settings.baselineConnections());
     Baseline.drop(harness);
-    double ratio = outcome.confirmedPerS() / baseline.callbacksPerS();
-    JsonObject section = section("pay", settings, outcome)
+    double ratio = outcome.callbacksPerS() / baseline.callbacksPerS();
+    JsonObject section = replaySection("pay", settings, prepayment, outcome)
         .put("baseline", new JsonObject().put("callbacks", baseline.callbacks())
             .put("connections", baseline.connections()).put("duration_ms", baseline.durationMs())
             .put("callbacks_per_s", round(baseline.callbacksPerS())))
@@ -50,17 +87,24 @@ public final class Runs {
     settings.out().printf(Locale.ROOT, "baseline: %d callbacks, one transaction each, %d connections: %.0f/s%n",
         baseline.callbacks(), baseline.connections(), baseline.callbacksPerS());
     settings.out().printf(Locale.ROOT, "callbacks engine/baseline ratio: %.2f%n", ratio);
-    return audit(harness, settings, section, outcome, SETTLE_CLEAN);
+    resend(settings, "pay", prepayment, outcome, 1, section);
+    return audit(harness, settings, section.put("warm_up_callbacks", warmUp.successes()), all.stories(),
+        SETTLE_CLEAN);
   }
 
-  /** Payments at half the engine's measured maximum: the latency target's condition. */
+  /** Pre-signed callbacks replayed at half the engine's measured maximum: the latency target's condition. */
   public static JsonObject payAtHalfMax(Harness harness, Settings settings, double maxPerS) throws Exception {
     double rate = Math.max(1, maxPerS / 2);
     Settings half = new Settings(rate, (int) Math.max(3, settings.orders() * rate / settings.ratePerS()),
         settings.inFlightMax(), settings.baselineConnections(), settings.out());
+    ReplayScenario.checkWindow(half.orders(), rate);
+    long openedFromMs = System.currentTimeMillis();
     List<PayScenario.Story> stories = prepare(harness, half, "pay-half-max");
-    PayScenario.Outcome outcome = PayScenario.run(harness, stories, rate, half.inFlightMax(), SETTLE_CLEAN, null);
-    return audit(harness, settings, section("pay-half-max", half, outcome), outcome, SETTLE_CLEAN);
+    ReplayScenario.PrePayment prepayment = prePay(harness, half, "pay-half-max", stories, openedFromMs);
+    ReplayScenario.Outcome outcome = ReplayScenario.replay(harness, prepayment, rate, 1, half.inFlightMax());
+    JsonObject section = replaySection("pay-half-max", half, prepayment, outcome);
+    resend(settings, "pay-half-max", prepayment, outcome, 1, section);
+    return audit(harness, settings, section, outcome.stories(), SETTLE_CLEAN);
   }
 
   /** Every callback ×3, 10 % out of order, 5 % dropped (healed by the active query), 1 % forged. */
@@ -117,49 +161,101 @@ public final class Runs {
     }
     JsonObject section = section("slow-channel", settings, outcome).put("faults", slow)
         .put("opened", stories.stream().filter(PayScenario.Story::opened).count());
-    return audit(harness, settings, section, outcome, SETTLE_FAULTS);
+    return audit(harness, settings, section, outcome.stories(), SETTLE_FAULTS);
   }
 
-  /** Callbacks offered far past the intake's bounds: the engine must refuse with a retry, not fall over. */
+  /**
+   * Pre-signed callbacks, each replayed {@value #OVERLOAD_COPIES} times in a row, at 4× the rate
+   * with up to {@value #OVERLOAD_INFLIGHT_MAX} open at once: past the intake's bounded queue. It
+   * passes only if the engine stays up, answers every callback it does not take with the channel's
+   * "try again" (never a hang, never an error on valid input: its counters show none), and, once
+   * the driver has resent every refused callback as the channel would, the audit is clean.
+   */
   public static JsonObject overload(Harness harness, Settings settings) throws Exception {
-    Settings flood = new Settings(settings.ratePerS() * 4, settings.orders(), settings.inFlightMax() * 4,
-        settings.baselineConnections(), settings.out());
-    JsonObject section = faulted(harness, flood, "overload", new JsonObject().put("deliveries", 5), null);
-    section.put("callback_answers_sampled", callbackAnswers(harness, settings.orders()));
-    settings.out().println("overload: engine answers to callback attempts (sample): "
-        + section.getJsonObject("callback_answers_sampled"));
+    double rate = settings.ratePerS() * 4;
+    Settings flood = new Settings(rate, settings.orders(), OVERLOAD_INFLIGHT_MAX, settings.baselineConnections(),
+        settings.out());
+    ReplayScenario.checkWindow(flood.orders() * OVERLOAD_COPIES, rate * OVERLOAD_COPIES);
+    long openedFromMs = System.currentTimeMillis();
+    List<PayScenario.Story> stories = prepare(harness, flood, "overload");
+    ReplayScenario.PrePayment prepayment = prePay(harness, flood, "overload", stories, openedFromMs);
+    Map<String, Long> countersBefore = callbackCounters(harness);
+    ReplayScenario.Outcome outcome = ReplayScenario.replay(harness, prepayment, rate, OVERLOAD_COPIES,
+        OVERLOAD_INFLIGHT_MAX);
+    Map<String, Long> counters = callbackCounters(harness);
+    countersBefore.forEach((k, v) -> counters.merge(k, -v, Long::sum));
+    JsonObject section = replaySection("overload", flood, prepayment, outcome).put("copies", OVERLOAD_COPIES);
+    resend(settings, "overload", prepayment, outcome, OVERLOAD_COPIES, section);
+    JsonObject engineOutcomes = new JsonObject();
+    counters.forEach(engineOutcomes::put);
+    long shed = counters.getOrDefault("overloaded", 0L);
+    long errors = counters.getOrDefault("error", 0L);
+    long rejected = counters.entrySet().stream().filter(e -> e.getKey().startsWith("rejected"))
+        .mapToLong(Map.Entry::getValue).sum();
+    // Callbacks the driver never sent (its own in-flight bound) are not the engine's answers.
+    long other = outcome.answers().fieldNames().stream()
+        .filter(k -> !k.endsWith(" ack") && !k.endsWith(" try_again") && !k.endsWith(" not_sent"))
+        .mapToLong(k -> outcome.answers().getInteger(k)).sum();
+    section.put("engine_callback_outcomes", engineOutcomes).put("shed_with_try_again", shed)
+        .put("answers_other_than_ack_or_try_again", other);
+    settings.out().println("overload: engine answers by channel, status and kind: " + outcome.answers());
+    settings.out().println("overload: engine callback outcomes in the window (its counters): " + engineOutcomes
+        + (shed > 0 ? " | the intake's queue bound was reached: " + shed + " shed with the channel's try-again"
+            : " | the intake's queue bound was NOT reached"));
+    section = audit(harness, settings, section, outcome.stories(), SETTLE_FAULTS);
     boolean alive = harness.engine().alive() && harness.signedGet("admin", "/api/v1/admin/invariants").statusCode() == 200;
     section.put("engine_alive_after", alive);
+    List<String> failures = new ArrayList<>();
     if (!alive) {
-      section.getJsonObject("audit").put("clean", false);
+      failures.add("the engine is not up after the overload");
+    }
+    if (other > 0) {
+      failures.add(other + " answers were neither the channel's acknowledgement nor its try-again");
+    }
+    if (errors > 0 || rejected > 0) {
+      failures.add("the engine counted " + errors + " errors and " + rejected + " rejections of valid callbacks");
+    }
+    if (!failures.isEmpty()) {
+      section.getJsonObject("audit").put("clean", false).getJsonArray("findings").addAll(new JsonArray(failures));
+      settings.out().println("overload: FAILED " + failures);
     }
     return section;
   }
 
   /**
-   * What the engine answered the sandboxes' callback attempts, tallied by HTTP status and outcome
-   * over a sample of the run's orders (a refusal under overload must be the channel's retry form).
+   * After the window, delivers again every callback that was not acknowledged in it (refused, or
+   * never sent because the driver's in-flight bound was reached), as the channel resends; the
+   * figures are already taken; the section records how many were resent and how many are still
+   * unacknowledged (the audit then waits for the active query).
    */
-  private static JsonObject callbackAnswers(Harness harness, int orders) throws Exception {
-    Map<String, Integer> tally = new TreeMap<>();
-    try (Connection db = harness.jdbc(); Statement sql = db.createStatement();
-        ResultSet rows = sql.executeQuery("SELECT channel, out_trade_no FROM channel_inbox"
-            + " WHERE kind = 'PAYMENT' ORDER BY received_at DESC LIMIT " + Math.min(orders, 300))) {
-      while (rows.next()) {
-        Channel channel = Channel.fromCode(rows.getString(1)).orElseThrow();
-        var answer = harness.sandboxGet(channel, "/sandbox/callbacks/" + rows.getString(2));
-        if (answer.statusCode() == 200) {
-          for (Object a : new JsonObject(answer.body()).getJsonArray("attempts")) {
-            JsonObject attempt = (JsonObject) a;
-            tally.merge(attempt.getInteger("status") + " " + attempt.getString("outcome"), 1, Integer::sum);
-          }
-        }
-      }
+  private static void resend(Settings settings, String name, ReplayScenario.PrePayment prepayment,
+      ReplayScenario.Outcome outcome, int copies, JsonObject section) throws Exception {
+    long refused = prepayment.replayable().size() - outcome.successes();
+    int left = refused == 0 ? 0 : ReplayScenario.resendRefused(prepayment, outcome, copies, RESEND_ROUNDS_MAX);
+    section.put("resent_after_window", refused).put("unacknowledged_after_resends", left);
+    if (refused > 0) {
+      settings.out().printf("%s: resent %d callbacks not acknowledged in the window, as the channel would;"
+          + " %d still unacknowledged%n", name, refused, left);
     }
-    JsonObject json = new JsonObject();
-    tally.forEach(json::put);
-    return json;
   }
+
+  /** The engine's {@code clearing_callbacks_total} counters summed over channels, by outcome. */
+  private static Map<String, Long> callbackCounters(Harness harness) throws Exception {
+    Map<String, Long> byOutcome = new TreeMap<>();
+    // HTTP/1.1: the JDK client's default h2c upgrade failed on the engine's (large) /metrics
+    // answer with "Frame type(118) ... exceeds MAX_FRAME_SIZE" in an `all` run.
+    var answer = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+        .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(harness.baseUrl() + "/metrics")).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    Matcher m = CALLBACK_COUNTER.matcher(answer.body());
+    while (m.find()) {
+      byOutcome.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+    }
+    return byOutcome;
+  }
+
+  private static final Pattern CALLBACK_COUNTER =
+      Pattern.compile("(?m)^clearing_callbacks_total\\{[^}]*outcome=\"([^\"]+)\"[^}]*\\} (\\S+)$");
 
   private static JsonObject faulted(Harness harness, Settings settings, String name, JsonObject faults,
       Runnable midway) throws Exception {
@@ -172,12 +268,69 @@ public final class Runs {
     } finally {
       harness.setFaults(new JsonObject());
     }
-    return audit(harness, settings, section(name, settings, outcome).put("faults", faults), outcome, SETTLE_FAULTS);
+    return audit(harness, settings, section(name, settings, outcome).put("faults", faults), outcome.stories(),
+        SETTLE_FAULTS);
   }
 
   private static List<PayScenario.Story> prepare(Harness harness, Settings settings, String name) throws Exception {
     settings.out().printf("%s: preparing %d orders, each opened at one channel...%n", name, settings.orders());
-    return PayScenario.prepare(harness, settings.orders(), name + Long.toString(System.currentTimeMillis(), 36));
+    long startNs = System.nanoTime();
+    List<PayScenario.Story> stories = PayScenario.prepare(harness, settings.orders(),
+        name + Long.toString(System.currentTimeMillis(), 36));
+    long tookMs = (System.nanoTime() - startNs) / 1_000_000;
+    settings.out().printf(Locale.ROOT, "%s: prepared %d orders in %.1f s (%.1f s per 1000)%n", name, stories.size(),
+        tookMs / 1000.0, tookMs / Math.max(1.0, stories.size()));
+    return stories;
+  }
+
+  /** Pays the opened stories at their sandboxes before the window, keeping the signed callbacks. */
+  private static ReplayScenario.PrePayment prePay(Harness harness, Settings settings, String name,
+      List<PayScenario.Story> stories, long openedFromMs) throws Exception {
+    ReplayScenario.PrePayment prepayment = ReplayScenario.prePay(harness, stories, openedFromMs);
+    settings.out().printf(Locale.ROOT, "%s: pre-paid %d orders (notify=return) in %.1f s (%.1f s per 1000),"
+            + " %d callbacks to replay%n", name, stories.stream().filter(PayScenario.Story::opened).count(),
+        prepayment.durationMs() / 1000.0, prepayment.durationMs() / Math.max(1.0, stories.size()),
+        prepayment.replayable().size());
+    return prepayment;
+  }
+
+  /**
+   * A replayed window's section: the replay requests, callbacks/s (successes over first due →
+   * last answer), confirm latency (each callback's first acknowledgement from when it was due),
+   * and the cross-check of successes against the APPLIED payment inbox rows (a mismatch fails).
+   */
+  private static JsonObject replaySection(String name, Settings settings, ReplayScenario.PrePayment prepayment,
+      ReplayScenario.Outcome outcome) {
+    var h = outcome.confirmLatencyUs();
+    boolean match = outcome.appliedRows() == outcome.successes();
+    JsonObject section = new JsonObject().put("scenario", name)
+        .put("prepay_ms", prepayment.durationMs())
+        .put("callback_requests", LatencyReport.json("callbacks", outcome.replays()))
+        .put("callbacks_confirmed", outcome.successes())
+        .put("callbacks_per_s", round(outcome.callbacksPerS()))
+        .put("confirm_latency_ms", new JsonObject()
+            .put("p50", h.getValueAtPercentile(50) / 1000.0).put("p90", h.getValueAtPercentile(90) / 1000.0)
+            .put("p99", h.getValueAtPercentile(99) / 1000.0).put("p99_9", h.getValueAtPercentile(99.9) / 1000.0)
+            .put("max", h.getMaxValue() / 1000.0))
+        .put("applied_inbox_rows", outcome.appliedRows())
+        .put("cross_check_ok", match)
+        .put("engine_answers", outcome.answers())
+        .put("engine_cpu_ms_in_window", outcome.engineCpuMs())
+        .put("engine_cpu_ms_per_callback", round2(outcome.engineCpuMsPerAnswer()))
+        .put("engine_cpu_ms_by_thread", new JsonObject(new java.util.LinkedHashMap<>(outcome.engineCpuMsByThread())))
+        .put("engine_rss_max_mib", outcome.rssMaxKib() / 1024);
+    settings.out().println(LatencyReport.text(name + " replayed callbacks", outcome.replays()));
+    settings.out().printf(Locale.ROOT, "%s: %d callbacks confirmed, %.0f/s end to end | confirm latency ms"
+            + " p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f | engine RSS max %d MiB%n",
+        name, outcome.successes(), outcome.callbacksPerS(), h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+        h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, outcome.rssMaxKib() / 1024);
+    settings.out().printf("%s: cross-check: %d acknowledged callbacks, %d APPLIED payment inbox rows%s%n", name,
+        outcome.successes(), outcome.appliedRows(), match ? "" : " -- MISMATCH");
+    settings.out().printf(Locale.ROOT, "%s: engine CPU in the window %.1f s, %.2f ms per callback answered%n", name,
+        outcome.engineCpuMs() / 1000.0, outcome.engineCpuMsPerAnswer());
+    settings.out().println(name + ": engine CPU ms in the window by thread: " + outcome.engineCpuMsByThread());
+    return section;
   }
 
   private static JsonObject section(String name, Settings settings, PayScenario.Outcome outcome) {
@@ -205,18 +358,25 @@ public final class Runs {
    * payer's answer was lost in a crash, is booked only when the active query finds it.
    */
   private static JsonObject audit(Harness harness, Settings settings, JsonObject section,
-      PayScenario.Outcome outcome, Duration settle) throws Exception {
+      List<PayScenario.Story> stories, Duration settle) throws Exception {
     long startNs = System.nanoTime();
     long deadline = startNs + settle.toNanos();
-    MoneyAudit.Verdict verdict = MoneyAudit.run(harness, outcome.stories());
+    MoneyAudit.Verdict verdict = MoneyAudit.run(harness, stories);
     while (!verdict.clean() && System.nanoTime() < deadline) {
       Thread.sleep(5_000);
-      verdict = MoneyAudit.run(harness, outcome.stories());
+      verdict = MoneyAudit.run(harness, stories);
     }
     section.put("audit_waited_s", (System.nanoTime() - startNs) / 1_000_000_000L);
+    JsonObject audit = verdict.json();
+    if (section.containsKey("cross_check_ok") && !section.getBoolean("cross_check_ok")) {
+      audit.put("clean", false).getJsonArray("findings").add("acknowledged callbacks ("
+          + section.getLong("callbacks_confirmed") + ") != APPLIED payment inbox rows ("
+          + section.getLong("applied_inbox_rows") + ")");
+    }
     settings.out().println(section.getString("scenario") + " audit: "
-        + (verdict.clean() ? "clean" : "FAILED " + verdict.findings()) + " " + verdict.json().getJsonObject("channels"));
-    return section.put("audit", verdict.json());
+        + (audit.getBoolean("clean") ? "clean" : "FAILED " + audit.getJsonArray("findings"))
+        + " " + audit.getJsonObject("channels"));
+    return section.put("audit", audit);
   }
 
   private static double round(double value) {
