@@ -3,6 +3,7 @@ package org.clearing;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.config.EngineConfig;
@@ -112,23 +113,6 @@ public final class Main implements Callable<Integer> {
             started.channel().code(), started.baseUrl(), started.baseUrl())));
     System.out.println("Stop with Ctrl-C (SIGTERM): requests in flight finish first.");
     System.out.println();
-  }
-
-  /** Reads {@code 90s}, {@code 2m}, {@code 1h} or an ISO-8601 duration such as {@code PT90S}. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<java.time.Duration> {
-    @Override
-    public java.time.Duration convert(String value) {
-      String text = value.trim().toUpperCase(java.util.Locale.ROOT);
-      try {
-        java.time.Duration duration = java.time.Duration.parse(text.startsWith("P") ? text : "PT" + text);
-        if (duration.isNegative()) {
-          throw new CommandLine.TypeConversionException("must not be negative: " + value);
-        }
-        return duration;
-      } catch (java.time.format.DateTimeParseException e) {
-        throw new CommandLine.TypeConversionException("not a duration such as 60s or 2m: " + value);
-      }
-    }
   }
 
   private static String blankToNull(String value) {

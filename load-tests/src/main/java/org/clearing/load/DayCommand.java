@@ -45,7 +45,7 @@ final class DayCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--report: no such directory " + report.toAbsolutePath().getParent());
     }
-    try (Harness harness = Harness.start(engineJar)) {
+    try (Harness harness = Harness.start(engineJar, Harness.PAYMENT_QUERY_AFTER_DEFAULT)) {
       JsonObject section = DayScenario.run(harness, new DayScenario.Settings(orders, System.out));
       if (report != null) {
         Files.writeString(report, section.encodePrettily());

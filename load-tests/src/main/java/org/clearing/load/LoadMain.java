@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.clearing.cli.DurationConverter;
 import org.clearing.load.driver.EngineProcess;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
@@ -44,8 +45,8 @@ public final class LoadMain {
     @Option(names = "--rate", defaultValue = "500", description = "Requests per second (default ${DEFAULT-VALUE}).")
     double ratePerS;
 
-    @Option(names = "--duration", defaultValue = "20s", description = "Timed window, e.g. 30s (default ${DEFAULT-VALUE}).")
-    String duration;
+    @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "20s", description = "Timed window, e.g. 30s (default ${DEFAULT-VALUE}).")
+    Duration duration;
 
     @Option(names = "--url", description = "A running engine; default: start the engine jar in a fresh data directory.")
     String url;
@@ -64,7 +65,7 @@ public final class LoadMain {
 
     @Override
     public Integer call() throws Exception {
-      long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+      long seconds = duration.toSeconds();
       int count = (int) Math.max(1, Math.round(ratePerS * seconds));
       EngineProcess engine = url == null
           ? EngineProcess.start(engineJar, Files.createTempDirectory("clearing-load-"), List.of()) : null;
@@ -108,8 +109,8 @@ public final class LoadMain {
     @Option(names = "--rate", defaultValue = "400", description = "Payments per second (default ${DEFAULT-VALUE}).")
     double ratePerS;
 
-    @Option(names = "--duration", defaultValue = "15s", description = "Timed window (default ${DEFAULT-VALUE}).")
-    String duration;
+    @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "15s", description = "Timed window (default ${DEFAULT-VALUE}).")
+    Duration duration;
 
     @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
     Path engineJar;
@@ -138,7 +139,7 @@ public final class LoadMain {
     }
 
     Runs.Settings settings() {
-      long seconds = Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+      long seconds = duration.toSeconds();
       return new Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
           inFlightMax, baselineConnections, System.out);
     }

@@ -27,7 +27,7 @@ class DayTest {
   @Timeout(480)
   void aSmallDayReconcilesWithNothingUnexplainedAndItsAuditCatchesWhatIsPlantedAfterwards() throws Exception {
     Assumptions.assumeTrue(Files.exists(ENGINE_JAR), "the engine jar is packaged by clearing-core first");
-    try (Harness harness = Harness.start(ENGINE_JAR)) {
+    try (Harness harness = Harness.start(ENGINE_JAR, Harness.PAYMENT_QUERY_AFTER_DEFAULT)) {
       DayScenario.Day day = DayScenario.runDay(harness, new DayScenario.Settings(40, System.out));
 
       assertEquals(0L, day.section().getJsonObject("reconciliation").getLong("open_items"),

@@ -38,6 +38,11 @@ public final class Harness implements AutoCloseable {
    * from it.
    */
   public static final Duration PAYMENT_QUERY_AFTER = Duration.ofSeconds(180);
+  /**
+   * The engine's own default, for runs whose dropped callbacks are meant to be healed by the
+   * active query without a long wait and that pre-pay nothing (the business day).
+   */
+  public static final Duration PAYMENT_QUERY_AFTER_DEFAULT = Duration.ofSeconds(60);
 
   private static final Pattern SANDBOX_LINE = Pattern.compile("Sandbox (\\w+)\\s+(http://\\S+)");
 
@@ -48,6 +53,7 @@ public final class Harness implements AutoCloseable {
   private int pgPort;
   /** Fixed for the harness's life so a restarted engine's sandboxes answer at the same URLs. */
   private int sandboxBasePort;
+  private Duration paymentQueryAfter = PAYMENT_QUERY_AFTER;
   private EngineProcess engine;
   private Map<Channel, String> sandboxUrls = new EnumMap<>(Channel.class);
 
@@ -56,12 +62,28 @@ public final class Harness implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  /** Starts PostgreSQL and the engine in a fresh data directory. */
+  /** Starts PostgreSQL and the engine in a fresh data directory, for replayed callbacks. */
   public static Harness start(Path engineJar) throws Exception {
+    return start(engineJar, PAYMENT_QUERY_AFTER);
+  }
+
+  /** The same, with the engine first asking for a silent payment {@code paymentQueryAfter} after opening. */
+  public static Harness start(Path engineJar, Duration paymentQueryAfter) throws Exception {
     Harness harness = new Harness(engineJar, Files.createTempDirectory("clearing-load-"));
+    harness.paymentQueryAfter = paymentQueryAfter;
     harness.startPostgres();
     harness.startEngine();
     return harness;
+  }
+
+  /**
+   * Stops the engine in order (SIGTERM) and starts it again on the same data and ports, asking for
+   * silent payments {@code paymentQueryAfter} after opening from then on.
+   */
+  public void restartEngine(Duration paymentQueryAfter) throws Exception {
+    engine.close();
+    this.paymentQueryAfter = paymentQueryAfter;
+    startEngine();
   }
 
   private void startPostgres() throws Exception {
@@ -84,7 +106,7 @@ public final class Harness implements AutoCloseable {
       sandboxBasePort = freeConsecutivePorts(Channel.values().length);
     }
     List<String> args = List.of("--pg-url", pgUrl(), "--sandbox-port", Integer.toString(sandboxBasePort),
-        "--payment-query-after", PAYMENT_QUERY_AFTER.toSeconds() + "s");
+        "--payment-query-after", paymentQueryAfter.toSeconds() + "s");
     Path log = dataDir.resolve("engine").resolve("engine.log");
     long logOffset = Files.exists(log) ? Files.size(log) : 0;
     engine = engine == null
