@@ -1,18 +1,14 @@
 package org.clearing.load;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.clearing.cli.DurationConverter;
+import org.clearing.load.audit.CreateAudit;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.report.LatencyReport;
@@ -102,24 +98,20 @@ final class AllCommand implements Callable<Integer> {
   }
 
   private static JsonObject create(Harness harness, long seconds, double ratePerS, String name) throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      URI uri = URI.create(harness.baseUrl());
-      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
-          .setDefaultPort(uri.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(512));
-      var signer = harness.signer("registration");
-      new OpenLoopDriver(vertx, client, 512).run(CreateScenario.prepare(signer, 2_000, "warm" + System.nanoTime()),
-          ratePerS, s -> s == 201);
-      var requests = CreateScenario.prepare(signer, (int) Math.max(1, ratePerS * seconds), Long.toString(System.nanoTime(), 36));
-      OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, 512).run(requests, ratePerS, s -> s == 201);
-      System.out.println(LatencyReport.text(name, result));
-      return LatencyReport.json(name, result).put("engine_rss_mib", harness.engine().rssKib() / 1024)
-          // Requests the driver never sent (its in-flight bound) are not the engine's failures.
-          .put("audit", new JsonObject().put("clean", result.errors().keySet().stream()
-              .allMatch("inflight_limit"::equals)));
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get();
+    var signer = harness.signer("registration");
+    CreateScenario.run(harness, CreateScenario.prepare(signer, 2_000, "warm" + System.nanoTime()), ratePerS, 512);
+    var requests = CreateScenario.prepare(signer, (int) Math.max(1, ratePerS * seconds), Long.toString(System.nanoTime(), 36));
+    OpenLoopDriver.Result result = CreateScenario.run(harness, requests, ratePerS, 512);
+    System.out.println(LatencyReport.text(name, result));
+    CreateAudit.Verdict audit;
+    try (var db = harness.jdbc()) {
+      audit = CreateAudit.run(db, requests, result.statuses());
     }
+    System.out.println(name + " audit: " + (audit.clean() ? "clean" : "FAILED " + audit.findings())
+        + " (" + audit.created() + " created, " + audit.absent() + " never sent, " + audit.unknownOutcome()
+        + " answers lost)");
+    return LatencyReport.json(name, result).put("engine_rss_mib", harness.engine().rssKib() / 1024)
+        .put("audit", audit.json());
   }
 
   private static String markdown(JsonObject report) {
