@@ -39,6 +39,11 @@ final class AllCommand implements Callable<Integer> {
   @Option(names = "--pay-rate", defaultValue = "600", description = "Payments per second.")
   double payRatePerS;
 
+  @Option(names = "--fault-rate", defaultValue = "200",
+      description = "Payments per second in storm, kill, pg-restart and slow-channel, whose callbacks the"
+          + " sandboxes sign and send inside the window (default ${DEFAULT-VALUE}).")
+  double faultRatePerS;
+
   @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
   Path engineJar;
 
@@ -50,6 +55,10 @@ final class AllCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (createRatePerS <= 0 || payRatePerS <= 0 || faultRatePerS <= 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--create-rate, --pay-rate and --fault-rate must be positive");
+    }
     if (dayOrders < DayScenario.ORDERS_MIN || dayOrders > DayScenario.ORDERS_MAX) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--day-orders must be " + DayScenario.ORDERS_MIN
           + " to " + DayScenario.ORDERS_MAX + ", not " + dayOrders);
@@ -66,15 +75,18 @@ final class AllCommand implements Callable<Integer> {
       scenarios.add(create);
       scenarios.add(create(harness, shareS, Math.max(1, create.getDouble("achieved_per_s") / 2), "create-half-max"));
       Runs.Settings settings = new Runs.Settings(payRatePerS, (int) (payRatePerS * shareS), 512, 8, System.out);
+      // The sandboxes sign and send the fault scenarios' callbacks on the engine's cores, so those
+      // run at a rate the machine can carry with every callback tripled.
+      Runs.Settings faults = new Runs.Settings(faultRatePerS, (int) (faultRatePerS * shareS), 512, 8, System.out);
       double payMaxPerS = 0;
       for (String name : new String[] {"pay", "pay-half-max", "storm", "kill", "pg-restart", "slow-channel", "overload"}) {
         JsonObject section = switch (name) {
           case "pay" -> Runs.pay(harness, settings);
           case "pay-half-max" -> Runs.payAtHalfMax(harness, settings, payMaxPerS);
-          case "storm" -> Runs.storm(harness, settings);
-          case "kill" -> Runs.kill(harness, settings);
-          case "pg-restart" -> Runs.pgRestart(harness, settings);
-          case "slow-channel" -> Runs.slowChannel(harness, settings);
+          case "storm" -> Runs.storm(harness, faults);
+          case "kill" -> Runs.kill(harness, faults);
+          case "pg-restart" -> Runs.pgRestart(harness, faults);
+          case "slow-channel" -> Runs.slowChannel(harness, faults);
           default -> Runs.overload(harness, settings);
         };
         if ("pay".equals(name)) {
