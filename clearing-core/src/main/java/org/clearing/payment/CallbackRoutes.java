@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.channel.Acknowledgement;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
@@ -38,6 +39,13 @@ public final class CallbackRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(CallbackRoutes.class);
   /** Notifications are a few KiB; a bigger body is not a channel's. */
   static final long BODY_SIZE_MAX_BYTES = 64 * 1024;
+  /**
+   * Callbacks being read, verified or recorded at once. Beyond it a callback is answered with the
+   * channel's "try again" at the door: verification's queue on the crypto pool would otherwise
+   * grow without bound in front of the intake's own bounded queue, and a flood would show as
+   * seconds of latency and memory rather than as refusals the channels know how to resend.
+   */
+  public static final int IN_FLIGHT_MAX = 1_024;
 
   private final ChannelSet channels;
   private final PaymentIntake intake;
@@ -45,6 +53,7 @@ public final class CallbackRoutes {
   private final RefundService refunds;
   private final WorkerExecutor cryptoPool;
   private final MeterRegistry metrics;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public CallbackRoutes(ChannelSet channels, PaymentIntake intake, ChannelOrders channelOrders,
       RefundService refunds, WorkerExecutor cryptoPool, MeterRegistry metrics) {
@@ -78,6 +87,15 @@ public final class CallbackRoutes {
       ctx.response().setStatusCode(404).end();
       return;
     }
+    if (inFlight.incrementAndGet() > IN_FLIGHT_MAX) {
+      inFlight.decrementAndGet();
+      LOG.warn("event=callback.shed channel={} reason=\"more than {} callbacks in flight\"", channel.code(),
+          IN_FLIGHT_MAX);
+      count(channel, "overloaded");
+      respond(ctx, adapter.retryLater("temporarily unavailable"));
+      return;
+    }
+    ctx.addEndHandler(ended -> inFlight.decrementAndGet());
     Map<String, String> headers = new HashMap<>();
     ctx.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
     readBody(ctx.request(), BODY_SIZE_MAX_BYTES)
@@ -170,6 +188,11 @@ public final class CallbackRoutes {
       }
       return adapter.accepted();
     });
+  }
+
+  /** Callbacks being read, verified or recorded now. */
+  public int inFlight() {
+    return inFlight.get();
   }
 
   private void count(Channel channel, String outcome) {

@@ -1,7 +1,8 @@
 package org.clearing.payment;
 
-// Proves that when the intake's queue is full a valid callback is refused at once in its channel's
-// "try again" form (not a hang, not a crash), nothing of it is recorded, and its resend is booked once.
+// Proves that when the intake's queue is full, or too many callbacks are in flight, a valid callback
+// is refused at once in its channel's "try again" form (not a hang, not a crash), nothing of it is
+// recorded, and its resend is booked once.
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,5 +130,56 @@ class CallbackSheddingTest {
     }
     assertTrue(engine.as(Role.ADMIN).raw("GET", "/metrics", new byte[0], Map.of()).text()
         .contains("outcome=\"overloaded\""), "the refusals are counted as overloaded");
+  }
+
+  @Test
+  void pastTheInFlightBoundCallbacksAreRefusedAtTheDoorAndTheRestFinish() throws Exception {
+    JsonObject order = newOrder("SHED-DOOR");
+    new Browser(Browser.DESKTOP).open(order.getJsonObject("qr").getString("url") + "/pay/wechat");
+    ApiCaller.Answer paid = new ApiCaller(engine.sandboxUrl(Channel.WECHAT), null).raw("POST", "/sandbox/pay",
+        new JsonObject().put("out_trade_no", OutTradeNumbers.of(Channel.WECHAT, order.getString("order_no")))
+            .put("notify", "return").encode().getBytes(StandardCharsets.UTF_8),
+        Map.of("Content-Type", "application/json"));
+    CallbackDispatcher.Callback callback = CallbackDispatcher.Callback.fromJson(paid.json().getJsonObject("callback"));
+    int copies = CallbackRoutes.IN_FLIGHT_MAX + 40;
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (Connection lock = DriverManager.getConnection("jdbc:" + engine.pgUrl().replace("postgres@", ""),
+        "postgres", ""); Statement sql = lock.createStatement()) {
+      URI url = URI.create(callback.url());
+      io.vertx.core.http.HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+          .setDefaultHost(url.getHost()).setDefaultPort(url.getPort()),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(copies).setMaxWaitQueueSize(copies));
+      lock.setAutoCommit(false);
+      // The order's row is locked: every copy that reaches the intake waits there, in flight.
+      sql.execute("SELECT 1 FROM orders WHERE order_no = '" + order.getString("order_no") + "' FOR UPDATE");
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < copies; i++) {
+        io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions()
+            .setMethod(io.vertx.core.http.HttpMethod.POST).setURI(url.getRawPath()).setTimeout(120_000);
+        callback.headers().forEach(options::putHeader);
+        answers.add(client.request(options)
+            .compose(request -> request.send(io.vertx.core.buffer.Buffer.buffer(callback.body())))
+            .compose(response -> response.body().map(b -> response.statusCode()))
+            .onSuccess(statuses::add));
+      }
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (statuses.size() < copies - CallbackRoutes.IN_FLIGHT_MAX && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // Only refusals can have come back while the lock is held.
+      assertEquals(copies - CallbackRoutes.IN_FLIGHT_MAX, statuses.size(), statuses.toString());
+      assertTrue(statuses.stream().allMatch(s -> s == 500), "WeChat's try-again: " + statuses);
+      lock.rollback();
+      for (Future<Integer> answer : answers) {
+        answer.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(CallbackRoutes.IN_FLIGHT_MAX, statuses.stream().filter(s -> s == 200 || s == 204).count(),
+        "every callback let in is acknowledged once the lock goes");
+    assertEquals(1, engine.count("SELECT count(*) FROM channel_inbox WHERE kind = 'PAYMENT' AND outcome = 'APPLIED'"
+        + " AND order_no = '" + order.getString("order_no") + "'"), "booked once");
   }
 }
