@@ -200,8 +200,8 @@ public final class Runs {
         .put("answers_other_than_ack_or_try_again", other);
     settings.out().println("overload: engine answers by channel, status and kind: " + outcome.answers());
     settings.out().println("overload: engine callback outcomes in the window (its counters): " + engineOutcomes
-        + (shed > 0 ? " | the intake's queue bound was reached: " + shed + " shed with the channel's try-again"
-            : " | the intake's queue bound was NOT reached"));
+        + (shed > 0 ? " | the engine's bounds were reached: " + shed + " shed with the channel's try-again"
+            : " | the engine's bounds (callbacks in flight, intake queue) were NOT reached"));
     section = audit(harness, settings, section, outcome.stories(), SETTLE_FAULTS);
     boolean alive = harness.engine().alive() && harness.signedGet("admin", "/api/v1/admin/invariants").statusCode() == 200;
     section.put("engine_alive_after", alive);
