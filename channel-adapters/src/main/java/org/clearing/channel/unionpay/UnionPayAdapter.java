@@ -332,6 +332,12 @@ public final class UnionPayAdapter implements ChannelAdapter {
     record Unusable(String reason) implements Answer {}
   }
 
+  /**
+   * The largest API answer read: a file-transfer answer carries a whole day's bill, deflated and
+   * in base64, far beyond a notification's size (a busy day's bill is megabytes).
+   */
+  static final int ANSWER_BYTES_MAX = 256 * 1024 * 1024;
+
   /** POSTs a signed form; the answer counts only when UnionPay's signature on it verifies. */
   private Future<Answer> call(String path, Map<String, String> fields) {
     String body = fields.entrySet().stream()
@@ -350,7 +356,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
           return vertx.executeBlocking(() -> {
             Map<String, String> answer;
             try {
-              answer = UnionPayNotifications.decodeForm(bytes);
+              answer = UnionPayNotifications.decodeForm(bytes, ANSWER_BYTES_MAX);
             } catch (IllegalArgumentException e) {
               return (Answer) new Answer.Unusable("unreadable answer");
             }

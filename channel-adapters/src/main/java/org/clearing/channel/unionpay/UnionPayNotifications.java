@@ -73,8 +73,16 @@ public final class UnionPayNotifications {
    * @throws IllegalArgumentException for an oversized body, bad percent-escapes or repeated keys
    */
   public static Map<String, String> decodeForm(byte[] body) {
-    if (body.length > FORM_BYTES_MAX) {
-      throw new IllegalArgumentException("form larger than " + FORM_BYTES_MAX + " bytes");
+    return decodeForm(body, FORM_BYTES_MAX);
+  }
+
+  /**
+   * The same for a form of up to {@code maxBytes}: an API answer may be far larger than a
+   * notification (a file-transfer answer carries the whole day's bill, channels.md §3.5).
+   */
+  public static Map<String, String> decodeForm(byte[] body, int maxBytes) {
+    if (body.length > maxBytes) {
+      throw new IllegalArgumentException("form larger than " + maxBytes + " bytes");
     }
     Map<String, String> form = new TreeMap<>();
     String text = new String(body, StandardCharsets.UTF_8);

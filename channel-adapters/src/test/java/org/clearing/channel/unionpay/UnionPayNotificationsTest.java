@@ -180,4 +180,18 @@ class UnionPayNotificationsTest {
     form.put(key, value);
     return assertInstanceOf(PaymentNotification.class, merchant.parse(sandbox.sign(form)));
   }
+
+  @Test
+  void aNotificationOver64KiBIsRefusedButAnApiAnswerOfABusyDaysBillIsRead() {
+    String bill = "x".repeat(3 * 64 * 1024);
+    byte[] form = ("respCode=00&fileContent=" + bill).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> UnionPayNotifications.decodeForm(form));
+    java.util.Map<String, String> answer = UnionPayNotifications.decodeForm(form, 1024 * 1024);
+
+    org.junit.jupiter.api.Assertions.assertEquals(bill, answer.get("fileContent"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> UnionPayNotifications.decodeForm(form, 64 * 1024));
+  }
 }
