@@ -54,6 +54,7 @@ import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementReader;
 import org.clearing.channel.unionpay.UnionPayAdapter;
 import org.clearing.channel.unionpay.UnionPayCertificates;
+import org.clearing.channel.unionpay.UnionPayFileContent;
 import org.clearing.channel.unionpay.UnionPayNotifications;
 import org.clearing.channel.unionpay.UnionPayRequests;
 import org.clearing.channel.unionpay.UnionPayRsaProfile;
@@ -498,6 +499,54 @@ class UnionPaySandboxTest {
     assertEquals(-250, refundLine.amount().fen());
     assertEquals(payment.transactionId(), refundLine.transactionId());
     assertEquals(outTradeNo, refundLine.outTradeNo());
+  }
+
+  @Test
+  void aBusyDaysBillFarLargerThanANotificationIsDownloadedWhole() throws Exception {
+    // The file-transfer answer carries the day's bill deflated and in base64; past a few hundred
+    // payments it outgrows the 64 KiB a notification may have.
+    int payments = 4_000;
+    for (int batch = 0; batch < payments; batch += 50) {
+      List<String> numbers = new ArrayList<>();
+      List<io.vertx.core.Future<?>> opened = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        String outTradeNo = nextOrderNo();
+        numbers.add(outTradeNo);
+        opened.add(adapter.openOrder(request(outTradeNo, "busy", OpenOrderRequest.Flow.CHANNEL_QR,
+            Duration.ofMinutes(15), 1000 + batch + i, 500)));
+      }
+      await(io.vertx.core.Future.all(opened));
+      for (String outTradeNo : numbers) {
+        assertEquals(200, pay(outTradeNo).statusCode());
+      }
+    }
+    LocalDate today = LocalDate.now(UnionPaySandbox.BEIJING);
+
+    BillFile bill = await(adapter.downloadBill(today));
+
+    String fileContent = UnionPayFileContent.pack(zipEntries(bill.path()));
+    assertTrue(fileContent.length() > UnionPayNotifications.FORM_BYTES_MAX,
+        "the bill's fileContent is bigger than a notification may be: " + fileContent.length());
+    long paymentLines = 0;
+    try (StatementReader reader = adapter.readBill(bill)) {
+      while (reader.hasNext()) {
+        if (reader.next().kind() == StatementLine.Kind.PAYMENT) {
+          paymentLines++;
+        }
+      }
+    }
+    assertTrue(paymentLines >= payments, "payment lines: " + paymentLines);
+  }
+
+  /** The entries of a saved bill zip, to pack them again as the sandbox did. */
+  private static Map<String, byte[]> zipEntries(java.nio.file.Path zip) throws Exception {
+    Map<String, byte[]> entries = new TreeMap<>();
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+      for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+        entries.put(entry.getName(), in.readAllBytes());
+      }
+    }
+    return entries;
   }
 
   // ---- failures -----------------------------------------------------------------------------
