@@ -36,7 +36,7 @@ final class AllCommand implements Callable<Integer> {
   @Option(names = "--create-rate", defaultValue = "2000", description = "Order creations per second.")
   double createRatePerS;
 
-  @Option(names = "--pay-rate", defaultValue = "600", description = "Payments per second.")
+  @Option(names = "--pay-rate", defaultValue = "1500", description = "Payments per second.")
   double payRatePerS;
 
   @Option(names = "--fault-rate", defaultValue = "200",
