@@ -7,7 +7,6 @@ import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -340,10 +339,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
 
   /** POSTs a signed form; the answer counts only when UnionPay's signature on it verifies. */
   private Future<Answer> call(String path, Map<String, String> fields) {
-    String body = fields.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    String body = UnionPayNotifications.encodeForm(fields);
     return client.postAbs(config.gatewayBaseUrl() + path).timeout(config.callTimeoutMs())
         .putHeader("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
         .sendBuffer(Buffer.buffer(body, "UTF-8"))

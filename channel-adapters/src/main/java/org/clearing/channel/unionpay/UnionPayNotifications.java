@@ -1,11 +1,13 @@
 package org.clearing.channel.unionpay;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
@@ -64,6 +66,14 @@ public final class UnionPayNotifications {
     } catch (IllegalArgumentException e) {
       return rejection(Rejection.Reason.MALFORMED, e.getMessage());
     }
+  }
+
+  /** Encodes fields as a UTF-8 form body, the way UnionPay's requests and answers travel. */
+  public static String encodeForm(Map<String, String> fields) {
+    return fields.entrySet().stream()
+        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .collect(Collectors.joining("&"));
   }
 
   /**

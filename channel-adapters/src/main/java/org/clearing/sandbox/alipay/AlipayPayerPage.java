@@ -1,5 +1,7 @@
 package org.clearing.sandbox.alipay;
 
+import static org.clearing.sandbox.SandboxPages.escape;
+
 import org.clearing.sandbox.alipay.AlipayTradeBook.Leg;
 import org.clearing.sandbox.alipay.AlipayTradeBook.Trade;
 
@@ -44,20 +46,5 @@ final class AlipayPayerPage {
   private static String page(String title, String body) {
     return "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>"
         + escape(title) + "</title></head>\n<body>\n" + body + "</body></html>\n";
-  }
-
-  static String escape(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '&' -> out.append("&amp;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        default -> out.append(c);
-      }
-    }
-    return out.toString();
   }
 }

@@ -1,5 +1,7 @@
 package org.clearing.sandbox.unionpay;
 
+import static org.clearing.sandbox.SandboxPages.escape;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -10,7 +12,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
-import java.net.URLEncoder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -291,7 +292,7 @@ public final class UnionPaySandbox {
         .compose(answer -> vertx.executeBlocking(() -> builder.sign(answer)))
         .onSuccess(signed -> ctx.response().setStatusCode(200)
             .putHeader("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
-            .end(encodeForm(signed)))
+            .end(UnionPayNotifications.encodeForm(signed)))
         .onFailure(e -> ctx.response().setStatusCode(500).end("internal error"));
   }
 
@@ -690,7 +691,7 @@ public final class UnionPaySandbox {
   private static CallbackDispatcher.Callback callback(String url, Map<String, String> fields) {
     return new CallbackDispatcher.Callback(url,
         Map.of("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8"),
-        encodeForm(fields).getBytes(StandardCharsets.UTF_8));
+        UnionPayNotifications.encodeForm(fields).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -887,31 +888,6 @@ public final class UnionPaySandbox {
 
   private static String yuan(long fen) {
     return org.clearing.channel.Money.ofFen(fen).toYuanString();
-  }
-
-  static String encodeForm(Map<String, String> fields) {
-    return fields.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
-  }
-
-  static String escape(String text) {
-    if (text == null) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '&' -> out.append("&amp;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        default -> out.append(c);
-      }
-    }
-    return out.toString();
   }
 
   private static void html(RoutingContext ctx, int status, String body) {

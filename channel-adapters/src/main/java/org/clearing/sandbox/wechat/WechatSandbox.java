@@ -1,5 +1,7 @@
 package org.clearing.sandbox.wechat;
 
+import static org.clearing.sandbox.SandboxPages.escape;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -1145,23 +1147,5 @@ public final class WechatSandbox {
   private static String page(String title, String body) {
     return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + escape(title)
         + "</title></head><body><h1>" + escape(title) + "</h1>" + body + "</body></html>";
-  }
-
-  static String escape(String text) {
-    if (text == null) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '&' -> out.append("&amp;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        default -> out.append(c);
-      }
-    }
-    return out.toString();
   }
 }

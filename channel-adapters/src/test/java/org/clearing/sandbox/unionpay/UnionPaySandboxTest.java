@@ -244,7 +244,7 @@ class UnionPaySandboxTest {
     HttpResponse<Buffer> page = await(client.postAbs(sandbox.baseUrl()
         + "/gateway/api/frontTransReq.do").timeout(5000)
         .putHeader("Content-Type", "application/x-www-form-urlencoded")
-        .sendBuffer(Buffer.buffer(UnionPaySandbox.encodeForm(fields))));
+        .sendBuffer(Buffer.buffer(UnionPayNotifications.encodeForm(fields))));
     assertEquals(200, page.statusCode());
     String html = page.bodyAsString();
     assertTrue(html.contains("15.00") && html.contains(R1 + " 10.00")
@@ -259,7 +259,7 @@ class UnionPaySandboxTest {
     tampered.put("txnAmt", "1");
     assertEquals(400, await(client.postAbs(sandbox.baseUrl() + "/gateway/api/frontTransReq.do")
         .timeout(5000).putHeader("Content-Type", "application/x-www-form-urlencoded")
-        .sendBuffer(Buffer.buffer(UnionPaySandbox.encodeForm(tampered)))).statusCode(),
+        .sendBuffer(Buffer.buffer(UnionPayNotifications.encodeForm(tampered)))).statusCode(),
         "a tampered front consume is refused");
   }
 
@@ -691,7 +691,7 @@ class UnionPaySandboxTest {
   static Map<String, String> post(String path, Map<String, String> fields) throws Exception {
     HttpResponse<Buffer> response = await(client.postAbs(sandbox.baseUrl() + path).timeout(5000)
         .putHeader("Content-Type", "application/x-www-form-urlencoded")
-        .sendBuffer(Buffer.buffer(UnionPaySandbox.encodeForm(fields))));
+        .sendBuffer(Buffer.buffer(UnionPayNotifications.encodeForm(fields))));
     assertEquals(200, response.statusCode());
     Map<String, String> answer = UnionPayNotifications.decodeForm(response.body().getBytes());
     assertTrue(answer.containsKey("signPubKeyCert"), "every answer is signed");
