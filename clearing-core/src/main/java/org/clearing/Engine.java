@@ -28,6 +28,7 @@ import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
+import org.clearing.order.RequestFingerprints;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
@@ -159,7 +160,7 @@ public final class Engine {
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
-    OrderRepository orders = new OrderRepository(vertx, pool);
+    OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
@@ -190,7 +191,13 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
-    return new RoutingRepository(pool).load()
+    return orders.rekeyUnkeyedFingerprints()
+        .onSuccess(rekeyed -> {
+          if (rekeyed > 0) {
+            LOG.info("event=request_fingerprints.rekeyed orders={}", rekeyed);
+          }
+        })
+        .compose(rekeyed -> new RoutingRepository(pool).load())
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
