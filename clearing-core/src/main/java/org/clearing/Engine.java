@@ -56,6 +56,7 @@ import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.split.SettlementIntake;
 import org.clearing.split.SettlementJob;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +120,7 @@ public final class Engine {
    */
   public static Engine start(EngineConfig config) throws Exception {
     long startNs = System.nanoTime();
+    SecretFiles.requireAllOwnerOnly(secretDirectories(config.dataDir()));
     Database database = Database.open(config.dataDir(), config.pgUrl());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
@@ -244,6 +246,14 @@ public final class Engine {
           engine.relay = relay;
           return engine;
         });
+  }
+
+  /**
+   * The directories whose every file is a secret (keys, the demo clients' private keys, the
+   * channels' merchant keys and settings): each must be owner-only, or the engine does not start.
+   */
+  public static List<Path> secretDirectories(Path dataDir) {
+    return List.of(dataDir.resolve("keys"), dataDir.resolve("clients"), dataDir.resolve("channels"));
   }
 
   /**
