@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -167,7 +168,11 @@ public final class SecretFiles {
       try {
         Files.createLink(to, from);
         return;
-      } catch (UnsupportedOperationException e) {
+      } catch (FileAlreadyExistsException e) {
+        throw e;
+      } catch (UnsupportedOperationException | FileSystemException e) {
+        // No hard links on this file system (some network and FUSE ones): a rename that refuses
+        // an existing target, with a narrow race left between its check and the rename.
         Files.move(from, to);
         return;
       }
