@@ -28,6 +28,7 @@ import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
+import org.clearing.order.RequestFingerprints;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
@@ -55,6 +56,7 @@ import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.split.SettlementIntake;
 import org.clearing.split.SettlementJob;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.store.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,6 +120,7 @@ public final class Engine {
    */
   public static Engine start(EngineConfig config) throws Exception {
     long startNs = System.nanoTime();
+    SecretFiles.requireAllOwnerOnly(secretDirectories(config.dataDir()));
     Database database = Database.open(config.dataDir(), config.pgUrl());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
@@ -159,7 +162,7 @@ public final class Engine {
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
-    OrderRepository orders = new OrderRepository(vertx, pool);
+    OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
@@ -190,7 +193,13 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
-    return new RoutingRepository(pool).load()
+    return orders.rekeyUnkeyedFingerprints()
+        .onSuccess(rekeyed -> {
+          if (rekeyed > 0) {
+            LOG.info("event=request_fingerprints.rekeyed orders={}", rekeyed);
+          }
+        })
+        .compose(rekeyed -> new RoutingRepository(pool).load())
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
@@ -237,6 +246,14 @@ public final class Engine {
           engine.relay = relay;
           return engine;
         });
+  }
+
+  /**
+   * The directories whose every file is a secret (keys, the demo clients' private keys, the
+   * channels' merchant keys and settings): each must be owner-only, or the engine does not start.
+   */
+  public static List<Path> secretDirectories(Path dataDir) {
+    return List.of(dataDir.resolve("keys"), dataDir.resolve("clients"), dataDir.resolve("channels"));
   }
 
   /**

@@ -79,7 +79,7 @@ final class OrderRoutes {
         return;
       }
       OrderRepository.KeyTaken taken = (OrderRepository.KeyTaken) inserted;
-      if (!OrderRepository.sameRequest(taken, request)) {
+      if (!context.orders().sameRequest(taken, request)) {
         countCreate(request.region(), "conflict");
         Problem.of(409, "idempotency-conflict", "The idempotency key was used for another request",
             "Idempotency-Key " + key + " already created order " + taken.orderNo()
