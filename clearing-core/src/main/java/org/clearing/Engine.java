@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.clearing.api.ApiContext;
+import org.clearing.api.Uploads;
 import org.clearing.api.ApiVerticle;
 import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
@@ -222,12 +223,13 @@ public final class Engine {
                   config.paymentQueryDelayMs());
               recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon[0],
-                  new ReconExceptions(pool, channels, intake), tempDir);
+                  new ReconExceptions(pool, channels, intake));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes);
+                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
+                  new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES));
               return deployApi(vertx, config.httpHost(), port, deployments, context);
             })))
         .map(v -> {
