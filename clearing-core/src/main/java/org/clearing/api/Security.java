@@ -5,11 +5,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Authenticator;
+import org.clearing.client.AuthorizationHeader;
 import org.clearing.client.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Route handlers that authenticate signed requests and enforce roles. */
 final class Security {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Security.class);
   private static final String CLIENT_KEY = "clearing.client";
 
   private Security() {}
@@ -27,6 +31,12 @@ final class Security {
               ctx.put(CLIENT_KEY, ok.client());
               ctx.next();
             } else {
+              // Who claimed to call is attacker's text; the log escapes it like every value.
+              LOG.info("event=request.unauthenticated method={} path={} client_id={} reason=\"{}\"",
+                  ctx.request().method(), ctx.request().path(),
+                  AuthorizationHeader.parse(ctx.request().getHeader("Authorization"))
+                      instanceof AuthorizationHeader.Parsed parsed ? parsed.header().clientId() : "-",
+                  ((Authenticator.Denied) result).reason());
               ctx.response().putHeader("WWW-Authenticate", "CLEARING-SM2-SM3, CLEARING-SHA256-RSA2048");
               Problem.of(401, "unauthenticated", "The request is not signed by a known client",
                   ((Authenticator.Denied) result).reason()).send(ctx);
