@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.clearing.api.Problem;
+import org.clearing.api.StrictJson;
 import org.clearing.client.ApiClient;
 import org.clearing.client.KeyType;
 import org.clearing.client.Role;
@@ -161,10 +162,13 @@ public final class WebhookRoutes {
     }
     Buffer body = ctx.body().buffer();
     try {
-      Object parsed = body == null || body.length() == 0 ? null : body.toJsonValue();
+      Object parsed = body == null || body.length() == 0 ? null : StrictJson.decode(body);
       if (parsed instanceof JsonObject object) {
         return object;
       }
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
+      return null;
     } catch (DecodeException e) {
       // Answered below like any other body that is not an object.
     }
