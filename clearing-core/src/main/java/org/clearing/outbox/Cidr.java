@@ -51,6 +51,12 @@ public record Cidr(byte[] network, int prefixLength) {
     return new Cidr(bytes, prefix);
   }
 
+  /** A copy: the range cannot be changed through it. */
+  @Override
+  public byte[] network() {
+    return network.clone();
+  }
+
   public boolean contains(InetAddress address) {
     byte[] bytes = address.getAddress();
     if (bytes.length != network.length) {
