@@ -30,10 +30,12 @@ import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
+import org.clearing.outbox.Cidr;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
 import org.clearing.outbox.WebhookRoutes;
+import org.clearing.outbox.WebhookTargets;
 import org.clearing.payer.PayerIdCipher;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -169,11 +171,14 @@ public final class Engine {
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
-    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey);
+    WebhookTargets webhookTargets = new WebhookTargets(
+        config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
+        WebhookTargets.systemResolver(vertx));
+    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey, webhookTargets);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
         new ReportSigner(EngineKey.CLIENT_ID, engineKey.privateKey()), cryptoPool);
     WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-        WebhookRelay.Options.standard());
+        WebhookRelay.Options.standard(), webhookTargets);
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
     String publicBaseUrl = config.publicBaseUrlOr(port);

@@ -3,6 +3,7 @@ package org.clearing;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.clearing.cli.CidrConverter;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
@@ -71,6 +72,13 @@ public final class Main implements Callable<Integer> {
           + " callback has come, e.g. 60s or 2m (env CLEARING_PAYMENT_QUERY_AFTER, default ${DEFAULT-VALUE}).")
   java.time.Duration paymentQueryAfter;
 
+  // Webhook targets (issue 10 §5).
+  @Option(names = "--webhook-allow-cidr", split = ",", converter = CidrConverter.class, defaultValue = "${env:CLEARING_WEBHOOK_ALLOW_CIDR}",
+      description = "An address range webhooks may reach although it is loopback, private, link-local or"
+          + " otherwise special-purpose, e.g. 10.20.0.0/16; repeat or separate with commas"
+          + " (env CLEARING_WEBHOOK_ALLOW_CIDR; default none: public addresses only).")
+  java.util.List<String> webhookAllowCidrs;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -80,7 +88,10 @@ public final class Main implements Callable<Integer> {
     EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
         blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
         EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
-        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis());
+        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis(),
+        webhookAllowCidrs == null ? java.util.List.of() : webhookAllowCidrs,
+        // Set from the TLS options once the engine serves HTTPS itself.
+        false);
     Engine engine = Engine.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

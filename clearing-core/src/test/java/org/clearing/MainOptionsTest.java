@@ -37,6 +37,27 @@ class MainOptionsTest {
     }
   }
 
+  @Test
+  void webhookAllowRangesRepeatOrSplitOnCommasAndDefaultToNone() {
+    Main main = new Main();
+    new CommandLine(main).parseArgs("--webhook-allow-cidr", "10.20.0.0/16,fd00::/8", "--webhook-allow-cidr", "127.0.0.1");
+    assertEquals(java.util.List.of("10.20.0.0/16", "fd00::/8", "127.0.0.1"), main.webhookAllowCidrs);
+    Main none = new Main();
+    new CommandLine(none).parseArgs();
+    assertTrue(none.webhookAllowCidrs == null || none.webhookAllowCidrs.isEmpty());
+  }
+
+  @Test
+  void aWebhookAllowRangeThatIsNotOneIsRefusedWithTheOptionNamed() {
+    for (String bad : new String[] {"10.0.0.0/33", "intranet.example", "10.0.0.0/", ""}) {
+      StringWriter err = new StringWriter();
+      int exit = new CommandLine(new Main()).setErr(new PrintWriter(err))
+          .execute("--webhook-allow-cidr", bad, "--no-sandboxes");
+      assertEquals(2, exit, bad);
+      assertTrue(err.toString().contains("--webhook-allow-cidr"), err.toString());
+    }
+  }
+
   private static Duration parse(String value) {
     Main main = new Main();
     new CommandLine(main).parseArgs("--payment-query-after", value);

@@ -73,6 +73,7 @@ public final class ApiVerticle extends VerticleBase {
     QrRoutes qr = new QrRoutes(context);
     OpsRoutes ops = new OpsRoutes(context);
 
+    router.route().handler(ResponseHeaders::add);
     router.get("/health").handler(ops::health);
     router.get("/metrics").handler(ops::metrics);
     context.cashier().mount(router);

@@ -171,12 +171,14 @@ final class OrderRoutes {
       return null;
     }
     try {
-      Object value = io.vertx.core.json.Json.decodeValue(body);
+      Object value = StrictJson.decode(body);
       if (value instanceof JsonObject object) {
         return object;
       }
       Problem.of(400, "malformed-json", "The body is not a JSON object",
           "the body is JSON but not an object").send(ctx);
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
     } catch (DecodeException e) {
       Problem.of(400, "malformed-json", "The body is not a JSON object",
           "the body is not valid JSON").send(ctx);

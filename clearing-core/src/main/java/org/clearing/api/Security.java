@@ -13,7 +13,10 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
 import java.util.Set;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Authenticator;
+import org.clearing.client.AuthorizationHeader;
 import org.clearing.client.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Route handlers that authenticate signed requests and enforce roles, in an order that never
@@ -25,6 +28,7 @@ import org.clearing.client.Role;
  */
 final class Security {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Security.class);
   private static final String CLIENT_KEY = "clearing.client";
   private static final String CLAIM_KEY = "clearing.claim";
 
@@ -114,6 +118,12 @@ final class Security {
   }
 
   static void unauthenticated(RoutingContext ctx, String reason) {
+    // Who claimed to call is attacker's text; the log escapes it like every value.
+    LOG.info("event=request.unauthenticated method={} path={} client_id={} reason=\"{}\"",
+        ctx.request().method(), ctx.request().path(),
+        AuthorizationHeader.parse(ctx.request().getHeader("Authorization"))
+            instanceof AuthorizationHeader.Parsed parsed ? parsed.header().clientId() : "-",
+        reason);
     ctx.response().putHeader("WWW-Authenticate", "CLEARING-SM2-SM3, CLEARING-SHA256-RSA2048");
     refuse(ctx, Problem.of(401, "unauthenticated", "The request is not signed by a known client", reason));
   }

@@ -6,6 +6,8 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
+import org.clearing.outbox.Cidr;
 
 /**
  * The engine's settings. Each comes from a command-line option or the environment variable of the
@@ -30,6 +32,11 @@ import java.util.Collections;
  *     settle legs
  * @param paymentQueryDelayMs how long after a channel order opens the engine first asks the
  *     channel for it when no callback has come
+ * @param webhookAllowCidrs address ranges webhooks may reach although they are loopback,
+ *     private, link-local or otherwise special-purpose ({@code --webhook-allow-cidr}); empty by
+ *     default, so webhooks reach public addresses only
+ * @param webhookHttpsOnly whether webhook endpoints must be https (set when the engine runs with
+ *     TLS)
  */
 public record EngineConfig(
     String httpHost,
@@ -44,7 +51,10 @@ public record EngineConfig(
     int sandboxBasePort,
     double sandboxTimeCompression,
     long settlementIntervalMs,
-    long paymentQueryDelayMs) {
+    long paymentQueryDelayMs,
+    // Webhook targets (issue 10 §5).
+    List<String> webhookAllowCidrs,
+    boolean webhookHttpsOnly) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
@@ -66,6 +76,14 @@ public record EngineConfig(
     if (paymentQueryDelayMs < 0) {
       throw new IllegalArgumentException("--payment-query-after must not be negative");
     }
+    webhookAllowCidrs = List.copyOf(webhookAllowCidrs);
+    for (String cidr : webhookAllowCidrs) {
+      try {
+        Cidr.parse(cidr);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--webhook-allow-cidr: " + e.getMessage(), e);
+      }
+    }
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
         throw new IllegalArgumentException(
@@ -80,44 +98,56 @@ public record EngineConfig(
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
-        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT);
+        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT,
+        List.of(), false);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs);
+        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms);
+        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly);
+  }
+
+  /** Webhook targets: ranges allowed although special-purpose, and whether only https goes. */
+  public EngineConfig withWebhookTargets(List<String> allowCidrs, boolean httpsOnly) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

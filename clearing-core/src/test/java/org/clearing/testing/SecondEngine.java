@@ -29,7 +29,8 @@ public final class SecondEngine implements AutoCloseable {
           .withPgUrl(first.pgUrl())
           .withPublicBaseUrl("http://127.0.0.1:" + port)
           .withEventLoopBlockWarnMs(TestEngine.EVENT_LOOP_BLOCK_WARN_MS)
-          .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION);
+          .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION)
+          .withWebhookTargets(java.util.List.of(TestEngine.WEBHOOK_ALLOW_CIDR), false);
       return new SecondEngine(Engine.start(config));
     } catch (Exception e) {
       throw new IllegalStateException("second engine did not start", e);

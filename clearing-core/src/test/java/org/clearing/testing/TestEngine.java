@@ -43,6 +43,17 @@ public final class TestEngine implements AutoCloseable {
   }
 
   /**
+   * Test receivers listen on 127.0.0.1, so the usual test engine allows webhooks to loopback,
+   * the way an operator would allow a range with {@code --webhook-allow-cidr}.
+   */
+  public static final String WEBHOOK_ALLOW_CIDR = "127.0.0.0/8";
+
+  /** An engine as {@link #start()} makes it, with {@code adjust} applied to its settings last. */
+  public static TestEngine startWith(java.util.function.UnaryOperator<EngineConfig> adjust) {
+    return start(false, adjust);
+  }
+
+  /**
    * An engine with the three channel sandboxes on free ports, their retry schedules compressed
    * {@value #SANDBOX_TIME_COMPRESSION}-fold, and QR codes pointing at the engine itself so a test
    * browser can follow the whole payment.
@@ -55,6 +66,10 @@ public final class TestEngine implements AutoCloseable {
   public static final double SANDBOX_TIME_COMPRESSION = 1_000;
 
   private static TestEngine start(boolean sandboxes) {
+    return start(sandboxes, config -> config);
+  }
+
+  private static TestEngine start(boolean sandboxes, java.util.function.UnaryOperator<EngineConfig> adjust) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
@@ -64,7 +79,9 @@ public final class TestEngine implements AutoCloseable {
           .withPgUrl(pgUrl)
           .withPublicBaseUrl(sandboxes ? "http://127.0.0.1:" + port : PUBLIC_BASE_URL)
           .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
-          .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION);
+          .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION)
+          .withWebhookTargets(java.util.List.of(WEBHOOK_ALLOW_CIDR), false);
+      config = adjust.apply(config);
       BLOCKED_THREAD_WARNINGS.start();
       return new TestEngine(Engine.start(config), pgUrl, dataDir);
     } catch (Exception e) {

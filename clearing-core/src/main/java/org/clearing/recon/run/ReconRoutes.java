@@ -3,7 +3,6 @@ package org.clearing.recon.run;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.clearing.api.Problem;
+import org.clearing.api.StrictJson;
 import org.clearing.channel.Channel;
 import org.clearing.client.ApiClient;
 import org.clearing.order.FieldError;
@@ -257,7 +257,10 @@ public final class ReconRoutes {
     Buffer body = ctx.body().buffer();
     Object value = null;
     try {
-      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+      value = body == null || body.length() == 0 ? null : StrictJson.decode(body);
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
+      return null;
     } catch (RuntimeException e) {
       value = null;
     }
