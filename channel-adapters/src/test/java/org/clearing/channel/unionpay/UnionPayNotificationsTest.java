@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
@@ -82,7 +83,8 @@ class UnionPayNotificationsTest {
             "CNY",
             true,
             Instant.parse("2026-03-01T03:55:00Z"),
-            "622155****0000"),
+            "622155****0000",
+            PayeeIdentity.of(MER_ID, "0", "")),
         parsed);
   }
 
@@ -163,7 +165,8 @@ class UnionPayNotificationsTest {
             "260301120000987654321",
             Money.ofFen(2345),
             status,
-            Instant.parse("2026-03-01T03:59:00Z")),
+            Instant.parse("2026-03-01T03:59:00Z"),
+            PayeeIdentity.of(MER_ID, "0", "")),
         parsed);
   }
 
