@@ -23,9 +23,18 @@ public interface ChannelAdapter {
   Future<ChannelOrder> openOrder(OpenOrderRequest request);
 
   /**
+   * Who {@link #openOrder} names as paid for an order with these legs: this adapter's merchant,
+   * app and sub-merchant, and the legs' receivers as this channel's request carries them. The
+   * engine records it when it opens the order and books a notification only if the notification
+   * names the same payee. With no legs, the account's identity alone. Pure, no I/O.
+   */
+  PayeeIdentity payee(java.util.List<SplitLeg> legs);
+
+  /**
    * Verifies an incoming notification before anything in it is trusted, then parses it: a
    * {@link PaymentNotification}, a {@link RefundNotification}, or a {@link Rejection} saying why
-   * it cannot be trusted. Never throws on bad input. Blocking (signature checks, decryption).
+   * it cannot be trusted; a genuinely signed one naming another merchant than this adapter's is a
+   * {@link Rejection.Reason#FOREIGN} rejection. Never throws on bad input. Blocking (signature checks, decryption).
    */
   Notification verify(IncomingNotification incoming);
 

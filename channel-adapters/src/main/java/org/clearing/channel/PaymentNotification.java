@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param successful whether the channel reports the payment as successful
  * @param paidAt when the channel says the payment succeeded
  * @param payerRef a display-only payer reference (openid, buyer id, masked card), may be empty
+ * @param payee who the channel says was paid, as the message names it; the engine books the
+ *     payment only if this is the payee it sent when it opened the order
  */
 public record PaymentNotification(
     Channel channel,
@@ -27,7 +29,8 @@ public record PaymentNotification(
     String currency,
     boolean successful,
     Instant paidAt,
-    String payerRef)
+    String payerRef,
+    PayeeIdentity payee)
     implements Notification {
 
   public PaymentNotification {
@@ -39,5 +42,6 @@ public record PaymentNotification(
     Objects.requireNonNull(currency, "currency");
     Objects.requireNonNull(paidAt, "paidAt");
     payerRef = payerRef == null ? "" : payerRef;
+    Objects.requireNonNull(payee, "payee");
   }
 }

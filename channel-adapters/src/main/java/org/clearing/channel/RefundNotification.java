@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param amount the refunded amount in fen
  * @param status the refund's outcome
  * @param occurredAt when the channel says it happened
+ * @param payee who the channel says refunded, as the message names it; a refund of somebody
+ *     else's payment is not applied
  */
 public record RefundNotification(
     Channel channel,
@@ -25,7 +27,8 @@ public record RefundNotification(
     String refundId,
     Money amount,
     Status status,
-    Instant occurredAt)
+    Instant occurredAt,
+    PayeeIdentity payee)
     implements Notification {
 
   /** A refund's outcome as the channel reports it. */
@@ -43,6 +46,7 @@ public record RefundNotification(
     Objects.requireNonNull(amount, "amount");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(occurredAt, "occurredAt");
+    Objects.requireNonNull(payee, "payee");
     transactionId = transactionId == null ? "" : transactionId;
     refundId = refundId == null ? "" : refundId;
   }

@@ -19,7 +19,12 @@ public record Rejection(Channel channel, Reason reason, String detail) implement
     /** The body or headers cannot be parsed, or a required field is missing or malformed. */
     MALFORMED,
     /** A WeChat signature probe ({@code WECHATPAY/SIGNTEST/...}), which must be refused. */
-    PROBE;
+    PROBE,
+    /**
+     * Genuinely signed by the channel but paying another merchant, app or sub-merchant than ours:
+     * somebody else's money, never booked (its metrics label is {@code foreign}).
+     */
+    FOREIGN;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);

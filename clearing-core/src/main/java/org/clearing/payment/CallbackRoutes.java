@@ -20,6 +20,7 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.IncomingNotification;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
@@ -163,21 +164,30 @@ public final class CallbackRoutes {
   private io.vertx.core.Future<Acknowledgement> handle(
       Channel channel, ChannelAdapter adapter, Notification notification) {
     if (notification instanceof Rejection rejection) {
-      count(channel, "rejected_" + rejection.reason().label());
+      count(channel, rejection.reason() == Rejection.Reason.FOREIGN ? "foreign"
+          : "rejected_" + rejection.reason().label());
       LOG.warn("event=callback.rejected channel={} reason={} detail=\"{}\"",
           channel.code(), rejection.reason().label(), rejection.detail());
       return io.vertx.core.Future.succeededFuture(adapter.rejected(rejection));
     }
     if (notification instanceof RefundNotification refund) {
-      // Applied even to a duplicate: if applying failed after the inbox row was committed, the
-      // channel's resend is the only thing that finishes the refund. Applying is idempotent.
-      return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).compose(recorded -> {
-        count(channel, recorded.duplicate() ? "duplicate" : "refund_recorded");
-        return refunds.onNotification(refund).map(v -> adapter.accepted());
+      return intake.expectedPayee(refund).compose(expected -> {
+        if (!PaymentDecision.isOurs(expected, refund.payee())) {
+          return Future.succeededFuture(foreign(channel, adapter, refund.outTradeNo(), refund.payee()));
+        }
+        // Applied even to a duplicate: if applying failed after the inbox row was committed, the
+        // channel's resend is the only thing that finishes the refund. Applying is idempotent.
+        return intake.recordRefund(refund, PaymentIntake.Source.CALLBACK).compose(recorded -> {
+          count(channel, recorded.duplicate() ? "duplicate" : "refund_recorded");
+          return refunds.onNotification(refund).map(v -> adapter.accepted());
+        });
       });
     }
     PaymentNotification payment = (PaymentNotification) notification;
     return intake.recordPayment(payment, PaymentIntake.Source.CALLBACK).map(recorded -> {
+      if (recorded.outcome() == PaymentDecision.Outcome.FOREIGN) {
+        return foreign(channel, adapter, payment.outTradeNo(), payment.payee());
+      }
       String outcome = recorded.duplicate() ? "duplicate" : recorded.outcome().name().toLowerCase(Locale.ROOT);
       count(channel, outcome);
       LOG.info("event=callback.recorded channel={} order_no={} out_trade_no={} outcome={}",
@@ -188,6 +198,19 @@ public final class CallbackRoutes {
       }
       return adapter.accepted();
     });
+  }
+
+  /**
+   * A genuinely signed notification that pays somebody else than the channel order named: booked
+   * nowhere and answered with the channel's failure form, like any notification we cannot take.
+   */
+  private Acknowledgement foreign(Channel channel, ChannelAdapter adapter, String outTradeNo,
+      PayeeIdentity reported) {
+    count(channel, "foreign");
+    LOG.warn("event=callback.foreign channel={} out_trade_no={} reported_payee=\"{}\"",
+        channel.code(), outTradeNo, reported);
+    return adapter.rejected(new Rejection(channel, Rejection.Reason.FOREIGN,
+        "pays another payee than the channel order named"));
   }
 
   /** Callbacks being read, verified or recorded now. */

@@ -55,6 +55,12 @@ final class ChannelOrderFindings {
             return Future.failedFuture(new IllegalStateException(
                 "query reported an unsuccessful payment as paid: order " + orderNo));
           }
+          if (recorded.outcome() == PaymentDecision.Outcome.FOREIGN) {
+            // Somebody else's payment: nothing booked, and the channel order stays open for the
+            // next attempt (and for a person, once the attempts run out).
+            return Future.failedFuture(new IllegalStateException("query answer for order " + orderNo
+                + " pays " + payment.payee() + ", not the payee the channel order was opened with"));
+          }
           LOG.info("event=payment.found_by_query order_no={} channel={} outcome={} duplicate={}",
               orderNo, payment.channel().code(), recorded.outcome(), recorded.duplicate());
           return mark(orderNo, payment.channel(), "PAID");

@@ -1,6 +1,7 @@
 package org.clearing.payment;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -20,18 +21,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens an order at a channel, carrying its split plan, and closes it at the channels that did
  * not win. The channel order is recorded before the channel is called, so every callback can be
- * traced to the order that asked for it.
+ * traced to the order that asked for it, together with the payee the request names (merchant, app,
+ * receivers): only a notification naming that payee is booked.
  */
 public final class ChannelOrders {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChannelOrders.class);
 
   private static final String INSERT =
-      "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status)"
-          + " VALUES ($1, $2, $3, $4, 'OPENING') ON CONFLICT (order_no, channel) DO NOTHING";
+      "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status, payee)"
+          + " VALUES ($1, $2, $3, $4, 'OPENING', $5::jsonb) ON CONFLICT (order_no, channel) DO NOTHING";
+  // A re-open sends the request again, so the payee it names is the one to expect from now on.
   private static final String MARK_OPEN =
-      "UPDATE channel_order SET status = 'OPEN', channel_reference = $3, flow = $4, updated_at = now()"
-          + " WHERE order_no = $1 AND channel = $2 AND status IN ('OPENING', 'OPEN')";
+      "UPDATE channel_order SET status = 'OPEN', channel_reference = $3, flow = $4, payee = $5::jsonb,"
+          + " updated_at = now() WHERE order_no = $1 AND channel = $2 AND status IN ('OPENING', 'OPEN')";
   private static final String SELECT_OTHERS =
       "SELECT channel, out_trade_no FROM channel_order WHERE order_no = $1 AND channel <> $2"
           + " AND status IN ('OPENING', 'OPEN')";
@@ -73,11 +76,14 @@ public final class ChannelOrders {
     OpenOrderRequest request = new OpenOrderRequest(order.orderNo(), outTradeNo, order.total(),
         "不动产登记税费 " + order.caseNo(), order.expiresAt(), legs,
         notifyUrl(notifyBaseUrl, channel), returnUrl, flow, payerId);
+    // Bound as a JSON object: a Java string bound to jsonb would be stored as one JSON string.
+    JsonObject payee = new JsonObject(adapter.payee(legs).toJson());
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(order.orderNo(), channel.code(), outTradeNo, flow.name()))
+        .execute(Tuple.of(order.orderNo(), channel.code(), outTradeNo, flow.name(), payee))
         .compose(v -> adapter.openOrder(request))
         .compose(opened -> pool.preparedQuery(MARK_OPEN)
-            .execute(Tuple.of(order.orderNo(), channel.code(), opened.channelReference(), flow.name()))
+            .execute(Tuple.of(order.orderNo(), channel.code(), opened.channelReference(), flow.name(),
+                payee))
             .map(opened))
         .onSuccess(opened -> LOG.info("event=channel_order.opened order_no={} channel={} flow={}",
             order.orderNo(), channel.code(), flow));

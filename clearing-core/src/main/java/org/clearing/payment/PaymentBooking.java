@@ -6,7 +6,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
@@ -35,7 +37,7 @@ public final class PaymentBooking {
   /** An event for the registration system, written in the same transaction. */
   public record OutboxEvent(String type, String orderNo, Map<String, Object> payload) {}
 
-  /** What one payment books; {@code duplicate} bookings book nothing. */
+  /** What one payment books; {@code duplicate} and {@code FOREIGN} bookings book nothing. */
   public record Booking(
       PaymentNotification payment,
       boolean duplicate,
@@ -56,9 +58,10 @@ public final class PaymentBooking {
    * @param orderNos for each payment, the order it names (null when its number is not ours)
    * @param orders the named orders that exist, locked
    * @param recorded {@code channel|transactionId} keys already in the inbox
+   * @param payees the payee each channel order was opened with, by {@link #channelOrderKey}
    */
   public static List<Booking> book(List<PaymentNotification> payments, List<String> orderNos,
-      Map<String, OrderState> orders, Set<String> recorded) {
+      Map<String, OrderState> orders, Set<String> recorded, Map<String, PayeeIdentity> payees) {
     Map<String, OrderStatus> status = new HashMap<>();
     orders.forEach((no, state) -> status.put(no, state.status()));
     Set<String> seen = new HashSet<>(recorded);
@@ -72,8 +75,17 @@ public final class PaymentBooking {
         continue;
       }
       OrderStatus current = order == null ? null : status.get(order.orderNo());
-      PaymentDecision.Outcome outcome = PaymentDecision.decide(
-          current, order == null ? 0 : order.totalFen(), payment);
+      PaymentDecision.Outcome outcome = PaymentDecision.decide(current,
+          order == null ? 0 : order.totalFen(),
+          Optional.ofNullable(payees.get(channelOrderKey(payment))), payment);
+      if (outcome == PaymentDecision.Outcome.FOREIGN) {
+        // Not recorded, so a resend (or a second copy in this group) is refused again rather
+        // than acknowledged as a duplicate.
+        seen.remove(key(payment));
+        bookings.add(new Booking(payment, false, order == null ? null : order.orderNo(), outcome,
+            null, null, null, null));
+        continue;
+      }
       OrderStatus next = switch (outcome) {
         case APPLIED -> OrderTransitions.next(current, OrderEvent.PAY).orElseThrow();
         case AMOUNT_MISMATCH -> OrderTransitions.next(current, OrderEvent.FAULT).orElseThrow();
@@ -90,6 +102,11 @@ public final class PaymentBooking {
 
   public static String key(PaymentNotification payment) {
     return payment.channel().code() + "|" + payment.transactionId();
+  }
+
+  /** The channel order a payment names: {@code channel|outTradeNo}. */
+  public static String channelOrderKey(PaymentNotification payment) {
+    return payment.channel().code() + "|" + payment.outTradeNo();
   }
 
   private static JournalEntry entry(PaymentNotification payment, OrderState order,

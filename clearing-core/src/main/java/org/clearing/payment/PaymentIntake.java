@@ -15,9 +15,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.clearing.channel.Money;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.journal.JournalEntry;
@@ -64,6 +66,11 @@ public final class PaymentIntake {
       "SELECT i.channel, i.event_key FROM channel_inbox i"
           + " JOIN unnest($1::text[], $2::text[]) AS k(channel, event_key)"
           + " ON i.channel = k.channel AND i.event_key = k.event_key WHERE i.kind = 'PAYMENT'";
+  /** The payee each named channel order was opened with; a notification must name the same. */
+  public static final String SELECT_PAYEES =
+      "SELECT c.channel, c.out_trade_no, c.payee::text AS payee FROM channel_order c"
+          + " JOIN unnest($1::text[], $2::text[]) AS k(channel, out_trade_no)"
+          + " ON c.channel = k.channel AND c.out_trade_no = k.out_trade_no WHERE c.payee IS NOT NULL";
   public static final String INSERT_INBOX = """
       INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
                                  amount_fen, outcome, source, event_id, occurred_at)
@@ -111,6 +118,15 @@ public final class PaymentIntake {
           + " VALUES ($1, 'REFUND', $2, $3, $4, $5, $6, $7, $8, $9, $10)"
           + " ON CONFLICT (channel, kind, event_key) DO NOTHING";
 
+  private static final String SELECT_REFUND_PAYEE = """
+      SELECT c.payee::text AS payee FROM channel_order c
+      WHERE c.channel = $1 AND c.payee IS NOT NULL
+        AND (c.out_trade_no = $2
+             OR c.order_no IN (SELECT order_no FROM orders
+                               WHERE paid_channel = $1 AND paid_transaction_id = $3 AND $3 <> ''))
+      LIMIT 1
+      """;
+
   private final Pool pool;
   private final GroupCommitter<Item, Recorded> committer;
 
@@ -148,11 +164,15 @@ public final class PaymentIntake {
                     .addArrayOfString(payments.stream().map(p -> p.channel().code()).toArray(String[]::new))
                     .addArrayOfString(payments.stream().map(PaymentNotification::transactionId)
                         .toArray(String[]::new)))
-                .compose(recorded -> {
-                  List<PaymentBooking.Booking> bookings = PaymentBooking.book(
-                      payments, orderNos, orderStates(heads, legs), keys(recorded));
-                  return write(conn, bookings, items).map(bookings);
-                }))))
+                .compose(recorded -> conn.preparedQuery(SELECT_PAYEES).execute(Tuple.tuple()
+                        .addArrayOfString(payments.stream().map(p -> p.channel().code()).toArray(String[]::new))
+                        .addArrayOfString(payments.stream().map(PaymentNotification::outTradeNo)
+                            .toArray(String[]::new)))
+                    .compose(payees -> {
+                      List<PaymentBooking.Booking> bookings = PaymentBooking.book(
+                          payments, orderNos, orderStates(heads, legs), keys(recorded), payees(payees));
+                      return write(conn, bookings, items).map(bookings);
+                    })))))
         .map(bookings -> bookings.stream()
             .map(b -> new Recorded(b.duplicate(), b.orderNo(), b.outcome())).toList());
   }
@@ -174,6 +194,15 @@ public final class PaymentIntake {
     return states;
   }
 
+  private static Map<String, PayeeIdentity> payees(RowSet<Row> rows) {
+    Map<String, PayeeIdentity> payees = new HashMap<>();
+    for (Row row : rows) {
+      payees.put(row.getString("channel") + "|" + row.getString("out_trade_no"),
+          PayeeIdentity.fromJson(row.getString("payee")));
+    }
+    return payees;
+  }
+
   private static Set<String> keys(RowSet<Row> recorded) {
     Set<String> keys = new HashSet<>();
     for (Row row : recorded) {
@@ -186,7 +215,8 @@ public final class PaymentIntake {
     List<PaymentBooking.Booking> fresh = new ArrayList<>();
     List<Source> sources = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
-      if (!all.get(i).duplicate()) {
+      // Somebody else's payment leaves no trace here: no inbox row, no entry, no event.
+      if (!all.get(i).duplicate() && all.get(i).outcome() != PaymentDecision.Outcome.FOREIGN) {
         fresh.add(all.get(i));
         sources.add(items.get(i).source());
       }
@@ -290,6 +320,18 @@ public final class PaymentIntake {
 
   private static OffsetDateTime utc(java.time.Instant instant) {
     return instant.atOffset(ZoneOffset.UTC);
+  }
+
+  /**
+   * The payee the refunded payment's channel order was opened with: found by our order number
+   * at the channel or, where the refund names only the payment (UnionPay's origQryId), by the
+   * order that payment paid. Empty when none was recorded.
+   */
+  public Future<Optional<PayeeIdentity>> expectedPayee(RefundNotification refund) {
+    return pool.preparedQuery(SELECT_REFUND_PAYEE).execute(Tuple.of(refund.channel().code(),
+            refund.outTradeNo(), refund.transactionId()))
+        .map(rows -> rows.size() == 0 ? Optional.<PayeeIdentity>empty()
+            : Optional.of(PayeeIdentity.fromJson(rows.iterator().next().getString("payee"))));
   }
 
   /**

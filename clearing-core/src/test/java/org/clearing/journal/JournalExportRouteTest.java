@@ -45,7 +45,7 @@ class JournalExportRouteTest {
         .using(engine.engine().vertx()).build();
     new PaymentIntake(engine.engine().vertx(), pool).recordPayment(new PaymentNotification(Channel.WECHAT, "EV-S1",
             OutTradeNumbers.of(Channel.WECHAT, orderNo), "4200005555", Money.ofFen(1_509_000), "CNY", true,
-            Instant.now(), "o"), PaymentIntake.Source.CALLBACK)
+            Instant.now(), "o", org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), PaymentIntake.Source.CALLBACK)
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     pool.close();
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();

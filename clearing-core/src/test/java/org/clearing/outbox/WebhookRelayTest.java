@@ -115,7 +115,7 @@ class WebhookRelayTest {
         "UPDATE orders SET client_id = '" + clientId(client) + "' WHERE order_no = '" + orderNo + "'");
     intake.recordPayment(new PaymentNotification(Channel.WECHAT, "EV-WH" + n,
             OutTradeNumbers.of(Channel.WECHAT, orderNo), "42000077" + n, Money.ofFen(1_509_000), "CNY",
-            true, Instant.now(), "openid"), PaymentIntake.Source.CALLBACK)
+            true, Instant.now(), "openid", org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), PaymentIntake.Source.CALLBACK)
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     return orderNo;
   }

@@ -86,7 +86,7 @@ class CallbackSheddingTest {
     String blockedOrderNo = newOrder("SHED-BLOCKED").getString("order_no");
     PaymentNotification blocked = new PaymentNotification(Channel.WECHAT, "EV-SHED",
         OutTradeNumbers.of(Channel.WECHAT, blockedOrderNo), "4200000000SHED", Money.ofFen(1_509_000), "CNY", true,
-        Instant.now(), "payer");
+        Instant.now(), "payer", org.clearing.channel.PayeeIdentity.of("test-merchant", "", ""));
     PaymentIntake intake = engine.engine().intake();
     List<Future<PaymentIntake.Recorded>> held = new ArrayList<>();
     Map<Channel, ApiCaller.Answer> refused = new EnumMap<>(Channel.class);

@@ -63,7 +63,8 @@ class PaymentIntakeTest {
 
   private static PaymentNotification payment(Channel channel, String orderNo, String txn, long fen) {
     return new PaymentNotification(channel, "EV-" + txn, OutTradeNumbers.of(channel, orderNo), txn,
-        Money.ofFen(fen), "CNY", true, Instant.parse("2026-11-27T02:00:00Z"), "payer");
+        Money.ofFen(fen), "CNY", true, Instant.parse("2026-11-27T02:00:00Z"), "payer",
+        org.clearing.channel.PayeeIdentity.of("test-merchant", "", ""));
   }
 
   private static String status(String orderNo) {
@@ -177,7 +178,7 @@ class PaymentIntakeTest {
     String orderNo = newOrder();
     PaymentNotification waiting = new PaymentNotification(Channel.ALIPAY, "n-1",
         OutTradeNumbers.of(Channel.ALIPAY, orderNo), "2026112722003", Money.ofFen(1_509_000), "CNY",
-        false, Instant.now(), "");
+        false, Instant.now(), "", org.clearing.channel.PayeeIdentity.of("test-merchant", "", ""));
 
     assertEquals(PaymentDecision.Outcome.NOT_SUCCESSFUL,
         await(intake.recordPayment(waiting, PaymentIntake.Source.CALLBACK)).outcome());

@@ -64,7 +64,7 @@ class ReceiptApiTest {
         .getString("order_no");
     intake.recordPayment(new PaymentNotification(Channel.WECHAT, "EV-R" + cases,
             OutTradeNumbers.of(Channel.WECHAT, orderNo), "42000099" + cases, Money.ofFen(1_509_000), "CNY",
-            true, Instant.now(), "openid"), PaymentIntake.Source.CALLBACK)
+            true, Instant.now(), "openid", org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), PaymentIntake.Source.CALLBACK)
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     return orderNo;
   }

@@ -241,7 +241,7 @@ class RefundTest {
       engine.engine().intake().recordRefund(new org.clearing.channel.RefundNotification(Channel.UNIONPAY, "EV-early",
               org.clearing.payment.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
               org.clearing.channel.Money.ofFen(1_000), org.clearing.channel.RefundNotification.Status.SUCCEEDED,
-              java.time.Instant.now()), org.clearing.payment.PaymentIntake.Source.CALLBACK)
+              java.time.Instant.now(), org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), org.clearing.payment.PaymentIntake.Source.CALLBACK)
           .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
 
       awaitRefund(orderNo, refundId, "SUCCEEDED");

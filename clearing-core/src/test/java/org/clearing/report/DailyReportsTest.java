@@ -359,7 +359,7 @@ class DailyReportsTest {
         "report-order-short").json().getString("order_no");
     PaymentNotification payment = new PaymentNotification(Channel.UNIONPAY, "EV-REPORT-SHORT",
         OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "951807261002324799001", Money.ofFen(1_508_999), "CNY",
-        true, Instant.now(), "payer");
+        true, Instant.now(), "payer", org.clearing.channel.PayeeIdentity.of("test-merchant", "", ""));
     engine.engine().intake().recordPayment(payment, PaymentIntake.Source.CALLBACK)
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     assertEquals("EXCEPTION", registration.get("/api/v1/orders/" + orderNo).json().getString("status"));

@@ -34,6 +34,7 @@ import org.clearing.channel.IncomingNotification;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.QueryResult;
 import org.clearing.channel.RefundRequest;
@@ -186,6 +187,16 @@ public final class AlipayAdapter implements ChannelAdapter {
         });
   }
 
+  /**
+   * {@code seller_id} and {@code app_id}; the receivers are the settle-in accounts of
+   * {@code settle_info.settle_detail_infos}, one per leg.
+   */
+  @Override
+  public PayeeIdentity payee(List<SplitLeg> legs) {
+    return new PayeeIdentity(config.sellerId(), config.appId(), "",
+        legs.stream().map(SplitLeg::channelAccount).toList());
+  }
+
   private static AlipayOrder order(OpenOrderRequest request) {
     List<AlipayOrder.SettleLeg> legs = new ArrayList<>();
     for (SplitLeg leg : request.legs()) {
@@ -233,11 +244,11 @@ public final class AlipayAdapter implements ChannelAdapter {
       if (!reply.success()) {
         return new QueryResult.Unknown(reply.why());
       }
-      return queryResult(reply.result().value());
+      return queryResult(reply.result().value(), config);
     });
   }
 
-  private static QueryResult queryResult(JsonObject value) {
+  private static QueryResult queryResult(JsonObject value, Config config) {
     String status = value.getString("trade_status", "");
     switch (status) {
       case "WAIT_BUYER_PAY":
@@ -262,9 +273,16 @@ public final class AlipayAdapter implements ChannelAdapter {
     if (paidAt.isEmpty() || tradeNo.isEmpty()) {
       return new QueryResult.Unknown("paid without send_pay_date or trade_no");
     }
+    // Alipay answers a query only about the asking app's own trades (the request is signed with
+    // our app key), so the answer is about our seller and app unless it names another seller.
+    PayeeIdentity payee = PayeeIdentity.of(value.getString("seller_id", config.sellerId()),
+        config.appId(), "");
+    if (!PayeeIdentity.of(config.sellerId(), config.appId(), "").admitsAccount(payee)) {
+      return new QueryResult.Unknown("answer names another seller: " + payee);
+    }
     return new QueryResult.Paid(new PaymentNotification(Channel.ALIPAY, "query:" + tradeNo,
         value.getString("out_trade_no", ""), tradeNo, total, "CNY", true, paidAt.get(),
-        value.getString("buyer_user_id", "")));
+        value.getString("buyer_user_id", ""), payee));
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
@@ -31,9 +32,10 @@ import org.clearing.crypto.SignatureScheme;
  *
  * <ul>
  *   <li>A correctly signed notification for another {@code app_id} or {@code seller_id} is {@link
- *       Reason#MALFORMED}, not {@link Reason#BAD_SIGNATURE}: Alipay did sign it, it is simply not
- *       ours (misrouted or replayed from another merchant), and the metric should not look like a
- *       forgery. The check runs after the signature, so forgeries stay BAD_SIGNATURE.
+ *       Reason#FOREIGN}, not {@link Reason#BAD_SIGNATURE}: Alipay did sign it, it is simply not
+ *       ours (misrouted, or another merchant's payment forwarded to us), and the metric should
+ *       not look like a forgery. The check runs after the signature, so forgeries stay
+ *       BAD_SIGNATURE.
  *   <li>{@code notify_time} is not a freshness rule at Alipay: resends of one event keep their
  *       {@code notify_id} for about 25 hours. Only a time beyond a generous configured bound
  *       (either way) is {@link Reason#STALE}.
@@ -127,11 +129,8 @@ public final class AlipayNotificationVerifier {
     if (!SignatureScheme.SHA256_RSA.verify(alipayPublicKey, content, fields.get("sign"))) {
       return reject(Reason.BAD_SIGNATURE, "signature does not verify");
     }
-    if (!appId.equals(fields.get("app_id"))) {
-      return reject(Reason.MALFORMED, "app_id is not ours");
-    }
-    if (!sellerId.equals(fields.get("seller_id"))) {
-      return reject(Reason.MALFORMED, "seller_id is not ours");
+    if (!PayeeIdentity.of(sellerId, appId, "").admitsAccount(payee(fields))) {
+      return reject(Reason.FOREIGN, "notification pays " + payee(fields));
     }
     if (!"trade_status_sync".equals(fields.get("notify_type"))) {
       return reject(Reason.MALFORMED, "notify_type " + fields.get("notify_type"));
@@ -181,7 +180,16 @@ public final class AlipayNotificationVerifier {
         "CNY",
         paid,
         at.get(),
-        payerRef);
+        payerRef,
+        payee(fields));
+  }
+
+  /**
+   * Who a notification says was paid: {@code seller_id} through {@code app_id}. Notifications do
+   * not list the settle receivers, so none are reported.
+   */
+  private static PayeeIdentity payee(Map<String, String> fields) {
+    return PayeeIdentity.of(field(fields, "seller_id"), field(fields, "app_id"), "");
   }
 
   private Notification refund(Map<String, String> fields) {
@@ -206,7 +214,8 @@ public final class AlipayNotificationVerifier {
         "",
         refundFee.get(),
         RefundNotification.Status.SUCCEEDED,
-        gmtRefund.get());
+        gmtRefund.get(),
+        payee(fields));
   }
 
   /** A field's value, empty when absent or null: both mean "not sent" here. */

@@ -16,6 +16,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,11 +34,14 @@ import org.clearing.channel.IncomingNotification;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.QueryResult;
+import org.clearing.channel.RefundNotification;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.Rejection;
+import org.clearing.channel.SplitLeg;
 import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementReader;
 
@@ -157,10 +161,30 @@ public final class UnionPayAdapter implements ChannelAdapter {
     });
   }
 
+  /** {@code merId} and direct access ({@code accessType=0}), the receivers in accSplitData. */
+  @Override
+  public PayeeIdentity payee(List<SplitLeg> legs) {
+    return new PayeeIdentity(config.merId(), UnionPayRequests.ACCESS_TYPE_DIRECT, "",
+        legs.stream().map(SplitLeg::channelAccount).toList());
+  }
+
+  /**
+   * A consume or refund notification that names another merchant (another {@code merId}, an
+   * acquirer's access, a sub-merchant) is refused as {@link Rejection.Reason#FOREIGN}: UnionPay
+   * signs every merchant's notifications with the same key, so its signature alone does not make
+   * one ours.
+   */
   @Override
   public Notification verify(IncomingNotification incoming) {
     try {
-      return notifications.parse(incoming.body());
+      Notification notification = notifications.parse(incoming.body());
+      PayeeIdentity reported = notification instanceof PaymentNotification payment ? payment.payee()
+          : notification instanceof RefundNotification refund ? refund.payee() : null;
+      if (reported != null && !payee(List.of()).admitsAccount(reported)) {
+        return new Rejection(Channel.UNIONPAY, Rejection.Reason.FOREIGN,
+            "notification pays " + reported + ", not merId " + config.merId());
+      }
+      return notification;
     } catch (RuntimeException e) {
       return new Rejection(Channel.UNIONPAY, Rejection.Reason.MALFORMED,
           e.getClass().getSimpleName());
@@ -207,6 +231,12 @@ public final class UnionPayAdapter implements ChannelAdapter {
             return new QueryResult.Unknown("respCode " + respCode);
           }
           String orig = fields.getOrDefault("origRespCode", "");
+          if ((orig.equals("00") || orig.equals("A6"))
+              && !payee(List.of()).admitsAccount(UnionPayNotifications.payee(fields))) {
+            // A signed answer about somebody else's order (replayed, or a wrong gateway): not ours.
+            return new QueryResult.Unknown("answer names another merchant: "
+                + UnionPayNotifications.payee(fields));
+          }
           return switch (orig) {
             case "00", "A6" -> new QueryResult.Paid(paid(fields));
             case "03", "04", "05" -> new QueryResult.NotPaid("processing " + orig, false);
@@ -222,7 +252,8 @@ public final class UnionPayAdapter implements ChannelAdapter {
         "156".equals(fields.getOrDefault("currencyCode", "156")) ? "CNY"
             : fields.get("currencyCode"),
         true, UnionPayTime.parseTxnTime(fields.get("txnTime")),
-        UnionPayNotifications.maskAccount(fields.getOrDefault("accNo", "")));
+        UnionPayNotifications.maskAccount(fields.getOrDefault("accNo", "")),
+        UnionPayNotifications.payee(fields));
   }
 
   /** UnionPay has no close; the order lapses at payTimeout and the sandbox refuses it then. */

@@ -4,13 +4,19 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.Rejection;
 import org.clearing.channel.RefundNotification;
@@ -130,7 +136,8 @@ public final class UnionPayNotifications {
         // txnTime is when the merchant sent the order, not when the payer paid, but it is the
         // only complete timestamp: traceTime (MMddHHmmss) and settleDate (MMdd) lack the year.
         UnionPayTime.parseTxnTime(required(form, "txnTime")),
-        maskAccount(form.getOrDefault("accNo", "")));
+        maskAccount(form.getOrDefault("accNo", "")),
+        payee(form));
   }
 
   private static RefundNotification refund(Map<String, String> form) {
@@ -147,7 +154,60 @@ public final class UnionPayNotifications {
         queryId,
         amount(form, "txnAmt"),
         refundStatus(required(form, "respCode")),
-        occurredAt);
+        occurredAt,
+        payee(form));
+  }
+
+  /**
+   * Who a message says was paid: {@code merId}; the access as {@code accessType}, followed by
+   * {@code /acqInsCode} when an acquirer is named (acquirer access, §3.1); {@code subMerId}; and
+   * the {@code accSplitData} receivers when the message carries the split.
+   *
+   * @throws IllegalArgumentException when {@code merId} is missing or the split cannot be read
+   */
+  static PayeeIdentity payee(Map<String, String> form) {
+    String access = form.getOrDefault("accessType", "");
+    String acquirer = form.getOrDefault("acqInsCode", "");
+    return new PayeeIdentity(required(form, "merId"),
+        acquirer.isEmpty() ? access : access + "/" + acquirer,
+        form.getOrDefault("subMerId", ""),
+        splitReceivers(form.getOrDefault("accSplitData", "")));
+  }
+
+  /**
+   * The {@code accSplitMerId}s of an {@code accSplitData} value, read as plain JSON or, failing
+   * that, as base64 of it (which of the two UnionPay sends back is unverified, §3.6).
+   */
+  static List<String> splitReceivers(String accSplitData) {
+    if (accSplitData.isEmpty()) {
+      return List.of();
+    }
+    JsonObject split;
+    try {
+      split = new JsonObject(accSplitData);
+    } catch (RuntimeException plain) {
+      try {
+        split = new JsonObject(new String(Base64.getDecoder().decode(accSplitData), StandardCharsets.UTF_8));
+      } catch (RuntimeException encoded) {
+        throw new IllegalArgumentException("accSplitData is not readable");
+      }
+    }
+    List<String> receivers = new ArrayList<>();
+    try {
+      for (Object mcht : split.getJsonArray("accSplitMchts", new JsonArray())) {
+        String merId = ((JsonObject) mcht).getString("accSplitMerId", "");
+        if (merId.isEmpty()) {
+          throw new IllegalArgumentException("accSplitData names a receiver without accSplitMerId");
+        }
+        receivers.add(merId);
+      }
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException("accSplitData is not a merchant list");
+    }
+    if (receivers.isEmpty()) {
+      throw new IllegalArgumentException("accSplitData names no receiver");
+    }
+    return receivers;
   }
 
   /** 00/A6 done; 03/04/05 still in progress (as in query's origRespCode, §3.4); else failed. */

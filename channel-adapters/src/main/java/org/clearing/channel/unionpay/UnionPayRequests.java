@@ -25,6 +25,8 @@ public final class UnionPayRequests {
   /** {@code bizType} of the browser (WAP/gateway) consume and its follow-ups. */
   public static final String BIZ_TYPE_WAP = "000201";
 
+  /** {@code accessType} of a merchant connected directly, not through an acquirer (§3.1). */
+  public static final String ACCESS_TYPE_DIRECT = "0";
   /** The split field's limit on receivers with {@code accSplitType=1} (§3.6). */
   public static final int SPLIT_RECEIVERS_MAX = 5;
 
@@ -266,7 +268,7 @@ public final class UnionPayRequests {
     fields.put("txnType", txnType);
     fields.put("txnSubType", txnSubType);
     fields.put("bizType", bizType);
-    fields.put("accessType", "0");
+    fields.put("accessType", ACCESS_TYPE_DIRECT);
     fields.put("merId", merId);
     return fields;
   }

@@ -17,11 +17,12 @@ public record WechatAck(int status, byte[] body) {
   }
 
   /**
-   * Refused: 400 for a body we cannot read, 401 for anything whose authenticity failed, a probe
-   * included (a probe must get a non-2xx answer, §1.4).
+   * Refused: 400 for a body we cannot read or one paying another merchant, 401 for anything whose
+   * authenticity failed, a probe included (a probe must get a non-2xx answer, §1.4).
    */
   public static WechatAck rejected(Rejection rejection) {
-    int status = rejection.reason() == Rejection.Reason.MALFORMED ? 400 : 401;
+    int status = rejection.reason() == Rejection.Reason.MALFORMED
+        || rejection.reason() == Rejection.Reason.FOREIGN ? 400 : 401;
     return failure(status, rejection.reason().label());
   }
 

@@ -38,6 +38,7 @@ import org.clearing.channel.IncomingNotification;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.QueryResult;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
@@ -157,6 +158,17 @@ public final class WechatAdapter implements ChannelAdapter {
           ? jsapiOrder(request, answer.body().getString("prepay_id"))
           : Future.succeededFuture(nativeOrder(request, answer.body().getString("code_url")));
     });
+  }
+
+  /**
+   * {@code mchid} and {@code appid}; with more than one leg the combined payment's sub-order
+   * {@code mchid}s are the receivers. A single leg is a plain order paid to our {@code mchid}
+   * (the leg's account only labels it in {@code attach}), so it names no receivers.
+   */
+  @Override
+  public PayeeIdentity payee(List<SplitLeg> legs) {
+    return new PayeeIdentity(config.mchid(), config.appid(), "",
+        legs.size() <= 1 ? List.of() : legs.stream().map(SplitLeg::channelAccount).toList());
   }
 
   private WechatOrderRequest plainOrder(WechatTradeType type, OpenOrderRequest request) {

@@ -8,12 +8,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
@@ -115,16 +118,42 @@ public final class WechatNotificationVerifier {
       }
       return combinedPayment(eventId, plain, mchid, appid);
     }
-    String resourceMchid = text(plain, "mchid");
-    if (!mchid.equals(resourceMchid)) {
-      throw new MalformedException("resource names mchid " + resourceMchid);
-    }
+    PayeeIdentity payee = checkedPayee(plain, mchid, appid);
     return switch (eventType) {
-      case "TRANSACTION.SUCCESS" -> payment(eventId, plain, appid);
+      case "TRANSACTION.SUCCESS" -> payment(eventId, plain, payee);
       case "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED" ->
-          refund(eventId, plain, text(envelope, "create_time"));
+          refund(eventId, plain, text(envelope, "create_time"), payee);
       default -> throw new MalformedException("unexpected event_type " + eventType);
     };
+  }
+
+  /**
+   * Who a plain transaction or refund resource says was paid: {@code mchid} (a service
+   * provider's resource has {@code sp_mchid} instead), {@code appid} or {@code sp_appid} (refunds
+   * carry none), and {@code sub_mchid}. Anything but our merchant and app is {@code FOREIGN}:
+   * WeChat signs every merchant's notifications with its platform key.
+   */
+  private static PayeeIdentity checkedPayee(JsonObject resource, String mchid, String appid)
+      throws MalformedException {
+    String merchant = optionalText(resource, "mchid");
+    if (merchant.isEmpty()) {
+      merchant = optionalText(resource, "sp_mchid");
+    }
+    if (merchant.isEmpty()) {
+      throw new MalformedException("missing mchid");
+    }
+    String app = optionalText(resource, "appid");
+    PayeeIdentity payee = PayeeIdentity.of(merchant, app.isEmpty() ? optionalText(resource, "sp_appid") : app,
+        optionalText(resource, "sub_mchid"));
+    return checked(payee, mchid, appid);
+  }
+
+  private static PayeeIdentity checked(PayeeIdentity payee, String mchid, String appid)
+      throws MalformedException {
+    if (!PayeeIdentity.of(mchid, appid, "").admitsAccount(payee)) {
+      throw new MalformedException(Reason.FOREIGN, "resource pays " + payee);
+    }
+    return payee;
   }
 
   /**
@@ -164,21 +193,16 @@ public final class WechatNotificationVerifier {
       if (resource.containsKey("combine_out_trade_no")) {
         return combinedPayment(eventId, resource, mchid, appid);
       }
-      String resourceMchid = text(resource, "mchid");
-      if (!mchid.equals(resourceMchid)) {
-        throw new MalformedException("resource names mchid " + resourceMchid);
-      }
-      return payment(eventId, resource, appid);
+      return payment(eventId, resource, checkedPayee(resource, mchid, appid));
     } catch (MalformedException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
   }
 
-  private static PaymentNotification payment(String eventId, JsonObject transaction, String appid)
-      throws MalformedException {
-    String resourceAppid = text(transaction, "appid");
-    if (!appid.equals(resourceAppid)) {
-      throw new MalformedException("resource names appid " + resourceAppid);
+  private static PaymentNotification payment(String eventId, JsonObject transaction,
+      PayeeIdentity payee) throws MalformedException {
+    if (payee.app().isEmpty()) {
+      throw new MalformedException("missing appid");
     }
     JsonObject amount = object(transaction, "amount");
     JsonObject payer = optionalObject(transaction, "payer");
@@ -191,7 +215,8 @@ public final class WechatNotificationVerifier {
         text(amount, "currency"),
         "SUCCESS".equals(text(transaction, "trade_state")),
         time(text(transaction, "success_time")),
-        payer == null ? "" : optionalText(payer, "openid"));
+        payer == null ? "" : optionalText(payer, "openid"),
+        payee);
   }
 
   /**
@@ -203,13 +228,7 @@ public final class WechatNotificationVerifier {
   private static PaymentNotification combinedPayment(
       String eventId, JsonObject combined, String mchid, String appid) throws MalformedException {
     String combineMchid = text(combined, "combine_mchid");
-    if (!mchid.equals(combineMchid)) {
-      throw new MalformedException("resource names combine_mchid " + combineMchid);
-    }
     String combineAppid = text(combined, "combine_appid");
-    if (!appid.equals(combineAppid)) {
-      throw new MalformedException("resource names combine_appid " + combineAppid);
-    }
     Object subs = combined.getValue("sub_orders");
     if (!(subs instanceof io.vertx.core.json.JsonArray array) || array.isEmpty()) {
       throw new MalformedException("missing sub_orders");
@@ -219,11 +238,14 @@ public final class WechatNotificationVerifier {
     Instant paidAt = null;
     String firstTransactionId = null;
     String currency = null;
+    List<String> receivers = new ArrayList<>();
     for (Object item : array) {
       if (!(item instanceof JsonObject sub)) {
         throw new MalformedException("a sub_orders entry is not an object");
       }
-      text(sub, "mchid");
+      // Each sub-order's mchid is the receiver its leg was paid to; the engine compares them with
+      // the receivers it sent.
+      receivers.add(text(sub, "mchid"));
       text(sub, "out_trade_no");
       JsonObject amount = object(sub, "amount");
       total = total.plus(fen(amount, "total_amount"));
@@ -250,6 +272,8 @@ public final class WechatNotificationVerifier {
     if (firstTransactionId.isEmpty() || paidAt == null) {
       throw new MalformedException("no paid sub-order in a TRANSACTION.SUCCESS event");
     }
+    PayeeIdentity payee = checked(new PayeeIdentity(combineMchid, combineAppid, "", receivers),
+        mchid, appid);
     JsonObject payer = optionalObject(combined, "combine_payer_info");
     return new PaymentNotification(
         Channel.WECHAT,
@@ -260,11 +284,12 @@ public final class WechatNotificationVerifier {
         currency,
         allPaid,
         paidAt,
-        payer == null ? "" : optionalText(payer, "openid"));
+        payer == null ? "" : optionalText(payer, "openid"),
+        payee);
   }
 
-  private RefundNotification refund(String eventId, JsonObject refund, String envelopeTime)
-      throws MalformedException {
+  private RefundNotification refund(String eventId, JsonObject refund, String envelopeTime,
+      PayeeIdentity payee) throws MalformedException {
     JsonObject amount = object(refund, "amount");
     String status = text(refund, "refund_status");
     RefundNotification.Status outcome = switch (status) {
@@ -284,7 +309,8 @@ public final class WechatNotificationVerifier {
         optionalText(refund, "refund_id"),
         fen(amount, "refund"),
         outcome,
-        time(when.isEmpty() ? envelopeTime : when));
+        time(when.isEmpty() ? envelopeTime : when),
+        payee);
   }
 
   private static Rejection reject(Reason reason, String detail) {

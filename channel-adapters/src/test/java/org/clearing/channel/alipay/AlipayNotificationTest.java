@@ -21,10 +21,11 @@ import java.util.Map;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
-import org.clearing.channel.Rejection;
 import org.clearing.channel.Rejection.Reason;
+import org.clearing.channel.Rejection;
 import org.clearing.crypto.SignatureScheme;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -121,7 +122,8 @@ class AlipayNotificationTest {
             "CNY",
             true,
             PAID,
-            "2088102116773037"),
+            "2088102116773037",
+            PayeeIdentity.of(SELLER_ID, APP_ID, "")),
         payment);
   }
 
@@ -316,13 +318,13 @@ class AlipayNotificationTest {
   }
 
   @Test
-  void aValidlySignedNotificationForAnotherAppOrSellerIsMalformedNotForged() {
+  void aValidlySignedNotificationForAnotherAppOrSellerIsForeignNotForged() {
     Map<String, String> otherApp = signed(paid());
     otherApp.put("app_id", "2021000000000999");
-    assertEquals(Reason.MALFORMED, reasonFor(resign(otherApp)));
+    assertEquals(Reason.FOREIGN, reasonFor(resign(otherApp)));
     Map<String, String> otherSeller = signed(paid());
     otherSeller.put("seller_id", "2088000000000001");
-    assertEquals(Reason.MALFORMED, reasonFor(resign(otherSeller)));
+    assertEquals(Reason.FOREIGN, reasonFor(resign(otherSeller)));
   }
 
   @Test

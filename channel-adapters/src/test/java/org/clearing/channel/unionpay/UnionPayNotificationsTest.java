@@ -16,10 +16,11 @@ import java.util.stream.Collectors;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
-import org.clearing.channel.Rejection;
 import org.clearing.channel.Rejection.Reason;
+import org.clearing.channel.Rejection;
 import org.clearing.channel.unionpay.UnionPayCertificates.Pki;
 import org.clearing.channel.unionpay.UnionPayNotificationBuilder.Consume;
 import org.clearing.channel.unionpay.UnionPayNotificationBuilder.Fault;
@@ -82,7 +83,8 @@ class UnionPayNotificationsTest {
             "CNY",
             true,
             Instant.parse("2026-03-01T03:55:00Z"),
-            "622155****0000"),
+            "622155****0000",
+            PayeeIdentity.of(MER_ID, "0", "")),
         parsed);
   }
 
@@ -163,7 +165,8 @@ class UnionPayNotificationsTest {
             "260301120000987654321",
             Money.ofFen(2345),
             status,
-            Instant.parse("2026-03-01T03:59:00Z")),
+            Instant.parse("2026-03-01T03:59:00Z"),
+            PayeeIdentity.of(MER_ID, "0", "")),
         parsed);
   }
 
@@ -184,7 +187,7 @@ class UnionPayNotificationsTest {
   @Test
   void aNotificationOver64KiBIsRefusedButAnApiAnswerOfABusyDaysBillIsRead() {
     String bill = "x".repeat(3 * 64 * 1024);
-    byte[] form = ("respCode=00&fileContent=" + bill).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] form = ("respCode=00&fileContent=" + bill).getBytes(StandardCharsets.UTF_8);
 
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> UnionPayNotifications.decodeForm(form));
@@ -193,5 +196,32 @@ class UnionPayNotificationsTest {
     org.junit.jupiter.api.Assertions.assertEquals(bill, answer.get("fileContent"));
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> UnionPayNotifications.decodeForm(form, 64 * 1024));
+  }
+
+  @Test
+  void aNotificationReportsWhoWasPaidIncludingAcquirerSubMerchantAndSplitReceivers() {
+    Map<String, String> form = new TreeMap<>(sandbox.consume(order(), QUERY_ID, Fault.NONE));
+    form.put("accessType", "1");
+    form.put("acqInsCode", "48021000");
+    form.put("subMerId", "SUB000000000001");
+    form.put("accSplitData", "{\"accSplitType\":\"1\",\"accSplitMchts\":["
+        + "{\"accSplitMerId\":\"B00000000000002\",\"accSplitAmt\":\"345\"},"
+        + "{\"accSplitMerId\":\"A00000000000001\",\"accSplitAmt\":\"12000\"}]}");
+    PaymentNotification payment =
+        assertInstanceOf(PaymentNotification.class, merchant.parse(sandbox.sign(form)));
+    assertEquals(new PayeeIdentity(MER_ID, "1/48021000", "SUB000000000001",
+        java.util.List.of("A00000000000001", "B00000000000002")), payment.payee());
+  }
+
+  @Test
+  void aSplitSentAsBase64ReadsTheSameAndAnUnreadableOneIsMalformed() {
+    String split = "{\"accSplitType\":\"1\",\"accSplitMchts\":[{\"accSplitMerId\":\"A00000000000001\","
+        + "\"accSplitAmt\":\"12345\"}]}";
+    assertEquals(java.util.List.of("A00000000000001"), UnionPayNotifications.splitReceivers(
+        java.util.Base64.getEncoder().encodeToString(split.getBytes(StandardCharsets.UTF_8))));
+    Map<String, String> form = new TreeMap<>(sandbox.consume(order(), QUERY_ID, Fault.NONE));
+    form.put("accSplitData", "not a split");
+    assertEquals(Rejection.Reason.MALFORMED,
+        assertInstanceOf(Rejection.class, merchant.parse(sandbox.sign(form))).reason());
   }
 }

@@ -73,9 +73,9 @@ class WechatCombinedNotificationTest {
   }
 
   @Test
-  void aCombinedNotificationForAnotherMerchantOrAppIsMalformed() {
-    assertRejected(Reason.MALFORMED, deliver(combined().put("combine_mchid", "1900000999")));
-    assertRejected(Reason.MALFORMED, deliver(combined().put("combine_appid", "wx0000000000000000")));
+  void aCombinedNotificationForAnotherMerchantOrAppIsForeign() {
+    assertRejected(Reason.FOREIGN, deliver(combined().put("combine_mchid", "1900000999")));
+    assertRejected(Reason.FOREIGN, deliver(combined().put("combine_appid", "wx0000000000000000")));
   }
 
   @Test

@@ -14,10 +14,11 @@ import java.util.Map;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
+import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
-import org.clearing.channel.Rejection;
 import org.clearing.channel.Rejection.Reason;
+import org.clearing.channel.Rejection;
 import org.clearing.channel.wechat.WechatNotificationSigner.Fault;
 import org.clearing.channel.wechat.WechatNotificationSigner.SignedNotification;
 import org.junit.jupiter.api.Test;
@@ -100,7 +101,8 @@ class WechatNotificationVerifierTest {
     PaymentNotification payment = assertInstanceOf(PaymentNotification.class, deliver(signed));
     assertEquals(new PaymentNotification(Channel.WECHAT, "EV-2018022511223320873", "BDC20250101A",
         "4200000000202501010000000001", Money.ofFen(12345), "CNY", true,
-        Instant.parse("2025-01-01T03:59:30Z"), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"), payment);
+        Instant.parse("2025-01-01T03:59:30Z"), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        PayeeIdentity.of(MCHID, APPID, "")), payment);
   }
 
   @Test
@@ -156,7 +158,7 @@ class WechatNotificationVerifierTest {
     assertEquals(new RefundNotification(Channel.WECHAT, "EV-R", "BDC20250101A",
         "4200000000202501010000000001", "RF20250101A", "50000000382019052709732678859",
         Money.ofFen(345), RefundNotification.Status.SUCCEEDED,
-        Instant.parse("2025-01-01T03:58:00Z")), refund);
+        Instant.parse("2025-01-01T03:58:00Z"), PayeeIdentity.of(MCHID, "", "")), refund);
   }
 
   @ParameterizedTest
@@ -283,14 +285,16 @@ class WechatNotificationVerifierTest {
   }
 
   @Test
-  void anotherMerchantsOrAppsPaymentIsMalformed() {
-    assertRejected(Reason.MALFORMED, deliverTransaction(transaction().put("mchid", "1900000002")));
-    assertRejected(Reason.MALFORMED, deliverTransaction(transaction().put("appid", "wx0000000000000000")));
+  void anotherMerchantsOrAppsPaymentOrRefundIsForeign() {
+    assertRejected(Reason.FOREIGN, deliverTransaction(transaction().put("mchid", "1900000002")));
+    assertRejected(Reason.FOREIGN, deliverTransaction(transaction().put("appid", "wx0000000000000000")));
     JsonObject noMchid = transaction();
     noMchid.remove("mchid");
     assertRejected(Reason.MALFORMED, deliverTransaction(noMchid));
-    assertRejected(Reason.MALFORMED,
+    assertRejected(Reason.FOREIGN,
         deliver(signer.sign(signer.refundEnvelope("EV-R", refund("SUCCESS").put("mchid", "1")))));
+    assertRejected(Reason.FOREIGN,
+        deliverTransaction(transaction().put("sub_mchid", "1900000109")));
   }
 
   @Test

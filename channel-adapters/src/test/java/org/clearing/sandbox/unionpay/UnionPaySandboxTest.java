@@ -455,7 +455,8 @@ class UnionPaySandboxTest {
     assertEquals("33", over.code());
 
     PaymentNotification stranger = new PaymentNotification(Channel.UNIONPAY, "x", outTradeNo,
-        "123456789012345678901", Money.ofFen(1000), "CNY", true, Instant.now(), "");
+        "123456789012345678901", Money.ofFen(1000), "CNY", true, Instant.now(), "",
+        adapter.payee(List.of()));
     RefundResult.Refused unknown = assertInstanceOf(RefundResult.Refused.class,
         await(adapter.refund(refund(stranger, "R" + outTradeNo + "D", 1, key))));
     assertEquals("35", unknown.code());
@@ -566,7 +567,8 @@ class UnionPaySandboxTest {
     sandbox.faults().set(SandboxFaults.NONE.withFailRequestsPercent(100));
     assertInstanceOf(QueryResult.Unknown.class, await(adapter.query(nextOrderNo())));
     PaymentNotification somePayment = new PaymentNotification(Channel.UNIONPAY, "x",
-        nextOrderNo(), "123456789012345678901", Money.ofFen(100), "CNY", true, Instant.now(), "");
+        nextOrderNo(), "123456789012345678901", Money.ofFen(100), "CNY", true, Instant.now(), "",
+        adapter.payee(List.of()));
     assertInstanceOf(RefundResult.Unknown.class,
         await(adapter.refund(refund(somePayment, "RFAIL0000001", 100, "never"))));
     assertThrows(ExecutionException.class, () -> await(adapter.downloadBill(LocalDate.now())));

@@ -15,6 +15,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.OutTradeNumbers;
+import org.clearing.payment.PaymentDecision;
 import org.clearing.payment.PaymentIntake;
 
 /**
@@ -206,6 +207,10 @@ public final class ReconExceptions {
               "the channel does not confirm a payment now: " + answer));
         }
         return intake.recordPayment(paid.payment(), PaymentIntake.Source.BILL).compose(recorded -> {
+          if (recorded.outcome() == PaymentDecision.Outcome.FOREIGN) {
+            return Future.succeededFuture(Resolution.refused(409, null, "the channel's answer pays "
+                + paid.payment().payee() + ", not the payee this order was opened with"));
+          }
           String booked = recorded.duplicate() ? "already booked" : "booked as " + recorded.outcome();
           return store(conn, item, action, reason + " [" + booked + "]", clientId, null);
         });

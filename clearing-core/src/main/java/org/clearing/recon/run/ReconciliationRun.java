@@ -33,6 +33,7 @@ import org.clearing.channel.QueryResult;
 import org.clearing.channel.StatementReader;
 import org.clearing.lease.JobLease;
 import org.clearing.payment.ChannelSet;
+import org.clearing.payment.PaymentDecision;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.recon.match.ItemKind;
 import org.clearing.recon.match.MatchOptions;
@@ -397,7 +398,10 @@ public final class ReconciliationRun {
             return Future.succeededFuture(0);
           }
           return intake.recordPayment(paid.payment(), PaymentIntake.Source.BILL)
-              .compose(recorded -> pool.preparedQuery(AUTO_RESOLVE).execute(Tuple.of(runId, item.itemNo(),
+              .compose(recorded -> recorded.outcome() == PaymentDecision.Outcome.FOREIGN
+                  ? Future.failedFuture(new IllegalStateException("the channel's answer pays "
+                      + paid.payment().payee() + ", not the payee the order was opened with"))
+                  : pool.preparedQuery(AUTO_RESOLVE).execute(Tuple.of(runId, item.itemNo(),
                   "verified by query; " + (recorded.duplicate() ? "already booked"
                       : "booked as " + recorded.outcome()))).map(1));
         })

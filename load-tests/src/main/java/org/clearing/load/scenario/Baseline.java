@@ -125,7 +125,9 @@ public final class Baseline {
         .compose(heads -> conn.preparedQuery(PaymentIntake.SELECT_LEGS).execute(Tuple.of(orderNo)))
         .compose(legs -> conn.preparedQuery(PaymentIntake.SELECT_RECORDED).execute(Tuple.tuple()
                 .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {transactionId}))
-            .compose(recorded -> {
+            .compose(recorded -> conn.preparedQuery(PaymentIntake.SELECT_PAYEES).execute(Tuple.tuple()
+                .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {story.outTradeNo()})))
+            .compose(payees -> {
               List<String> keys = new ArrayList<>();
               List<Integer> numbers = new ArrayList<>();
               List<String> accounts = new ArrayList<>();
