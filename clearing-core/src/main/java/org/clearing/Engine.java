@@ -91,6 +91,8 @@ public final class Engine {
   private final DemoClients demoClients;
   private final DemoSandboxes sandboxes;
   private final List<Long> timers = new ArrayList<>();
+  private ClientRepository clients;
+  private Clock clock;
   private SettlementJob settlement;
   private PaymentIntake intake;
   private ReconciliationRun reconciliation;
@@ -117,6 +119,14 @@ public final class Engine {
    * a main thread or a test, never from an event loop.
    */
   public static Engine start(EngineConfig config) throws Exception {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the engine with the clock its request authentication and nonce sweep read, so a test
+   * can put a request at the very edge of the timestamp window.
+   */
+  public static Engine start(EngineConfig config, Clock clock) throws Exception {
     long startNs = System.nanoTime();
     Database database = Database.open(config.dataDir(), config.pgUrl());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -131,7 +141,7 @@ public final class Engine {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     try {
-      Engine engine = wire(config, database, vertx, metrics)
+      Engine engine = wire(config, database, vertx, metrics, clock)
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       LOG.info("event=engine.started http_port={} startup_ms={} database=\"{}\"",
           engine.httpPort, (System.nanoTime() - startNs) / 1_000_000, database.description());
@@ -144,7 +154,7 @@ public final class Engine {
   }
 
   private static Future<Engine> wire(
-      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics) {
+      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics, Clock clock) {
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions()
             .setName("clearing-db")
@@ -162,7 +172,7 @@ public final class Engine {
     OrderRepository orders = new OrderRepository(vertx, pool);
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
-    Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
+    Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
     WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey);
@@ -190,8 +200,11 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
+    // Demo clients, with their private keys on disk, exist only in demo mode (the sandboxes on);
+    // with real channels an operator registers clients (`clients add`, then the admin API).
     return new RoutingRepository(pool).load()
-        .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
+        .compose(routing -> (config.sandboxes() ? demoClients.ensure(cryptoPool)
+            : Future.succeededFuture(List.<org.clearing.client.Role>of())).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
@@ -224,7 +237,9 @@ public final class Engine {
         .map(v -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
-          engine.scheduleSweeps(clients, paymentJobs[0]);
+          engine.clients = clients;
+          engine.clock = clock;
+          engine.scheduleSweeps(paymentJobs[0]);
           JobLease lease = new JobLease(vertx, pool);
           engine.scheduleJournalSealing(lease);
           engine.settlement = settlement[0];
@@ -270,12 +285,16 @@ public final class Engine {
   }
 
   /** The leased payment jobs (active query, expiry and closing at the channels) and the nonce sweep. */
-  private void scheduleSweeps(ClientRepository clients, PaymentJobs jobs) {
+  private void scheduleSweeps(PaymentJobs jobs) {
     this.paymentJobs = jobs;
     jobs.start();
-    vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id ->
-        clients.forgetNoncesOlderThan(2 * Authenticator.TIMESTAMP_WINDOW_S)
-            .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString())));
+    timers.add(vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id -> sweepNonces()
+        .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString()))));
+  }
+
+  /** Forgets the nonces that expired by this engine's clock (also run every minute); how many. */
+  public Future<Integer> sweepNonces() {
+    return clients.forgetExpiredNonces(clock.instant());
   }
 
   public int httpPort() {

@@ -86,7 +86,7 @@ public enum SignatureScheme {
     return switch (this) {
       case SM2_SM3 -> {
         if (!(key instanceof ECPublicKey ec)) {
-          yield Optional.of("is a " + key.getAlgorithm() + " key, not an SM2 (elliptic-curve) key");
+          yield Optional.of("is a key of algorithm " + key.getAlgorithm() + ", not an SM2 (elliptic-curve) key");
         }
         yield Sm2Curve.matches(ec.getParams())
             ? Optional.empty()
@@ -97,7 +97,7 @@ public enum SignatureScheme {
           ? Optional.empty()
           : Optional.of(key instanceof RSAKey rsa
               ? "is an RSA key of " + rsa.getModulus().bitLength() + " bits; at least 2048 are needed"
-              : "is a " + key.getAlgorithm() + " key, not an RSA key");
+              : "is a key of algorithm " + key.getAlgorithm() + ", not an RSA key");
     };
   }
 

@@ -8,6 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
+import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
@@ -87,6 +88,15 @@ public final class ApiVerticle extends VerticleBase {
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
+    router.get("/api/v1/admin/clients").handler(Security.require(Role.ADMIN)).handler(admin::listClients);
+    router.post("/api/v1/admin/clients/:clientId/disable").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.DISABLE));
+    router.post("/api/v1/admin/clients/:clientId/enable").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.ENABLE));
+    router.post("/api/v1/admin/clients/:clientId/revoke").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.REVOKE));
+    router.put("/api/v1/admin/clients/:clientId/key").handler(Security.require(Role.ADMIN))
+        .handler(admin::replaceKey);
     router.get("/api/v1/engine/public-key").handler(context.webhooks()::publicKey);
     router.get("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));
     router.put("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().putEndpoint(ctx, Security.client(ctx)));
