@@ -39,7 +39,7 @@ public final class ClientsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(System.err);
+    spec.commandLine().usage(spec.commandLine().getErr());
     return 2;
   }
 
@@ -49,6 +49,9 @@ public final class ClientsCommand implements Callable<Integer> {
   @Command(name = "add", mixinStandardHelpOptions = true,
       description = "Register a client with its public key (SM2 or RSA-2048+, PEM).")
   public static final class Add implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--client-id", required = true, description = "3 to 64 of A-Z a-z 0-9 _ . -")
     String clientId;
@@ -75,18 +78,19 @@ public final class ClientsCommand implements Callable<Integer> {
         pem = Files.size(publicKey) > ClientRegistration.PEM_LENGTH_MAX ? null
             : Files.readString(publicKey, StandardCharsets.US_ASCII);
       } catch (IOException e) {
-        System.err.println("--public-key " + publicKey + ": cannot be read (" + e.getMessage() + ")");
+        spec.commandLine().getErr().println("--public-key " + publicKey + ": cannot be read (" + e.getMessage() + ")");
         return 2;
       }
       Optional<Role> parsedRole = Role.fromCode(role);
       if (parsedRole.isEmpty()) {
-        System.err.println("--role: must be one of registration, tax, finance, admin");
+        spec.commandLine().getErr().println("--role: must be one of registration, tax, finance, admin");
         return 2;
       }
       try (Database database = Database.open(dataDir.toAbsolutePath().normalize(),
           pgUrl == null || pgUrl.isBlank() ? null : pgUrl)) {
         Outcome outcome = register(database, clientId, parsedRole.get(), pem);
-        (outcome.exitCode() == 0 ? System.out : System.err).println(outcome.message());
+        (outcome.exitCode() == 0 ? spec.commandLine().getOut() : spec.commandLine().getErr())
+            .println(outcome.message());
         return outcome.exitCode();
       }
     }
