@@ -23,7 +23,9 @@ import org.clearing.api.ApiVerticle;
 import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
+import org.clearing.client.ClientStatus;
 import org.clearing.client.DemoClients;
+import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
@@ -204,7 +206,7 @@ public final class Engine {
     // with real channels an operator registers clients (`clients add`, then the admin API).
     return new RoutingRepository(pool).load()
         .compose(routing -> (config.sandboxes() ? demoClients.ensure(cryptoPool)
-            : Future.succeededFuture(List.<org.clearing.client.Role>of())).map(created -> {
+            : warnOfDemoClients(clients).map(List.<Role>of())).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
@@ -269,6 +271,21 @@ public final class Engine {
       deployed.forEach(f -> deployments.add(f.result()));
       return null;
     });
+  }
+
+  /**
+   * Demo clients left from an earlier demo run keep working outside demo mode, and their private
+   * keys lie in the data directory: say so at every start until an administrator revokes them.
+   */
+  private static Future<Void> warnOfDemoClients(ClientRepository clients) {
+    List<Future<?>> checks = new ArrayList<>();
+    for (Role role : Role.values()) {
+      checks.add(clients.find(DemoClients.clientId(role)).onSuccess(found -> found
+          .filter(client -> client.status() == ClientStatus.ACTIVE)
+          .ifPresent(client -> LOG.warn("event=demo_client.active_outside_demo_mode client_id={}"
+              + " hint=\"revoke it: POST /api/v1/admin/clients/{}/revoke\"", client.clientId(), client.clientId()))));
+    }
+    return Future.join(checks).mapEmpty();
   }
 
   private static int freePort() {
