@@ -24,7 +24,9 @@ import org.clearing.api.ApiVerticle;
 import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
+import org.clearing.client.ClientStatus;
 import org.clearing.client.DemoClients;
+import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
@@ -96,6 +98,8 @@ public final class Engine {
   private final DemoClients demoClients;
   private final DemoSandboxes sandboxes;
   private final List<Long> timers = new ArrayList<>();
+  private ClientRepository clients;
+  private Clock clock;
   private SettlementJob settlement;
   private PaymentIntake intake;
   private ReconciliationRun reconciliation;
@@ -122,6 +126,14 @@ public final class Engine {
    * a main thread or a test, never from an event loop.
    */
   public static Engine start(EngineConfig config) throws Exception {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts the engine with the clock its request authentication and nonce sweep read, so a test
+   * can put a request at the very edge of the timestamp window.
+   */
+  public static Engine start(EngineConfig config, Clock clock) throws Exception {
     long startNs = System.nanoTime();
     SecretFiles.requireAllOwnerOnly(secretDirectories(config.dataDir()));
     Database database = Database.open(config.dataDir(), config.pgUrl());
@@ -137,7 +149,7 @@ public final class Engine {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     try {
-      Engine engine = wire(config, database, vertx, metrics)
+      Engine engine = wire(config, database, vertx, metrics, clock)
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       LOG.info("event=engine.started http_port={} startup_ms={} database=\"{}\"",
           engine.httpPort, (System.nanoTime() - startNs) / 1_000_000, database.description());
@@ -150,7 +162,7 @@ public final class Engine {
   }
 
   private static Future<Engine> wire(
-      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics) {
+      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics, Clock clock) {
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions()
             .setName("clearing-db")
@@ -168,7 +180,7 @@ public final class Engine {
     OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
-    Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
+    Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
     WebhookTargets webhookTargets = new WebhookTargets(
@@ -199,6 +211,8 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
+    // Demo clients, with their private keys on disk, exist only in demo mode (the sandboxes on);
+    // with real channels an operator registers clients (`clients add`, then the admin API).
     return orders.rekeyUnkeyedFingerprints()
         .onSuccess(rekeyed -> {
           if (rekeyed > 0) {
@@ -206,7 +220,8 @@ public final class Engine {
           }
         })
         .compose(rekeyed -> new RoutingRepository(pool).load())
-        .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
+        .compose(routing -> (config.sandboxes() ? demoClients.ensure(cryptoPool)
+            : warnOfDemoClients(clients).map(List.<Role>of())).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
@@ -240,7 +255,9 @@ public final class Engine {
         .map(v -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
-          engine.scheduleSweeps(clients, paymentJobs[0]);
+          engine.clients = clients;
+          engine.clock = clock;
+          engine.scheduleSweeps(paymentJobs[0]);
           JobLease lease = new JobLease(vertx, pool);
           engine.scheduleJournalSealing(lease);
           engine.settlement = settlement[0];
@@ -280,6 +297,21 @@ public final class Engine {
     });
   }
 
+  /**
+   * Demo clients left from an earlier demo run keep working outside demo mode, and their private
+   * keys lie in the data directory: say so at every start until an administrator revokes them.
+   */
+  private static Future<Void> warnOfDemoClients(ClientRepository clients) {
+    List<Future<?>> checks = new ArrayList<>();
+    for (Role role : Role.values()) {
+      checks.add(clients.find(DemoClients.clientId(role)).onSuccess(found -> found
+          .filter(client -> client.status() == ClientStatus.ACTIVE)
+          .ifPresent(client -> LOG.warn("event=demo_client.active_outside_demo_mode client_id={}"
+              + " hint=\"revoke it: POST /api/v1/admin/clients/{}/revoke\"", client.clientId(), client.clientId()))));
+    }
+    return Future.join(checks).mapEmpty();
+  }
+
   private static int freePort() {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       return socket.getLocalPort();
@@ -294,12 +326,16 @@ public final class Engine {
   }
 
   /** The leased payment jobs (active query, expiry and closing at the channels) and the nonce sweep. */
-  private void scheduleSweeps(ClientRepository clients, PaymentJobs jobs) {
+  private void scheduleSweeps(PaymentJobs jobs) {
     this.paymentJobs = jobs;
     jobs.start();
-    vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id ->
-        clients.forgetNoncesOlderThan(2 * Authenticator.TIMESTAMP_WINDOW_S)
-            .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString())));
+    timers.add(vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id -> sweepNonces()
+        .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString()))));
+  }
+
+  /** Forgets the nonces that expired by this engine's clock (also run every minute); how many. */
+  public Future<Integer> sweepNonces() {
+    return clients.forgetExpiredNonces(clock.instant());
   }
 
   public int httpPort() {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.clearing.cli.CidrConverter;
+import org.clearing.cli.ClientsCommand;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
-    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class},
+    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 
@@ -117,8 +118,13 @@ public final class Main implements Callable<Integer> {
     System.out.println("  Metrics         " + local + "/metrics");
     System.out.println("  QR codes open   " + engine.publicBaseUrl() + "/q/<token>");
     System.out.println("  Database        " + engine.database().description());
-    System.out.println("  Demo clients    " + engine.clientsDirectory().toAbsolutePath()
-        + "/{registration,tax,finance,admin}.json");
+    if (engine.sandboxes().isPresent()) {
+      System.out.println("  Demo clients    " + engine.clientsDirectory().toAbsolutePath()
+          + "/{registration,tax,finance,admin}.json");
+    } else {
+      System.out.println("  Clients         none made here; with the engine stopped, add an administrator:"
+          + " clients add --role admin --client-id ID --public-key FILE");
+    }
     engine.sandboxes().ifPresent(sandboxes -> sandboxes.started().forEach(started ->
         System.out.printf("  Sandbox %-8s %s  (faults: %s/sandbox/faults)%n",
             started.channel().code(), started.baseUrl(), started.baseUrl())));

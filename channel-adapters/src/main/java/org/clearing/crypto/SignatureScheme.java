@@ -5,8 +5,10 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAKey;
 import java.util.Base64;
+import java.util.Optional;
 import org.bouncycastle.jcajce.spec.SM2ParameterSpec;
 
 /**
@@ -122,9 +124,32 @@ public enum SignatureScheme {
 
   /** Whether the key is of this scheme's kind (and, for RSA, at least 2048 bits). */
   public boolean accepts(PublicKey key) {
+    return refusal(key).isEmpty();
+  }
+
+  /**
+   * Why this scheme cannot use the key, in a phrase fit for the caller; empty when it can. An SM2
+   * key is an elliptic-curve key on the sm2p256v1 curve, whatever algorithm name its reader gave
+   * it: OpenSSL writes one as id-ecPublicKey with the curve OID 1.2.156.10197.1.301, which Bouncy
+   * Castle reads back as an "ECDSA" key. The curve itself decides, so that an ECDSA key on P-256
+   * (same encoding, other curve) is refused rather than used with SM3withSM2.
+   */
+  public Optional<String> refusal(PublicKey key) {
     return switch (this) {
-      case SM2_SM3 -> "EC".equals(key.getAlgorithm()) || "SM2".equals(key.getAlgorithm());
-      case SHA256_RSA -> key instanceof RSAKey rsa && rsa.getModulus().bitLength() >= 2048;
+      case SM2_SM3 -> {
+        if (!(key instanceof ECPublicKey ec)) {
+          yield Optional.of("is a key of algorithm " + key.getAlgorithm() + ", not an SM2 (elliptic-curve) key");
+        }
+        yield Sm2Curve.matches(ec.getParams())
+            ? Optional.empty()
+            : Optional.of("is an EC key on curve " + Sm2Curve.describe(key)
+                + ", not on the SM2 curve sm2p256v1 (OID " + Sm2Curve.OID + ")");
+      }
+      case SHA256_RSA -> key instanceof RSAKey rsa && rsa.getModulus().bitLength() >= 2048
+          ? Optional.empty()
+          : Optional.of(key instanceof RSAKey rsa
+              ? "is an RSA key of " + rsa.getModulus().bitLength() + " bits; at least 2048 are needed"
+              : "is a key of algorithm " + key.getAlgorithm() + ", not an RSA key");
     };
   }
 

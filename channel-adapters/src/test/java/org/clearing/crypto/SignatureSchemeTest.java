@@ -92,4 +92,27 @@ class SignatureSchemeTest {
         "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
         Crypto.hex(Crypto.sm3("abc".getBytes(StandardCharsets.US_ASCII))));
   }
+
+  private static String resource(String name) throws Exception {
+    try (var in = SignatureSchemeTest.class.getResourceAsStream("/openssl/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  @Test
+  void anSm2KeyWrittenByOpensslIsAcceptedAndSignsAndVerifies() throws Exception {
+    java.security.PublicKey key = Pem.readPublicKey(resource("sm2-public.pem"));
+    assertEquals(java.util.Optional.empty(), SignatureScheme.SM2_SM3.refusal(key));
+    String signature = SignatureScheme.SM2_SM3.sign(Pem.readPrivateKey(resource("sm2-private.pem")), MESSAGE);
+    assertTrue(SignatureScheme.SM2_SM3.verify(key, MESSAGE, signature));
+  }
+
+  @Test
+  void anEcKeyOnAnotherCurveIsRefusedNamingTheCurve() throws Exception {
+    java.security.PublicKey p256 = Pem.readPublicKey(resource("p256-public.pem"));
+    assertFalse(SignatureScheme.SM2_SM3.accepts(p256));
+    String reason = SignatureScheme.SM2_SM3.refusal(p256).orElseThrow();
+    assertTrue(reason.contains("1.2.840.10045.3.1.7") && reason.contains("sm2p256v1"), reason);
+    assertFalse(SignatureScheme.SHA256_RSA.accepts(Pem.readPublicKey(resource("sm2-public.pem"))));
+  }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
+import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
@@ -90,6 +91,15 @@ public final class ApiVerticle extends VerticleBase {
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
+    router.get("/api/v1/admin/clients").handler(Security.require(Role.ADMIN)).handler(admin::listClients);
+    router.post("/api/v1/admin/clients/:clientId/disable").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.DISABLE));
+    router.post("/api/v1/admin/clients/:clientId/enable").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.ENABLE));
+    router.post("/api/v1/admin/clients/:clientId/revoke").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> admin.changeStatus(ctx, ClientStatus.Action.REVOKE));
+    router.put("/api/v1/admin/clients/:clientId/key").handler(Security.require(Role.ADMIN))
+        .handler(admin::replaceKey);
     router.get("/api/v1/engine/public-key").handler(Security.signed()).handler(context.webhooks()::publicKey);
     router.get("/api/v1/webhook-endpoint").handler(Security.signed())
         .handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));

@@ -76,13 +76,15 @@ final class RefundRoutes {
 
   void get(RoutingContext ctx) {
     String orderNo = ctx.pathParam("orderNo");
-    refunds.repository().find(ctx.pathParam("refundId")).onSuccess(refund -> {
-      if (refund == null || !refund.orderNo().equals(orderNo)) {
-        Problem.of(404, "not-found", "No such refund", "no refund " + ctx.pathParam("refundId")).send(ctx);
-        return;
-      }
-      respond(ctx, 200, refund);
-    }).onFailure(ctx::fail);
+    // Another client's refund is answered exactly like a missing one (as its orders are).
+    refunds.repository().findOwned(Security.client(ctx).clientId(), orderNo, ctx.pathParam("refundId"))
+        .onSuccess(refund -> {
+          if (refund == null) {
+            Problem.of(404, "not-found", "No such refund", "no refund " + ctx.pathParam("refundId")).send(ctx);
+            return;
+          }
+          respond(ctx, 200, refund);
+        }).onFailure(ctx::fail);
   }
 
   private static final Pattern VOUCHER_NO = Pattern.compile("[0-9A-Za-z-]{1,32}");

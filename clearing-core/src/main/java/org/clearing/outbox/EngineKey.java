@@ -29,7 +29,7 @@ import org.clearing.crypto.SecretFiles;
 public final class EngineKey {
 
   /** The client_id in the Authorization header of every webhook. */
-  public static final String CLIENT_ID = "clearing-engine";
+  public static final String CLIENT_ID = org.clearing.client.ClientRegistration.ENGINE_CLIENT_ID;
   static final String FILE_NAME = "engine-sm2.pem";
 
   private final PrivateKey privateKey;

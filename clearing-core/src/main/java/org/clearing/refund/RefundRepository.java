@@ -233,6 +233,21 @@ public final class RefundRepository {
     return pool.withConnection(conn -> load(conn, refundId));
   }
 
+  /**
+   * The refund as its registration client may read it: of that order, and the order that
+   * client's. Refund ids are sequential, so a check of the order alone would let any client read
+   * every other client's refunds by counting.
+   */
+  public Future<Refund> findOwned(String clientId, String orderNo, String refundId) {
+    return pool.withConnection(conn -> conn.preparedQuery(SELECT_OWNED_REFUND)
+        .execute(Tuple.of(refundId, orderNo, clientId))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture((Refund) null) : load(conn, refundId)));
+  }
+
+  private static final String SELECT_OWNED_REFUND =
+      "SELECT 1 FROM refund r JOIN orders o ON o.order_no = r.order_no"
+          + " WHERE r.refund_id = $1 AND r.order_no = $2 AND o.client_id = $3";
+
   private static Future<Refund> load(SqlConnection conn, String refundId) {
     Future<RowSet<Row>> head = conn.preparedQuery(SELECT_REFUND).execute(Tuple.of(refundId));
     Future<RowSet<Row>> lines = conn.preparedQuery(SELECT_REFUND_LINES).execute(Tuple.of(refundId));

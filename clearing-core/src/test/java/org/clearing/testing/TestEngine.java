@@ -6,7 +6,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.security.KeyPair;
 import org.clearing.Engine;
+import org.clearing.cli.ClientsCommand;
+import org.clearing.client.DemoClients;
+import org.clearing.crypto.Crypto;
+import org.clearing.store.Database;
 import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
@@ -15,7 +20,9 @@ import org.clearing.crypto.Pem;
 
 /**
  * A real engine for a test class: its own database on the shared test PostgreSQL, a free port,
- * and the demo clients it wrote on first start, read back from their files as a newcomer would.
+ * and one client per role read back from its key file as a newcomer would. With the sandboxes on
+ * (demo mode) the engine writes those demo clients itself; without them it makes none, so they
+ * are registered before it starts the way an operator would, with {@code clients add}.
  */
 public final class TestEngine implements AutoCloseable {
 
@@ -50,7 +57,7 @@ public final class TestEngine implements AutoCloseable {
 
   /** An engine as {@link #start()} makes it, with {@code adjust} applied to its settings last. */
   public static TestEngine startWith(java.util.function.UnaryOperator<EngineConfig> adjust) {
-    return start(false, adjust);
+    return start(false, Clock.systemUTC(), adjust);
   }
 
   /**
@@ -65,14 +72,23 @@ public final class TestEngine implements AutoCloseable {
   /** A 24-hour retry schedule runs in about 86 seconds. */
   public static final double SANDBOX_TIME_COMPRESSION = 1_000;
 
-  private static TestEngine start(boolean sandboxes) {
-    return start(sandboxes, config -> config);
+  /** An engine without sandboxes whose request authentication and nonce sweep read {@code clock}. */
+  public static TestEngine startWithClock(Clock clock) {
+    return start(false, clock, config -> config);
   }
 
-  private static TestEngine start(boolean sandboxes, java.util.function.UnaryOperator<EngineConfig> adjust) {
+  private static TestEngine start(boolean sandboxes) {
+    return start(sandboxes, Clock.systemUTC(), config -> config);
+  }
+
+  private static TestEngine start(boolean sandboxes, Clock clock,
+      java.util.function.UnaryOperator<EngineConfig> adjust) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
+      if (!sandboxes) {
+        registerClients(dataDir, pgUrl);
+      }
       int port = freePort();
       EngineConfig config = EngineConfig.defaults(dataDir)
           .withHttpPort(port)
@@ -83,9 +99,31 @@ public final class TestEngine implements AutoCloseable {
           .withWebhookTargets(java.util.List.of(WEBHOOK_ALLOW_CIDR), false);
       config = adjust.apply(config);
       BLOCKED_THREAD_WARNINGS.start();
-      return new TestEngine(Engine.start(config), pgUrl, dataDir);
+      return new TestEngine(Engine.start(config, clock), pgUrl, dataDir);
     } catch (Exception e) {
       throw new IllegalStateException("engine did not start", e);
+    }
+  }
+
+  /**
+   * One client per role under the demo clients' ids and in their file format, registered through
+   * the offline {@code clients add} path on the engine's database before it starts.
+   */
+  private static void registerClients(Path dataDir, String pgUrl) throws Exception {
+    Files.createDirectories(dataDir.resolve("clients"));
+    try (Database database = Database.open(dataDir, pgUrl)) {
+      for (Role role : Role.values()) {
+        KeyPair pair = Crypto.generateSm2();
+        ClientsCommand.Outcome outcome = ClientsCommand.register(database, DemoClients.clientId(role), role,
+            Pem.write(pair.getPublic()));
+        if (outcome.exitCode() != 0) {
+          throw new IllegalStateException(outcome.message());
+        }
+        Files.writeString(dataDir.resolve("clients").resolve(role.code() + ".json"), new JsonObject()
+            .put("client_id", DemoClients.clientId(role)).put("role", role.code())
+            .put("key_type", KeyType.SM2.name()).put("private_key_pem", Pem.write(pair.getPrivate()))
+            .encodePrettily());
+      }
     }
   }
 
