@@ -17,6 +17,7 @@ import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * A real engine for a test class: its own database on the shared test PostgreSQL, a free port,
@@ -110,7 +111,7 @@ public final class TestEngine implements AutoCloseable {
    * the offline {@code clients add} path on the engine's database before it starts.
    */
   private static void registerClients(Path dataDir, String pgUrl) throws Exception {
-    Files.createDirectories(dataDir.resolve("clients"));
+    SecretFiles.createDirectories(dataDir.resolve("clients"));
     try (Database database = Database.open(dataDir, pgUrl)) {
       for (Role role : Role.values()) {
         KeyPair pair = Crypto.generateSm2();
@@ -119,7 +120,7 @@ public final class TestEngine implements AutoCloseable {
         if (outcome.exitCode() != 0) {
           throw new IllegalStateException(outcome.message());
         }
-        Files.writeString(dataDir.resolve("clients").resolve(role.code() + ".json"), new JsonObject()
+        SecretFiles.writeString(dataDir.resolve("clients").resolve(role.code() + ".json"), new JsonObject()
             .put("client_id", DemoClients.clientId(role)).put("role", role.code())
             .put("key_type", KeyType.SM2.name()).put("private_key_pem", Pem.write(pair.getPrivate()))
             .encodePrettily());
