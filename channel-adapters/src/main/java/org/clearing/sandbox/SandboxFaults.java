@@ -19,6 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param probe whether a WeChat signature probe precedes each callback
  * @param failRequestsPercent share of API requests answered with a 5xx (a flaky channel)
  * @param responseDelayMs delay before answering each API request (a slow channel)
+ * @param amountDeltaFen added to what the wallet pays (0 = the trade's total): a payment of the
+ *     wrong amount, as when a channel lets the payer change it or a merchant misconfigures a
+ *     trade. Honoured by the Alipay sandbox.
  */
 public record SandboxFaults(
     int deliveries,
@@ -29,9 +32,10 @@ public record SandboxFaults(
     int forgePercent,
     boolean probe,
     int failRequestsPercent,
-    long responseDelayMs) {
+    long responseDelayMs,
+    long amountDeltaFen) {
 
-  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0);
+  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0, 0);
   /** A bound on copies so a mistyped switch cannot flood the engine. */
   public static final int DELIVERIES_MAX = 20;
 
@@ -59,7 +63,8 @@ public record SandboxFaults(
         json.getInteger("forge_percent", 0),
         json.getBoolean("probe", false),
         json.getInteger("fail_requests_percent", 0),
-        json.getLong("response_delay_ms", 0L));
+        json.getLong("response_delay_ms", 0L),
+        json.getLong("amount_delta_fen", 0L));
   }
 
   public JsonObject toJson() {
@@ -72,52 +77,58 @@ public record SandboxFaults(
         .put("forge_percent", forgePercent)
         .put("probe", probe)
         .put("fail_requests_percent", failRequestsPercent)
-        .put("response_delay_ms", responseDelayMs);
+        .put("response_delay_ms", responseDelayMs)
+        .put("amount_delta_fen", amountDeltaFen);
   }
 
   public SandboxFaults withDeliveries(int count) {
     return new SandboxFaults(count, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withDropPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, percent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withForgePercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        percent, probe, failRequestsPercent, responseDelayMs);
+        percent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withSkewSeconds(long seconds) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, seconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withProbe(boolean on) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, on, failRequestsPercent, responseDelayMs);
+        forgePercent, on, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, ms, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withOutOfOrderPercent(int percent) {
     return new SandboxFaults(deliveries, percent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withFailRequestsPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, percent, responseDelayMs);
+        forgePercent, probe, percent, responseDelayMs, amountDeltaFen);
   }
 
   public SandboxFaults withResponseDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, ms);
+        forgePercent, probe, failRequestsPercent, ms, amountDeltaFen);
+  }
+
+  public SandboxFaults withAmountDeltaFen(long deltaFen) {
+    return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
+        forgePercent, probe, failRequestsPercent, responseDelayMs, deltaFen);
   }
 
   /** Rolls a percentage: true in {@code percent} of calls. */

@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
+import org.clearing.refund.ExceptionResolutions;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
 import org.clearing.refund.RefundRepository;
@@ -114,6 +115,11 @@ public final class ApiVerticle extends VerticleBase {
         .handler(refunds::request);
     router.get("/api/v1/orders/:orderNo/refunds/:refundId").handler(Security.require(Role.REGISTRATION))
         .handler(refunds::get);
+    ExceptionRoutes exceptions = new ExceptionRoutes(new ExceptionResolutions(context.pool()));
+    router.post("/api/v1/admin/orders/:order_no/exception/refund").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exceptions.refund(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/orders/:order_no/exception/accept").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exceptions.accept(ctx, Security.client(ctx)));
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));

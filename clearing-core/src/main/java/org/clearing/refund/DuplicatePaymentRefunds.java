@@ -14,6 +14,9 @@ import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
 import org.clearing.lease.JobLease;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.slf4j.Logger;
@@ -70,6 +73,17 @@ public final class DuplicatePaymentRefunds {
       INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
       SELECT e.entry_id, 1, 'refund:' || $3, $4, 0 FROM e
       UNION ALL SELECT e.entry_id, 2, 'clearing:' || $3, 0, $4 FROM e
+      """;
+  /**
+   * A payment a person decided to give back (an order's EXCEPTION resolved by REFUND) finishes
+   * the order with its refund: REFUNDING to REFUNDED when the channel refunded, back to EXCEPTION
+   * for a person when it refused. Other duplicate refunds leave their orders alone.
+   */
+  private static final String MOVE_RETURNED_ORDER = """
+      UPDATE orders o SET status = $4, updated_at = now()
+      WHERE o.order_no = $1 AND o.status = $5
+        AND EXISTS (SELECT 1 FROM exception_resolution r WHERE r.order_no = $1 AND r.action = 'REFUND'
+                    AND r.channel = $2 AND r.transaction_id = $3)
       """;
   private static final String OUTBOX =
       "INSERT INTO outbox (event_type, order_no, payload) VALUES ('payment.refunded', $1, $2::jsonb)";
@@ -135,9 +149,24 @@ public final class DuplicatePaymentRefunds {
               : result instanceof RefundResult.Refused ? "FAILED"
               : attempts + 1 >= ATTEMPTS_MAX ? "FAILED" : "UNKNOWN";
           long backoffS = Math.min(3_600, 30L << Math.min(attempts, 7));
-          return pool.preparedQuery(MOVE).execute(Tuple.of(channel.code(), transactionId, status, backoffS))
-              .<Void>mapEmpty();
+          return pool.withTransaction(conn -> conn.preparedQuery(MOVE)
+              .execute(Tuple.of(channel.code(), transactionId, status, backoffS))
+              .compose(moved -> moved.rowCount() == 1 && status.equals("FAILED")
+                  ? moveReturnedOrder(conn, row.getString("order_no"), channel.code(), transactionId,
+                      OrderEvent.FAULT)
+                  : Future.<Void>succeededFuture()));
         });
+  }
+
+  private static Future<Void> moveReturnedOrder(io.vertx.sqlclient.SqlConnection conn, String orderNo,
+      String channel, String transactionId, OrderEvent event) {
+    if (orderNo == null) {
+      return Future.succeededFuture();
+    }
+    OrderStatus next = OrderTransitions.next(OrderStatus.REFUNDING, event).orElseThrow();
+    return conn.preparedQuery(MOVE_RETURNED_ORDER)
+        .execute(Tuple.of(orderNo, channel, transactionId, next.name(), OrderStatus.REFUNDING.name()))
+        .mapEmpty();
   }
 
   /** The channel refunded: clear the refund side, once, and tell the registration system. */
@@ -149,13 +178,15 @@ public final class DuplicatePaymentRefunds {
           }
           Row row = rows.iterator().next();
           String channel = row.getString("channel");
-          return conn.preparedQuery(JOURNAL).execute(Tuple.of(
+          return moveReturnedOrder(conn, row.getString("order_no"), channel, row.getString("transaction_id"),
+                  OrderEvent.REFUND_COMPLETED)
+              .compose(moved -> conn.preparedQuery(JOURNAL).execute(Tuple.of(
                   "DUPLICATE_REFUND:" + channel + ":" + row.getString("transaction_id"),
                   row.getString("order_no"), channel, row.getLong("amount_fen")))
               .compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(row.getString("order_no"),
                   new JsonObject().put("type", "payment.refunded").put("order_no", row.getString("order_no"))
                       .put("channel", channel).put("transaction_id", row.getString("transaction_id"))
-                      .put("amount_fen", row.getLong("amount_fen")).encode())))
+                      .put("amount_fen", row.getLong("amount_fen")).encode()))))
               .mapEmpty();
         }));
   }

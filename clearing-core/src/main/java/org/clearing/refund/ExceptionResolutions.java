@@ -1,0 +1,257 @@
+package org.clearing.refund;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.clearing.channel.Channel;
+import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.OrderTransitions;
+import org.clearing.payment.PaymentBooking;
+import org.clearing.payment.PaymentIntake;
+import org.clearing.split.LegStatus;
+
+/**
+ * The way out of an order in EXCEPTION: its payment of the wrong amount is held in suspense until
+ * a person (finance or admin) decides, once, with a reason.
+ *
+ * <ul>
+ *   <li>REFUND: the whole payment goes back through its channel. Suspense is debited and the
+ *       channel's refund side credited; the duplicate-refund job then asks the channel and, when
+ *       it has refunded, clears the refund side. The order is REFUNDING, then REFUNDED.
+ *   <li>ACCEPT: allowed only when the payment covers the order total. Paying less cannot be
+ *       accepted: the split fixes every leg's amount (the treasury and each non-tax account must
+ *       receive exactly what the lines say), so a short payment would leave some leg short with no
+ *       rule to say which — it is refused (409) and can only be given back. A payment of more is
+ *       booked like a normal payment (each leg its planned amount) and the excess goes to the
+ *       refund side and back to the payer. The order is PAID, its legs paid.
+ * </ul>
+ *
+ * Every resolution keeps who (API client), when and why, in the same transaction as its journal
+ * entry, its outbox event and the order's move; a replay of the same action returns the stored
+ * resolution, a different action afterwards is refused.
+ */
+public final class ExceptionResolutions {
+
+  public static final int REASON_LENGTH_MAX = 1_000;
+
+  /** What a person decides. */
+  public enum Action { ACCEPT, REFUND }
+
+  /** The outcome: the resolution as stored, or a refusal with its HTTP status and reason. */
+  public record Resolution(JsonObject resolution, int refusalStatus, String refusalType, String refusal) {
+    static Resolution done(JsonObject resolution) {
+      return new Resolution(resolution, 0, null, null);
+    }
+
+    static Resolution refused(int status, String type, String detail) {
+      return new Resolution(null, status, type, detail);
+    }
+  }
+
+  private static final String LOCK_ORDER =
+      "SELECT status, total_fen FROM orders WHERE order_no = $1 FOR UPDATE";
+  private static final String RESOLVED =
+      "SELECT order_no, action, channel, transaction_id, amount_fen, returned_fen, resolved_by, reason,"
+          + " resolved_at, journal_entry_key FROM exception_resolution WHERE order_no = $1";
+  /** The payment the order could not take because of its amount: at most one (later ones are NOT_PAYABLE). */
+  private static final String SUSPENSE_PAYMENT =
+      "SELECT channel, transaction_id, out_trade_no, amount_fen, occurred_at FROM channel_inbox"
+          + " WHERE order_no = $1 AND kind = 'PAYMENT' AND outcome = 'AMOUNT_MISMATCH'"
+          + " ORDER BY occurred_at LIMIT 1";
+  private static final String LEGS =
+      "SELECT payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
+  private static final String INSERT_RESOLUTION = """
+      INSERT INTO exception_resolution (order_no, action, channel, transaction_id, amount_fen, returned_fen,
+                                        resolved_by, reason, journal_entry_key)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      """;
+  /** The money to give back, for the duplicate-refund job (which asks the channel, with retries). */
+  private static final String REQUEST_CHANNEL_REFUND = """
+      INSERT INTO duplicate_refund (channel, transaction_id, order_no, out_trade_no, amount_fen,
+                                    out_refund_no, status)
+      VALUES ($1, $2, $3, $4, $5, 'DR' || lpad(nextval('refund_seq')::text, 12, '0'), 'REQUESTED')
+      """;
+
+  private final Pool pool;
+
+  public ExceptionResolutions(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Resolves the order's exception; expected refusals are values, never failures. */
+  public Future<Resolution> resolve(String orderNo, Action action, String reason, String clientId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
+        .compose(orders -> {
+          if (orders.size() == 0) {
+            return Future.succeededFuture(Resolution.refused(404, "not-found", "no order " + orderNo));
+          }
+          Row order = orders.iterator().next();
+          return conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)).compose(resolved -> {
+            if (resolved.size() > 0) {
+              Row earlier = resolved.iterator().next();
+              return Future.succeededFuture(earlier.getString("action").equals(action.name())
+                  ? Resolution.done(json(earlier))
+                  : Resolution.refused(409, "already-resolved", "the exception of order " + orderNo
+                      + " was resolved by " + earlier.getString("action") + " already"));
+            }
+            OrderStatus status = OrderStatus.valueOf(order.getString("status"));
+            if (status != OrderStatus.EXCEPTION) {
+              return Future.succeededFuture(Resolution.refused(409, "not-an-exception",
+                  "order " + orderNo + " is " + status + "; only an order in EXCEPTION is resolved so"));
+            }
+            return conn.preparedQuery(SUSPENSE_PAYMENT).execute(Tuple.of(orderNo)).compose(payments -> {
+              if (payments.size() == 0) {
+                return Future.succeededFuture(Resolution.refused(409, "nothing-in-suspense",
+                    "no payment of order " + orderNo + " is held in suspense"));
+              }
+              Row payment = payments.iterator().next();
+              long totalFen = order.getLong("total_fen");
+              return action == Action.REFUND
+                  ? giveBack(conn, orderNo, payment, reason, clientId)
+                  : accept(conn, orderNo, totalFen, payment, reason, clientId);
+            });
+          });
+        }));
+  }
+
+  private Future<Resolution> giveBack(SqlConnection conn, String orderNo, Row payment, String reason,
+      String clientId) {
+    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
+    long amountFen = payment.getLong("amount_fen");
+    JournalEntry entry = new JournalEntry(
+        "EXCEPTION_REFUND:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_REFUND",
+        orderNo, channel.code(), List.of(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen),
+            JournalEntry.Posting.credit(JournalAccount.refund(channel), amountFen)));
+    OrderStatus next = OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.RETURN_PAYMENT).orElseThrow();
+    return postEntry(conn, entry)
+        .compose(v -> moveOrder(conn, orderNo, next, null))
+        .compose(v -> requestChannelRefund(conn, orderNo, payment, amountFen))
+        .compose(v -> record(conn, orderNo, Action.REFUND, payment, amountFen, reason, clientId, entry))
+        .compose(resolution -> appendEvent(conn, new PaymentBooking.OutboxEvent("order.refunding", orderNo,
+            event("order.refunding", orderNo, resolution))).map(Resolution.done(resolution)));
+  }
+
+  private Future<Resolution> accept(SqlConnection conn, String orderNo, long totalFen, Row payment, String reason,
+      String clientId) {
+    long amountFen = payment.getLong("amount_fen");
+    if (amountFen < totalFen) {
+      return Future.succeededFuture(Resolution.refused(409, "payment-short",
+          "the payment of " + amountFen + " fen does not cover the order total of " + totalFen
+              + " fen; a short payment cannot be split over the legs, so it can only be refunded"));
+    }
+    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
+    long excessFen = amountFen - totalFen;
+    return conn.preparedQuery(LEGS).execute(Tuple.of(orderNo)).compose(legs -> {
+      List<JournalEntry.Posting> postings = new ArrayList<>();
+      postings.add(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen));
+      legs.forEach(leg -> postings.add(JournalEntry.Posting.credit(
+          JournalAccount.payee(leg.getString("payee_account_id")), leg.getLong("amount_fen"))));
+      if (excessFen > 0) {
+        postings.add(JournalEntry.Posting.credit(JournalAccount.refund(channel), excessFen));
+      }
+      JournalEntry entry = new JournalEntry(
+          "EXCEPTION_ACCEPT:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_ACCEPT",
+          orderNo, channel.code(), postings);
+      OrderStatus next = OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.ACCEPT_PAYMENT).orElseThrow();
+      return postEntry(conn, entry)
+          .compose(v -> moveOrder(conn, orderNo, next, payment))
+          .compose(v -> conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(new String[] {orderNo},
+              LegStatus.PAID.name(), LegStatus.PLANNED.name())))
+          .compose(v -> conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
+              .addArrayOfString(new String[] {channel.code()})
+              .addArrayOfString(new String[] {payment.getString("out_trade_no")})))
+          .compose(v -> excessFen > 0 ? requestChannelRefund(conn, orderNo, payment, excessFen)
+              : Future.<Void>succeededFuture())
+          .compose(v -> record(conn, orderNo, Action.ACCEPT, payment, excessFen, reason, clientId, entry))
+          .compose(resolution -> appendEvent(conn, new PaymentBooking.OutboxEvent("order.paid", orderNo,
+              event("order.paid", orderNo, resolution))).map(Resolution.done(resolution)));
+    });
+  }
+
+  /** The order's one move, guarded by the status it leaves; an accepted payment becomes the order's. */
+  private static Future<Void> moveOrder(SqlConnection conn, String orderNo, OrderStatus next, Row paidBy) {
+    return conn.preparedQuery(PaymentIntake.UPDATE_ORDERS).execute(Tuple.tuple()
+            .addArrayOfString(new String[] {orderNo})
+            .addArrayOfString(new String[] {OrderStatus.EXCEPTION.name()})
+            .addArrayOfString(new String[] {next.name()})
+            .addArrayOfString(new String[] {paidBy == null ? null : paidBy.getString("channel")})
+            .addArrayOfString(new String[] {paidBy == null ? null : paidBy.getString("transaction_id")})
+            .addArrayOfOffsetDateTime(new java.time.OffsetDateTime[] {paidBy == null ? null
+                : paidBy.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC)}))
+        .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new IllegalStateException("order " + orderNo + " changed under its lock")));
+  }
+
+  private static Future<Void> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
+    return conn.preparedQuery(REQUEST_CHANNEL_REFUND).execute(Tuple.of(payment.getString("channel"),
+        payment.getString("transaction_id"), orderNo, payment.getString("out_trade_no"), amountFen)).mapEmpty();
+  }
+
+  /**
+   * The resolution's one journal entry, written by the same statement the payment intake books
+   * payments with (the journal's single insert until it has a door of its own).
+   */
+  private static Future<Void> postEntry(SqlConnection conn, JournalEntry entry) {
+    List<String> keys = new ArrayList<>();
+    List<Integer> numbers = new ArrayList<>();
+    List<String> accounts = new ArrayList<>();
+    List<Long> debits = new ArrayList<>();
+    List<Long> credits = new ArrayList<>();
+    for (int i = 0; i < entry.postings().size(); i++) {
+      keys.add(entry.entryKey());
+      numbers.add(i + 1);
+      accounts.add(entry.postings().get(i).account());
+      debits.add(entry.postings().get(i).debitFen());
+      credits.add(entry.postings().get(i).creditFen());
+    }
+    return conn.preparedQuery(PaymentIntake.INSERT_JOURNAL).execute(Tuple.tuple()
+            .addArrayOfString(new String[] {entry.entryKey()}).addArrayOfString(new String[] {entry.kind()})
+            .addArrayOfString(new String[] {entry.orderNo()}).addArrayOfString(new String[] {entry.channel()})
+            .addArrayOfString(keys.toArray(String[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
+            .addArrayOfString(accounts.toArray(String[]::new)).addArrayOfLong(debits.toArray(Long[]::new))
+            .addArrayOfLong(credits.toArray(Long[]::new)))
+        .mapEmpty();
+  }
+
+  /** The resolution's one outbox event, written by the intake's outbox statement. */
+  private static Future<Void> appendEvent(SqlConnection conn, PaymentBooking.OutboxEvent event) {
+    return conn.preparedQuery(PaymentIntake.INSERT_OUTBOX).execute(Tuple.tuple()
+            .addArrayOfString(new String[] {event.type()}).addArrayOfString(new String[] {event.orderNo()})
+            .addArrayOfString(new String[] {new JsonObject(event.payload()).encode()}))
+        .mapEmpty();
+  }
+
+  private static Future<JsonObject> record(SqlConnection conn, String orderNo, Action action, Row payment,
+      long returnedFen, String reason, String clientId, JournalEntry entry) {
+    return conn.preparedQuery(INSERT_RESOLUTION).execute(Tuple.tuple().addString(orderNo).addString(action.name())
+            .addString(payment.getString("channel")).addString(payment.getString("transaction_id"))
+            .addLong(payment.getLong("amount_fen")).addLong(returnedFen).addString(clientId).addString(reason)
+            .addString(entry.entryKey()))
+        .compose(v -> conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)))
+        .map(rows -> json(rows.iterator().next()));
+  }
+
+  private static Map<String, Object> event(String type, String orderNo, JsonObject resolution) {
+    return new JsonObject().put("type", type).put("order_no", orderNo)
+        .put("exception_resolution", resolution).getMap();
+  }
+
+  private static JsonObject json(Row row) {
+    return new JsonObject().put("order_no", row.getString("order_no")).put("action", row.getString("action"))
+        .put("channel", row.getString("channel")).put("transaction_id", row.getString("transaction_id"))
+        .put("amount_fen", row.getLong("amount_fen")).put("returned_fen", row.getLong("returned_fen"))
+        .put("resolved_by", row.getString("resolved_by")).put("reason", row.getString("reason"))
+        .put("resolved_at", row.getOffsetDateTime("resolved_at").toInstant().toString())
+        .put("journal_entry_key", row.getString("journal_entry_key"));
+  }
+}
