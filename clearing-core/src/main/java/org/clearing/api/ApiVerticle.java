@@ -155,6 +155,8 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.PAY_BACK));
     router.get("/api/v1/finance/reports/daily").handler(Security.require(Role.FINANCE))
         .handler(ctx -> context.reports().financeDaily(ctx, Security.client(ctx)));
+    router.get("/api/v1/finance/settlement").handler(Security.requireAny(Role.FINANCE, Role.ADMIN))
+        .handler(ctx -> context.reports().settlement(ctx, context.pool(), Security.client(ctx)));
     router.get("/api/v1/tax/reports/daily").handler(Security.require(Role.TAX))
         .handler(ctx -> context.reports().taxDaily(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/reconciliation/runs").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
