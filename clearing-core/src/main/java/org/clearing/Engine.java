@@ -55,6 +55,7 @@ import org.clearing.receipt.ReceiptRepository;
 import org.clearing.recon.run.ReconExceptions;
 import org.clearing.recon.run.ReconRoutes;
 import org.clearing.recon.run.ReconciliationRun;
+import org.clearing.refund.ChannelRefundQueries;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
@@ -203,6 +204,7 @@ public final class Engine {
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     SettlementJob[] settlement = new SettlementJob[1];
     DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];
+    ChannelRefundQueries[] refundQueries = new ChannelRefundQueries[1];
     ReconciliationRun[] recon = new ReconciliationRun[1];
     Path tempDir = config.dataDir().resolve("tmp");
     try {
@@ -239,6 +241,7 @@ public final class Engine {
               duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds[0]);
+              refundQueries[0] = new ChannelRefundQueries(pool, channels, publicBaseUrl, refunds.repository());
               paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders,
                   config.paymentQueryDelayMs());
               recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
@@ -264,6 +267,7 @@ public final class Engine {
           engine.intake = intake;
           engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
           engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
+          engine.timers.add(refundQueries[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
           engine.timers.add(lease.schedule(WebhookRelay.JOB, WEBHOOK_RELAY_INTERVAL_MS, relay::runOnce));
           engine.timers.add(recon[0].schedule(lease, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS));
           engine.reconciliation = recon[0];

@@ -413,6 +413,7 @@ public final class AlipaySandbox {
       case "alipay.trade.query" -> Future.succeededFuture(new Answer(method, query(biz, now), true));
       case "alipay.trade.close" -> close(biz, now).map(v -> new Answer(method, v, true));
       case "alipay.trade.refund" -> refund(biz, now).map(v -> new Answer(method, v, true));
+      case "alipay.trade.fastpay.refund.query" -> Future.succeededFuture(new Answer(method, refundQuery(biz), true));
       case "alipay.data.dataservice.bill.downloadurl.query" ->
           Future.succeededFuture(new Answer(method, billUrl(biz, now), true));
       default -> Future.succeededFuture(new Answer("error",
@@ -622,6 +623,24 @@ public final class AlipaySandbox {
       notifyRefund(trade, refund);
       return refundAnswer(trade, refund, "Y");
     });
+  }
+
+  /** §2.4: a refund that exists answers with REFUND_SUCCESS; one that does not, with no refund fields. */
+  private JsonObject refundQuery(JsonObject biz) {
+    Optional<Trade> found = book.find(biz.getString("out_trade_no", ""));
+    if (found.isEmpty()) {
+      return failure("ACQ.TRADE_NOT_EXIST", "交易不存在");
+    }
+    Trade trade = found.get();
+    String outRequestNo = biz.getString("out_request_no", trade.outTradeNo);
+    JsonObject value = success().put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
+        .put("out_request_no", outRequestNo);
+    AlipayTradeBook.Refund refund = trade.refunds.get(outRequestNo);
+    if (refund != null) {
+      value.put("total_amount", trade.amount().toYuanString()).put("refund_amount", refund.amount().toYuanString())
+          .put("refund_status", "REFUND_SUCCESS").put("gmt_refund_pay", time(refund.at()));
+    }
+    return value;
   }
 
   private static JsonObject refundAnswer(Trade trade, AlipayTradeBook.Refund refund, String fundChange) {
