@@ -15,3 +15,12 @@ CREATE TABLE exception_resolution (
   journal_entry_key text NOT NULL,
   UNIQUE (channel, transaction_id)
 );
+
+-- A resolution is an audit record: the engine's database role (where there is one) may add it,
+-- never change or remove it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'clearing_engine') THEN
+    REVOKE UPDATE, DELETE ON exception_resolution FROM clearing_engine;
+  END IF;
+END $$;

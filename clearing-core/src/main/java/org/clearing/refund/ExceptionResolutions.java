@@ -165,11 +165,8 @@ public final class ExceptionResolutions {
       OrderStatus next = OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.ACCEPT_PAYMENT).orElseThrow();
       return postEntry(conn, entry)
           .compose(v -> moveOrder(conn, orderNo, next, payment))
-          .compose(v -> conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(new String[] {orderNo},
-              LegStatus.PAID.name(), LegStatus.PLANNED.name())))
-          .compose(v -> conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
-              .addArrayOfString(new String[] {channel.code()})
-              .addArrayOfString(new String[] {payment.getString("out_trade_no")})))
+          .compose(v -> markLegsPaid(conn, orderNo))
+          .compose(v -> markChannelOrderPaid(conn, channel, payment.getString("out_trade_no")))
           .compose(v -> excessFen > 0 ? requestChannelRefund(conn, orderNo, payment, excessFen)
               : Future.<Void>succeededFuture())
           .compose(v -> record(conn, orderNo, Action.ACCEPT, payment, excessFen, reason, clientId, entry))
@@ -190,6 +187,18 @@ public final class ExceptionResolutions {
                 : paidBy.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC)}))
         .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
             : Future.failedFuture(new IllegalStateException("order " + orderNo + " changed under its lock")));
+  }
+
+  /** The accepted order's legs move as a paid order's do: PLANNED to PAID. */
+  private static Future<Void> markLegsPaid(SqlConnection conn, String orderNo) {
+    return conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(new String[] {orderNo},
+        LegStatus.PAID.name(), LegStatus.PLANNED.name())).mapEmpty();
+  }
+
+  /** The channel order that took the accepted payment is PAID, as the intake marks it. */
+  private static Future<Void> markChannelOrderPaid(SqlConnection conn, Channel channel, String outTradeNo) {
+    return conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
+        .addArrayOfString(new String[] {channel.code()}).addArrayOfString(new String[] {outTradeNo})).mapEmpty();
   }
 
   private static Future<Void> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
