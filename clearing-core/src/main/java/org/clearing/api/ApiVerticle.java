@@ -120,6 +120,8 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> exceptions.refund(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/orders/:order_no/exception/accept").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exceptions.accept(ctx, Security.client(ctx)));
+    router.get("/api/v1/admin/attention").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(exceptions::attention);
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));

@@ -29,6 +29,19 @@ final class ExceptionRoutes {
     this.resolutions = resolutions;
   }
 
+  /** {@code GET /api/v1/admin/attention}: what is waiting for a person. No parameters. */
+  void attention(RoutingContext ctx) {
+    List<FieldError> errors = new ArrayList<>();
+    ctx.queryParams().names().stream().sorted()
+        .forEach(n -> errors.add(new FieldError(n, "is not a parameter of this request")));
+    if (!errors.isEmpty()) {
+      Problem.invalid(422, errors).send(ctx);
+      return;
+    }
+    resolutions.attention().onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store").end(json.encode())).onFailure(ctx::fail);
+  }
+
   void refund(RoutingContext ctx, ApiClient client) {
     resolve(ctx, client, ExceptionResolutions.Action.REFUND);
   }

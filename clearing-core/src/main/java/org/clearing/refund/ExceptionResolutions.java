@@ -1,6 +1,7 @@
 package org.clearing.refund;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -82,10 +83,51 @@ public final class ExceptionResolutions {
       VALUES ($1, $2, $3, $4, $5, 'DR' || lpad(nextval('refund_seq')::text, 12, '0'), 'REQUESTED')
       """;
 
+  /** The most rows of each kind the attention list shows; the oldest first. */
+  public static final int ATTENTION_ROWS_MAX = 500;
+  /** Orders in EXCEPTION with the payment each holds in suspense (if any), for a person to resolve. */
+  private static final String OPEN_EXCEPTIONS = """
+      SELECT o.order_no, o.total_fen, o.updated_at, i.channel, i.transaction_id, i.amount_fen
+      FROM orders o LEFT JOIN channel_inbox i ON i.order_no = o.order_no AND i.kind = 'PAYMENT'
+        AND i.outcome = 'AMOUNT_MISMATCH'
+      WHERE o.status = 'EXCEPTION' ORDER BY o.updated_at LIMIT $1
+      """;
+  /** Channel refunds the jobs stopped asking about: their outcome is for a person to find out. */
+  private static final String UNRESOLVED_REFUNDS = """
+      SELECT 'refund' AS kind, refund_id AS id, order_no, channel, status, query_attempts AS attempts, amount_fen
+      FROM refund WHERE mode = 'CHANNEL' AND status IN ('UNKNOWN', 'ACCEPTED') AND query_attempts >= $2
+      UNION ALL
+      SELECT 'duplicate_refund', out_refund_no, order_no, channel, status, attempts, amount_fen
+      FROM duplicate_refund WHERE status IN ('UNKNOWN', 'ACCEPTED', 'FAILED') AND (attempts >= $2 OR status = 'FAILED')
+      ORDER BY 1, 2 LIMIT $1
+      """;
+
   private final Pool pool;
 
   public ExceptionResolutions(Pool pool) {
     this.pool = pool;
+  }
+
+  /**
+   * What needs a person: orders in EXCEPTION, and refunds whose outcome the jobs could not learn
+   * (or that the channel refused), each list bounded by {@link #ATTENTION_ROWS_MAX}.
+   */
+  public Future<JsonObject> attention() {
+    return pool.preparedQuery(OPEN_EXCEPTIONS).execute(Tuple.of(ATTENTION_ROWS_MAX)).compose(exceptions ->
+        pool.preparedQuery(UNRESOLVED_REFUNDS).execute(Tuple.of(ATTENTION_ROWS_MAX,
+            ChannelRefundQueries.QUERIES.attemptsMax())).map(refunds -> {
+              JsonArray orders = new JsonArray();
+              exceptions.forEach(r -> orders.add(new JsonObject().put("order_no", r.getString("order_no"))
+                  .put("total_fen", r.getLong("total_fen")).put("channel", r.getString("channel"))
+                  .put("transaction_id", r.getString("transaction_id")).put("suspense_fen", r.getLong("amount_fen"))
+                  .put("since", r.getOffsetDateTime("updated_at").toInstant().toString())));
+              JsonArray open = new JsonArray();
+              refunds.forEach(r -> open.add(new JsonObject().put("kind", r.getString("kind"))
+                  .put("refund_no", r.getString("id")).put("order_no", r.getString("order_no"))
+                  .put("channel", r.getString("channel")).put("status", r.getString("status"))
+                  .put("attempts", r.getInteger("attempts")).put("amount_fen", r.getLong("amount_fen"))));
+              return new JsonObject().put("exceptions", orders).put("refunds", open);
+            }));
   }
 
   /** Resolves the order's exception; expected refusals are values, never failures. */

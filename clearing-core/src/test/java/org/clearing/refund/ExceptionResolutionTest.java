@@ -165,6 +165,28 @@ class ExceptionResolutionTest {
   }
 
   @Test
+  void anOrderInExceptionIsListedForAPersonUntilItIsResolved() throws Exception {
+    JsonObject order = orderPaidWrongly(-700);
+    String orderNo = order.getString("order_no");
+
+    JsonObject listed = listed(finance.get("/api/v1/admin/attention").json(), orderNo);
+    assertEquals(TOTAL_FEN - 700, listed.getLong("suspense_fen"), listed.encode());
+    assertEquals("alipay", listed.getString("channel"));
+    assertEquals(200, resolve(finance, orderNo, "refund", reason("wrong amount")).status());
+
+    assertEquals(null, listed(engine.as(Role.ADMIN).get("/api/v1/admin/attention").json(), orderNo));
+    ApiCaller.Answer bad = finance.get("/api/v1/admin/attention?status=all");
+    assertEquals(422, bad.status(), bad.text());
+    assertEquals("application/problem+json", bad.contentType());
+    assertTrue(bad.text().contains("\"status\""), bad.text());
+  }
+
+  private static JsonObject listed(JsonObject attention, String orderNo) {
+    return attention.getJsonArray("exceptions").stream().map(JsonObject.class::cast)
+        .filter(o -> o.getString("order_no").equals(orderNo)).findFirst().orElse(null);
+  }
+
+  @Test
   void aShortPaymentCannotBeAcceptedAndNothingChanges() throws Exception {
     JsonObject order = orderPaidWrongly(-1);
     String orderNo = order.getString("order_no");
@@ -230,6 +252,10 @@ class ExceptionResolutionTest {
         assertEquals(403, answer.status(), role + " " + answer.text());
         assertEquals("application/problem+json", answer.contentType());
       }
+    }
+    for (Role role : new Role[] {Role.REGISTRATION, Role.TAX}) {
+      ApiCaller.Answer list = engine.as(role).get("/api/v1/admin/attention");
+      assertEquals(403, list.status(), role + " " + list.text());
     }
     assertEquals("EXCEPTION", status(orderNo));
     assertEquals(0, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo + "'"));
