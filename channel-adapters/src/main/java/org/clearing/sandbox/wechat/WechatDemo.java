@@ -12,6 +12,7 @@ import java.util.Set;
 import org.clearing.channel.wechat.WechatAdapter;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.sandbox.SandboxControl;
 
 /**
  * A ready demo pairing: a merchant (keys made on first start under {@code directory/merchant},
@@ -44,6 +45,12 @@ public final class WechatDemo {
 
   public static Future<WechatDemo> start(Vertx vertx, Path directory, int port,
       double timeCompression, Set<String> receivers) {
+    return start(vertx, directory, SandboxControl.LOOPBACK, port, timeCompression, receivers);
+  }
+
+  /** As {@link #start(Vertx, Path, int, double, Set)}, the sandbox listening on {@code host}. */
+  public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers) {
     Path merchantDir = directory.resolve("merchant");
     return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir)).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
@@ -53,7 +60,7 @@ public final class WechatDemo {
           timeCompression, merchant.getString("mchid"), merchant.getString("appid"),
           merchant.getString("app_secret"), merchant.getString("api_v3_key"),
           merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT);
-      return WechatSandbox.start(vertx, options).map(s -> new WechatDemo(s, merchant, key));
+      return WechatSandbox.start(vertx, options, host).map(s -> new WechatDemo(s, merchant, key));
     });
   }
 
