@@ -14,13 +14,15 @@ import org.clearing.journal.JournalBalances;
 import org.clearing.recon.run.ReconRoutes;
 import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
+import org.clearing.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP edge: the engine API for the registration system and the authorities, the applicant's
- * page behind the QR code, {@code /health} and {@code /metrics}. One instance per event loop;
- * all share the port.
+ * page behind the QR code and {@code /health} ({@code /metrics} is on the management port, see
+ * {@link ManagementVerticle}). Over TLS when the engine has a certificate. One instance per event
+ * loop; all share the port.
  */
 public final class ApiVerticle extends VerticleBase {
 
@@ -33,28 +35,39 @@ public final class ApiVerticle extends VerticleBase {
   private final ApiContext context;
   private final String host;
   private final int port;
+  /** Null: plain HTTP (demo mode, or TLS ends at a proxy in front). */
+  private final ServerTls tls;
   private HttpServer server;
 
-  public ApiVerticle(ApiContext context, String host, int port) {
+  public ApiVerticle(ApiContext context, String host, int port, ServerTls tls) {
     this.context = context;
     this.host = host;
     this.port = port;
+    this.tls = tls;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(host)
         .setPort(port)
         .setCompressionSupported(true)
         .setIdleTimeout(60)
-        .setMaxHeaderSize(16 * 1024));
-    return server.requestHandler(router()).listen();
+        .setMaxHeaderSize(16 * 1024);
+    server = vertx.createHttpServer(tls == null ? options : tls.configure(options));
+    return server.requestHandler(router()).listen().onSuccess(listening -> {
+      if (tls != null) {
+        tls.serving(listening);
+      }
+    });
   }
 
   /** Stops accepting, then waits for requests in flight (bounded) before closing. */
   @Override
   public Future<?> stop() {
+    if (server != null && tls != null) {
+      tls.stoppedServing(server);
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -70,12 +83,14 @@ public final class ApiVerticle extends VerticleBase {
     OpsRoutes ops = new OpsRoutes(context);
 
     router.get("/health").handler(ops::health);
-    router.get("/metrics").handler(ops::metrics);
     context.cashier().mount(router);
     context.callbacks().mount(router);
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
 
+    if (tls != null && tls.clientCertificatesRequired()) {
+      router.route("/api/*").handler(ClientCertificates.required());
+    }
     // A bill upload is the one big body; its handler runs first, so the general one skips it.
     router.post("/api/v1/admin/reconciliation/runs/:date/:channel/bill")
         .handler(BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES));

@@ -30,6 +30,8 @@ import java.util.Collections;
  *     settle legs
  * @param paymentQueryDelayMs how long after a channel order opens the engine first asks the
  *     channel for it when no callback has come
+ * @param network TLS on the public port, the management port, where the sandboxes listen and
+ *     which certificate authorities the engine trusts when it calls out
  */
 public record EngineConfig(
     String httpHost,
@@ -44,7 +46,8 @@ public record EngineConfig(
     int sandboxBasePort,
     double sandboxTimeCompression,
     long settlementIntervalMs,
-    long paymentQueryDelayMs) {
+    long paymentQueryDelayMs,
+    Network network) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
@@ -66,6 +69,7 @@ public record EngineConfig(
     if (paymentQueryDelayMs < 0) {
       throw new IllegalArgumentException("--payment-query-after must not be negative");
     }
+    java.util.Objects.requireNonNull(network, "network");
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
         throw new IllegalArgumentException(
@@ -80,44 +84,52 @@ public record EngineConfig(
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
-        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT);
+        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT, Network.defaults());
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, network);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, network);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, network);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs);
+        settlementIntervalMs, paymentQueryDelayMs, network);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs);
+        paymentQueryDelayMs, network);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms);
+        settlementIntervalMs, ms, network);
+  }
+
+  // --- issue 10 §4, §9: TLS, the management port, the sandboxes' address, outbound trust ---
+
+  public EngineConfig withNetwork(Network value) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, value);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */
@@ -128,7 +140,7 @@ public record EngineConfig(
     if (publicBaseUrl != null) {
       return publicBaseUrl;
     }
-    return "http://" + lanAddress() + ":" + actualPort;
+    return (network.tlsEnabled() ? "https://" : "http://") + lanAddress() + ":" + actualPort;
   }
 
   /** A phone on the same network can open a LAN address; "localhost" only as the last resort. */

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Crypto;
+import org.clearing.tls.OutboundTrust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,21 +151,28 @@ public final class WebhookRelay {
   private final Options options;
   private final WebClient http;
 
-  /**
-   * @param cryptoPool where SM2 signing runs (DESIGN §7.6: heavy crypto stays off event loops)
-   */
+  /** A relay trusting the JVM's trust store only for https receivers. */
   public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
       Options options) {
+    this(vertx, pool, cryptoPool, key, clock, options, OutboundTrust.system());
+  }
+
+  /**
+   * @param cryptoPool where SM2 signing runs (DESIGN §7.6: heavy crypto stays off event loops)
+   * @param trust whose certificates an https receiver may present (the engine's outbound trust)
+   */
+  public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
+      Options options, OutboundTrust trust) {
     this.pool = pool;
     this.cryptoPool = cryptoPool;
     this.signer = key.signer(clock);
     this.clock = clock;
     this.options = options;
-    this.http = WebClient.create(vertx, new WebClientOptions()
+    this.http = WebClient.create(vertx, trust.applyTo(new WebClientOptions()
             .setConnectTimeout((int) Math.min(options.timeoutMs(), Integer.MAX_VALUE))
             .setFollowRedirects(false)
             .setKeepAlive(true)
-            .setUserAgent("clearing-engine-webhooks"),
+            .setUserAgent("clearing-engine-webhooks")),
         new PoolOptions().setHttp1MaxSize(options.inFlightMax()).setMaxWaitQueueSize(options.batchSizeMax()));
   }
 

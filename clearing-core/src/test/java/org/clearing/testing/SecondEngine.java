@@ -29,7 +29,9 @@ public final class SecondEngine implements AutoCloseable {
           .withPgUrl(first.pgUrl())
           .withPublicBaseUrl("http://127.0.0.1:" + port)
           .withEventLoopBlockWarnMs(TestEngine.EVENT_LOOP_BLOCK_WARN_MS)
-          .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION);
+          .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION)
+          .withNetwork(org.clearing.config.Network.defaults()
+              .withManagement(org.clearing.config.Network.LOOPBACK, 0));
       return new SecondEngine(Engine.start(config));
     } catch (Exception e) {
       throw new IllegalStateException("second engine did not start", e);

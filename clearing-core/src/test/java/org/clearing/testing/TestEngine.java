@@ -11,6 +11,7 @@ import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
+import org.clearing.config.Network;
 import org.clearing.crypto.Pem;
 
 /**
@@ -31,11 +32,14 @@ public final class TestEngine implements AutoCloseable {
   private final Engine engine;
   private final String pgUrl;
   private final Path dataDir;
+  /** Null: the callers' default client (plain HTTP, or a TLS engine a test reaches its own way). */
+  private final java.net.http.HttpClient http;
 
-  private TestEngine(Engine engine, String pgUrl, Path dataDir) {
+  private TestEngine(Engine engine, String pgUrl, Path dataDir, java.net.http.HttpClient http) {
     this.engine = engine;
     this.pgUrl = pgUrl;
     this.dataDir = dataDir;
+    this.http = http;
   }
 
   public static TestEngine start() {
@@ -55,6 +59,20 @@ public final class TestEngine implements AutoCloseable {
   public static final double SANDBOX_TIME_COMPRESSION = 1_000;
 
   private static TestEngine start(boolean sandboxes) {
+    return start(sandboxes, network -> network, null);
+  }
+
+  /**
+   * An engine without sandboxes whose network settings {@code network} adjusts (TLS files, CA
+   * bundle); {@code http} is the client its callers use, e.g. one trusting the test CA.
+   */
+  public static TestEngine startWith(java.util.function.UnaryOperator<Network> network,
+      java.net.http.HttpClient http) {
+    return start(false, network, http);
+  }
+
+  private static TestEngine start(boolean sandboxes, java.util.function.UnaryOperator<Network> network,
+      java.net.http.HttpClient http) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
@@ -64,9 +82,11 @@ public final class TestEngine implements AutoCloseable {
           .withPgUrl(pgUrl)
           .withPublicBaseUrl(sandboxes ? "http://127.0.0.1:" + port : PUBLIC_BASE_URL)
           .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
-          .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION);
+          .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION)
+          // Any free management port: test engines run side by side.
+          .withNetwork(network.apply(Network.defaults().withManagement(Network.LOOPBACK, 0)));
       BLOCKED_THREAD_WARNINGS.start();
-      return new TestEngine(Engine.start(config), pgUrl, dataDir);
+      return new TestEngine(Engine.start(config), pgUrl, dataDir, http);
     } catch (Exception e) {
       throw new IllegalStateException("engine did not start", e);
     }
@@ -85,7 +105,12 @@ public final class TestEngine implements AutoCloseable {
   }
 
   public String baseUrl() {
-    return "http://localhost:" + engine.httpPort();
+    return (engine.tls() ? "https" : "http") + "://localhost:" + engine.httpPort();
+  }
+
+  /** The management port's base URL, where {@code /metrics} is served. */
+  public String managementUrl() {
+    return engine.managementUrl();
   }
 
   public String pgUrl() {
@@ -98,7 +123,8 @@ public final class TestEngine implements AutoCloseable {
 
   /** A caller signing as the demo client of {@code role}, with the key from its file. */
   public ApiCaller as(Role role) {
-    return new ApiCaller(baseUrl(), demoSigner(dataDir, role));
+    return http == null ? new ApiCaller(baseUrl(), demoSigner(dataDir, role))
+        : new ApiCaller(baseUrl(), demoSigner(dataDir, role), http);
   }
 
   public static RequestSigner demoSigner(Path dataDir, Role role) {
