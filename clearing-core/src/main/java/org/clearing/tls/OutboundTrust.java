@@ -56,7 +56,7 @@ public final class OutboundTrust {
       TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(store);
       return new OutboundTrust(TrustOptions.wrap(factory));
-    } catch (IOException | GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new IllegalArgumentException("--channel-ca-bundle " + caBundleFile + ": " + e.getMessage(), e);
     }
   }
