@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.clearing.api.ApiContext;
+import org.clearing.api.Uploads;
 import org.clearing.api.ApiVerticle;
 import org.clearing.api.ManagementVerticle;
 import org.clearing.cashier.CashierRoutes;
@@ -29,10 +30,13 @@ import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
+import org.clearing.order.RequestFingerprints;
+import org.clearing.outbox.Cidr;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
 import org.clearing.outbox.WebhookRoutes;
+import org.clearing.outbox.WebhookTargets;
 import org.clearing.payer.PayerIdCipher;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -56,6 +60,7 @@ import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
 import org.clearing.split.SettlementIntake;
 import org.clearing.split.SettlementJob;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.store.Database;
 import org.clearing.tls.OutboundTrust;
 import org.clearing.tls.ServerTls;
@@ -125,6 +130,7 @@ public final class Engine {
    */
   public static Engine start(EngineConfig config) throws Exception {
     long startNs = System.nanoTime();
+    SecretFiles.requireAllOwnerOnly(secretDirectories(config.dataDir()));
     Database database = Database.open(config.dataDir(), config.pgUrl());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
@@ -171,13 +177,16 @@ public final class Engine {
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
-    OrderRepository orders = new OrderRepository(vertx, pool);
+    OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
     PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, Clock.systemUTC());
     PaymentIntake intake = new PaymentIntake(vertx, pool);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
-    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey);
+    WebhookTargets webhookTargets = new WebhookTargets(
+        config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
+        WebhookTargets.systemResolver(vertx));
+    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey, webhookTargets);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
         new ReportSigner(EngineKey.CLIENT_ID, engineKey.privateKey()), cryptoPool);
     ServerTls serverTls;
@@ -189,7 +198,7 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-        WebhookRelay.Options.standard(), outbound);
+        WebhookRelay.Options.standard(), webhookTargets, outbound);
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
     String publicBaseUrl = config.publicBaseUrlOr(port);
@@ -210,7 +219,13 @@ public final class Engine {
       return Future.failedFuture(e);
     }
     PaymentJobs[] paymentJobs = new PaymentJobs[1];
-    return new RoutingRepository(pool).load()
+    return orders.rekeyUnkeyedFingerprints()
+        .onSuccess(rekeyed -> {
+          if (rekeyed > 0) {
+            LOG.info("event=request_fingerprints.rekeyed orders={}", rekeyed);
+          }
+        })
+        .compose(rekeyed -> new RoutingRepository(pool).load())
         .compose(routing -> demoClients.ensure(cryptoPool).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
@@ -233,12 +248,13 @@ public final class Engine {
                   config.paymentQueryDelayMs());
               recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon[0],
-                  new ReconExceptions(pool, channels, intake), tempDir);
+                  new ReconExceptions(pool, channels, intake));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes);
+                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
+                  new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES));
               return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
                   .compose(v -> deployManagement(vertx, config.network(), deployments, context));
             })))
@@ -265,6 +281,14 @@ public final class Engine {
           }
           return engine;
         });
+  }
+
+  /**
+   * The directories whose every file is a secret (keys, the demo clients' private keys, the
+   * channels' merchant keys and settings): each must be owner-only, or the engine does not start.
+   */
+  public static List<Path> secretDirectories(Path dataDir) {
+    return List.of(dataDir.resolve("keys"), dataDir.resolve("clients"), dataDir.resolve("channels"));
   }
 
   /**

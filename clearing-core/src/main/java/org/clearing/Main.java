@@ -3,6 +3,7 @@ package org.clearing;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.clearing.cli.CidrConverter;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
@@ -72,6 +73,13 @@ public final class Main implements Callable<Integer> {
           + " callback has come, e.g. 60s or 2m (env CLEARING_PAYMENT_QUERY_AFTER, default ${DEFAULT-VALUE}).")
   java.time.Duration paymentQueryAfter;
 
+  // Webhook targets (issue 10 §5).
+  @Option(names = "--webhook-allow-cidr", split = ",", converter = CidrConverter.class, defaultValue = "${env:CLEARING_WEBHOOK_ALLOW_CIDR}",
+      description = "An address range webhooks may reach although it is loopback, private, link-local or"
+          + " otherwise special-purpose, e.g. 10.20.0.0/16; repeat or separate with commas"
+          + " (env CLEARING_WEBHOOK_ALLOW_CIDR; default none: public addresses only).")
+  java.util.List<String> webhookAllowCidrs;
+
   // --- issue 10 §4, §9: TLS, outbound trust, the management port, the sandboxes' address ---
 
   @Option(names = "--tls-cert", defaultValue = "${env:CLEARING_TLS_CERT}",
@@ -114,11 +122,7 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
-        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
-        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
-        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis(), network());
-    Engine engine = Engine.start(config);
+    Engine engine = Engine.start(config());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -132,6 +136,20 @@ public final class Main implements Callable<Integer> {
     printWelcome(engine);
     stopped.await();
     return 0;
+  }
+
+  /** The engine's settings from the options. */
+  public EngineConfig config() {
+    Network network = network();
+    return new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
+        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
+        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
+        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis(),
+        webhookAllowCidrs == null ? java.util.List.of() : webhookAllowCidrs,
+        // An engine serving HTTPS sends its webhooks over HTTPS only: a signed event about
+        // payments should not cross a network in clear when the engine itself does not.
+        network.tlsEnabled(),
+        network);
   }
 
   /** The TLS, outbound-trust, management and sandbox options as one value. */

@@ -1,6 +1,7 @@
 package org.clearing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -35,6 +36,37 @@ class MainOptionsTest {
       assertEquals(2, exit, bad);
       assertTrue(err.toString().contains("--payment-query-after"), err.toString());
     }
+  }
+
+  @Test
+  void webhookAllowRangesRepeatOrSplitOnCommasAndDefaultToNone() {
+    Main main = new Main();
+    new CommandLine(main).parseArgs("--webhook-allow-cidr", "10.20.0.0/16,fd00::/8", "--webhook-allow-cidr", "127.0.0.1");
+    assertEquals(java.util.List.of("10.20.0.0/16", "fd00::/8", "127.0.0.1"), main.webhookAllowCidrs);
+    Main none = new Main();
+    new CommandLine(none).parseArgs();
+    assertTrue(none.webhookAllowCidrs == null || none.webhookAllowCidrs.isEmpty());
+  }
+
+  @Test
+  void aWebhookAllowRangeThatIsNotOneIsRefusedWithTheOptionNamed() {
+    for (String bad : new String[] {"10.0.0.0/33", "intranet.example", "10.0.0.0/", ""}) {
+      StringWriter err = new StringWriter();
+      int exit = new CommandLine(new Main()).setErr(new PrintWriter(err))
+          .execute("--webhook-allow-cidr", bad, "--no-sandboxes");
+      assertEquals(2, exit, bad);
+      assertTrue(err.toString().contains("--webhook-allow-cidr"), err.toString());
+    }
+  }
+
+  @Test
+  void anEngineServingHttpsSendsWebhooksOverHttpsOnly() {
+    Main https = new Main();
+    new CommandLine(https).parseArgs("--tls-cert", "server.pem", "--tls-key", "server-key.pem");
+    assertTrue(https.config().webhookHttpsOnly());
+    Main plain = new Main();
+    new CommandLine(plain).parseArgs();
+    assertFalse(plain.config().webhookHttpsOnly());
   }
 
   private static Duration parse(String value) {

@@ -19,6 +19,17 @@ public final class SignatureBase {
     return lines(method, pathWithQuery, timestamp, nonce).concat(body);
   }
 
+  /**
+   * The lines before the body of a request's signature base; a streamed body follows them, then
+   * {@link #END}. The same bytes as {@link #request} with the body left out.
+   */
+  public static byte[] requestHead(String method, String pathWithQuery, String timestamp, String nonce) {
+    return lines(method, pathWithQuery, timestamp, nonce).bytes().clone();
+  }
+
+  /** The newline after the body that ends every signature base. */
+  public static final byte END = '\n';
+
   public static byte[] notification(String timestamp, String nonce, byte[] body) {
     return lines(timestamp, nonce).concat(body);
   }

@@ -68,6 +68,58 @@ public enum SignatureScheme {
     return verify(key, message.getBytes(StandardCharsets.UTF_8), signatureBase64);
   }
 
+  /**
+   * A verifier fed piece by piece, for a message too large to hold in memory (an uploaded bill):
+   * the same answer as {@link #verify(PublicKey, byte[], String)} over the concatenated pieces.
+   */
+  public Verifier verifier(PublicKey key) {
+    try {
+      Signature signature = newSignature();
+      signature.initVerify(key);
+      return new Verifier(signature);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return new Verifier(null);
+    }
+  }
+
+  /** An incremental verification; an unusable key or a malformed signature is simply "not valid". */
+  public static final class Verifier {
+    private Signature signature;
+
+    private Verifier(Signature signature) {
+      this.signature = signature;
+    }
+
+    public void update(byte[] bytes, int offset, int length) {
+      if (signature == null) {
+        return;
+      }
+      try {
+        signature.update(bytes, offset, length);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        signature = null;
+      }
+    }
+
+    public void update(byte[] bytes) {
+      update(bytes, 0, bytes.length);
+    }
+
+    /** Whether what was fed is signed by {@code signatureBase64}; the verifier is spent after. */
+    public boolean verify(String signatureBase64) {
+      if (signature == null) {
+        return false;
+      }
+      try {
+        return signature.verify(Base64.getDecoder().decode(signatureBase64));
+      } catch (GeneralSecurityException | RuntimeException e) {
+        return false;
+      } finally {
+        signature = null;
+      }
+    }
+  }
+
   /** Whether the key is of this scheme's kind (and, for RSA, at least 2048 bits). */
   public boolean accepts(PublicKey key) {
     return switch (this) {

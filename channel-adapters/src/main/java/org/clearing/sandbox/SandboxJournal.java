@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * A sandbox's memory of what happened (orders, payments, refunds), one JSON object per line,
@@ -29,13 +30,14 @@ public final class SandboxJournal {
   /** Replays the journal into {@code sink} (blocking; call at start on a worker) and opens it. */
   public static Future<SandboxJournal> open(Vertx vertx, Path path, Consumer<JsonObject> sink) {
     return vertx.executeBlocking(() -> {
-      Files.createDirectories(path.getParent());
+      SecretFiles.createDirectories(path.getParent());
       if (Files.exists(path)) {
         replay(path, sink);
       }
       return null;
     }).compose(v -> vertx.fileSystem().open(path.toString(),
-        new OpenOptions().setAppend(true).setCreate(true).setWrite(true)))
+        // Owner-only from creation: it sits among the channel's keys, every file of which must be.
+        new OpenOptions().setAppend(true).setCreate(true).setWrite(true).setPerms("rw-------")))
         .map(SandboxJournal::new);
   }
 

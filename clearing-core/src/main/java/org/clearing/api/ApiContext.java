@@ -33,4 +33,5 @@ public record ApiContext(
     RefundService refunds,
     WebhookRoutes webhooks,
     ReportRoutes reports,
-    ReconRoutes reconciliation) {}
+    ReconRoutes reconciliation,
+    Uploads uploads) {}

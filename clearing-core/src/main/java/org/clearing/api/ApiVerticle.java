@@ -6,12 +6,10 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
-import org.clearing.recon.run.ReconRoutes;
 import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
 import org.clearing.tls.ServerTls;
@@ -53,9 +51,16 @@ public final class ApiVerticle extends VerticleBase {
         .setPort(port)
         .setCompressionSupported(true)
         .setIdleTimeout(60)
-        .setMaxHeaderSize(16 * 1024);
-    server = vertx.createHttpServer(tls == null ? options : tls.configure(options));
-    return server.requestHandler(router()).listen().onSuccess(listening -> {
+        .setMaxHeaderSize(16 * 1024)
+        // No cleartext HTTP/2 upgrade: its handler holds the HTTP/1.x decoder that ConnectionGuard
+        // swaps, and a payment API has no use for h2c (HTTP/2 belongs behind TLS, over ALPN).
+        .setHttp2ClearTextEnabled(false);
+    if (tls != null) {
+      tls.configure(options);
+    }
+    ConnectionGuard guard = new ConnectionGuard(vertx, options);
+    server = vertx.createHttpServer(options).connectionHandler(guard::opened);
+    return server.requestHandler(router(guard)).listen().onSuccess(listening -> {
       if (tls != null) {
         tls.serving(listening);
       }
@@ -75,36 +80,39 @@ public final class ApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router() {
+  private Router router(ConnectionGuard guard) {
     Router router = Router.router(vertx);
+    router.route().handler(guard.requests());
     OrderRoutes orders = new OrderRoutes(context);
     AdminRoutes admin = new AdminRoutes(context);
     QrRoutes qr = new QrRoutes(context);
     OpsRoutes ops = new OpsRoutes(context);
 
+    router.route().handler(ResponseHeaders::add);
     router.get("/health").handler(ops::health);
     context.cashier().mount(router);
     context.callbacks().mount(router);
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
 
+    // Signed API: with --tls-client-ca the connection's certificate first, then the headers are
+    // checked before any body is read, the role next, then the body (bounded, or streamed to a
+    // file for a bill) and its signature — see Security.
     if (tls != null && tls.clientCertificatesRequired()) {
       router.route("/api/*").handler(ClientCertificates.required());
     }
-    // A bill upload is the one big body; its handler runs first, so the general one skips it.
-    router.post("/api/v1/admin/reconciliation/runs/:date/:channel/bill")
-        .handler(BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES));
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(BODY_SIZE_MAX_BYTES));
-    router.route("/api/*").handler(Security.authenticate(context.authenticator()));
+    router.route("/api/*").handler(Security.claim(context.authenticator()));
     router.post("/api/v1/orders").handler(Security.require(Role.REGISTRATION)).handler(orders::create);
     router.get("/api/v1/orders/:orderNo").handler(Security.require(Role.REGISTRATION)).handler(orders::get);
     router.post("/api/v1/orders/:orderNo/cancel").handler(Security.require(Role.REGISTRATION))
         .handler(orders::cancel);
     router.post("/api/v1/admin/clients").handler(Security.require(Role.ADMIN))
         .handler(admin::registerClient);
-    router.get("/api/v1/engine/public-key").handler(context.webhooks()::publicKey);
-    router.get("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));
-    router.put("/api/v1/webhook-endpoint").handler(ctx -> context.webhooks().putEndpoint(ctx, Security.client(ctx)));
+    router.get("/api/v1/engine/public-key").handler(Security.signed()).handler(context.webhooks()::publicKey);
+    router.get("/api/v1/webhook-endpoint").handler(Security.signed())
+        .handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));
+    router.put("/api/v1/webhook-endpoint").handler(Security.signed())
+        .handler(ctx -> context.webhooks().putEndpoint(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/webhooks/:event_id/redeliver").handler(Security.require(Role.ADMIN))
         .handler(ctx -> context.webhooks().redeliver(ctx, Security.client(ctx)));
     router.get("/api/v1/admin/webhooks/:event_id/deliveries").handler(Security.require(Role.ADMIN))
@@ -154,8 +162,8 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/api/v1/admin/reconciliation/runs").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> context.reconciliation().startRun(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/reconciliation/runs/:date/:channel/bill")
-        .handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
-        .handler(ctx -> context.reconciliation().uploadBill(ctx, Security.client(ctx)));
+        .handler(Security.requireUpload(context.uploads(), Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> context.reconciliation().uploadBill(ctx, Security.client(ctx), Uploads.file(ctx)));
     router.get("/api/v1/admin/reconciliation/items").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> context.reconciliation().listItems(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/reconciliation/items/:run_id/:item_no/resolve")
@@ -170,8 +178,8 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/api/v1/finance/receipts/:lineId/confirm").handler(Security.require(Role.FINANCE))
         .handler(receipts::confirmFinance);
     router.route("/api/*").handler(ctx ->
-        Problem.of(404, "not-found", "No such endpoint",
-            ctx.request().method() + " " + ctx.request().path() + " is not an endpoint").send(ctx));
+        Security.refuse(ctx, Problem.of(404, "not-found", "No such endpoint",
+            ctx.request().method() + " " + ctx.request().path() + " is not an endpoint")));
 
     router.route().failureHandler(this::failure);
     return router;
@@ -196,25 +204,25 @@ public final class ApiVerticle extends VerticleBase {
   private void failure(RoutingContext ctx) {
     int status = ctx.statusCode();
     if (status == 413) {
-      Problem.of(413, "body-too-large", "The request body is too large",
-          "bodies are limited to " + BODY_SIZE_MAX_BYTES + " bytes").send(ctx);
+      Security.refuse(ctx, Problem.of(413, "body-too-large", "The request body is too large",
+          "bodies are limited to " + BODY_SIZE_MAX_BYTES + " bytes"));
       return;
     }
     if (status >= 400 && status < 500) {
-      Problem.of(status, "bad-request", "The request cannot be handled",
-          "HTTP " + status).send(ctx);
+      Security.refuse(ctx, Problem.of(status, "bad-request", "The request cannot be handled",
+          "HTTP " + status));
       return;
     }
     Throwable error = ctx.failure();
     if (Unavailable.isUnavailable(error)) {
       LOG.warn("event=request.unavailable path={} error={}", ctx.request().path(), String.valueOf(error));
       ctx.response().putHeader("Retry-After", "1");
-      Problem.of(503, "unavailable", "The engine is overloaded or its database unreachable",
-          "try again shortly").send(ctx);
+      Security.refuse(ctx, Problem.of(503, "unavailable", "The engine is overloaded or its database unreachable",
+          "try again shortly"));
       return;
     }
     LOG.error("event=request.failed method={} path={}", ctx.request().method(), ctx.request().path(), error);
-    Problem.of(500, "internal-error", "The engine failed to handle the request",
-        "the failure is logged; nothing was changed unless the answer says so").send(ctx);
+    Security.refuse(ctx, Problem.of(500, "internal-error", "The engine failed to handle the request",
+        "the failure is logged; nothing was changed unless the answer says so"));
   }
 }

@@ -21,8 +21,9 @@ final class ClientCertificates {
         ctx.next();
         return;
       }
-      Problem.of(401, "client-certificate-required", "The API needs a client certificate",
-          "connect with a TLS client certificate issued by the engine's API client CA").send(ctx);
+      // Refused unread: Security.refuse closes an HTTP/1.x connection whose body was not read.
+      Security.refuse(ctx, Problem.of(401, "client-certificate-required", "The API needs a client certificate",
+          "connect with a TLS client certificate issued by the engine's API client CA"));
     };
   }
 

@@ -164,7 +164,9 @@ final class OrderRequestParser {
       errors.add(new FieldError(field, "must be a string"));
       return null;
     }
-    String trimmed = text.strip();
+    // A coded field is taken exactly as sent: " 341500" or "341500\n" is not a region, and
+    // quietly trimming it would hide a broken client. Free text loses its outer spaces only.
+    String trimmed = pattern == null ? text.strip() : text;
     if (trimmed.isEmpty()) {
       errors.add(new FieldError(field, "must not be empty"));
       return null;
@@ -177,11 +179,29 @@ final class OrderRequestParser {
       errors.add(new FieldError(field, "must not contain control characters"));
       return null;
     }
+    if (trimmed.codePoints().anyMatch(OrderRequestParser::invisible)) {
+      errors.add(new FieldError(field,
+          "must not contain invisible formatting characters (bidi controls, zero-width characters)"));
+      return null;
+    }
     if (pattern != null && !pattern.matcher(trimmed).matches()) {
       errors.add(new FieldError(field, "must match " + pattern.pattern()));
       return null;
     }
     return trimmed;
+  }
+
+  /**
+   * Characters that change how text reads on screen without being seen: bidi embeddings,
+   * overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks (U+200E, U+200F, U+061C),
+   * zero-width characters and the byte-order mark (all Unicode "format" characters), line and
+   * paragraph separators, and lone surrogates. A name or case number holding one can show as
+   * another on a receipt or a counter's screen.
+   */
+  static boolean invisible(int codePoint) {
+    int type = Character.getType(codePoint);
+    return type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE;
   }
 
   private Optional<Long> integer(

@@ -79,7 +79,7 @@ final class OrderRoutes {
         return;
       }
       OrderRepository.KeyTaken taken = (OrderRepository.KeyTaken) inserted;
-      if (!OrderRepository.sameRequest(taken, request)) {
+      if (!context.orders().sameRequest(taken, request)) {
         countCreate(request.region(), "conflict");
         Problem.of(409, "idempotency-conflict", "The idempotency key was used for another request",
             "Idempotency-Key " + key + " already created order " + taken.orderNo()
@@ -171,12 +171,14 @@ final class OrderRoutes {
       return null;
     }
     try {
-      Object value = io.vertx.core.json.Json.decodeValue(body);
+      Object value = StrictJson.decode(body);
       if (value instanceof JsonObject object) {
         return object;
       }
       Problem.of(400, "malformed-json", "The body is not a JSON object",
           "the body is JSON but not an object").send(ctx);
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
     } catch (DecodeException e) {
       Problem.of(400, "malformed-json", "The body is not a JSON object",
           "the body is not valid JSON").send(ctx);

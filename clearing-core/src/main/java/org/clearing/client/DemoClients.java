@@ -5,14 +5,13 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * On first start, one demo client per role with a fresh SM2 key, its private key written to
@@ -79,14 +78,8 @@ public final class DemoClients {
         .put("key_type", KeyType.SM2.name())
         .put("private_key_pem", Pem.write(pair.getPrivate()));
     try {
-      Files.createDirectories(directory);
       Path path = directory.resolve(role.code() + ".json");
-      Files.writeString(path, file.encodePrettily() + "\n");
-      try {
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException e) {
-        // Not a POSIX file system; the data directory's own protection has to do.
-      }
+      SecretFiles.writeString(path, file.encodePrettily() + "\n");
       return path;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write demo client file for " + role.code(), e);

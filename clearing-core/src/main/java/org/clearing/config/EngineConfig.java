@@ -6,6 +6,8 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
+import org.clearing.outbox.Cidr;
 
 /**
  * The engine's settings. Each comes from a command-line option or the environment variable of the
@@ -30,6 +32,11 @@ import java.util.Collections;
  *     settle legs
  * @param paymentQueryDelayMs how long after a channel order opens the engine first asks the
  *     channel for it when no callback has come
+ * @param webhookAllowCidrs address ranges webhooks may reach although they are loopback,
+ *     private, link-local or otherwise special-purpose ({@code --webhook-allow-cidr}); empty by
+ *     default, so webhooks reach public addresses only
+ * @param webhookHttpsOnly whether webhook endpoints must be https (set when the engine runs with
+ *     TLS)
  * @param network TLS on the public port, the management port, where the sandboxes listen and
  *     which certificate authorities the engine trusts when it calls out
  */
@@ -47,6 +54,10 @@ public record EngineConfig(
     double sandboxTimeCompression,
     long settlementIntervalMs,
     long paymentQueryDelayMs,
+    // Webhook targets (issue 10 §5).
+    List<String> webhookAllowCidrs,
+    boolean webhookHttpsOnly,
+    // TLS, the management port, the sandboxes' address, outbound trust (issue 10 §4, §9).
     Network network) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
@@ -69,6 +80,14 @@ public record EngineConfig(
     if (paymentQueryDelayMs < 0) {
       throw new IllegalArgumentException("--payment-query-after must not be negative");
     }
+    webhookAllowCidrs = List.copyOf(webhookAllowCidrs);
+    for (String cidr : webhookAllowCidrs) {
+      try {
+        Cidr.parse(cidr);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--webhook-allow-cidr: " + e.getMessage(), e);
+      }
+    }
     java.util.Objects.requireNonNull(network, "network");
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
@@ -84,44 +103,56 @@ public record EngineConfig(
   public static EngineConfig defaults(Path dataDir) {
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
-        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT, Network.defaults());
+        SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT,
+        List.of(), false, Network.defaults());
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, network);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, network);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, network);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, network);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
+        webhookHttpsOnly, network);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs, network);
+        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms, network);
+        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network);
+  }
+
+  /** Webhook targets: ranges allowed although special-purpose, and whether only https goes. */
+  public EngineConfig withWebhookTargets(List<String> allowCidrs, boolean httpsOnly) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network);
   }
 
   // --- issue 10 §4, §9: TLS, the management port, the sandboxes' address, outbound trust ---
@@ -129,7 +160,7 @@ public record EngineConfig(
   public EngineConfig withNetwork(Network value) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, value);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

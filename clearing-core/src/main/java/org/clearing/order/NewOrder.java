@@ -3,7 +3,6 @@ package org.clearing.order;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.clearing.channel.Money;
-import org.clearing.crypto.Crypto;
 import org.clearing.routing.ItemKind;
 
 /**
@@ -37,11 +36,13 @@ public record NewOrder(
   }
 
   /**
-   * An SM3 digest of the request's meaning, so that a replay with the same idempotency key can be
-   * told apart from a different request under the same key, whatever the JSON whitespace or key
-   * order. Each field is length-prefixed so no two requests share a fingerprint by concatenation.
+   * The request's meaning as bytes, so that a replay with the same idempotency key can be told
+   * apart from a different request under the same key, whatever the JSON whitespace or key order.
+   * Each field is length-prefixed so no two requests share a form by concatenation. It holds the
+   * payer's ID number in clear: it is only ever hashed under a secret key
+   * ({@link RequestFingerprints}), never stored.
    */
-  public byte[] fingerprint() {
+  byte[] canonicalForm() {
     StringBuilder text = new StringBuilder();
     field(text, caseNo);
     field(text, region);
@@ -55,7 +56,7 @@ public record NewOrder(
       field(text, line.taxVoucherNo());
       field(text, line.paymentCode());
     }
-    return Crypto.sm3(text.toString().getBytes(StandardCharsets.UTF_8));
+    return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static void field(StringBuilder text, String value) {

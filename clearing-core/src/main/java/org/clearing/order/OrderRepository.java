@@ -10,7 +10,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.clearing.channel.Money;
@@ -32,9 +31,9 @@ public final class OrderRepository {
       WITH o AS (
         INSERT INTO orders (order_no, client_id, idempotency_key, request_hash, case_no, region,
                             payer_name, payer_id_cipher, payer_id_masked, total_fen, status,
-                            qr_token, expires_at)
+                            qr_token, expires_at, request_hash_scheme)
         VALUES ($1 || lpad(nextval('order_seq')::text, 10, '0'), $2, $3, $4, $5, $6, $7, $8, $9,
-                $10, $11, $12, now() + make_interval(secs => $13::int8))
+                $10, $11, $12, now() + make_interval(secs => $13::int8), $31::int2)
         ON CONFLICT (client_id, idempotency_key) DO NOTHING
         RETURNING order_no, created_at, expires_at
       ), l AS (
@@ -60,7 +59,14 @@ public final class OrderRepository {
       """;
 
   private static final String SELECT_BY_KEY =
-      "SELECT order_no, request_hash FROM orders WHERE client_id = $1 AND idempotency_key = $2";
+      "SELECT order_no, request_hash, request_hash_scheme FROM orders"
+          + " WHERE client_id = $1 AND idempotency_key = $2";
+  private static final String SELECT_UNKEYED = "SELECT order_no, request_hash FROM orders"
+      + " WHERE request_hash_scheme = 0 ORDER BY order_no LIMIT $1";
+  private static final String REKEY = "UPDATE orders SET request_hash = $2, request_hash_scheme = 1"
+      + " WHERE order_no = $1 AND request_hash_scheme = 0";
+  /** Old rows re-keyed per transaction at start; each takes microseconds of HMAC. */
+  static final int REKEY_BATCH_SIZE = 1_000;
   private static final String ORDER_COLUMNS =
       "SELECT order_no, client_id, case_no, region, payer_name, payer_id_masked, total_fen, status,"
           + " qr_token, created_at, expires_at FROM orders ";
@@ -86,10 +92,12 @@ public final class OrderRepository {
   private static final int INSERT_GROUPS_IN_FLIGHT_MAX = 4;
 
   private final Pool pool;
+  private final RequestFingerprints fingerprints;
   private final GroupCommitter<Insert, Inserted> inserts;
 
-  public OrderRepository(Vertx vertx, Pool pool) {
+  public OrderRepository(Vertx vertx, Pool pool, RequestFingerprints fingerprints) {
     this.pool = pool;
+    this.fingerprints = fingerprints;
     this.inserts = new GroupCommitter<>(vertx, this::insertGroup, INSERTS_QUEUED_MAX, INSERT_GROUP_SIZE_MAX,
         INSERT_GROUPS_IN_FLIGHT_MAX);
   }
@@ -109,7 +117,8 @@ public final class OrderRepository {
   /** A new order, as stored. */
   public record Created(Order order) implements Inserted {}
 
-  public record KeyTaken(String orderNo, byte[] requestHash) implements Inserted {}
+  public record KeyTaken(String orderNo, byte[] requestHash, RequestFingerprints.Scheme scheme)
+      implements Inserted {}
 
   /**
    * Stores a new order, or finds the order already stored under its idempotency key. Orders
@@ -153,11 +162,12 @@ public final class OrderRepository {
         .execute(Tuple.of(insert.clientId(), insert.idempotencyKey()))
         .map(existing -> {
           Row row = existing.iterator().next();
-          return (Inserted) new KeyTaken(row.getString("order_no"), row.getBuffer("request_hash").getBytes());
+          return (Inserted) new KeyTaken(row.getString("order_no"), row.getBuffer("request_hash").getBytes(),
+              RequestFingerprints.Scheme.of(row.getShort("request_hash_scheme")));
         });
   }
 
-  private static Tuple tuple(String prefix, Insert insert) {
+  private Tuple tuple(String prefix, Insert insert) {
     OrderDraft draft = insert.draft();
     NewOrder request = draft.request();
     List<OrderLine> lines = draft.lines();
@@ -166,7 +176,7 @@ public final class OrderRepository {
         .addString(prefix)
         .addString(insert.clientId())
         .addString(insert.idempotencyKey())
-        .addBuffer(Buffer.buffer(request.fingerprint()))
+        .addBuffer(Buffer.buffer(fingerprints.of(request)))
         .addString(request.caseNo())
         .addString(request.region())
         .addString(request.payerName())
@@ -192,7 +202,8 @@ public final class OrderRepository {
         .addArrayOfInteger(legs.stream().map(Leg::legNo).toArray(Integer[]::new))
         .addArrayOfString(legs.stream().map(Leg::payeeAccountId).toArray(String[]::new))
         .addArrayOfLong(legs.stream().map(g -> g.amount().fen()).toArray(Long[]::new))
-        .addArrayOfString(legs.stream().map(g -> g.status().name()).toArray(String[]::new));
+        .addArrayOfString(legs.stream().map(g -> g.status().name()).toArray(String[]::new))
+        .addShort((short) RequestFingerprints.Scheme.KEYED.code);
   }
 
   private static void verifyCounts(Row row, int lineCount, int legCount) {
@@ -203,8 +214,35 @@ public final class OrderRepository {
   }
 
   /** Whether the stored request under a key is the same request. */
-  public static boolean sameRequest(KeyTaken taken, NewOrder request) {
-    return Arrays.equals(taken.requestHash(), request.fingerprint());
+  public boolean sameRequest(KeyTaken taken, NewOrder request) {
+    return fingerprints.matches(taken.requestHash(), taken.scheme(), request);
+  }
+
+  /**
+   * Re-keys every fingerprint still stored unkeyed (rows from before V13, or written by an older
+   * engine), in batches, and returns how many. A migration cannot do it: SQL has no key. The
+   * engine runs it at start, before it serves, so no unkeyed fingerprint outlives a start.
+   */
+  public Future<Long> rekeyUnkeyedFingerprints() {
+    return rekeyFrom(0L);
+  }
+
+  private Future<Long> rekeyFrom(long doneSoFar) {
+    return pool.withTransaction(db -> db.preparedQuery(SELECT_UNKEYED).execute(Tuple.of(REKEY_BATCH_SIZE))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(0);
+          }
+          List<Tuple> updates = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            updates.add(Tuple.of(row.getString("order_no"),
+                Buffer.buffer(fingerprints.rekey(row.getBuffer("request_hash").getBytes()))));
+          }
+          return db.preparedQuery(REKEY).executeBatch(updates).map(done -> rows.size());
+        }))
+        .compose(count -> count < REKEY_BATCH_SIZE
+            ? Future.succeededFuture(doneSoFar + count)
+            : rekeyFrom(doneSoFar + count));
   }
 
   /** An order together with the client that created it. */

@@ -2,11 +2,8 @@ package org.clearing.outbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -21,6 +18,7 @@ import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * The engine's own SM2 key, with which it signs its webhooks (DESIGN §8). Created on first start
@@ -45,7 +43,8 @@ public final class EngineKey {
   }
 
   /**
-   * Loads the key from {@code <dataDir>/keys/engine-sm2.pem}, creating it on first use. Blocking
+   * Loads the key from {@code <dataDir>/keys/engine-sm2.pem}, creating it on first use; two
+   * engines starting on one data directory end up with the same key, the first one written. Blocking
    * (file I/O, key generation, Bouncy Castle class loading): call it from a worker or before
    * Vert.x starts, never on an event loop.
    */
@@ -53,9 +52,9 @@ public final class EngineKey {
     Path file = dataDir.resolve("keys").resolve(FILE_NAME);
     try {
       if (!Files.exists(file)) {
-        create(file);
+        SecretFiles.createIfAbsent(file, Pem.write(Crypto.generateSm2().getPrivate()));
       }
-      return fromPrivateKeyPem(Files.readString(file, StandardCharsets.US_ASCII));
+      return fromPrivateKeyPem(SecretFiles.readString(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the engine key " + file, e);
     }
@@ -79,33 +78,6 @@ public final class EngineKey {
       return KeyFactory.getInstance("EC", Crypto.provider()).generatePublic(new ECPublicKeySpec(point, spec));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("cannot derive the engine's public key", e);
-    }
-  }
-
-  /**
-   * Writes a fresh key to a private temporary file and moves it into place without replacing, so
-   * two engines starting on one data directory end up with the same key: the loser of the race
-   * loads the winner's file.
-   */
-  private static void create(Path file) throws IOException {
-    Path directory = file.getParent();
-    Files.createDirectories(directory);
-    String pem = Pem.write(Crypto.generateSm2().getPrivate());
-    Path temporary;
-    try {
-      temporary = Files.createTempFile(directory, ".engine-sm2-", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      // Not a POSIX file system; the data directory's own protection has to do.
-      temporary = Files.createTempFile(directory, ".engine-sm2-", ".tmp");
-    }
-    try {
-      Files.writeString(temporary, pem, StandardCharsets.US_ASCII);
-      Files.move(temporary, file);
-    } catch (FileAlreadyExistsException e) {
-      // Another engine created it first; its key is the one to use.
-    } finally {
-      Files.deleteIfExists(temporary);
     }
   }
 

@@ -5,15 +5,18 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.net.URI;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -150,20 +153,17 @@ public final class WebhookRelay {
   private final Clock clock;
   private final Options options;
   private final WebClient http;
-
-  /** A relay trusting the JVM's trust store only for https receivers. */
-  public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
-      Options options) {
-    this(vertx, pool, cryptoPool, key, clock, options, OutboundTrust.system());
-  }
+  private final WebhookTargets targets;
 
   /**
    * @param cryptoPool where SM2 signing runs (DESIGN §7.6: heavy crypto stays off event loops)
+   * @param targets which addresses webhooks may reach, checked again at every attempt
    * @param trust whose certificates an https receiver may present (the engine's outbound trust)
    */
   public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
-      Options options, OutboundTrust trust) {
+      Options options, WebhookTargets targets, OutboundTrust trust) {
     this.pool = pool;
+    this.targets = targets;
     this.cryptoPool = cryptoPool;
     this.signer = key.signer(clock);
     this.clock = clock;
@@ -267,26 +267,49 @@ public final class WebhookRelay {
     return body(event.eventId(), event.type(), event.orderNo(), event.payloadJson(), event.createdAt());
   }
 
-  /** One POST; completes with the attempt whatever happened, never fails. */
+  /**
+   * One POST; completes with the attempt whatever happened, never fails. The target is checked
+   * now, on the address it resolves to now, and the connection goes to that checked address; a
+   * refused target is recorded as refused, never contacted, so the log holds no status of it.
+   */
   private Future<Attempt> post(Recipient recipient, byte[] body) {
     OffsetDateTime attemptedAt = OffsetDateTime.now(clock);
     long startNs = System.nanoTime();
-    URI uri = URI.create(recipient.url());
-    String pathWithQuery = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-    return cryptoPool.executeBlocking(() -> signer.authorization("POST", pathWithQuery, body), false)
-        .compose(authorization -> http.postAbs(recipient.url())
+    return targets.check(recipient.url())
+        .compose(checked -> {
+          if (checked instanceof WebhookTargets.Allowed target) {
+            return post(target, body).map(response -> new Attempt(recipient, attemptedAt,
+                response.statusCode(),
+                response.statusCode() / 100 == 2 ? "delivered" : "http_" + response.statusCode(),
+                elapsedMs(startNs)));
+          }
+          if (checked instanceof WebhookTargets.Refused refused) {
+            LOG.warn("event=webhook.target_refused client_id={} reason=\"{}\"", recipient.clientId(),
+                refused.reason());
+            return Future.succeededFuture(new Attempt(recipient, attemptedAt, -1, "refused_target",
+                elapsedMs(startNs)));
+          }
+          return Future.succeededFuture(new Attempt(recipient, attemptedAt, -1, "unresolved",
+              elapsedMs(startNs)));
+        })
+        // Resolving and posting together within the bound the claim was sized for.
+        .timeout(options.timeoutMs(), TimeUnit.MILLISECONDS)
+        .otherwise(e -> new Attempt(recipient, attemptedAt, -1, noAnswer(e), elapsedMs(startNs)));
+  }
+
+  /** Signs and sends to the checked address, naming the endpoint's host in Host and SNI. */
+  private Future<HttpResponse<Void>> post(WebhookTargets.Allowed target, byte[] body) {
+    return cryptoPool.executeBlocking(() -> signer.authorization("POST", target.pathWithQuery(), body), false)
+        .compose(authorization -> http.request(HttpMethod.POST,
+                SocketAddress.inetSocketAddress(new InetSocketAddress(target.address(), target.port())),
+                target.port(), target.host(), target.pathWithQuery())
+            .ssl(target.ssl())
+            // An idle timeout; the caller bounds the whole exchange.
             .timeout(options.timeoutMs())
             .putHeader("Content-Type", "application/json")
             .putHeader("Authorization", authorization)
             .as(BodyCodec.none())
-            .sendBuffer(Buffer.buffer(body))
-            // The request timeout above is an idle timeout; this one bounds the whole exchange.
-            .timeout(options.timeoutMs(), TimeUnit.MILLISECONDS))
-        .map(response -> new Attempt(recipient, attemptedAt, response.statusCode(),
-            response.statusCode() / 100 == 2 ? "delivered" : "http_" + response.statusCode(),
-            elapsedMs(startNs)))
-        .otherwise(e -> new Attempt(recipient, attemptedAt, -1, noAnswer(e), elapsedMs(startNs)));
+            .sendBuffer(Buffer.buffer(body)));
   }
 
   private static String noAnswer(Throwable e) {

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.clearing.api.Problem;
+import org.clearing.api.StrictJson;
 import org.clearing.client.ApiClient;
 import org.clearing.client.KeyType;
 import org.clearing.client.Role;
@@ -37,10 +38,13 @@ public final class WebhookRoutes {
 
   private final WebhookRepository webhooks;
   private final String publicKeyPem;
+  private final WebhookTargets targets;
 
-  public WebhookRoutes(WebhookRepository webhooks, EngineKey engineKey) {
+  /** @param targets which addresses endpoints may point to (the relay checks again at delivery) */
+  public WebhookRoutes(WebhookRepository webhooks, EngineKey engineKey, WebhookTargets targets) {
     this.webhooks = webhooks;
     this.publicKeyPem = engineKey.publicKeyPem();
+    this.targets = targets;
   }
 
   public void getEndpoint(RoutingContext ctx, ApiClient client) {
@@ -75,9 +79,16 @@ public final class WebhookRoutes {
       return;
     }
     boolean enabled = (Boolean) enabledValue;
-    webhooks.putEndpoint(client.clientId(), client.role() == Role.ADMIN, url, enabled).onSuccess(endpoint -> {
-      LOG.info("event=webhook.endpoint_set client_id={} enabled={}", client.clientId(), enabled);
-      json(ctx, 200, endpoint.toJson());
+    targets.check(url).onSuccess(checked -> {
+      if (checked instanceof WebhookTargets.Refused refused) {
+        LOG.info("event=webhook.endpoint_refused client_id={} reason=\"{}\"", client.clientId(), refused.reason());
+        Problem.invalid(422, List.of(new FieldError("url", refused.reason()))).send(ctx);
+        return;
+      }
+      webhooks.putEndpoint(client.clientId(), client.role() == Role.ADMIN, url, enabled).onSuccess(endpoint -> {
+        LOG.info("event=webhook.endpoint_set client_id={} enabled={}", client.clientId(), enabled);
+        json(ctx, 200, endpoint.toJson());
+      }).onFailure(ctx::fail);
     }).onFailure(ctx::fail);
   }
 
@@ -151,10 +162,13 @@ public final class WebhookRoutes {
     }
     Buffer body = ctx.body().buffer();
     try {
-      Object parsed = body == null || body.length() == 0 ? null : body.toJsonValue();
+      Object parsed = body == null || body.length() == 0 ? null : StrictJson.decode(body);
       if (parsed instanceof JsonObject object) {
         return object;
       }
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
+      return null;
     } catch (DecodeException e) {
       // Answered below like any other body that is not an object.
     }

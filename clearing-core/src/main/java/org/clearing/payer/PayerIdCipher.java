@@ -3,17 +3,15 @@ package org.clearing.payer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.clearing.crypto.Crypto;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * Encrypts payers' ID numbers at rest with SM4-GCM (GB/T 32907), as a level-3 system's
@@ -38,28 +36,16 @@ public final class PayerIdCipher {
 
   /**
    * Reads the key (32 hex digits) from {@code file}, creating it with a fresh random key and
-   * owner-only permissions on first use.
+   * owner-only permissions on first use. Refuses a key file other users can read.
    */
   public static PayerIdCipher fromKeyFile(Path file) {
     try {
-      if (!Files.exists(file)) {
-        Files.createDirectories(file.getParent());
-        byte[] fresh = new byte[16];
-        Crypto.random().nextBytes(fresh);
-        Files.writeString(file, HexFormat.of().formatHex(fresh) + "\n");
-        restrictToOwner(file);
-      }
-      return new PayerIdCipher(HexFormat.of().parseHex(Files.readString(file).trim()));
+      byte[] fresh = new byte[16];
+      Crypto.random().nextBytes(fresh);
+      SecretFiles.createIfAbsent(file, HexFormat.of().formatHex(fresh) + "\n");
+      return new PayerIdCipher(HexFormat.of().parseHex(SecretFiles.readString(file).trim()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or create the payer-ID key " + file, e);
-    }
-  }
-
-  static void restrictToOwner(Path file) throws IOException {
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // Not a POSIX file system; the directory's own protection has to do.
     }
   }
 

@@ -17,6 +17,23 @@ public final class ApplicantPage {
   private static final DateTimeFormatter BEIJING_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.ofHours(8));
 
+  /** The pages' only style sheet, inline; the policy below allows exactly this text by its hash. */
+  private static final String STYLE =
+      "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:36em;padding:1em;color:#222}"
+      + "h1{font-size:1.3em}small{color:#666;font-weight:normal}"
+      + "table{width:100%;border-collapse:collapse}td,th{padding:.5em .3em;border-bottom:1px solid #ddd;"
+      + "text-align:left;vertical-align:top}.amount{text-align:right;white-space:nowrap}"
+      + "tfoot th{font-size:1.15em}.status{margin-top:1em;padding:.7em;background:#f3f6fa;border-radius:.4em}"
+      + ".notice{color:#a40}ul.pay{list-style:none;padding:0}ul.pay a{display:block;margin:.5em 0;"
+      + "padding:.8em;border:1px solid #ccd;border-radius:.4em;text-decoration:none;text-align:center}";
+
+  /**
+   * The Content-Security-Policy of every page the engine serves: no script at all (the pages need
+   * none), the one style sheet above, images from the engine only, no framing by anyone.
+   */
+  public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'sha256-"
+      + sha256Base64(STYLE) + "'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
   private ApplicantPage() {}
 
   /** A way to pay offered on the page: a label and the link that starts it. */
@@ -45,7 +62,7 @@ public final class ApplicantPage {
         + "<h1>不动产登记税费缴纳<br><small>Real-estate registration taxes and fees</small></h1>\n"
         + "<p>案件 Case: <b>" + Html.escape(order.caseNo()) + "</b><br>"
         + "地区 Region: " + Html.escape(routing.regionName(order.region())) + "<br>"
-        + "缴款人 Payer: " + Html.escape(order.payerName()) + "<br>"
+        + "缴款人 Payer: " + Html.escape(maskedName(order.payerName())) + "<br>"
         + "缴款单 Order: " + Html.escape(order.orderNo()) + "</p>\n"
         + "<table><thead><tr><th>项目 Item</th><th>收款方 Received by</th><th>金额 Amount</th></tr></thead>\n"
         + "<tbody>\n" + rows + "</tbody>\n"
@@ -95,14 +112,28 @@ public final class ApplicantPage {
   static String head(String title) {
     return "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        + "<title>" + Html.escape(title) + "</title><style>"
-        + "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:36em;padding:1em;color:#222}"
-        + "h1{font-size:1.3em}small{color:#666;font-weight:normal}"
-        + "table{width:100%;border-collapse:collapse}td,th{padding:.5em .3em;border-bottom:1px solid #ddd;"
-        + "text-align:left;vertical-align:top}.amount{text-align:right;white-space:nowrap}"
-        + "tfoot th{font-size:1.15em}.status{margin-top:1em;padding:.7em;background:#f3f6fa;border-radius:.4em}"
-        + ".notice{color:#a40}ul.pay{list-style:none;padding:0}ul.pay a{display:block;margin:.5em 0;"
-        + "padding:.8em;border:1px solid #ccd;border-radius:.4em;text-decoration:none;text-align:center}"
-        + "</style></head><body>\n";
+        + "<title>" + Html.escape(title) + "</title><style>" + STYLE + "</style></head><body>\n";
+  }
+
+  /**
+   * The payer's name as the public page shows it: the first character, then one {@code *} for
+   * each other one (张三 → 张*, 欧阳娜娜 → 欧***). Anyone holding the QR code or its link sees the
+   * page, so it confirms a name the payer knows without disclosing it to others.
+   */
+  public static String maskedName(String name) {
+    int[] codePoints = name.codePoints().toArray();
+    if (codePoints.length <= 1) {
+      return "*";
+    }
+    return new String(codePoints, 0, 1) + "*".repeat(codePoints.length - 1);
+  }
+
+  private static String sha256Base64(String text) {
+    try {
+      return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 }

@@ -3,10 +3,14 @@ package org.clearing.store;
 import io.vertx.pgclient.PgConnectOptions;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
+import org.clearing.crypto.Crypto;
+import org.clearing.crypto.SecretFiles;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,24 @@ public final class Database implements AutoCloseable {
    */
   public static final Map<String, String> DURABLE_SERVER_CONFIG =
       Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on");
+
+  /** The embedded database's superuser password, under {@code <data-dir>/keys/}. */
+  public static final String PASSWORD_FILE = "database.password";
+
+  /**
+   * The embedded cluster's client authentication: SCRAM-SHA-256 for every connection, local
+   * socket or TCP, so only a holder of the password file gets in.
+   */
+  static final String PG_HBA = """
+      # Written by the clearing engine: every connection must prove the password kept in
+      # <data-dir>/keys/database.password (SCRAM-SHA-256). Nobody is trusted without it.
+      local   all           all                   scram-sha-256
+      host    all           all    127.0.0.1/32   scram-sha-256
+      host    all           all    ::1/128        scram-sha-256
+      local   replication   all                   scram-sha-256
+      host    replication   all    127.0.0.1/32   scram-sha-256
+      host    replication   all    ::1/128        scram-sha-256
+      """;
 
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
@@ -53,23 +75,76 @@ public final class Database implements AutoCloseable {
 
   private static Database embedded(Path dataDir) {
     Path pgDir = dataDir.resolve("pg").toAbsolutePath();
+    Path passwordFile = dataDir.resolve("keys").resolve(PASSWORD_FILE).toAbsolutePath();
     try {
       Files.createDirectories(pgDir);
+      String password = loadOrCreatePassword(passwordFile);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(pgDir)
           .setCleanDataDirectory(false)
-          .setServerConfig("max_connections", "100");
+          .setServerConfig("max_connections", "100")
+          // A new cluster is made with the password and SCRAM from its first second: these
+          // initdb options come after the launcher's own "-A trust" and override it.
+          .setLocaleConfig("auth-local", "scram-sha-256")
+          .setLocaleConfig("auth-host", "scram-sha-256")
+          .setLocaleConfig("pwfile", passwordFile.toString())
+          // The launcher's readiness probe logs in too.
+          .setConnectConfig("password", password);
       DURABLE_SERVER_CONFIG.forEach(builder::setServerConfig);
       EmbeddedPostgres pg = builder.start();
+      try {
+        requirePassword(pg, pgDir, password);
+      } catch (SQLException | IOException | RuntimeException e) {
+        pg.close();
+        throw e;
+      }
       PgConnectOptions options = new PgConnectOptions()
           .setHost("localhost")
           .setPort(pg.getPort())
           .setDatabase("postgres")
-          .setUser("postgres");
+          .setUser("postgres")
+          .setPassword(password);
       return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgDir, e);
+    } catch (IOException | SQLException e) {
+      throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
     }
+  }
+
+  /** The superuser's password: 32 random bytes as hex, made on first start, owner-only. */
+  private static String loadOrCreatePassword(Path file) throws IOException {
+    byte[] fresh = new byte[32];
+    Crypto.random().nextBytes(fresh);
+    SecretFiles.createIfAbsent(file, Crypto.hex(fresh) + "\n");
+    String password = SecretFiles.readString(file).trim();
+    if (!password.matches("[0-9a-f]{64}")) {
+      throw new IllegalStateException("the database password file " + file
+          + " does not hold 64 hex digits; restore it from a backup");
+    }
+    return password;
+  }
+
+  /**
+   * Makes the running cluster demand the password from everyone. A data directory from an earlier
+   * version was initialised with trust authentication and has no password: on its first start
+   * with this version the engine (let in by trust, once) sets the password, installs the engine's
+   * pg_hba.conf and reloads; from then on a connection without the password is refused. A cluster
+   * already on the engine's pg_hba.conf is left as it is.
+   */
+  private static void requirePassword(EmbeddedPostgres pg, Path pgDir, String password)
+      throws IOException, SQLException {
+    Path hba = pgDir.resolve("pg_hba.conf");
+    if (Files.exists(hba) && Files.readString(hba).equals(PG_HBA)) {
+      return;
+    }
+    try (Connection connection = pg.getPostgresDatabase().getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute("SET password_encryption = 'scram-sha-256'");
+      // The password is 64 hex digits (checked on reading), so it needs no quoting beyond this.
+      statement.execute("ALTER ROLE postgres WITH PASSWORD '" + password + "'");
+      SecretFiles.writeString(hba, PG_HBA);
+      statement.execute("SELECT pg_reload_conf()");
+    }
+    LOG.info("event=database.password_required pg_hba=\"{}\"", hba);
   }
 
   private static Database external(String pgUrl) {

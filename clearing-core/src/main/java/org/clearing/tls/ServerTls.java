@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.clearing.config.Network;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,8 @@ public final class ServerTls {
 
   /**
    * Reads and checks the files named in {@code network}. Blocking: call it at start-up, before
-   * the engine serves anything; a missing, unreadable or mismatched file stops the start, named.
+   * the engine serves anything; a missing, unreadable or mismatched file stops the start, named,
+   * and so does a key file group or others may read ({@link SecretFiles.ExposedSecretException}).
    */
   public static ServerTls load(Network network) {
     List<Path> files = new ArrayList<>(List.of(network.tlsCertFile(), network.tlsKeyFile()));
@@ -186,6 +188,9 @@ public final class ServerTls {
     Path keyFile = files.get(1);
     try {
       List<FileStamp> stamps = stamps(files);
+      // The key is a secret like the engine's own keys: one other users can read was possibly
+      // read already, so it is not served (at start-up the engine does not start), named.
+      SecretFiles.requireOwnerOnly(keyFile);
       List<X509Certificate> chain = certificates(certFile);
       PrivateKey key = privateKey(keyFile);
       checkPair(chain.get(0), key, certFile, keyFile);

@@ -91,7 +91,20 @@ class BadInputTest {
         bad("tax voucher too long", b -> firstLine(b).put("tax_voucher_no", "1".repeat(21)), "lines[0].tax_voucher_no"),
         bad("expiry too short", b -> b.put("expires_in_s", 10), "expires_in_s"),
         bad("expiry too long", b -> b.put("expires_in_s", 31L * 86_400), "expires_in_s"),
-        bad("expiry not a number", b -> b.put("expires_in_s", "1h"), "expires_in_s"));
+        bad("expiry not a number", b -> b.put("expires_in_s", "1h"), "expires_in_s"),
+        // Issue 10 §9: text that reads differently on screen than it is, and coded fields that
+        // were quietly trimmed.
+        bad("payer name with a right-to-left override", b -> b.getJsonObject("payer").put("name", "张‮三"), "payer.name"),
+        bad("payer name with a bidi isolate", b -> b.getJsonObject("payer").put("name", "⁦张三⁩"), "payer.name"),
+        bad("payer name with a zero-width space", b -> b.getJsonObject("payer").put("name", "张​三"), "payer.name"),
+        bad("payer name with a zero-width joiner", b -> b.getJsonObject("payer").put("name", "张‍三"), "payer.name"),
+        bad("payer name with a byte-order mark", b -> b.getJsonObject("payer").put("name", "﻿张三"), "payer.name"),
+        bad("case_no with a left-to-right mark", b -> b.put("case_no", "LA-1‎"), "case_no"),
+        bad("case_no with a right-to-left embedding", b -> b.put("case_no", "‫LA-1"), "case_no"),
+        bad("case_no with a line separator", b -> b.put("case_no", "LA -1"), "case_no"),
+        bad("region with a leading space", b -> b.put("region", " 341500"), "region"),
+        bad("region with a trailing line feed", b -> b.put("region", "341500\n"), "region"),
+        bad("payer id with a trailing space", b -> b.getJsonObject("payer").put("id_no", "34150019900101123X "), "payer.id_no"));
   }
 
   private static Arguments bad(String name, Consumer<JsonObject> change, String field) {
@@ -125,6 +138,29 @@ class BadInputTest {
     assertTrue(errors.stream().anyMatch(e -> ((JsonObject) e).getString("field").equals(field)),
         "expected an error on " + field + " in " + problem.encode());
     assertTrue(errors.stream().allMatch(e -> !((JsonObject) e).getString("reason").isBlank()));
+  }
+
+  @Test
+  void aKeyRepeatedAtTheTopIsRefusedNamingIt() {
+    String body = OrderBodies.typical("DUP-1").encode().replaceFirst("\\{", "{\"region\":\"110000\",");
+    ApiCaller.Answer answer = registration.post("/api/v1/orders", body, "dup-1");
+    assertProblem(answer, 400);
+    assertEquals("region", answer.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+  }
+
+  @Test
+  void aKeyRepeatedInsideTheBodyIsRefusedNamingItsPath() {
+    String payer = OrderBodies.typical("DUP-2").encode().replace("\"name\":\"张三\"",
+        "\"name\":\"张三\",\"name\":\"李四\"");
+    ApiCaller.Answer answer = registration.post("/api/v1/orders", payer, "dup-2");
+    assertProblem(answer, 400);
+    assertEquals("payer.name", answer.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+
+    String line = OrderBodies.typical("DUP-3").encode().replaceFirst("\"amount_fen\":1500000",
+        "\"amount_fen\":1500000,\"amount_fen\":1");
+    answer = registration.post("/api/v1/orders", line, "dup-3");
+    assertProblem(answer, 400);
+    assertEquals("lines[0].amount_fen", answer.json().getJsonArray("errors").getJsonObject(0).getString("field"));
   }
 
   @Test

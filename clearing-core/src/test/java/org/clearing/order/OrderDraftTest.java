@@ -107,15 +107,17 @@ class OrderDraftTest {
 
   @Test
   void theFingerprintIgnoresNothingThatMatters() {
+    RequestFingerprints fingerprints = new RequestFingerprints(new byte[32]);
     NewOrder a = new NewOrder("C1", "341500", "张三", "X1", List.of(
         new NewOrder.NewLine(ItemKind.VAT, Money.ofFen(1), null, null, null)), 3600);
     NewOrder b = new NewOrder("C1", "341500", "张三", "X1", List.of(
         new NewOrder.NewLine(ItemKind.VAT, Money.ofFen(2), null, null, null)), 3600);
     NewOrder c = new NewOrder("C1", "341500", "张三", "X1", List.of(
         new NewOrder.NewLine(ItemKind.VAT, Money.ofFen(1), null, "", null)), 3600);
-    assertEquals(false, java.util.Arrays.equals(a.fingerprint(), b.fingerprint()));
-    assertEquals(false, java.util.Arrays.equals(a.fingerprint(), c.fingerprint()));
-    assertEquals(true, java.util.Arrays.equals(a.fingerprint(), new NewOrder("C1", "341500", "张三", "X1",
-        List.of(new NewOrder.NewLine(ItemKind.VAT, Money.ofFen(1), null, null, null)), 3600).fingerprint()));
+    byte[] stored = fingerprints.of(a);
+    assertEquals(false, fingerprints.matches(stored, RequestFingerprints.Scheme.KEYED, b));
+    assertEquals(false, fingerprints.matches(stored, RequestFingerprints.Scheme.KEYED, c));
+    assertEquals(true, fingerprints.matches(stored, RequestFingerprints.Scheme.KEYED, new NewOrder("C1", "341500",
+        "张三", "X1", List.of(new NewOrder.NewLine(ItemKind.VAT, Money.ofFen(1), null, null, null)), 3600)));
   }
 }

@@ -62,6 +62,8 @@ class EngineKeyTest {
     Files.createDirectories(file.getParent());
     String rsa = Pem.write(Crypto.generateRsa(2048).getPrivate());
     Files.writeString(file, rsa);
+    // Owner-only, as an operator would leave it: the refusal tested here is the key's type.
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
     assertThrows(IllegalArgumentException.class, () -> EngineKey.loadOrCreate(dataDir));
     assertEquals(rsa, Files.readString(file));

@@ -25,7 +25,8 @@ final class Receiver implements AutoCloseable {
   static final int SILENT = -1;
 
   /** One request as it arrived. */
-  record Request(String method, String pathWithQuery, String authorization, byte[] body, long arrivedNs) {
+  record Request(String method, String pathWithQuery, String authorization, byte[] body, long arrivedNs,
+      String host) {
     JsonObject json() {
       return new JsonObject(new String(body, StandardCharsets.UTF_8));
     }
@@ -43,7 +44,7 @@ final class Receiver implements AutoCloseable {
     this.answer = answer;
     this.server = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
       Request received = new Request(request.method().name(), request.uri(),
-          request.getHeader("Authorization"), body.getBytes(), System.nanoTime());
+          request.getHeader("Authorization"), body.getBytes(), System.nanoTime(), request.getHeader("Host"));
       requests.add(received);
       int status = this.answer.apply(received);
       if (status == SILENT) {

@@ -37,6 +37,7 @@ import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
+import org.clearing.tls.OutboundTrust;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,8 @@ class WebhookRelayTest {
   static final RetrySchedule FAST = new RetrySchedule(List.of(100L, 200L), 4, 0.2);
 
   private static TestEngine engine;
+  /** The receivers listen on 127.0.0.1, which an operator would allow for this test. */
+  private static WebhookTargets loopbackAllowed;
   private static Vertx vertx;
   private static Pool pool;
   private static WorkerExecutor cryptoPool;
@@ -71,12 +74,15 @@ class WebhookRelayTest {
     cryptoPool = vertx.createSharedWorkerExecutor("test-webhook-crypto", 2);
     intake = new PaymentIntake(vertx, pool);
     engineKey = EngineKey.loadOrCreate(engine.dataDir());
+    loopbackAllowed = new WebhookTargets(List.of(Cidr.parse(TestEngine.WEBHOOK_ALLOW_CIDR)), false,
+        WebhookTargets.systemResolver(vertx));
     // Parked events are looked at again only after a minute, so a prompt delivery after an
     // endpoint is set proves that setting it woke them.
     relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-        new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST));
+        new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+        OutboundTrust.system());
     relayTimer = new JobLease(vertx, pool).schedule(WebhookRelay.JOB, 50, relay::runOnce);
-    api = new TestApi(vertx, pool, cryptoPool, new WebhookRoutes(new WebhookRepository(pool), engineKey));
+    api = new TestApi(vertx, pool, cryptoPool, new WebhookRoutes(new WebhookRepository(pool), engineKey, loopbackAllowed));
   }
 
   @AfterAll
@@ -437,9 +443,11 @@ class WebhookRelayTest {
         events.add(addEvent(orderNo, "order.complete"));
       }
       WebhookRelay second = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST));
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+          OutboundTrust.system());
       WebhookRelay third = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST));
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+          OutboundTrust.system());
       setEndpoint(client, receiver.url("/hooks"));
       // The leased relay keeps running too; these two ignore the lease, as an instance whose lease
       // lapsed mid-run would.

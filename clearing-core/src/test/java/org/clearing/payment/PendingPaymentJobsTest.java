@@ -88,7 +88,8 @@ class PendingPaymentJobsTest {
   }
 
   private static ExpiredOrderCloser closer(long lapseGraceMs) {
-    return new ExpiredOrderCloser(pool, new OrderRepository(engine.engine().vertx(), pool), channels, intake, channelOrders,
+    return new ExpiredOrderCloser(pool, new OrderRepository(engine.engine().vertx(), pool,
+        org.clearing.order.RequestFingerprints.loadOrCreate(engine.dataDir())), channels, intake, channelOrders,
         new ExpiredOrderCloser.Settings(1_000, 100, TEST_BACKOFF, lapseGraceMs, 50, 4));
   }
 

@@ -40,6 +40,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * Certificates made in the test with BouncyCastle, as an operator's CA would issue them: an
@@ -55,10 +56,17 @@ public final class TestCertificates {
   /** A certificate with its key pair. */
   public record Issued(X509Certificate certificate, KeyPair keys) {
 
-    /** Writes the certificate and the key as PEM, each replaced atomically as a renewal tool does. */
+    /**
+     * Writes the certificate and the key as PEM, each replaced atomically as a renewal tool does;
+     * the key owner-only, as the engine requires of a secret file.
+     */
     public void writeTo(Path certificateFile, Path keyFile) {
       writeAtomically(certificateFile, Pem.write(certificate));
-      writeAtomically(keyFile, Pem.write(keys.getPrivate()));
+      try {
+        SecretFiles.writeString(keyFile, Pem.write(keys.getPrivate()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     public void writeCertificateTo(Path file) {

@@ -47,6 +47,17 @@ public final class TestEngine implements AutoCloseable {
   }
 
   /**
+   * Test receivers listen on 127.0.0.1, so the usual test engine allows webhooks to loopback,
+   * the way an operator would allow a range with {@code --webhook-allow-cidr}.
+   */
+  public static final String WEBHOOK_ALLOW_CIDR = "127.0.0.0/8";
+
+  /** An engine as {@link #start()} makes it, with {@code adjust} applied to its settings last. */
+  public static TestEngine startWith(java.util.function.UnaryOperator<EngineConfig> adjust) {
+    return start(false, network -> network, adjust, null);
+  }
+
+  /**
    * An engine with the three channel sandboxes on free ports, their retry schedules compressed
    * {@value #SANDBOX_TIME_COMPRESSION}-fold, and QR codes pointing at the engine itself so a test
    * browser can follow the whole payment.
@@ -59,7 +70,7 @@ public final class TestEngine implements AutoCloseable {
   public static final double SANDBOX_TIME_COMPRESSION = 1_000;
 
   private static TestEngine start(boolean sandboxes) {
-    return start(sandboxes, network -> network, null);
+    return start(sandboxes, network -> network, config -> config, null);
   }
 
   /**
@@ -68,11 +79,11 @@ public final class TestEngine implements AutoCloseable {
    */
   public static TestEngine startWith(java.util.function.UnaryOperator<Network> network,
       java.net.http.HttpClient http) {
-    return start(false, network, http);
+    return start(false, network, config -> config, http);
   }
 
   private static TestEngine start(boolean sandboxes, java.util.function.UnaryOperator<Network> network,
-      java.net.http.HttpClient http) {
+      java.util.function.UnaryOperator<EngineConfig> adjust, java.net.http.HttpClient http) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
@@ -83,8 +94,10 @@ public final class TestEngine implements AutoCloseable {
           .withPublicBaseUrl(sandboxes ? "http://127.0.0.1:" + port : PUBLIC_BASE_URL)
           .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
           .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION)
+          .withWebhookTargets(java.util.List.of(WEBHOOK_ALLOW_CIDR), false)
           // Any free management port: test engines run side by side.
           .withNetwork(network.apply(Network.defaults().withManagement(Network.LOOPBACK, 0)));
+      config = adjust.apply(config);
       BLOCKED_THREAD_WARNINGS.start();
       return new TestEngine(Engine.start(config), pgUrl, dataDir, http);
     } catch (Exception e) {

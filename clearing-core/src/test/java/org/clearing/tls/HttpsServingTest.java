@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -25,6 +26,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;
@@ -38,7 +40,9 @@ import org.junit.jupiter.api.Test;
 /**
  * With --tls-cert/--tls-key the engine serves its API over real TLS on loopback: TLS 1.3 and 1.2,
  * HTTP/2 over ALPN, no TLS 1.1 or 1.0 handshake, and a certificate replaced on disk is served to
- * new connections without a restart (a half-replaced pair never is).
+ * new connections without a restart (a half-replaced pair never is). The guards below the routes
+ * hold over TLS too: authentication from the headers over HTTP/2, and a request framed both by
+ * Content-Length and Transfer-Encoding refused over HTTPS.
  */
 class HttpsServingTest {
 
@@ -106,6 +110,42 @@ class HttpsServingTest {
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, health.statusCode());
     assertEquals(HttpClient.Version.HTTP_2, health.version());
+  }
+
+  @Test
+  void overHttp2AnUnsignedOrderIsRefusedFromItsHeadersAndASignedOneIsServed() throws Exception {
+    RequestSigner registration = TestEngine.demoSigner(engine.dataDir(), Role.REGISTRATION);
+    byte[] order = OrderBodies.typical("TLS-H2").encode().getBytes(StandardCharsets.UTF_8);
+    HttpClient http2 = TestCertificates.httpClient(trustingTheAuthority, HttpClient.Version.HTTP_2);
+    HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(engine.baseUrl() + "/api/v1/orders"))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", "tls-h2")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(order));
+
+    HttpResponse<String> unsigned = http2.send(post.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(HttpClient.Version.HTTP_2, unsigned.version());
+    assertEquals(401, unsigned.statusCode(), unsigned.body());
+
+    HttpResponse<String> created = http2.send(
+        post.header("Authorization", registration.authorization("POST", "/api/v1/orders", order)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(HttpClient.Version.HTTP_2, created.version());
+    assertEquals(201, created.statusCode(), created.body());
+  }
+
+  @Test
+  void overTlsARequestFramedBothWaysIsRefusedAndTheRequestBehindItIsNeverRead() throws Exception {
+    try (SSLSocket socket = handshake(List.of("TLSv1.3"), List.of("http/1.1"))) {
+      // A proxy honouring Content-Length sees one request; one honouring chunking sees two.
+      socket.getOutputStream().write(("POST /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "0\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      // The engine closes the connection after its answer; a kept-open one times out here.
+      String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertTrue(answers.startsWith("HTTP/1.1 400"), answers);
+      assertTrue(answers.contains("Content-Length or Transfer-Encoding"), answers);
+      assertEquals(1, answers.split("HTTP/1\\.1 ", -1).length - 1, "one answer only: " + answers);
+    }
   }
 
   @Test

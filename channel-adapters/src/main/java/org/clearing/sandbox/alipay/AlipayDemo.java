@@ -11,6 +11,7 @@ import org.clearing.channel.alipay.AlipayAdapter;
 import org.clearing.channel.alipay.AlipayNotificationVerifier;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.SandboxControl;
 
 /**
@@ -63,7 +64,7 @@ public final class AlipayDemo {
   }
 
   private static KeyPair merchantKeys(Path directory) throws java.io.IOException {
-    Files.createDirectories(directory);
+    SecretFiles.createDirectories(directory);
     Path privatePath = directory.resolve("merchant_private_key.pem");
     Path publicPath = directory.resolve("merchant_public_key.pem");
     if (Files.exists(privatePath) && Files.exists(publicPath)) {
@@ -71,8 +72,8 @@ public final class AlipayDemo {
           Pem.readPrivateKey(Files.readString(privatePath)));
     }
     KeyPair keys = Crypto.generateRsa(2048);
-    Files.writeString(privatePath, Pem.write(keys.getPrivate()));
-    Files.writeString(publicPath, Pem.write(keys.getPublic()));
+    SecretFiles.writeString(privatePath, Pem.write(keys.getPrivate()));
+    SecretFiles.writeString(publicPath, Pem.write(keys.getPublic()));
     return keys;
   }
 

@@ -43,6 +43,7 @@ import org.clearing.channel.alipay.AlipayResponseSigner;
 import org.clearing.channel.alipay.AlipayTradeNotice;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.CallbackDispatcher;
 import org.clearing.sandbox.SandboxControl;
 import org.clearing.sandbox.SandboxFaults;
@@ -223,7 +224,7 @@ public final class AlipaySandbox {
   }
 
   private static KeyPair loadOrCreateKeys(Path directory) throws java.io.IOException {
-    Files.createDirectories(directory);
+    SecretFiles.createDirectories(directory);
     Path privatePath = directory.resolve("alipay_private_key.pem");
     Path publicPath = directory.resolve("alipay_public_key.pem");
     if (Files.exists(privatePath) && Files.exists(publicPath)) {
@@ -231,8 +232,8 @@ public final class AlipaySandbox {
           Pem.readPrivateKey(Files.readString(privatePath)));
     }
     KeyPair keys = Crypto.generateRsa(2048);
-    Files.writeString(privatePath, Pem.write(keys.getPrivate()));
-    Files.writeString(publicPath, Pem.write(keys.getPublic()));
+    SecretFiles.writeString(privatePath, Pem.write(keys.getPrivate()));
+    SecretFiles.writeString(publicPath, Pem.write(keys.getPublic()));
     return keys;
   }
 

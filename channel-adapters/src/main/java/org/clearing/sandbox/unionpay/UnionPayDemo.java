@@ -10,6 +10,7 @@ import java.util.Set;
 import org.clearing.channel.unionpay.UnionPayAdapter;
 import org.clearing.channel.unionpay.UnionPayCertificates;
 import org.clearing.channel.unionpay.UnionPayCertificates.Issued;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.SandboxControl;
 
 /**
@@ -57,7 +58,7 @@ public final class UnionPayDemo {
     if (Files.exists(directory.resolve("merchant-signing.pem"))) {
       return UnionPayPkiStore.read(directory, "merchant-signing");
     }
-    Files.createDirectories(directory);
+    SecretFiles.createDirectories(directory);
     var notBefore = clock.instant().minus(Duration.ofDays(1));
     Issued ca = UnionPayCertificates.root("Demo Merchant CA", notBefore, Duration.ofDays(3660));
     Issued signing = UnionPayCertificates.signing(ca, "041@Z12@" + MER_ID + "@00000001",

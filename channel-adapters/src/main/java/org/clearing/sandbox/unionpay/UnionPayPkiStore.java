@@ -2,7 +2,6 @@ package org.clearing.sandbox.unionpay;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -12,6 +11,7 @@ import org.clearing.channel.unionpay.UnionPayCertificates;
 import org.clearing.channel.unionpay.UnionPayCertificates.Issued;
 import org.clearing.channel.unionpay.UnionPayCertificates.Pki;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 
 /**
  * Keeps the sandbox's PKI (root → intermediate → UnionPay signing certificate) as PEM files, so
@@ -33,7 +33,7 @@ final class UnionPayPkiStore {
         return new Pki(read(directory, NAMES[0]), read(directory, NAMES[1]),
             read(directory, NAMES[2]), read(directory, NAMES[3]));
       }
-      Files.createDirectories(directory);
+      SecretFiles.createDirectories(directory);
       // The Pki's merchant slot is unused by the sandbox (merchants bring their own certificate).
       Pki pki =
           Pki.generate(clock, UnionPayCertificates.STRICT_OWNER_SIGNING_CN, "000000000000000");
@@ -49,10 +49,8 @@ final class UnionPayPkiStore {
 
   /** Writes a key and its certificate as {@code name.key} and {@code name.pem}. */
   static void write(Path directory, String name, Issued issued) throws IOException {
-    Files.writeString(directory.resolve(name + ".key"), issued.privateKeyPem(),
-        StandardCharsets.US_ASCII);
-    Files.writeString(directory.resolve(name + ".pem"), issued.certificatePem(),
-        StandardCharsets.US_ASCII);
+    SecretFiles.writeString(directory.resolve(name + ".key"), issued.privateKeyPem());
+    SecretFiles.writeString(directory.resolve(name + ".pem"), issued.certificatePem());
   }
 
   /** Reads what {@link #write} wrote. */

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.clearing.channel.wechat.WechatAdapter;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.SandboxControl;
 
 /**
@@ -65,20 +66,20 @@ public final class WechatDemo {
   }
 
   private static JsonObject loadOrCreateMerchant(Path dir) throws Exception {
-    Files.createDirectories(dir);
+    SecretFiles.createDirectories(dir);
     Path settings = dir.resolve("merchant.json");
     Path keyFile = dir.resolve("apiclient_key.pem");
     Path publicFile = dir.resolve("apiclient_public.pem");
     if (!Files.exists(settings)) {
       KeyPair pair = Crypto.generateRsa(2048);
-      Files.writeString(keyFile, Pem.write(pair.getPrivate()));
-      Files.writeString(publicFile, Pem.write(pair.getPublic()));
+      SecretFiles.writeString(keyFile, Pem.write(pair.getPrivate()));
+      SecretFiles.writeString(publicFile, Pem.write(pair.getPublic()));
       // The API v3 key is 32 ASCII characters (channels.md §1.5); the serial 40 hex digits.
       JsonObject json = new JsonObject().put("mchid", MCHID).put("appid", APPID)
           .put("app_secret", Crypto.hex(random(16)))
           .put("api_v3_key", Crypto.hex(random(16)))
           .put("serial_no", Crypto.hex(random(20)).toUpperCase(java.util.Locale.ROOT));
-      Files.writeString(settings, json.encodePrettily());
+      SecretFiles.writeString(settings, json.encodePrettily());
     }
     return new JsonObject().put("settings", new JsonObject(Files.readString(settings)))
         .put("private_key", Files.readString(keyFile)).put("public_key", Files.readString(publicFile));

@@ -59,6 +59,7 @@ import org.clearing.channel.wechat.WechatTradeBillWriter;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureScheme;
+import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.CallbackDispatcher;
 import org.clearing.sandbox.CallbackDispatcher.Callback;
 import org.clearing.sandbox.SandboxControl;
@@ -208,7 +209,7 @@ public final class WechatSandbox {
   public static Future<WechatSandbox> start(Vertx vertx, Options options, String host) {
     return vertx.executeBlocking(() -> {
       Path keys = options.dataDirectory().resolve("keys");
-      Files.createDirectories(keys);
+      SecretFiles.createDirectories(keys);
       return new WechatSandbox(vertx, options,
           loadOrCreate(keys, "platform-certificate", true),
           loadOrCreate(keys, "platform-public-key", false),
@@ -244,10 +245,10 @@ public final class WechatSandbox {
     WechatPlatformCredential made = certificate
         ? WechatPlatformCredential.withCertificate(WechatSignatureType.RSA, Clock.systemUTC())
         : WechatPlatformCredential.withPublicKeyId(WechatSignatureType.RSA);
-    Files.writeString(keyFile, Pem.write(made.privateKey()));
-    Files.writeString(publicFile, Pem.write(certificate ? made.certificate().orElseThrow()
+    SecretFiles.writeString(keyFile, Pem.write(made.privateKey()));
+    SecretFiles.writeString(publicFile, Pem.write(certificate ? made.certificate().orElseThrow()
         : made.publicKey()));
-    Files.writeString(serialFile, made.serial() + "\n");
+    SecretFiles.writeString(serialFile, made.serial() + "\n");
     return made;
   }
 

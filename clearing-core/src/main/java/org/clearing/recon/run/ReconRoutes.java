@@ -3,7 +3,6 @@ package org.clearing.recon.run;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.clearing.api.Problem;
+import org.clearing.api.StrictJson;
 import org.clearing.channel.Channel;
 import org.clearing.client.ApiClient;
 import org.clearing.order.FieldError;
@@ -30,9 +30,8 @@ import org.clearing.recon.match.ReconClass;
  * POST /api/v1/admin/reconciliation/items/:run_id/:item_no/resolve  {"action":"ACCEPT","reason":"…"}
  * </pre>
  *
- * The upload route needs its own body limit ({@link #BILL_SIZE_MAX_BYTES}) mounted before the
- * API's general one, since the request signature covers the whole body and the general limit is
- * far smaller than a day's bill.
+ * The upload route has its own body limit ({@link #BILL_SIZE_MAX_BYTES}), far above the API's
+ * general one; the HTTP edge streams the body to a file while checking the signature over it.
  */
 public final class ReconRoutes {
 
@@ -45,13 +44,11 @@ public final class ReconRoutes {
   private final Vertx vertx;
   private final ReconciliationRun run;
   private final ReconExceptions exceptions;
-  private final Path tempDirectory;
 
-  public ReconRoutes(Vertx vertx, ReconciliationRun run, ReconExceptions exceptions, Path tempDirectory) {
+  public ReconRoutes(Vertx vertx, ReconciliationRun run, ReconExceptions exceptions) {
     this.vertx = vertx;
     this.run = run;
     this.exceptions = exceptions;
-    this.tempDirectory = tempDirectory;
   }
 
   public void startRun(RoutingContext ctx, ApiClient client) {
@@ -70,27 +67,24 @@ public final class ReconRoutes {
     render(ctx, run.run(date, channel));
   }
 
-  /** The raw body is the bill; it is written to a temporary file, reconciled, and deleted. */
-  public void uploadBill(RoutingContext ctx, ApiClient client) {
+  /**
+   * The raw body is the bill, already streamed to a temporary file by the HTTP edge (which deletes
+   * it once the answer is sent); it is checked readable, then reconciled.
+   */
+  public void uploadBill(RoutingContext ctx, ApiClient client, Path billFile) {
     List<FieldError> errors = new ArrayList<>();
     LocalDate date = date(ctx.pathParam("date"), "date", errors);
     Channel channel = channel(ctx.pathParam("channel"), "channel", errors);
-    Buffer body = ctx.body().buffer();
-    if (body == null || body.length() == 0) {
-      errors.add(new FieldError("body", "must be the bill file, byte for byte as the channel serves it"));
-    }
-    if (!errors.isEmpty()) {
-      Problem.invalid(422, errors).send(ctx);
-      return;
-    }
-    // Written and deleted through Vert.x's file system: no copy of the body, no blocking here.
-    var files = vertx.fileSystem();
-    Future<String> saved = files.createTempFile(tempDirectory.toString(), "uploaded-bill-" + channel.code() + "-",
-            ".bill", (String) null)
-        .compose(file -> files.writeFile(file, body).map(file));
-    Future<ReconciliationRun.Result> result = saved.compose(file -> run.runUploaded(date, channel, Path.of(file))
-        .eventually(() -> files.delete(file)));
-    render(ctx, result);
+    vertx.fileSystem().props(billFile.toString()).onSuccess(props -> {
+      if (props.size() == 0) {
+        errors.add(new FieldError("body", "must be the bill file, byte for byte as the channel serves it"));
+      }
+      if (!errors.isEmpty()) {
+        Problem.invalid(422, errors).send(ctx);
+        return;
+      }
+      render(ctx, run.runUploaded(date, channel, billFile));
+    }).onFailure(ctx::fail);
   }
 
   public void listItems(RoutingContext ctx, ApiClient client) {
@@ -203,10 +197,13 @@ public final class ReconRoutes {
         .onFailure(error -> {
           if (error instanceof ReconciliationRun.AlreadyRunning) {
             Problem.of(409, "run-in-progress", "The day's reconciliation is running", error.getMessage()).send(ctx);
+          } else if (error instanceof ReconciliationRun.UnreadableBill) {
+            // The upload is not the channel's bill: the caller's mistake, and nothing was run.
+            Problem.invalid(422, List.of(new FieldError("body", error.getMessage()))).send(ctx);
           } else if (error instanceof ReconciliationRun.NoChannel) {
             Problem.invalid(422, List.of(new FieldError("channel", error.getMessage()))).send(ctx);
           } else {
-            // The bill could not be fetched or read (not published yet, malformed upload): the run
+            // The bill could not be fetched or read (not published yet, unreadable download): the run
             // is recorded FAILED with the reason and may be run again.
             Problem.of(502, "reconciliation-failed", "The reconciliation could not be completed",
                 String.valueOf(error.getMessage())).send(ctx);
@@ -260,7 +257,10 @@ public final class ReconRoutes {
     Buffer body = ctx.body().buffer();
     Object value = null;
     try {
-      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+      value = body == null || body.length() == 0 ? null : StrictJson.decode(body);
+    } catch (StrictJson.DuplicateKey e) {
+      Problem.invalid(400, List.of(new FieldError(e.field(), "appears more than once"))).send(ctx);
+      return null;
     } catch (RuntimeException e) {
       value = null;
     }

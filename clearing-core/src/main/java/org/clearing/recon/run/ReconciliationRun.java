@@ -219,8 +219,36 @@ public final class ReconciliationRun {
    * caller keeps ownership of the file).
    */
   public Future<Result> runUploaded(LocalDate day, Channel channel, Path billFile) {
-    return adapter(channel).compose(adapter -> run(day, adapter, BillSource.UPLOADED,
-        () -> Future.succeededFuture(new BillFile(channel, day, billFile))));
+    BillFile bill = new BillFile(channel, day, billFile);
+    return adapter(channel)
+        .compose(adapter -> worker.executeBlocking(() -> readThrough(adapter, bill), true).map(adapter))
+        .compose(adapter -> run(day, adapter, BillSource.UPLOADED, () -> Future.succeededFuture(bill)));
+  }
+
+  /**
+   * Reads an uploaded bill through once before its run starts: a file that is not the channel's
+   * bill is refused as such ({@link UnreadableBill}) and changes nothing, where a failure half-way
+   * through the run would have replaced the day's items and marked the run FAILED. One more pass
+   * over a file the matcher then reads again, on the reconciliation's worker.
+   */
+  private static Void readThrough(ChannelAdapter adapter, BillFile bill) {
+    try (StatementReader lines = adapter.readBill(bill)) {
+      while (lines.hasNext()) {
+        lines.next();
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
+      String problem = String.valueOf(e.getMessage()).replace(bill.path().toString(), "the upload");
+      throw new UnreadableBill(bill.channel(), problem);
+    }
+  }
+
+  /** An uploaded file that cannot be read as the channel's bill; the message says where and why. */
+  public static final class UnreadableBill extends RuntimeException {
+    UnreadableBill(Channel channel, String problem) {
+      super("is not a readable " + channel.code() + " bill: " + problem);
+    }
   }
 
   /**

@@ -56,13 +56,18 @@ final class ReconBench implements AutoCloseable {
    */
   ApiCaller routes(String clientId) throws Exception {
     var vertx = engine.engine().vertx();
-    ReconRoutes routes = new ReconRoutes(vertx, run, exceptions, Files.createTempDirectory("upload-"));
+    ReconRoutes routes = new ReconRoutes(vertx, run, exceptions);
+    String uploads = Files.createTempDirectory("upload-").toString();
     org.clearing.client.ApiClient caller = new org.clearing.client.ApiClient(clientId, Role.ADMIN, null, null);
     io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
     String base = "/api/v1/admin/reconciliation";
     router.post(base + "/runs/:date/:channel/bill")
         .handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(ReconRoutes.BILL_SIZE_MAX_BYTES))
-        .handler(ctx -> routes.uploadBill(ctx, caller));
+        .handler(ctx -> vertx.fileSystem().createTempFile(uploads, "bill-", ".bill", (String) null)
+            .compose(file -> vertx.fileSystem().writeFile(file,
+                ctx.body().buffer() == null ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer()).map(file))
+            .onSuccess(file -> routes.uploadBill(ctx, caller, Path.of(file)))
+            .onFailure(ctx::fail));
     router.route().handler(io.vertx.ext.web.handler.BodyHandler.create(false).setBodyLimit(64 * 1024));
     router.post(base + "/runs").handler(ctx -> routes.startRun(ctx, caller));
     router.get(base + "/items").handler(ctx -> routes.listItems(ctx, caller));

@@ -60,7 +60,7 @@ public final class ReconBenchmark implements Callable<Integer> {
     try {
       String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
       long insertStartNs = System.nanoTime();
-      insertEngineDay(jdbc, orders);
+      insertEngineDay(jdbc, engine.database().connectOptions().getPassword(), orders);
       System.out.printf("engine side: %d orders inserted in %d ms%n", orders,
           (System.nanoTime() - insertStartNs) / 1_000_000);
       LocalDate today = LocalDate.now(ZoneOffset.ofHours(8));
@@ -99,8 +99,9 @@ public final class ReconBenchmark implements Callable<Integer> {
   }
 
   /** Orders of two legs (¥10 to the treasury, ¥20 to the non-tax account), paid through WeChat. */
-  private static void insertEngineDay(String jdbc, int orders) throws Exception {
-    try (Connection connection = DriverManager.getConnection(jdbc, "postgres", "");
+  private static void insertEngineDay(String jdbc, String password, int orders) throws Exception {
+    // The embedded database wants the password from <data-dir>/keys/database.password.
+    try (Connection connection = DriverManager.getConnection(jdbc, "postgres", password);
         Statement statement = connection.createStatement()) {
       statement.execute("""
           INSERT INTO orders (order_no, client_id, idempotency_key, request_hash, case_no, region, payer_name,
