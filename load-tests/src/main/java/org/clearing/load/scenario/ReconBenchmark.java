@@ -53,7 +53,9 @@ public final class ReconBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     int orders = (int) (lines / 2);
     Path dataDir = Files.createTempDirectory("clearing-recon-bench-");
-    EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1);
+    EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1)
+        .withNetwork(org.clearing.config.Network.defaults()
+            .withManagement(org.clearing.config.Network.LOOPBACK, 0));
     Engine engine = Engine.start(config);
     try {
       String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
