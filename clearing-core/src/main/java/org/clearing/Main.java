@@ -81,7 +81,7 @@ public final class Main implements Callable<Integer> {
           + " (env CLEARING_WEBHOOK_ALLOW_CIDR; default none: public addresses only).")
   java.util.List<String> webhookAllowCidrs;
 
-  // --- issue 10 §4, §9: TLS, outbound trust, the management port, the sandboxes' address ---
+  // TLS, outbound trust, the management port, the sandboxes' address.
 
   @Option(names = "--tls-cert", defaultValue = "${env:CLEARING_TLS_CERT}",
       description = "PEM certificate chain (leaf first) for HTTPS on the public port; reloaded when"

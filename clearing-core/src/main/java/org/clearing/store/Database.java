@@ -104,7 +104,8 @@ public final class Database implements AutoCloseable {
           .setDatabase("postgres")
           .setUser("postgres")
           .setPassword(password);
-      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort());
+      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
+          + " (user postgres, password in " + passwordFile + ")");
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
     }
