@@ -36,6 +36,9 @@ public final class ManagementVerticle extends VerticleBase {
         .setHost(host)
         .setPort(port)
         .setCompressionSupported(true)
+        // Scrapers speak HTTP/1.1. A client's h2c upgrade (the JDK client asks for one by default)
+        // of a compressed /metrics answer this large has been seen to end in EOF, so none is offered.
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(60)
         .setMaxHeaderSize(16 * 1024));
     return server.requestHandler(router).listen();
