@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.clearing.client.ApiClient;
 import org.clearing.crypto.Crypto;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.order.NewOrder;
 import org.clearing.order.Order;
 import org.clearing.order.OrderDraft;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.routing.ItemKind;
 import org.clearing.routing.PayeeSide;

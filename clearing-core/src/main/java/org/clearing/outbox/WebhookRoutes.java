@@ -16,7 +16,7 @@ import org.clearing.api.StrictJson;
 import org.clearing.client.ApiClient;
 import org.clearing.client.KeyType;
 import org.clearing.client.Role;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

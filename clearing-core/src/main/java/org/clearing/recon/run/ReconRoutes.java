@@ -16,7 +16,7 @@ import org.clearing.api.Problem;
 import org.clearing.api.StrictJson;
 import org.clearing.channel.Channel;
 import org.clearing.client.ApiClient;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.recon.match.ReconClass;
 
 /**
