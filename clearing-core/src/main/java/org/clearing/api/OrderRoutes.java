@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.clearing.client.ApiClient;
 import org.clearing.crypto.Crypto;
+import org.clearing.http.Problem;
+import org.clearing.http.StrictJson;
 import org.clearing.input.FieldError;
 import org.clearing.order.NewOrder;
 import org.clearing.order.Order;

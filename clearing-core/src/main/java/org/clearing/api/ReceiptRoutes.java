@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clearing.http.Problem;
 import org.clearing.input.FieldError;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.routing.ItemKind;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.clearing.http.Problem;
 import org.clearing.input.FieldError;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;

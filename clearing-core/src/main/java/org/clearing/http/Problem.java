@@ -1,4 +1,4 @@
-package org.clearing.api;
+package org.clearing.http;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
