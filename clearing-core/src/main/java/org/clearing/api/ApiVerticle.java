@@ -9,6 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
 import org.clearing.refund.RefundRepository;

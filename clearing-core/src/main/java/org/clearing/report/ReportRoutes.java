@@ -6,9 +6,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bouncycastle.crypto.digests.SM3Digest;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
