@@ -33,7 +33,7 @@ import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
-import org.clearing.outbox.Cidr;
+import org.clearing.net.Cidr;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;

@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.clearing.http.Problem;
 
 /**
  * With {@code --tls-client-ca}, an API request must come over a connection whose client presented

@@ -7,7 +7,7 @@ import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
-import org.clearing.outbox.Cidr;
+import org.clearing.net.Cidr;
 
 /**
  * The engine's settings. Each comes from a command-line option or the environment variable of the

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.clearing.net.Cidr;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;

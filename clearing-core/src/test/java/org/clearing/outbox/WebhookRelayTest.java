@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.clearing.net.Cidr;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.PaymentNotification;

@@ -10,7 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.clearing.api.Problem;
+import org.clearing.http.Problem;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;
