@@ -18,10 +18,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.clearing.crypto.Crypto;
+import org.clearing.channel.Channel;
+import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
+import org.clearing.outbox.Outbox;
+import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 
 /**
  * Stores refunds and moves them, their lines and legs, their orders and the journal together.
@@ -91,24 +97,14 @@ public final class RefundRepository {
   private static final String RELEASE_LINES = "DELETE FROM refund_line WHERE refund_id = $1";
   private static final String LEGS_DONE =
       "UPDATE refund_leg SET status = $2 WHERE refund_id = $1";
-  private static final String INSERT_JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel) VALUES ($1, 'REFUND', $2, $3)
-        RETURNING entry_id
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
-      FROM e, unnest($4::int4[], $5::text[], $6::int8[], $7::int8[]) AS p(posting_no, account, debit_fen, credit_fen)
-      """;
-  private static final String OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.refunded', $1, $2::jsonb)";
   /** A leg whose whole amount the channel gave back is REFUNDED: nothing of it will settle. */
-  private static final String MARK_LEGS_REFUNDED = """
-      UPDATE leg g SET status = 'REFUNDED'
+  private static final String LEGS_WHOLLY_REFUNDED = """
+      SELECT g.leg_no FROM leg g
       WHERE g.order_no = $1 AND g.status = 'PAID'
         AND g.amount_fen = (SELECT coalesce(sum(rg.amount_fen), 0) FROM refund_leg rg JOIN refund r
                             ON r.refund_id = rg.refund_id WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no
                             AND r.mode = 'CHANNEL' AND r.status = 'SUCCEEDED')
+      FOR UPDATE OF g
       """;
 
   private final Pool pool;
@@ -380,10 +376,10 @@ public final class RefundRepository {
           ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
               OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
           : Future.succeededFuture();
-      return order.compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(),
+      return order.compose(v -> Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(),
           new JsonObject().put("type", "order.refunded").put("order_no", refund.orderNo())
               .put("refund_id", refund.refundId()).put("amount_fen", refund.amountFen())
-              .put("whole_order", refund.wholeOrder()).put("by_authority", true).encode()))).mapEmpty();
+              .put("whole_order", refund.wholeOrder()).put("by_authority", true))));
     });
   }
 
@@ -422,35 +418,31 @@ public final class RefundRepository {
   }
 
   private static Future<Void> book(SqlConnection conn, Refund refund) {
-    List<Integer> numbers = new ArrayList<>();
-    List<String> accounts = new ArrayList<>();
-    List<Long> debits = new ArrayList<>();
-    List<Long> credits = new ArrayList<>();
+    List<JournalEntry.Posting> postings = new ArrayList<>();
     for (RefundLeg leg : refund.legs()) {
-      numbers.add(numbers.size() + 1);
-      accounts.add(JournalAccount.payee(leg.payeeAccountId()));
-      debits.add(leg.amountFen());
-      credits.add(0L);
+      postings.add(JournalEntry.Posting.debit(JournalAccount.payee(leg.payeeAccountId()), leg.amountFen()));
     }
-    numbers.add(numbers.size() + 1);
-    accounts.add("clearing:" + refund.channel());
-    debits.add(0L);
-    credits.add(refund.amountFen());
-    Future<?> journal = conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
-        .addString("REFUND:" + refund.refundId()).addString(refund.orderNo()).addString(refund.channel())
-        .addArrayOfInteger(numbers.toArray(Integer[]::new)).addArrayOfString(accounts.toArray(String[]::new))
-        .addArrayOfLong(debits.toArray(Long[]::new)).addArrayOfLong(credits.toArray(Long[]::new)));
+    Channel channel = Channel.fromCode(refund.channel()).orElseThrow(
+        () -> new IllegalStateException("channel refund " + refund.refundId() + " names no known channel"));
+    postings.add(JournalEntry.Posting.credit(JournalAccount.clearing(channel), refund.amountFen()));
+    Future<?> journal = Journal.post(conn, new JournalEntry("REFUND:" + refund.refundId(), "REFUND",
+        refund.orderNo(), refund.channel(), postings));
     Future<?> legs = conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refund.refundId(), RefundStatus.SUCCEEDED.name()));
     Future<?> order = refund.wholeOrder()
         ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
             OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
         : Future.succeededFuture();
-    Future<?> event = conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(), new JsonObject()
+    Future<?> event = Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(), new JsonObject()
         .put("type", "order.refunded").put("order_no", refund.orderNo()).put("refund_id", refund.refundId())
         .put("amount_fen", refund.amountFen()).put("whole_order", refund.wholeOrder())
-        .put("lines", refund.lineNos()).encode()));
+        .put("lines", refund.lineNos())));
     return Future.all(journal, legs, order, event)
-        .compose(v -> conn.preparedQuery(MARK_LEGS_REFUNDED).execute(Tuple.of(refund.orderNo())))
+        .compose(v -> conn.preparedQuery(LEGS_WHOLLY_REFUNDED).execute(Tuple.of(refund.orderNo())))
+        .compose(rows -> {
+          List<Legs.Move> refunded = new ArrayList<>();
+          rows.forEach(row -> refunded.add(Legs.Move.of(refund.orderNo(), row.getInteger("leg_no"))));
+          return Legs.transition(conn, LegStatus.REFUNDED, refunded);
+        })
         .mapEmpty();
   }
 }
