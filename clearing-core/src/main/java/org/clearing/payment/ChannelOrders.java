@@ -178,7 +178,7 @@ public final class ChannelOrders {
           rows.forEach(r -> moved.add(new Key(r.getString("order_no"),
               Channel.fromCode(r.getString("channel")).orElseThrow())));
           return moved.size() == keys.size() ? Future.succeededFuture(moved)
-              : client.preparedQuery(CURRENT).execute(Tuple.of(orderNos, channels))
+              : client.preparedQuery(CURRENT).execute(Tuple.tuple().addArrayOfString(orderNos).addArrayOfString(channels))
                   .compose(current -> refuseIllegal(current, to, moved));
         });
   }

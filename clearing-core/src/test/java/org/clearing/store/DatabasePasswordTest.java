@@ -35,7 +35,7 @@ class DatabasePasswordTest {
   @Test
   void aConnectionOverTcpWithoutThePasswordOrWithAWrongOneIsRefused() throws Exception {
     try (Database database = Database.open(dataDir, null)) {
-      PgConnectOptions options = database.connectOptions();
+      PgConnectOptions options = database.ownerConnectOptions();
       assertRefused(options, null);
       assertRefused(options, "");
       assertRefused(options, "postgres");
@@ -64,7 +64,7 @@ class DatabasePasswordTest {
 
     for (int start = 1; start <= 2; start++) {
       try (Database database = Database.open(dataDir, null)) {
-        PgConnectOptions options = database.connectOptions();
+        PgConnectOptions options = database.ownerConnectOptions();
         assertRefused(options, null);
         assertRefused(options, "wrong");
         assertEquals(1, queryOne(options, options.getPassword(),
