@@ -24,6 +24,7 @@ import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.journal.Journal;
 import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
 import org.clearing.outbox.Outbox;
 import org.clearing.split.Leg;
 import org.clearing.split.LegStatus;
@@ -83,16 +84,6 @@ public final class PaymentIntake {
         AS x(channel, event_key, order_no, out_trade_no, amount_fen, outcome, source, event_id,
              occurred_at)
       ON CONFLICT (channel, kind, event_key) DO NOTHING
-      """;
-  public static final String UPDATE_ORDERS = """
-      UPDATE orders o SET status = x.to_status,
-             paid_channel = COALESCE(x.channel, o.paid_channel),
-             paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
-             paid_at = COALESCE(x.paid_at, o.paid_at),
-             updated_at = now()
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-        AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
-      WHERE o.order_no = x.order_no AND o.status = x.from_status
       """;
   private static final String INSERT_REFUND_INBOX =
       "INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,"
@@ -220,9 +211,10 @@ public final class PaymentIntake {
                 "a payment was recorded concurrently; the group is retried one by one"))));
     List<PaymentBooking.Booking> moves = fresh.stream().filter(b -> b.toStatus() != null).toList();
     if (!moves.isEmpty()) {
-      writes.add(conn.preparedQuery(UPDATE_ORDERS).execute(ordersTuple(moves)).compose(rows ->
-          rows.rowCount() == moves.size() ? Future.succeededFuture()
-              : Future.failedFuture(new IllegalStateException("an order changed under its lock"))));
+      // The orders are locked (LOCK_ORDERS): each move must happen.
+      writes.add(Orders.transition(conn, Orders.Guard.LOCKED, moves.stream().map(b -> new Orders.Move(
+          b.orderNo(), b.fromStatus(), b.toStatus(), paid(b) ? new Orders.Paid(b.payment().channel().code(),
+              b.payment().transactionId(), utc(b.payment().paidAt())) : null)).toList()));
     }
     List<PaymentBooking.Booking> applied = fresh.stream()
         .filter(b -> b.outcome() == PaymentDecision.Outcome.APPLIED).toList();
@@ -250,19 +242,6 @@ public final class PaymentIntake {
         .addArrayOfString(sources.stream().map(Source::name).toArray(String[]::new))
         .addArrayOfString(fresh.stream().map(b -> b.payment().eventId()).toArray(String[]::new))
         .addArrayOfOffsetDateTime(fresh.stream().map(b -> utc(b.payment().paidAt()))
-            .toArray(OffsetDateTime[]::new));
-  }
-
-  private static Tuple ordersTuple(List<PaymentBooking.Booking> moves) {
-    return Tuple.tuple()
-        .addArrayOfString(moves.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> b.fromStatus().name()).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> b.toStatus().name()).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().channel().code() : null)
-            .toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().transactionId() : null)
-            .toArray(String[]::new))
-        .addArrayOfOffsetDateTime(moves.stream().map(b -> paid(b) ? utc(b.payment().paidAt()) : null)
             .toArray(OffsetDateTime[]::new));
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
 import org.clearing.outbox.Outbox;
 import org.clearing.routing.PayeeSide;
 
@@ -60,8 +61,6 @@ public final class ReceiptRepository {
              (SELECT count(*) FROM leg WHERE order_no = $1
                 AND status NOT IN ('SETTLED', 'REFUNDED')) AS open_legs
       """;
-  private static final String MOVE =
-      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
 
   /** Orders whose lines can be confirmed: paid, and not taken back. */
   static final String[] CONFIRMABLE = {
@@ -161,8 +160,8 @@ public final class ReceiptRepository {
       if (row.getLong("open_lines") > 0 || row.getLong("open_legs") > 0) {
         return Future.succeededFuture(false);
       }
-      OrderStatus complete = OrderTransitions.next(status, OrderEvent.ALL_CONFIRMED).orElseThrow();
-      return conn.preparedQuery(MOVE).execute(Tuple.of(orderNo, status.name(), complete.name()))
+      // Both callers hold the order's lock: the confirmation (LOCK_LINE) and the settlement (its move).
+      return Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, status, OrderEvent.ALL_CONFIRMED)))
           .compose(moved -> Outbox.append(conn, new Outbox.Event("order.complete", orderNo,
               new io.vertx.core.json.JsonObject().put("type", "order.complete").put("order_no", orderNo))))
           .map(true);

@@ -24,7 +24,7 @@ import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
-import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
 import org.clearing.outbox.Outbox;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
@@ -81,8 +81,6 @@ public final class RefundRepository {
       "INSERT INTO refund_leg (refund_id, leg_no, payee_account_id, side, amount_fen, status)"
           + " SELECT $1, x.leg_no, x.payee, x.side, x.amount_fen, 'REQUESTED'"
           + " FROM unnest($2::int4[], $3::text[], $4::text[], $5::int8[]) AS x(leg_no, payee, side, amount_fen)";
-  private static final String MOVE_ORDER =
-      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
   private static final String SELECT_REFUND =
       "SELECT refund_id, order_no, mode, status, amount_fen, channel, whole_order, reason FROM refund"
           + " WHERE refund_id = $1";
@@ -91,6 +89,12 @@ public final class RefundRepository {
   private static final String SELECT_REFUND_LEGS =
       "SELECT leg_no, payee_account_id, side, amount_fen, status, voucher_no FROM refund_leg"
           + " WHERE refund_id = $1 ORDER BY leg_no";
+  /**
+   * The only {@code UPDATE refund SET status}, guarded by the statuses {@link RefundStatus} allows
+   * the move from. A channel's answers can arrive out of order (an "accepted" after the success
+   * notification), so a refund that is not in one of those statuses is left alone, a value the
+   * caller reads from the row count.
+   */
   private static final String MOVE_REFUND =
       "UPDATE refund SET status = $2, channel_refund_id = COALESCE($4, channel_refund_id),"
           + " updated_at = now() WHERE refund_id = $1 AND status = ANY($3::text[])";
@@ -215,8 +219,7 @@ public final class RefundRepository {
                 .addArrayOfString(affected.stream().map(l -> (String) l[2]).toArray(String[]::new))
                 .addArrayOfLong(affected.stream().map(l -> (Long) l[3]).toArray(Long[]::new)));
             Future<?> move = whole
-                ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(orderNo, status.name(),
-                    OrderTransitions.next(status, OrderEvent.REFUND).orElseThrow().name()))
+                ? Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, status, OrderEvent.REFUND)))
                 : Future.succeededFuture();
             return Future.all(lineInsert, legInsert, move).compose(v -> load(conn, refundId))
                 .map(refund -> (Planned) new Created(refund, order.getString("paid_transaction_id"),
@@ -298,8 +301,6 @@ public final class RefundRepository {
   private static final String AUTHORITY_LEGS_OPEN =
       "SELECT count(*) FILTER (WHERE status <> 'CONFIRMED' AND status <> 'PAID_BACK') AS unconfirmed,"
           + " count(*) FILTER (WHERE status <> 'PAID_BACK') AS unpaid FROM refund_leg WHERE refund_id = $1";
-  private static final String MOVE_REFUND_STATUS =
-      "UPDATE refund SET status = $2, updated_at = now() WHERE refund_id = $1";
   private static final String LIST_AUTHORITY = """
       SELECT r.refund_id, r.order_no, r.reason, g.leg_no, g.payee_account_id, g.amount_fen,
              g.status, g.voucher_no
@@ -367,14 +368,19 @@ public final class RefundRepository {
     if (next == null || next.equals(refundStatus)) {
       return Future.succeededFuture();
     }
-    Future<?> moved = conn.preparedQuery(MOVE_REFUND_STATUS).execute(Tuple.of(refundId, next));
+    // The refund row is locked (LOCK_AUTHORITY_LEG): the move must happen.
+    RefundStatus to = RefundStatus.valueOf(next);
+    Future<?> moved = conn.preparedQuery(MOVE_REFUND).execute(Tuple.tuple().addString(refundId).addString(to.name())
+            .addArrayOfString(RefundStatus.from(to)).addString(null))
+        .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
+            : Future.failedFuture(new IllegalStateException("refund " + refundId + " cannot move "
+                + refundStatus + " -> " + to)));
     if (!next.equals("PAID_BACK")) {
       return moved.mapEmpty();
     }
     return moved.compose(v -> load(conn, refundId)).compose(refund -> {
       Future<?> order = refund.wholeOrder()
-          ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
-              OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+          ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_COMPLETED)
           : Future.succeededFuture();
       return order.compose(v -> Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(),
           new JsonObject().put("type", "order.refunded").put("order_no", refund.orderNo())
@@ -395,9 +401,7 @@ public final class RefundRepository {
           return load(conn, refundId).compose(refund -> conn.preparedQuery(RELEASE_LINES).execute(Tuple.of(refundId))
               .compose(v -> conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refundId, RefundStatus.FAILED.name())))
               .compose(v -> refund.wholeOrder()
-                  ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(),
-                      OrderStatus.REFUNDING.name(), OrderTransitions.next(OrderStatus.REFUNDING,
-                          OrderEvent.REFUND_FAILED).orElseThrow().name()))
+                  ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_FAILED)
                   : Future.succeededFuture())
               .compose(v -> load(conn, refundId)));
         }));
@@ -429,8 +433,7 @@ public final class RefundRepository {
         refund.orderNo(), refund.channel(), postings));
     Future<?> legs = conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refund.refundId(), RefundStatus.SUCCEEDED.name()));
     Future<?> order = refund.wholeOrder()
-        ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
-            OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+        ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_COMPLETED)
         : Future.succeededFuture();
     Future<?> event = Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(), new JsonObject()
         .put("type", "order.refunded").put("order_no", refund.orderNo()).put("refund_id", refund.refundId())
@@ -444,5 +447,13 @@ public final class RefundRepository {
           return Legs.transition(conn, LegStatus.REFUNDED, refunded);
         })
         .mapEmpty();
+  }
+
+  /**
+   * Ends a whole-order refund's REFUNDING. The refund's row is locked, not the order's, but only
+   * the refund moves a REFUNDING order, so the order must be REFUNDING: anything else fails loudly.
+   */
+  private static Future<List<String>> refundingOrder(SqlConnection conn, String orderNo, OrderEvent event) {
+    return Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, event)));
   }
 }

@@ -24,6 +24,7 @@ import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.receipt.ReceiptRepository;
 
@@ -54,11 +55,12 @@ public final class SettlementIntake {
       FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])
       ORDER BY g.order_no, g.leg_no FOR UPDATE OF g
       """;
-  private static final String SETTLE_ORDERS = """
-      UPDATE orders o SET status = $3, updated_at = now()
+  /** Paid orders none of whose legs waits for its money any more, locked for their move. */
+  private static final String SETTLED_ORDERS = """
+      SELECT o.order_no FROM orders o
       WHERE o.order_no = ANY($1::text[]) AND o.status = $2
         AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'REFUNDED'))
-      RETURNING o.order_no
+      ORDER BY o.order_no FOR UPDATE OF o
       """;
 
   private final Vertx vertx;
@@ -206,12 +208,18 @@ public final class SettlementIntake {
           }
           OrderStatus settledStatus = OrderTransitions.next(OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED).orElseThrow();
           return Journal.post(conn, entries)
-              .compose(v -> conn.preparedQuery(SETTLE_ORDERS).execute(Tuple.of(
-                  orders.stream().distinct().toArray(String[]::new), OrderStatus.PAID.name(), settledStatus.name())))
+              .compose(v -> conn.preparedQuery(SETTLED_ORDERS).execute(Tuple.of(
+                  orders.stream().distinct().toArray(String[]::new), OrderStatus.PAID.name())))
+              .compose(done -> {
+                List<Orders.Move> moves = new ArrayList<>();
+                done.forEach(row -> moves.add(
+                    Orders.Move.of(row.getString("order_no"), OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED)));
+                return Orders.transition(conn, Orders.Guard.LOCKED, moves);
+              })
               .compose(movedOrders -> {
                 List<Future<Boolean>> completions = new ArrayList<>();
-                movedOrders.forEach(row -> completions.add(
-                    ReceiptRepository.completeIfDone(conn, row.getString("order_no"), settledStatus)));
+                movedOrders.forEach(orderNo -> completions.add(
+                    ReceiptRepository.completeIfDone(conn, orderNo, settledStatus)));
                 return Future.all(completions).map(v -> new Result(linesRead, entries.size(), movedOrders.size()));
               });
         });

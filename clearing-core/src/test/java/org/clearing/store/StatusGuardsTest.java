@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
 import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.split.LegStatus;
@@ -27,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Statuses change only through their guarded doors: an illegal leg or channel order transition
+ * Statuses change only through their guarded doors: an illegal order, leg or channel order transition
  * fails loudly and undoes its whole transaction, a repeat changes nothing, and the database itself
  * refuses a status no enum knows, written as the engine's role.
  */
@@ -107,6 +110,27 @@ class StatusGuardsTest {
     assertTrue(illegal.getMessage().contains("PAID -> CLOSED"), illegal.getMessage());
     assertEquals("PAID", TestDatabase.queryString(engine.pgUrl(),
         "SELECT status FROM channel_order WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void anOrderMoveTheTableForbidsOrThatFindsTheOrderElsewhereFailsLoudlyUnderItsLock() throws Exception {
+    String orderNo = newOrder("GUARD-ORDER-1");
+
+    assertThrows(Orders.IllegalTransition.class, () -> new Orders.Move(orderNo, OrderStatus.OPEN, OrderStatus.SETTLED, null));
+    ExecutionException failure = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn ->
+        Orders.transition(conn, Orders.Guard.LOCKED,
+            List.of(Orders.Move.of(orderNo, OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED))))));
+    assertInstanceOf(Orders.IllegalTransition.class, failure.getCause());
+    assertEquals(List.of(), await(Orders.transition(asEngine, Orders.Guard.RACING,
+        List.of(Orders.Move.of(orderNo, OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED)))),
+        "without the lock, an order found elsewhere is a race lost, not a failure");
+    assertEquals("OPEN", TestDatabase.queryString(engine.pgUrl(),
+        "SELECT status FROM orders WHERE order_no = '" + orderNo + "'"));
+
+    assertEquals(List.of(orderNo), await(Orders.transition(asEngine, Orders.Guard.LOCKED,
+        List.of(Orders.Move.of(orderNo, OrderStatus.OPEN, OrderEvent.CANCEL)))));
+    assertEquals("CANCELLED", TestDatabase.queryString(engine.pgUrl(),
+        "SELECT status FROM orders WHERE order_no = '" + orderNo + "'"));
   }
 
   @Test

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
 import org.clearing.outbox.Outbox;
 import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
@@ -154,10 +156,8 @@ public final class Baseline {
                   .addArrayOfLong(new Long[] {story.totalFen()}).addArrayOfString(new String[] {"APPLIED"})
                   .addArrayOfString(new String[] {"CALLBACK"}).addArrayOfString(new String[] {"EV" + index})
                   .addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
-              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_ORDERS).execute(Tuple.tuple()
-                  .addArrayOfString(orderNo).addArrayOfString(new String[] {"OPEN"})
-                  .addArrayOfString(new String[] {"PAID"}).addArrayOfString(new String[] {channel})
-                  .addArrayOfString(new String[] {transactionId}).addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
+              writes.add(Orders.transition(conn, Orders.Guard.LOCKED, List.of(new Orders.Move(story.orderNo(),
+                  OrderStatus.OPEN, OrderStatus.PAID, new Orders.Paid(channel, transactionId, now)))));
               writes.add(Legs.transition(conn, LegStatus.PAID, legMoves));
               writes.add(ChannelOrders.transition(conn, ChannelOrderStatus.PAID,
                   List.of(new ChannelOrders.Key(story.orderNo(), story.channel())), null));
