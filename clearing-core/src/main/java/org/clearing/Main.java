@@ -40,7 +40,10 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
       description = "External PostgreSQL, postgresql://user:password@host:port/database;"
-          + " when set, no embedded database starts (env CLEARING_PG_URL).")
+          + " when set, no embedded database starts (env CLEARING_PG_URL). Migrations run as this"
+          + " user (it must own the schema and, on the first start, may create the role"
+          + " clearing_engine or be a member of it); the engine then serves as clearing_engine,"
+          + " which cannot change or delete the journal.")
   String pgUrl;
 
   @Option(names = "--public-base-url", defaultValue = "${env:CLEARING_PUBLIC_BASE_URL}",

@@ -17,7 +17,8 @@ import org.clearing.net.Cidr;
  * @param httpPort the HTTP port; 0 picks a free one (tests)
  * @param dataDir where the embedded database, the demo client keys and the payer-ID key live
  * @param pgUrl an external PostgreSQL ({@code postgresql://user:password@host:port/database});
- *     null to run the embedded one
+ *     null to run the embedded one. Its user runs the migrations; the engine's pool takes the role
+ *     {@code clearing_engine} at connection start (see {@code store/Database})
  * @param publicBaseUrl what the QR codes point to, without a trailing slash; null to derive it
  *     from this machine's LAN address and the port
  * @param dbPoolSizeMax connections in the database pool

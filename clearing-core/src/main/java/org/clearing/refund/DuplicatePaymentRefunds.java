@@ -13,7 +13,11 @@ import org.clearing.channel.Money;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
+import org.clearing.journal.Journal;
+import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.lease.JobLease;
+import org.clearing.outbox.Outbox;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.slf4j.Logger;
@@ -62,18 +66,6 @@ public final class DuplicatePaymentRefunds {
       "UPDATE duplicate_refund SET status = 'SUCCEEDED', updated_at = now()"
           + " WHERE out_refund_no = $1 AND status <> 'SUCCEEDED'"
           + " RETURNING channel, transaction_id, order_no, amount_fen";
-  private static final String JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        VALUES ($1, 'DUPLICATE_REFUND', $2, $3) RETURNING entry_id
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, 1, 'refund:' || $3, $4, 0 FROM e
-      UNION ALL SELECT e.entry_id, 2, 'clearing:' || $3, 0, $4 FROM e
-      """;
-  private static final String OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('payment.refunded', $1, $2::jsonb)";
-
   private final Pool pool;
   private final ChannelSet channels;
   private final String notifyBaseUrl;
@@ -148,14 +140,19 @@ public final class DuplicatePaymentRefunds {
             return Future.<Void>succeededFuture();
           }
           Row row = rows.iterator().next();
-          String channel = row.getString("channel");
-          return conn.preparedQuery(JOURNAL).execute(Tuple.of(
-                  "DUPLICATE_REFUND:" + channel + ":" + row.getString("transaction_id"),
-                  row.getString("order_no"), channel, row.getLong("amount_fen")))
-              .compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(row.getString("order_no"),
-                  new JsonObject().put("type", "payment.refunded").put("order_no", row.getString("order_no"))
-                      .put("channel", channel).put("transaction_id", row.getString("transaction_id"))
-                      .put("amount_fen", row.getLong("amount_fen")).encode())))
+          Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
+          String orderNo = row.getString("order_no");
+          long amountFen = row.getLong("amount_fen");
+          JournalEntry entry = new JournalEntry(
+              "DUPLICATE_REFUND:" + channel.code() + ":" + row.getString("transaction_id"), "DUPLICATE_REFUND",
+              orderNo, channel.code(), List.of(
+                  JournalEntry.Posting.debit(JournalAccount.refund(channel), amountFen),
+                  JournalEntry.Posting.credit(JournalAccount.clearing(channel), amountFen)));
+          return Journal.post(conn, entry)
+              .compose(v -> Outbox.append(conn, new Outbox.Event("payment.refunded", orderNo,
+                  new JsonObject().put("type", "payment.refunded").put("order_no", orderNo)
+                      .put("channel", channel.code()).put("transaction_id", row.getString("transaction_id"))
+                      .put("amount_fen", amountFen))))
               .mapEmpty();
         }));
   }

@@ -72,7 +72,7 @@ class JournalExportTest {
 
   private static void bookAt(String key, String createdAt) {
     JournalRows.book(pgUrl, key, 100);
-    TestDatabase.execute(pgUrl, "UPDATE journal_entry SET created_at = '" + createdAt + "' WHERE entry_key = '" + key + "'");
+    TestDatabase.tamper(pgUrl, "UPDATE journal_entry SET created_at = '" + createdAt + "' WHERE entry_key = '" + key + "'");
   }
 
   @AfterAll

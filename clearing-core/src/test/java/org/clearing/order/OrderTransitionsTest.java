@@ -51,4 +51,19 @@ class OrderTransitionsTest {
       assertTrue(OrderTransitions.next(OrderStatus.EXCEPTION, event).isEmpty(), event.name());
     }
   }
+
+  @Test
+  void aMoveIsAllowedExactlyWhenSomeEventMakesIt() {
+    for (OrderStatus from : OrderStatus.values()) {
+      for (OrderStatus to : OrderStatus.values()) {
+        boolean byEvent = false;
+        for (OrderEvent event : OrderEvent.values()) {
+          byEvent |= OrderTransitions.next(from, event).equals(Optional.of(to));
+        }
+        assertEquals(byEvent, OrderTransitions.allows(from, to), from + " -> " + to);
+      }
+    }
+    assertTrue(OrderTransitions.allows(OrderStatus.OPEN, OrderStatus.PAID));
+    assertTrue(!OrderTransitions.allows(OrderStatus.OPEN, OrderStatus.SETTLED));
+  }
 }

@@ -60,7 +60,7 @@ public final class ReconBenchmark implements Callable<Integer> {
     try {
       String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
       long insertStartNs = System.nanoTime();
-      insertEngineDay(jdbc, engine.database().connectOptions().getPassword(), orders);
+      insertEngineDay(jdbc, engine.database().ownerConnectOptions().getPassword(), orders);
       System.out.printf("engine side: %d orders inserted in %d ms%n", orders,
           (System.nanoTime() - insertStartNs) / 1_000_000);
       LocalDate today = LocalDate.now(ZoneOffset.ofHours(8));
