@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.clearing.api.ApiContext;
 import org.clearing.api.Uploads;
 import org.clearing.api.ApiVerticle;
+import org.clearing.api.ManagementVerticle;
 import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
@@ -32,7 +33,7 @@ import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
-import org.clearing.outbox.Cidr;
+import org.clearing.net.Cidr;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
@@ -60,10 +61,12 @@ import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
 import org.clearing.routing.RoutingRepository;
-import org.clearing.split.SettlementIntake;
-import org.clearing.split.SettlementJob;
+import org.clearing.settlement.SettlementIntake;
+import org.clearing.settlement.SettlementJob;
 import org.clearing.crypto.SecretFiles;
 import org.clearing.store.Database;
+import org.clearing.tls.OutboundTrust;
+import org.clearing.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +110,10 @@ public final class Engine {
   private WebhookRelay relay;
   private boolean stopped;
   private PaymentJobs paymentJobs;
+  private int managementPort;
+  private String managementHost;
+  private boolean tls;
+  private WebClient channelClient;
 
   private Engine(Database database, Vertx vertx, Pool pool,
       List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
@@ -152,8 +159,13 @@ public final class Engine {
     try {
       Engine engine = wire(config, database, vertx, metrics, clock)
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      LOG.info("event=engine.started http_port={} startup_ms={} database=\"{}\"",
-          engine.httpPort, (System.nanoTime() - startNs) / 1_000_000, database.description());
+      LOG.info("event=engine.started http_port={} tls={} management_port={} startup_ms={} database=\"{}\"",
+          engine.httpPort, engine.tls, engine.managementPort, (System.nanoTime() - startNs) / 1_000_000,
+          database.description());
+      if (!engine.tls) {
+        LOG.warn("event=engine.plain_http detail=\"no --tls-cert: the public port speaks plain HTTP;"
+            + " terminate TLS at a proxy in front of it before payer data crosses a network\"");
+      }
       return engine;
     } catch (Exception e) {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -190,15 +202,23 @@ public final class Engine {
     WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey, webhookTargets);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
         new ReportSigner(EngineKey.CLIENT_ID, engineKey.privateKey()), cryptoPool);
+    ServerTls serverTls;
+    OutboundTrust outbound;
+    try {
+      serverTls = config.network().tlsEnabled() ? ServerTls.load(config.network()) : null;
+      outbound = OutboundTrust.load(config.network().channelCaBundleFile());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-        WebhookRelay.Options.standard(), webhookTargets);
+        WebhookRelay.Options.standard(), webhookTargets, outbound);
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
     String publicBaseUrl = config.publicBaseUrlOr(port);
-    WebClient channelClient = WebClient.create(vertx, new WebClientOptions()
+    WebClient channelClient = WebClient.create(vertx, outbound.applyTo(new WebClientOptions()
         .setConnectTimeout(CHANNEL_CONNECT_TIMEOUT_MS)
         .setKeepAlive(true)
-        .setUserAgent("clearing-engine"),
+        .setUserAgent("clearing-engine")),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(CHANNEL_CONNECTIONS_PER_HOST_MAX)
             .setMaxWaitQueueSize(CHANNEL_WAIT_QUEUE_SIZE_MAX));
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
@@ -230,8 +250,8 @@ public final class Engine {
         }))
         .compose(routing -> new ChannelAccountRepository(pool).load().compose(accounts ->
             (config.sandboxes()
-                ? DemoSandboxes.start(vertx, channelClient, config.dataDir(), config.sandboxBasePort(),
-                    config.sandboxTimeCompression(), accounts)
+                ? DemoSandboxes.start(vertx, channelClient, config.dataDir(), config.network().sandboxHost(),
+                    config.sandboxBasePort(), config.sandboxTimeCompression(), accounts)
                 : Future.<DemoSandboxes>succeededFuture(null))
             .compose(started -> {
               sandboxes[0] = started;
@@ -253,9 +273,10 @@ public final class Engine {
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES));
-              return deployApi(vertx, config.httpHost(), port, deployments, context);
+              return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
+                  .compose(v -> deployManagement(vertx, config.network(), deployments, context));
             })))
-        .map(v -> {
+        .map(managementPort -> {
           Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
               publicBaseUrl, demoClients, sandboxes[0]);
           engine.clients = clients;
@@ -272,6 +293,13 @@ public final class Engine {
           engine.timers.add(recon[0].schedule(lease, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS));
           engine.reconciliation = recon[0];
           engine.relay = relay;
+          engine.managementPort = managementPort;
+          engine.managementHost = config.network().managementHost();
+          engine.tls = serverTls != null;
+          engine.channelClient = channelClient;
+          if (serverTls != null) {
+            engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
+          }
           return engine;
         });
   }
@@ -289,11 +317,11 @@ public final class Engine {
    * before, because the QR URLs in the shared context must name the port the verticles listen on.
    */
   private static Future<Void> deployApi(Vertx vertx, String host, int port, List<String> deployments,
-      ApiContext context) {
+      ApiContext context, ServerTls tls) {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<Future<String>> deployed = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      deployed.add(vertx.deployVerticle(new ApiVerticle(context, host, port), new DeploymentOptions()));
+      deployed.add(vertx.deployVerticle(new ApiVerticle(context, host, port, tls), new DeploymentOptions()));
     }
     return Future.all(deployed).map(all -> {
       deployed.forEach(f -> deployments.add(f.result()));
@@ -314,6 +342,17 @@ public final class Engine {
               + " hint=\"revoke it: POST /api/v1/admin/clients/{}/revoke\"", client.clientId(), client.clientId()))));
     }
     return Future.join(checks).mapEmpty();
+  }
+
+  /** The management port ({@code /metrics}); completes with the port it listens on. */
+  private static Future<Integer> deployManagement(Vertx vertx, org.clearing.config.Network network,
+      List<String> deployments, ApiContext context) {
+    ManagementVerticle management = new ManagementVerticle(context, network.managementHost(),
+        network.managementPort());
+    return vertx.deployVerticle(management, new DeploymentOptions()).map(id -> {
+      deployments.add(id);
+      return management.actualPort();
+    });
   }
 
   private static int freePort() {
@@ -348,6 +387,28 @@ public final class Engine {
 
   public String publicBaseUrl() {
     return publicBaseUrl;
+  }
+
+  /** The port serving {@code /metrics}, on the management address (127.0.0.1 by default). */
+  public int managementPort() {
+    return managementPort;
+  }
+
+  /** Where {@code /metrics} is served, e.g. {@code http://127.0.0.1:9464}. */
+  public String managementUrl() {
+    String host = managementHost.equals("0.0.0.0") || managementHost.equals("::") ? "127.0.0.1"
+        : managementHost.contains(":") ? "[" + managementHost + "]" : managementHost;
+    return "http://" + host + ":" + managementPort;
+  }
+
+  /** Whether the public port speaks TLS. */
+  public boolean tls() {
+    return tls;
+  }
+
+  /** The client the channel adapters call the channels' gateways with. */
+  public WebClient channelClient() {
+    return channelClient;
   }
 
   public Path clientsDirectory() {

@@ -9,6 +9,7 @@ import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.config.EngineConfig;
+import org.clearing.config.Network;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,10 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
       description = "External PostgreSQL, postgresql://user:password@host:port/database;"
-          + " when set, no embedded database starts (env CLEARING_PG_URL).")
+          + " when set, no embedded database starts (env CLEARING_PG_URL). Migrations run as this"
+          + " user (it must own the schema and, on the first start, may create the role"
+          + " clearing_engine or be a member of it); the engine then serves as clearing_engine,"
+          + " which cannot change or delete the journal.")
   String pgUrl;
 
   @Option(names = "--public-base-url", defaultValue = "${env:CLEARING_PUBLIC_BASE_URL}",
@@ -80,20 +84,49 @@ public final class Main implements Callable<Integer> {
           + " (env CLEARING_WEBHOOK_ALLOW_CIDR; default none: public addresses only).")
   java.util.List<String> webhookAllowCidrs;
 
+  // TLS, outbound trust, the management port, the sandboxes' address.
+
+  @Option(names = "--tls-cert", defaultValue = "${env:CLEARING_TLS_CERT}",
+      description = "PEM certificate chain (leaf first) for HTTPS on the public port; reloaded when"
+          + " the file changes (env CLEARING_TLS_CERT; default: plain HTTP).")
+  String tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:CLEARING_TLS_KEY}",
+      description = "PEM private key of --tls-cert, RSA or EC; reloaded with it (env CLEARING_TLS_KEY).")
+  String tlsKey;
+
+  @Option(names = "--tls-client-ca", defaultValue = "${env:CLEARING_TLS_CLIENT_CA}",
+      description = "PEM CA certificate(s) issuing API clients' TLS certificates: every /api/ request"
+          + " must then come with one (env CLEARING_TLS_CLIENT_CA).")
+  String tlsClientCa;
+
+  @Option(names = "--channel-ca-bundle", defaultValue = "${env:CLEARING_CHANNEL_CA_BUNDLE}",
+      description = "PEM CA certificates trusted for calls to channels and webhook receivers, in"
+          + " addition to the JVM's trust store (env CLEARING_CHANNEL_CA_BUNDLE).")
+  String channelCaBundle;
+
+  @Option(names = "--management-port", defaultValue = "${env:CLEARING_MANAGEMENT_PORT:-9464}",
+      description = "Port serving /metrics, apart from the public port (env CLEARING_MANAGEMENT_PORT,"
+          + " default ${DEFAULT-VALUE}).")
+  int managementPort;
+
+  @Option(names = "--management-host", defaultValue = "${env:CLEARING_MANAGEMENT_HOST:-127.0.0.1}",
+      description = "Address of the management port (env CLEARING_MANAGEMENT_HOST, default"
+          + " ${DEFAULT-VALUE}: this machine only).")
+  String managementHost;
+
+  @Option(names = "--sandbox-host", defaultValue = "${env:CLEARING_SANDBOX_HOST:-127.0.0.1}",
+      description = "Address the demo sandboxes bind to and name in their URLs; a LAN address shows"
+          + " their pay pages to a phone (env CLEARING_SANDBOX_HOST, default ${DEFAULT-VALUE}).")
+  String sandboxHost;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
-    EngineConfig config = new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
-        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
-        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
-        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis(),
-        webhookAllowCidrs == null ? java.util.List.of() : webhookAllowCidrs,
-        // Set from the TLS options once the engine serves HTTPS itself.
-        false);
-    Engine engine = Engine.start(config);
+    Engine engine = Engine.start(config());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -109,13 +142,41 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
+  /** The engine's settings from the options. */
+  public EngineConfig config() {
+    Network network = network();
+    return new EngineConfig(httpHost, httpPort, dataDir.toAbsolutePath().normalize(), blankToNull(pgUrl),
+        blankToNull(publicBaseUrl), dbPoolSize, EngineConfig.DB_WAIT_QUEUE_SIZE_DEFAULT,
+        EngineConfig.EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, sandboxes, sandboxPort, sandboxTimeCompression,
+        EngineConfig.SETTLEMENT_INTERVAL_MS_DEFAULT, paymentQueryAfter.toMillis(),
+        webhookAllowCidrs == null ? java.util.List.of() : webhookAllowCidrs,
+        // An engine serving HTTPS sends its webhooks over HTTPS only: a signed event about
+        // payments should not cross a network in clear when the engine itself does not.
+        network.tlsEnabled(),
+        network);
+  }
+
+  /** The TLS, outbound-trust, management and sandbox options as one value. */
+  public Network network() {
+    return Network.defaults()
+        .withTls(pathOrNull(tlsCert), pathOrNull(tlsKey), pathOrNull(tlsClientCa))
+        .withChannelCaBundle(pathOrNull(channelCaBundle))
+        .withManagement(managementHost, managementPort)
+        .withSandboxHost(sandboxHost);
+  }
+
+  private static Path pathOrNull(String value) {
+    String path = blankToNull(value);
+    return path == null ? null : Path.of(path).toAbsolutePath().normalize();
+  }
+
   private static void printWelcome(Engine engine) {
-    String local = "http://localhost:" + engine.httpPort();
+    String local = (engine.tls() ? "https" : "http") + "://localhost:" + engine.httpPort();
     System.out.println();
     System.out.println("Clearing engine is running.");
     System.out.println("  API             " + local + "/api/v1/orders  (signed requests; see README)");
     System.out.println("  Health          " + local + "/health");
-    System.out.println("  Metrics         " + local + "/metrics");
+    System.out.println("  Metrics         " + engine.managementUrl() + "/metrics  (management port)");
     System.out.println("  QR codes open   " + engine.publicBaseUrl() + "/q/<token>");
     System.out.println("  Database        " + engine.database().description());
     if (engine.sandboxes().isPresent()) {

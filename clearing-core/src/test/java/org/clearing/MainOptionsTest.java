@@ -1,6 +1,7 @@
 package org.clearing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -56,6 +57,16 @@ class MainOptionsTest {
       assertEquals(2, exit, bad);
       assertTrue(err.toString().contains("--webhook-allow-cidr"), err.toString());
     }
+  }
+
+  @Test
+  void anEngineServingHttpsSendsWebhooksOverHttpsOnly() {
+    Main https = new Main();
+    new CommandLine(https).parseArgs("--tls-cert", "server.pem", "--tls-key", "server-key.pem");
+    assertTrue(https.config().webhookHttpsOnly());
+    Main plain = new Main();
+    new CommandLine(plain).parseArgs();
+    assertFalse(plain.config().webhookHttpsOnly());
   }
 
   private static Duration parse(String value) {

@@ -15,7 +15,21 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class SandboxControl {
 
+  /** Where a sandbox listens unless told otherwise: this machine only (issue 10 §9). */
+  public static final String LOOPBACK = "127.0.0.1";
+
   private SandboxControl() {}
+
+  /**
+   * The host a sandbox names in its URLs (pay pages, bill downloads): the address it is bound to,
+   * so a phone given a LAN address can follow them; loopback for a wildcard bind.
+   */
+  public static String urlHost(String bindHost) {
+    if (bindHost.equals("0.0.0.0") || bindHost.equals("::") || bindHost.equals("[::]")) {
+      return LOOPBACK;
+    }
+    return bindHost.contains(":") && !bindHost.startsWith("[") ? "[" + bindHost + "]" : bindHost;
+  }
 
   public static void mount(Router router, AtomicReference<SandboxFaults> faults,
       CallbackDispatcher dispatcher) {

@@ -15,7 +15,8 @@ import org.clearing.client.ClientStatus;
 import org.clearing.client.KeyType;
 import org.clearing.client.Role;
 import org.clearing.crypto.Crypto;
-import org.clearing.order.FieldError;
+import org.clearing.http.Problem;
+import org.clearing.input.FieldError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -9,18 +9,21 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.clearing.refund.ExceptionResolutions;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
 import org.clearing.refund.RefundRepository;
 import org.clearing.journal.JournalExport;
+import org.clearing.tls.ServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP edge: the engine API for the registration system and the authorities, the applicant's
- * page behind the QR code, {@code /health} and {@code /metrics}. One instance per event loop;
- * all share the port.
+ * page behind the QR code and {@code /health} ({@code /metrics} is on the management port, see
+ * {@link ManagementVerticle}). Over TLS when the engine has a certificate. One instance per event
+ * loop; all share the port.
  */
 public final class ApiVerticle extends VerticleBase {
 
@@ -33,12 +36,15 @@ public final class ApiVerticle extends VerticleBase {
   private final ApiContext context;
   private final String host;
   private final int port;
+  /** Null: plain HTTP (demo mode, or TLS ends at a proxy in front). */
+  private final ServerTls tls;
   private HttpServer server;
 
-  public ApiVerticle(ApiContext context, String host, int port) {
+  public ApiVerticle(ApiContext context, String host, int port, ServerTls tls) {
     this.context = context;
     this.host = host;
     this.port = port;
+    this.tls = tls;
   }
 
   @Override
@@ -52,14 +58,24 @@ public final class ApiVerticle extends VerticleBase {
         // No cleartext HTTP/2 upgrade: its handler holds the HTTP/1.x decoder that ConnectionGuard
         // swaps, and a payment API has no use for h2c (HTTP/2 belongs behind TLS, over ALPN).
         .setHttp2ClearTextEnabled(false);
+    if (tls != null) {
+      tls.configure(options);
+    }
     ConnectionGuard guard = new ConnectionGuard(vertx, options);
     server = vertx.createHttpServer(options).connectionHandler(guard::opened);
-    return server.requestHandler(router(guard)).listen();
+    return server.requestHandler(router(guard)).listen().onSuccess(listening -> {
+      if (tls != null) {
+        tls.serving(listening);
+      }
+    });
   }
 
   /** Stops accepting, then waits for requests in flight (bounded) before closing. */
   @Override
   public Future<?> stop() {
+    if (server != null && tls != null) {
+      tls.stoppedServing(server);
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
@@ -77,14 +93,17 @@ public final class ApiVerticle extends VerticleBase {
 
     router.route().handler(ResponseHeaders::add);
     router.get("/health").handler(ops::health);
-    router.get("/metrics").handler(ops::metrics);
     context.cashier().mount(router);
     context.callbacks().mount(router);
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
 
-    // Signed API: the headers are checked before any body is read, the role next, then the body
-    // (bounded, or streamed to a file for a bill) and its signature — see Security.
+    // Signed API: with --tls-client-ca the connection's certificate first, then the headers are
+    // checked before any body is read, the role next, then the body (bounded, or streamed to a
+    // file for a bill) and its signature — see Security.
+    if (tls != null && tls.clientCertificatesRequired()) {
+      router.route("/api/*").handler(ClientCertificates.required());
+    }
     router.route("/api/*").handler(Security.claim(context.authenticator()));
     router.post("/api/v1/orders").handler(Security.require(Role.REGISTRATION)).handler(orders::create);
     router.get("/api/v1/orders/:orderNo").handler(Security.require(Role.REGISTRATION)).handler(orders::get);

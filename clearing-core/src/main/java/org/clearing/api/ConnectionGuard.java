@@ -13,6 +13,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Map;
+import org.clearing.http.Problem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.clearing.channel.Money;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.order.NewOrder;
 import org.clearing.routing.ItemKind;
 

@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.clearing.order.FieldError;
+import org.clearing.http.Problem;
+import org.clearing.input.FieldError;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
 

@@ -15,6 +15,7 @@ import org.clearing.client.ApiClient;
 import org.clearing.client.Authenticator;
 import org.clearing.client.AuthorizationHeader;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

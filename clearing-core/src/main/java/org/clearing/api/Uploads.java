@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.client.Authenticator;
 import org.clearing.crypto.SignatureBase;
 import org.clearing.crypto.SignatureScheme;
+import org.clearing.http.Problem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

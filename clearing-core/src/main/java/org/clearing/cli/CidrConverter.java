@@ -1,6 +1,6 @@
 package org.clearing.cli;
 
-import org.clearing.outbox.Cidr;
+import org.clearing.net.Cidr;
 import picocli.CommandLine;
 
 /**

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientRegistration;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.Role;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.store.Database;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

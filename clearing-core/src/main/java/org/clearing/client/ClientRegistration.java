@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.clearing.crypto.Pem;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 
 /**
  * The checks a new client or a replacement key passes, the same for the admin API and the offline

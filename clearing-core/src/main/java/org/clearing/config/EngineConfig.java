@@ -7,7 +7,7 @@ import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
-import org.clearing.outbox.Cidr;
+import org.clearing.net.Cidr;
 
 /**
  * The engine's settings. Each comes from a command-line option or the environment variable of the
@@ -17,7 +17,8 @@ import org.clearing.outbox.Cidr;
  * @param httpPort the HTTP port; 0 picks a free one (tests)
  * @param dataDir where the embedded database, the demo client keys and the payer-ID key live
  * @param pgUrl an external PostgreSQL ({@code postgresql://user:password@host:port/database});
- *     null to run the embedded one
+ *     null to run the embedded one. Its user runs the migrations; the engine's pool takes the role
+ *     {@code clearing_engine} at connection start (see {@code store/Database})
  * @param publicBaseUrl what the QR codes point to, without a trailing slash; null to derive it
  *     from this machine's LAN address and the port
  * @param dbPoolSizeMax connections in the database pool
@@ -37,6 +38,8 @@ import org.clearing.outbox.Cidr;
  *     default, so webhooks reach public addresses only
  * @param webhookHttpsOnly whether webhook endpoints must be https (set when the engine runs with
  *     TLS)
+ * @param network TLS on the public port, the management port, where the sandboxes listen and
+ *     which certificate authorities the engine trusts when it calls out
  */
 public record EngineConfig(
     String httpHost,
@@ -54,7 +57,9 @@ public record EngineConfig(
     long paymentQueryDelayMs,
     // Webhook targets (issue 10 §5).
     List<String> webhookAllowCidrs,
-    boolean webhookHttpsOnly) {
+    boolean webhookHttpsOnly,
+    // TLS, the management port, the sandboxes' address, outbound trust (issue 10 §4, §9).
+    Network network) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
@@ -84,6 +89,7 @@ public record EngineConfig(
         throw new IllegalArgumentException("--webhook-allow-cidr: " + e.getMessage(), e);
       }
     }
+    java.util.Objects.requireNonNull(network, "network");
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
         throw new IllegalArgumentException(
@@ -99,55 +105,63 @@ public record EngineConfig(
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
         SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT,
-        List.of(), false);
+        List.of(), false, Network.defaults());
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly);
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly);
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly);
+        webhookHttpsOnly, network);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly);
+        webhookHttpsOnly, network);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly);
+        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly);
+        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network);
   }
 
   /** Webhook targets: ranges allowed although special-purpose, and whether only https goes. */
   public EngineConfig withWebhookTargets(List<String> allowCidrs, boolean httpsOnly) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly);
+        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network);
+  }
+
+  // --- issue 10 §4, §9: TLS, the management port, the sandboxes' address, outbound trust ---
+
+  public EngineConfig withNetwork(Network value) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */
@@ -158,7 +172,7 @@ public record EngineConfig(
     if (publicBaseUrl != null) {
       return publicBaseUrl;
     }
-    return "http://" + lanAddress() + ":" + actualPort;
+    return (network.tlsEnabled() ? "https://" : "http://") + lanAddress() + ":" + actualPort;
   }
 
   /** A phone on the same network can open a LAN address; "localhost" only as the last resort. */

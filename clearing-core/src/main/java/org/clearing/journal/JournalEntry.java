@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * One balanced journal entry. Its key names what it books, so booking the same thing twice is
- * refused by the database; a correction is a new entry with its own key.
+ * refused by the database; a correction is a new entry with its own key. It is written only through
+ * {@link Journal#post}, the one door for money.
  *
  * @param entryKey e.g. {@code PAYMENT:wechat:4200000001}
  * @param kind what the entry books (PAYMENT, DUPLICATE_PAYMENT, SUSPENSE, SETTLEMENT, REFUND, …)

@@ -16,7 +16,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.clearing.crypto.Crypto;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 
 /**
  * Streams sealed journal entries for a period so that anyone can recompute the seal chain

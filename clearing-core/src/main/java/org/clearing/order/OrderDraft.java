@@ -3,6 +3,7 @@ package org.clearing.order;
 import java.util.ArrayList;
 import java.util.List;
 import org.clearing.channel.Money;
+import org.clearing.input.FieldError;
 import org.clearing.routing.PayeeSide;
 import org.clearing.routing.Route;
 import org.clearing.routing.RoutingTable;

@@ -79,12 +79,9 @@ public final class OrderRepository {
   private static final String SELECT_LEGS =
       "SELECT leg_no, payee_account_id, amount_fen, status FROM leg WHERE order_no = $1"
           + " ORDER BY leg_no";
-  private static final String UPDATE_STATUS =
-      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
-  private static final String EXPIRE_DUE =
-      "UPDATE orders SET status = $2, updated_at = now() WHERE order_no IN ("
-          + " SELECT order_no FROM orders WHERE status = $1 AND expires_at < now()"
-          + " ORDER BY expires_at LIMIT $3::int4 FOR UPDATE SKIP LOCKED) AND status = $1";
+  private static final String LOCK_DUE =
+      "SELECT order_no FROM orders WHERE status = $1 AND expires_at < now()"
+          + " ORDER BY expires_at LIMIT $2::int4 FOR UPDATE SKIP LOCKED";
 
   /** Orders waiting for their group; beyond this, requests are refused with "try again". */
   public static final int INSERTS_QUEUED_MAX = 4_096;
@@ -275,19 +272,21 @@ public final class OrderRepository {
    * {@code event}; false if the order was no longer in {@code from} (a concurrent change).
    */
   public Future<Boolean> transition(String orderNo, OrderStatus from, OrderEvent event) {
-    OrderStatus to = OrderTransitions.next(from, event).orElseThrow(() ->
-        new IllegalStateException("transition table forbids " + event + " from " + from));
-    return pool.preparedQuery(UPDATE_STATUS)
-        .execute(Tuple.of(orderNo, from.name(), to.name()))
-        .map(rows -> rows.rowCount() == 1);
+    // Unlocked: a payment may have moved the order on meanwhile, and then this move is not made.
+    return Orders.transition(pool, Orders.Guard.RACING, List.of(Orders.Move.of(orderNo, from, event)))
+        .map(moved -> moved.size() == 1);
   }
 
   /** Expires up to {@code batchSizeMax} open orders whose time has passed; returns how many. */
   public Future<Integer> expireDue(int batchSizeMax) {
-    OrderStatus to = OrderTransitions.next(OrderStatus.OPEN, OrderEvent.EXPIRE).orElseThrow();
-    return pool.preparedQuery(EXPIRE_DUE)
-        .execute(Tuple.of(OrderStatus.OPEN.name(), to.name(), batchSizeMax))
-        .map(rows -> rows.rowCount());
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_DUE)
+        .execute(Tuple.of(OrderStatus.OPEN.name(), batchSizeMax))
+        .compose(rows -> {
+          List<Orders.Move> moves = new ArrayList<>();
+          rows.forEach(row -> moves.add(Orders.Move.of(row.getString("order_no"), OrderStatus.OPEN, OrderEvent.EXPIRE)));
+          return Orders.transition(conn, Orders.Guard.LOCKED, moves);
+        })
+        .map(List::size));
   }
 
   private static Order order(Row head, RowSet<Row> lineRows, RowSet<Row> legRows) {

@@ -48,4 +48,9 @@ public final class OrderTransitions {
   public static Optional<OrderStatus> next(OrderStatus from, OrderEvent event) {
     return Optional.ofNullable(TABLE.getOrDefault(from, Map.of()).get(event));
   }
+
+  /** Whether some event leads from {@code from} to {@code to}. */
+  public static boolean allows(OrderStatus from, OrderStatus to) {
+    return TABLE.getOrDefault(from, Map.of()).containsValue(to);
+  }
 }

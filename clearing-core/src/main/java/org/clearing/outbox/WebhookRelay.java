@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Crypto;
+import org.clearing.tls.OutboundTrust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,20 +158,21 @@ public final class WebhookRelay {
   /**
    * @param cryptoPool where SM2 signing runs (DESIGN §7.6: heavy crypto stays off event loops)
    * @param targets which addresses webhooks may reach, checked again at every attempt
+   * @param trust whose certificates an https receiver may present (the engine's outbound trust)
    */
   public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
-      Options options, WebhookTargets targets) {
+      Options options, WebhookTargets targets, OutboundTrust trust) {
     this.pool = pool;
     this.targets = targets;
     this.cryptoPool = cryptoPool;
     this.signer = key.signer(clock);
     this.clock = clock;
     this.options = options;
-    this.http = WebClient.create(vertx, new WebClientOptions()
+    this.http = WebClient.create(vertx, trust.applyTo(new WebClientOptions()
             .setConnectTimeout((int) Math.min(options.timeoutMs(), Integer.MAX_VALUE))
             .setFollowRedirects(false)
             .setKeepAlive(true)
-            .setUserAgent("clearing-engine-webhooks"),
+            .setUserAgent("clearing-engine-webhooks")),
         new PoolOptions().setHttp1MaxSize(options.inFlightMax()).setMaxWaitQueueSize(options.batchSizeMax()));
   }
 

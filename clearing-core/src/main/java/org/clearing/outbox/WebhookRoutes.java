@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.clearing.api.Problem;
-import org.clearing.api.StrictJson;
 import org.clearing.client.ApiClient;
 import org.clearing.client.KeyType;
 import org.clearing.client.Role;
-import org.clearing.order.FieldError;
+import org.clearing.http.Problem;
+import org.clearing.http.StrictJson;
+import org.clearing.input.FieldError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

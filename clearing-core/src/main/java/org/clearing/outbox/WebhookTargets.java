@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.clearing.net.Cidr;
 
 /**
  * Where webhooks may go. Any client sets its own endpoint, so without this check a client could

@@ -24,7 +24,6 @@ import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
-import org.clearing.refund.RefundService;
 import org.clearing.store.GroupCommitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,13 +50,13 @@ public final class CallbackRoutes {
   private final ChannelSet channels;
   private final PaymentIntake intake;
   private final ChannelOrders channelOrders;
-  private final RefundService refunds;
+  private final RefundNotifications refunds;
   private final WorkerExecutor cryptoPool;
   private final MeterRegistry metrics;
   private final AtomicInteger inFlight = new AtomicInteger();
 
   public CallbackRoutes(ChannelSet channels, PaymentIntake intake, ChannelOrders channelOrders,
-      RefundService refunds, WorkerExecutor cryptoPool, MeterRegistry metrics) {
+      RefundNotifications refunds, WorkerExecutor cryptoPool, MeterRegistry metrics) {
     this.channels = channels;
     this.intake = intake;
     this.channelOrders = channelOrders;

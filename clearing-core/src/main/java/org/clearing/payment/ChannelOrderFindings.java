@@ -2,7 +2,6 @@ package org.clearing.payment;
 
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -27,9 +26,6 @@ final class ChannelOrderFindings {
     RETRY,
     WAIT
   }
-
-  private static final String MARK = "UPDATE channel_order SET status = $3, updated_at = now()"
-      + " WHERE order_no = $1 AND channel = $2 AND status IN ('OPENING', 'OPEN')";
 
   private final Pool pool;
   private final PaymentIntake intake;
@@ -63,7 +59,7 @@ final class ChannelOrderFindings {
           }
           LOG.info("event=payment.found_by_query order_no={} channel={} outcome={} duplicate={}",
               orderNo, payment.channel().code(), recorded.outcome(), recorded.duplicate());
-          return mark(orderNo, payment.channel(), "PAID");
+          return mark(orderNo, payment.channel(), ChannelOrderStatus.PAID);
         })
         .compose(v -> channelOrders.closeOthers(orderNo, payment.channel())
             .otherwise(e -> {
@@ -76,11 +72,12 @@ final class ChannelOrderFindings {
 
   Future<Finding> closed(String orderNo, Channel channel) {
     LOG.info("event=channel_order.closed order_no={} channel={}", orderNo, channel.code());
-    return mark(orderNo, channel, "CLOSED").map(Finding.CLOSED);
+    return mark(orderNo, channel, ChannelOrderStatus.CLOSED).map(Finding.CLOSED);
   }
 
-  private Future<Void> mark(String orderNo, Channel channel, String status) {
-    return pool.preparedQuery(MARK).execute(Tuple.of(orderNo, channel.code(), status)).mapEmpty();
+  private Future<Void> mark(String orderNo, Channel channel, ChannelOrderStatus status) {
+    return ChannelOrders.transition(pool, status, List.of(new ChannelOrders.Key(orderNo, channel)), null)
+        .mapEmpty();
   }
 
   /**

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,16 +33,40 @@ public final class ChannelOrders {
   private static final String INSERT =
       "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status, payee)"
           + " VALUES ($1, $2, $3, $4, 'OPENING', $5::jsonb) ON CONFLICT (order_no, channel) DO NOTHING";
-  // A re-open sends the request again, so the payee it names is the one to expect from now on.
-  private static final String MARK_OPEN =
-      "UPDATE channel_order SET status = 'OPEN', channel_reference = $3, flow = $4, payee = $5::jsonb,"
-          + " updated_at = now() WHERE order_no = $1 AND channel = $2 AND status IN ('OPENING', 'OPEN')";
   private static final String SELECT_OTHERS =
       "SELECT channel, out_trade_no FROM channel_order WHERE order_no = $1 AND channel <> $2"
           + " AND status IN ('OPENING', 'OPEN')";
-  private static final String MARK_CLOSED =
-      "UPDATE channel_order SET status = 'CLOSED', updated_at = now()"
-          + " WHERE order_no = $1 AND channel = $2 AND status IN ('OPENING', 'OPEN')";
+  /**
+   * The only {@code UPDATE channel_order SET status}. A move to OPEN also records what the
+   * channel answered: a re-open sends the request again, so the payee it names is the one to
+   * expect from now on.
+   */
+  private static final String TRANSITION = """
+      UPDATE channel_order c SET status = $3::text, updated_at = now(),
+             channel_reference = COALESCE($5, c.channel_reference), flow = COALESCE($6, c.flow),
+             payee = COALESCE($7::jsonb, c.payee)
+      FROM unnest($1::text[], $2::text[]) AS x(order_no, channel)
+      WHERE c.order_no = x.order_no AND c.channel = x.channel AND c.status = ANY($4::text[])
+      RETURNING c.order_no, c.channel
+      """;
+  private static final String CURRENT = """
+      SELECT c.order_no, c.channel, c.status FROM channel_order c
+      JOIN unnest($1::text[], $2::text[]) AS x(order_no, channel)
+        ON c.order_no = x.order_no AND c.channel = x.channel
+      """;
+
+  /** A channel order: the order and the channel it was opened at. */
+  public record Key(String orderNo, Channel channel) {}
+
+  /** What the channel answered to an open, recorded with the move to OPEN. */
+  public record Opened(String channelReference, String flow, JsonObject payee) {}
+
+  /** An illegal channel order transition: a bug in the caller, never an expected outcome. */
+  public static final class IllegalTransition extends IllegalStateException {
+    public IllegalTransition(String message) {
+      super(message);
+    }
+  }
 
   private final Pool pool;
   private final ChannelSet channels;
@@ -81,9 +107,9 @@ public final class ChannelOrders {
     return pool.preparedQuery(INSERT)
         .execute(Tuple.of(order.orderNo(), channel.code(), outTradeNo, flow.name(), payee))
         .compose(v -> adapter.openOrder(request))
-        .compose(opened -> pool.preparedQuery(MARK_OPEN)
-            .execute(Tuple.of(order.orderNo(), channel.code(), opened.channelReference(), flow.name(),
-                payee))
+        .compose(opened -> transition(pool, ChannelOrderStatus.OPEN,
+                List.of(new Key(order.orderNo(), channel)),
+                new Opened(opened.channelReference(), flow.name(), payee))
             .map(opened))
         .onSuccess(opened -> LOG.info("event=channel_order.opened order_no={} channel={} flow={}",
             order.orderNo(), channel.code(), flow));
@@ -116,9 +142,56 @@ public final class ChannelOrders {
           orderNo, channel.code(), result.getClass().getSimpleName());
       // UnionPay cannot close: its order lapses at payTimeout and stays OPEN here until then.
       if (result instanceof CloseResult.Closed) {
-        return pool.preparedQuery(MARK_CLOSED).execute(Tuple.of(orderNo, channel.code())).mapEmpty();
+        return transition(pool, ChannelOrderStatus.CLOSED, List.of(new Key(orderNo, channel)), null)
+            .mapEmpty();
       }
       return Future.<Void>succeededFuture();
     });
+  }
+
+  /**
+   * Moves channel orders to {@code to} in one statement; the one door for their status. Each move
+   * is guarded by the statuses {@link ChannelOrderStatus} allows it from. A channel order already
+   * in {@code to} is a repeat (a query confirming what a callback booked) and changes nothing; one
+   * in any other status is an illegal transition and fails loudly. A payment for an order never
+   * opened at that channel (a test's or a healed bill's) has no row here and is not an error.
+   *
+   * @param client a pool, or the caller's transaction
+   * @param opened what the channel answered, for a move to OPEN; null otherwise
+   * @return the channel orders that moved now
+   */
+  public static Future<List<Key>> transition(SqlClient client, ChannelOrderStatus to, List<Key> keys,
+      Opened opened) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    String[] orderNos = keys.stream().map(Key::orderNo).toArray(String[]::new);
+    String[] channels = keys.stream().map(k -> k.channel().code()).toArray(String[]::new);
+    return client.preparedQuery(TRANSITION).execute(Tuple.tuple()
+            .addArrayOfString(orderNos).addArrayOfString(channels).addString(to.name())
+            .addArrayOfString(ChannelOrderStatus.from(to).stream().map(Enum::name).toArray(String[]::new))
+            .addString(opened == null ? null : opened.channelReference())
+            .addString(opened == null ? null : opened.flow())
+            .addValue(opened == null ? null : opened.payee()))
+        .compose(rows -> {
+          List<Key> moved = new ArrayList<>();
+          rows.forEach(r -> moved.add(new Key(r.getString("order_no"),
+              Channel.fromCode(r.getString("channel")).orElseThrow())));
+          return moved.size() == keys.size() ? Future.succeededFuture(moved)
+              : client.preparedQuery(CURRENT).execute(Tuple.tuple().addArrayOfString(orderNos).addArrayOfString(channels))
+                  .compose(current -> refuseIllegal(current, to, moved));
+        });
+  }
+
+  private static Future<List<Key>> refuseIllegal(RowSet<Row> current, ChannelOrderStatus to, List<Key> moved) {
+    for (Row row : current) {
+      Key key = new Key(row.getString("order_no"), Channel.fromCode(row.getString("channel")).orElseThrow());
+      String status = row.getString("status");
+      if (!moved.contains(key) && !to.name().equals(status)) {
+        return Future.failedFuture(new IllegalTransition("channel order " + key.orderNo() + "/"
+            + key.channel().code() + " cannot move " + status + " -> " + to));
+      }
+    }
+    return Future.succeededFuture(moved);
   }
 }

@@ -17,6 +17,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.alipay.AlipayAdapter;
 import org.clearing.channel.unionpay.UnionPayAdapter;
 import org.clearing.channel.wechat.WechatAdapter;
+import org.clearing.sandbox.SandboxControl;
 import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;
 import org.clearing.sandbox.wechat.WechatDemo;
@@ -40,33 +41,41 @@ public final class DemoSandboxes {
     this.wechatPayers = wechatPayers;
   }
 
+  /** Starts the sandboxes on 127.0.0.1. */
+  public static Future<DemoSandboxes> start(Vertx vertx, WebClient client, Path dataDir,
+      int basePort, double timeCompression, Map<Channel, Map<String, String>> accounts) {
+    return start(vertx, client, dataDir, SandboxControl.LOOPBACK, basePort, timeCompression, accounts);
+  }
+
   /**
    * Starts the sandboxes.
    *
+   * @param host the address all three bind to and name in their URLs: 127.0.0.1 keeps them on
+   *     this machine; a LAN address shows their pay pages to a phone on that network
    * @param basePort the WeChat sandbox's port, Alipay's and UnionPay's the next two; 0 for any
    * @param accounts each payee account's identity at each channel, registered at the sandboxes
    */
-  public static Future<DemoSandboxes> start(Vertx vertx, WebClient client, Path dataDir,
+  public static Future<DemoSandboxes> start(Vertx vertx, WebClient client, Path dataDir, String host,
       int basePort, double timeCompression, Map<Channel, Map<String, String>> accounts) {
     Path channels = dataDir.resolve("channels");
     Path bills = dataDir.resolve("bills");
     List<Started> started = new ArrayList<>();
     WechatAdapter[] wechat = new WechatAdapter[1];
-    return WechatDemo.start(vertx, channels.resolve("wechat"), port(basePort, 0), timeCompression,
+    return WechatDemo.start(vertx, channels.resolve("wechat"), host, port(basePort, 0), timeCompression,
             receivers(accounts, Channel.WECHAT))
         .compose(demo -> {
           wechat[0] = new WechatAdapter(vertx, client, demo.adapterConfig(bills.resolve("wechat")));
           started.add(new Started(Channel.WECHAT, wechat[0], demo.sandbox().baseUrl(), demo::stop));
           // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
-          return AlipayDemo.start(vertx, channels.resolve("alipay"), port(basePort, 1),
+          return AlipayDemo.start(vertx, channels.resolve("alipay"), host, port(basePort, 1),
               timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
         })
         .compose(demo -> {
           started.add(new Started(Channel.ALIPAY,
               new AlipayAdapter(vertx, client, demo.adapterConfig(bills.resolve("alipay"))),
               demo.sandbox().baseUrl(), demo::stop));
-          return UnionPayDemo.start(vertx, channels.resolve("unionpay"), port(basePort, 2),
-              timeCompression, receivers(accounts, Channel.UNIONPAY));
+          return UnionPayDemo.start(vertx, channels.resolve("unionpay"), host, port(basePort, 2),
+              timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC());
         })
         .map(demo -> {
           started.add(new Started(Channel.UNIONPAY,

@@ -22,10 +22,13 @@ import org.clearing.channel.Money;
 import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
-import org.clearing.journal.JournalEntry;
+import org.clearing.journal.Journal;
 import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
 import org.clearing.split.Leg;
 import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 import org.clearing.store.GroupCommitter;
 
 /**
@@ -82,36 +85,6 @@ public final class PaymentIntake {
              occurred_at)
       ON CONFLICT (channel, kind, event_key) DO NOTHING
       """;
-  public static final String UPDATE_ORDERS = """
-      UPDATE orders o SET status = x.to_status,
-             paid_channel = COALESCE(x.channel, o.paid_channel),
-             paid_transaction_id = COALESCE(x.transaction_id, o.paid_transaction_id),
-             paid_at = COALESCE(x.paid_at, o.paid_at),
-             updated_at = now()
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-        AS x(order_no, from_status, to_status, channel, transaction_id, paid_at)
-      WHERE o.order_no = x.order_no AND o.status = x.from_status
-      """;
-  public static final String UPDATE_LEGS =
-      "UPDATE leg SET status = $2 WHERE order_no = ANY($1::text[]) AND status = $3";
-  public static final String UPDATE_CHANNEL_ORDERS =
-      "UPDATE channel_order c SET status = 'PAID', updated_at = now()"
-          + " FROM unnest($1::text[], $2::text[]) AS x(channel, out_trade_no)"
-          + " WHERE c.channel = x.channel AND c.out_trade_no = x.out_trade_no";
-  public static final String INSERT_JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-        RETURNING entry_id, entry_key
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
-      FROM e JOIN unnest($5::text[], $6::int4[], $7::text[], $8::int8[], $9::int8[])
-        AS p(entry_key, posting_no, account, debit_fen, credit_fen) USING (entry_key)
-      """;
-  public static final String INSERT_OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload)"
-          + " SELECT t, o, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(t, o, p)";
   private static final String INSERT_REFUND_INBOX =
       "INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,"
           + " amount_fen, outcome, source, event_id, occurred_at)"
@@ -169,9 +142,10 @@ public final class PaymentIntake {
                         .addArrayOfString(payments.stream().map(PaymentNotification::outTradeNo)
                             .toArray(String[]::new)))
                     .compose(payees -> {
+                      Map<String, PaymentBooking.OrderState> states = orderStates(heads, legs);
                       List<PaymentBooking.Booking> bookings = PaymentBooking.book(
-                          payments, orderNos, orderStates(heads, legs), keys(recorded), payees(payees));
-                      return write(conn, bookings, items).map(bookings);
+                          payments, orderNos, states, keys(recorded), payees(payees));
+                      return write(conn, bookings, items, states).map(bookings);
                     })))))
         .map(bookings -> bookings.stream()
             .map(b -> new Recorded(b.duplicate(), b.orderNo(), b.outcome())).toList());
@@ -211,7 +185,13 @@ public final class PaymentIntake {
     return keys;
   }
 
-  private static Future<Void> write(SqlConnection conn, List<PaymentBooking.Booking> all, List<Item> items) {
+  /**
+   * Writes one group: the inbox rows, the orders' moves, the legs' and channel orders' moves (each
+   * one statement through its door), the journal entries and the events: as many statements as
+   * before the doors, whatever the group's size.
+   */
+  private static Future<Void> write(SqlConnection conn, List<PaymentBooking.Booking> all, List<Item> items,
+      Map<String, PaymentBooking.OrderState> states) {
     List<PaymentBooking.Booking> fresh = new ArrayList<>();
     List<Source> sources = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
@@ -231,30 +211,23 @@ public final class PaymentIntake {
                 "a payment was recorded concurrently; the group is retried one by one"))));
     List<PaymentBooking.Booking> moves = fresh.stream().filter(b -> b.toStatus() != null).toList();
     if (!moves.isEmpty()) {
-      writes.add(conn.preparedQuery(UPDATE_ORDERS).execute(ordersTuple(moves)).compose(rows ->
-          rows.rowCount() == moves.size() ? Future.succeededFuture()
-              : Future.failedFuture(new IllegalStateException("an order changed under its lock"))));
+      // The orders are locked (LOCK_ORDERS): each move must happen.
+      writes.add(Orders.transition(conn, Orders.Guard.LOCKED, moves.stream().map(b -> new Orders.Move(
+          b.orderNo(), b.fromStatus(), b.toStatus(), paid(b) ? new Orders.Paid(b.payment().channel().code(),
+              b.payment().transactionId(), utc(b.payment().paidAt())) : null)).toList()));
     }
     List<PaymentBooking.Booking> applied = fresh.stream()
         .filter(b -> b.outcome() == PaymentDecision.Outcome.APPLIED).toList();
     if (!applied.isEmpty()) {
-      writes.add(conn.preparedQuery(UPDATE_LEGS).execute(Tuple.of(
-          applied.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new),
-          LegStatus.PAID.name(), LegStatus.PLANNED.name())));
-      writes.add(conn.preparedQuery(UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
-          .addArrayOfString(applied.stream().map(b -> b.payment().channel().code()).toArray(String[]::new))
-          .addArrayOfString(applied.stream().map(b -> b.payment().outTradeNo()).toArray(String[]::new))));
+      writes.add(Legs.transition(conn, LegStatus.PAID, applied.stream()
+          .flatMap(b -> states.get(b.orderNo()).legs().stream().map(l -> Legs.Move.of(b.orderNo(), l.legNo())))
+          .toList()));
+      writes.add(ChannelOrders.transition(conn, ChannelOrderStatus.PAID, applied.stream()
+          .map(b -> new ChannelOrders.Key(b.orderNo(), b.payment().channel())).toList(), null));
     }
-    writes.add(conn.preparedQuery(INSERT_JOURNAL).execute(journalTuple(fresh)));
-    List<PaymentBooking.OutboxEvent> events = fresh.stream().map(PaymentBooking.Booking::event)
-        .filter(e -> e != null).toList();
-    if (!events.isEmpty()) {
-      writes.add(conn.preparedQuery(INSERT_OUTBOX).execute(Tuple.tuple()
-          .addArrayOfString(events.stream().map(PaymentBooking.OutboxEvent::type).toArray(String[]::new))
-          .addArrayOfString(events.stream().map(PaymentBooking.OutboxEvent::orderNo).toArray(String[]::new))
-          .addArrayOfString(events.stream().map(e -> new JsonObject(e.payload()).encode())
-              .toArray(String[]::new))));
-    }
+    writes.add(Journal.post(conn, fresh.stream().map(PaymentBooking.Booking::entry).toList()));
+    writes.add(Outbox.append(conn, fresh.stream().map(PaymentBooking.Booking::event)
+        .filter(e -> e != null).map(PaymentIntake::outboxEvent).toList()));
     return Future.all(writes).mapEmpty();
   }
 
@@ -272,50 +245,13 @@ public final class PaymentIntake {
             .toArray(OffsetDateTime[]::new));
   }
 
-  private static Tuple ordersTuple(List<PaymentBooking.Booking> moves) {
-    return Tuple.tuple()
-        .addArrayOfString(moves.stream().map(PaymentBooking.Booking::orderNo).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> b.fromStatus().name()).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> b.toStatus().name()).toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().channel().code() : null)
-            .toArray(String[]::new))
-        .addArrayOfString(moves.stream().map(b -> paid(b) ? b.payment().transactionId() : null)
-            .toArray(String[]::new))
-        .addArrayOfOffsetDateTime(moves.stream().map(b -> paid(b) ? utc(b.payment().paidAt()) : null)
-            .toArray(OffsetDateTime[]::new));
-  }
-
   private static boolean paid(PaymentBooking.Booking booking) {
     return booking.outcome() == PaymentDecision.Outcome.APPLIED;
   }
 
-  private static Tuple journalTuple(List<PaymentBooking.Booking> fresh) {
-    List<String> keys = new ArrayList<>();
-    List<Integer> numbers = new ArrayList<>();
-    List<String> accounts = new ArrayList<>();
-    List<Long> debits = new ArrayList<>();
-    List<Long> credits = new ArrayList<>();
-    for (PaymentBooking.Booking booking : fresh) {
-      JournalEntry entry = booking.entry();
-      for (int i = 0; i < entry.postings().size(); i++) {
-        JournalEntry.Posting posting = entry.postings().get(i);
-        keys.add(entry.entryKey());
-        numbers.add(i + 1);
-        accounts.add(posting.account());
-        debits.add(posting.debitFen());
-        credits.add(posting.creditFen());
-      }
-    }
-    return Tuple.tuple()
-        .addArrayOfString(fresh.stream().map(b -> b.entry().entryKey()).toArray(String[]::new))
-        .addArrayOfString(fresh.stream().map(b -> b.entry().kind()).toArray(String[]::new))
-        .addArrayOfString(fresh.stream().map(b -> b.entry().orderNo()).toArray(String[]::new))
-        .addArrayOfString(fresh.stream().map(b -> b.entry().channel()).toArray(String[]::new))
-        .addArrayOfString(keys.toArray(String[]::new))
-        .addArrayOfInteger(numbers.toArray(Integer[]::new))
-        .addArrayOfString(accounts.toArray(String[]::new))
-        .addArrayOfLong(debits.toArray(Long[]::new))
-        .addArrayOfLong(credits.toArray(Long[]::new));
+  /** The booking's event as the outbox takes it; the booking itself stays free of Vert.x types. */
+  public static Outbox.Event outboxEvent(PaymentBooking.OutboxEvent event) {
+    return new Outbox.Event(event.type(), event.orderNo(), new JsonObject(event.payload()));
   }
 
   private static OffsetDateTime utc(java.time.Instant instant) {

@@ -14,6 +14,8 @@ import java.util.List;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
 import org.clearing.routing.PayeeSide;
 
 /**
@@ -57,12 +59,8 @@ public final class ReceiptRepository {
                 AND NOT EXISTS (SELECT 1 FROM refund_line r WHERE r.order_no = l.order_no AND r.line_no = l.line_no))
                AS open_lines,
              (SELECT count(*) FROM leg WHERE order_no = $1
-                AND status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED', 'REFUNDED')) AS open_legs
+                AND status NOT IN ('SETTLED', 'REFUNDED')) AS open_legs
       """;
-  private static final String MOVE =
-      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
-  private static final String OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.complete', $1, $2::jsonb)";
 
   /** Orders whose lines can be confirmed: paid, and not taken back. */
   static final String[] CONFIRMABLE = {
@@ -162,10 +160,10 @@ public final class ReceiptRepository {
       if (row.getLong("open_lines") > 0 || row.getLong("open_legs") > 0) {
         return Future.succeededFuture(false);
       }
-      OrderStatus complete = OrderTransitions.next(status, OrderEvent.ALL_CONFIRMED).orElseThrow();
-      return conn.preparedQuery(MOVE).execute(Tuple.of(orderNo, status.name(), complete.name()))
-          .compose(moved -> conn.preparedQuery(OUTBOX).execute(Tuple.of(orderNo,
-              new io.vertx.core.json.JsonObject().put("type", "order.complete").put("order_no", orderNo).encode())))
+      // Both callers hold the order's lock: the confirmation (LOCK_LINE) and the settlement (its move).
+      return Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, status, OrderEvent.ALL_CONFIRMED)))
+          .compose(moved -> Outbox.append(conn, new Outbox.Event("order.complete", orderNo,
+              new io.vertx.core.json.JsonObject().put("type", "order.complete").put("order_no", orderNo))))
           .map(true);
     });
   }

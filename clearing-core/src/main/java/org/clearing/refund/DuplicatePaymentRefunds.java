@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +14,14 @@ import org.clearing.channel.Money;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
+import org.clearing.journal.Journal;
+import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.lease.JobLease;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
-import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
 import org.clearing.payment.Backoff;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
@@ -72,28 +77,19 @@ public final class DuplicatePaymentRefunds {
       "UPDATE duplicate_refund SET status = 'SUCCEEDED', updated_at = now()"
           + " WHERE out_refund_no = $1 AND status <> 'SUCCEEDED'"
           + " RETURNING channel, transaction_id, order_no, amount_fen";
-  private static final String JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        VALUES ($1, 'DUPLICATE_REFUND', $2, $3) RETURNING entry_id
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, 1, 'refund:' || $3, $4, 0 FROM e
-      UNION ALL SELECT e.entry_id, 2, 'clearing:' || $3, 0, $4 FROM e
-      """;
   /**
    * A payment a person decided to give back (an order's EXCEPTION resolved by REFUND) finishes
    * the order with its refund: REFUNDING to REFUNDED when the channel refunded, back to EXCEPTION
-   * for a person when it refused. Other duplicate refunds leave their orders alone.
+   * for a person when it refused. Other duplicate refunds leave their orders alone. The order is
+   * locked here, so its move through {@link Orders#transition} cannot race.
    */
-  private static final String MOVE_RETURNED_ORDER = """
-      UPDATE orders o SET status = $4, updated_at = now()
-      WHERE o.order_no = $1 AND o.status = $5
+  private static final String RETURNED_ORDER = """
+      SELECT o.status FROM orders o
+      WHERE o.order_no = $1
         AND EXISTS (SELECT 1 FROM exception_resolution r WHERE r.order_no = $1 AND r.action = 'REFUND'
                     AND r.channel = $2 AND r.transaction_id = $3)
+      FOR UPDATE OF o
       """;
-  private static final String OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('payment.refunded', $1, $2::jsonb)";
 
   private final Pool pool;
   private final ChannelSet channels;
@@ -184,15 +180,17 @@ public final class DuplicatePaymentRefunds {
             : Future.<Void>succeededFuture()));
   }
 
-  private static Future<Void> moveReturnedOrder(io.vertx.sqlclient.SqlConnection conn, String orderNo,
+  private static Future<Void> moveReturnedOrder(SqlConnection conn, String orderNo,
       String channel, String transactionId, OrderEvent event) {
     if (orderNo == null) {
       return Future.succeededFuture();
     }
-    OrderStatus next = OrderTransitions.next(OrderStatus.REFUNDING, event).orElseThrow();
-    return conn.preparedQuery(MOVE_RETURNED_ORDER)
-        .execute(Tuple.of(orderNo, channel, transactionId, next.name(), OrderStatus.REFUNDING.name()))
-        .mapEmpty();
+    return conn.preparedQuery(RETURNED_ORDER).execute(Tuple.of(orderNo, channel, transactionId))
+        .compose(rows -> rows.size() == 1
+                && OrderStatus.REFUNDING.name().equals(rows.iterator().next().getString("status"))
+            ? Orders.transition(conn, Orders.Guard.LOCKED,
+                List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, event))).<Void>mapEmpty()
+            : Future.<Void>succeededFuture());
   }
 
   /** The channel refunded: clear the refund side, once, and tell the registration system. */
@@ -203,16 +201,21 @@ public final class DuplicatePaymentRefunds {
             return Future.<Void>succeededFuture();
           }
           Row row = rows.iterator().next();
-          String channel = row.getString("channel");
-          return moveReturnedOrder(conn, row.getString("order_no"), channel, row.getString("transaction_id"),
+          Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
+          String orderNo = row.getString("order_no");
+          long amountFen = row.getLong("amount_fen");
+          JournalEntry entry = new JournalEntry(
+              "DUPLICATE_REFUND:" + channel.code() + ":" + row.getString("transaction_id"), "DUPLICATE_REFUND",
+              orderNo, channel.code(), List.of(
+                  JournalEntry.Posting.debit(JournalAccount.refund(channel), amountFen),
+                  JournalEntry.Posting.credit(JournalAccount.clearing(channel), amountFen)));
+          return moveReturnedOrder(conn, orderNo, channel.code(), row.getString("transaction_id"),
                   OrderEvent.REFUND_COMPLETED)
-              .compose(moved -> conn.preparedQuery(JOURNAL).execute(Tuple.of(
-                  "DUPLICATE_REFUND:" + channel + ":" + row.getString("transaction_id"),
-                  row.getString("order_no"), channel, row.getLong("amount_fen")))
-              .compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(row.getString("order_no"),
-                  new JsonObject().put("type", "payment.refunded").put("order_no", row.getString("order_no"))
-                      .put("channel", channel).put("transaction_id", row.getString("transaction_id"))
-                      .put("amount_fen", row.getLong("amount_fen")).encode()))))
+              .compose(moved -> Journal.post(conn, entry))
+              .compose(v -> Outbox.append(conn, new Outbox.Event("payment.refunded", orderNo,
+                  new JsonObject().put("type", "payment.refunded").put("order_no", orderNo)
+                      .put("channel", channel.code()).put("transaction_id", row.getString("transaction_id"))
+                      .put("amount_fen", amountFen))))
               .mapEmpty();
         }));
   }

@@ -10,16 +10,18 @@ import io.vertx.sqlclient.Tuple;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.clearing.channel.Channel;
+import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
-import org.clearing.order.OrderTransitions;
-import org.clearing.payment.PaymentBooking;
-import org.clearing.payment.PaymentIntake;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
+import org.clearing.payment.ChannelOrderStatus;
+import org.clearing.payment.ChannelOrders;
 import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 
 /**
  * The way out of an order in EXCEPTION: its payment of the wrong amount is held in suspense until
@@ -70,7 +72,7 @@ public final class ExceptionResolutions {
           + " WHERE order_no = $1 AND kind = 'PAYMENT' AND outcome = 'AMOUNT_MISMATCH'"
           + " ORDER BY occurred_at LIMIT 1";
   private static final String LEGS =
-      "SELECT payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
+      "SELECT leg_no, payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
   private static final String INSERT_RESOLUTION = """
       INSERT INTO exception_resolution (order_no, action, channel, transaction_id, amount_fen, returned_fen,
                                         resolved_by, reason, journal_entry_key)
@@ -174,12 +176,11 @@ public final class ExceptionResolutions {
         "EXCEPTION_REFUND:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_REFUND",
         orderNo, channel.code(), List.of(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen),
             JournalEntry.Posting.credit(JournalAccount.refund(channel), amountFen)));
-    OrderStatus next = OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.RETURN_PAYMENT).orElseThrow();
-    return postEntry(conn, entry)
-        .compose(v -> moveOrder(conn, orderNo, next, null))
+    return Journal.post(conn, entry)
+        .compose(v -> moveOrder(conn, orderNo, OrderEvent.RETURN_PAYMENT, null))
         .compose(v -> requestChannelRefund(conn, orderNo, payment, amountFen))
         .compose(v -> record(conn, orderNo, Action.REFUND, payment, amountFen, reason, clientId, entry))
-        .compose(resolution -> appendEvent(conn, new PaymentBooking.OutboxEvent("order.refunding", orderNo,
+        .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.refunding", orderNo,
             event("order.refunding", orderNo, resolution))).map(Resolution.done(resolution)));
   }
 
@@ -204,82 +205,47 @@ public final class ExceptionResolutions {
       JournalEntry entry = new JournalEntry(
           "EXCEPTION_ACCEPT:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_ACCEPT",
           orderNo, channel.code(), postings);
-      OrderStatus next = OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.ACCEPT_PAYMENT).orElseThrow();
-      return postEntry(conn, entry)
-          .compose(v -> moveOrder(conn, orderNo, next, payment))
-          .compose(v -> markLegsPaid(conn, orderNo))
-          .compose(v -> markChannelOrderPaid(conn, channel, payment.getString("out_trade_no")))
+      List<Integer> legNos = new ArrayList<>();
+      legs.forEach(leg -> legNos.add(leg.getInteger("leg_no")));
+      return Journal.post(conn, entry)
+          .compose(v -> moveOrder(conn, orderNo, OrderEvent.ACCEPT_PAYMENT, payment))
+          .compose(v -> markLegsPaid(conn, orderNo, legNos))
+          .compose(v -> markChannelOrderPaid(conn, orderNo, channel))
           .compose(v -> excessFen > 0 ? requestChannelRefund(conn, orderNo, payment, excessFen)
               : Future.<Void>succeededFuture())
           .compose(v -> record(conn, orderNo, Action.ACCEPT, payment, excessFen, reason, clientId, entry))
-          .compose(resolution -> appendEvent(conn, new PaymentBooking.OutboxEvent("order.paid", orderNo,
+          .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.paid", orderNo,
               event("order.paid", orderNo, resolution))).map(Resolution.done(resolution)));
     });
   }
 
-  /** The order's one move, guarded by the status it leaves; an accepted payment becomes the order's. */
-  private static Future<Void> moveOrder(SqlConnection conn, String orderNo, OrderStatus next, Row paidBy) {
-    return conn.preparedQuery(PaymentIntake.UPDATE_ORDERS).execute(Tuple.tuple()
-            .addArrayOfString(new String[] {orderNo})
-            .addArrayOfString(new String[] {OrderStatus.EXCEPTION.name()})
-            .addArrayOfString(new String[] {next.name()})
-            .addArrayOfString(new String[] {paidBy == null ? null : paidBy.getString("channel")})
-            .addArrayOfString(new String[] {paidBy == null ? null : paidBy.getString("transaction_id")})
-            .addArrayOfOffsetDateTime(new java.time.OffsetDateTime[] {paidBy == null ? null
-                : paidBy.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC)}))
-        .compose(rows -> rows.rowCount() == 1 ? Future.<Void>succeededFuture()
-            : Future.failedFuture(new IllegalStateException("order " + orderNo + " changed under its lock")));
+  /**
+   * The order's one move, from EXCEPTION, through the orders' door; an accepted payment becomes
+   * the order's. The order is locked (LOCK_ORDER), so a move that does not happen is a bug.
+   */
+  private static Future<Void> moveOrder(SqlConnection conn, String orderNo, OrderEvent event, Row paidBy) {
+    Orders.Move move = Orders.Move.of(orderNo, OrderStatus.EXCEPTION, event);
+    Orders.Paid paid = paidBy == null ? null : new Orders.Paid(paidBy.getString("channel"),
+        paidBy.getString("transaction_id"), paidBy.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC));
+    return Orders.transition(conn, Orders.Guard.LOCKED,
+        List.of(new Orders.Move(orderNo, move.from(), move.to(), paid))).mapEmpty();
   }
 
-  /** The accepted order's legs move as a paid order's do: PLANNED to PAID. */
-  private static Future<Void> markLegsPaid(SqlConnection conn, String orderNo) {
-    return conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(new String[] {orderNo},
-        LegStatus.PAID.name(), LegStatus.PLANNED.name())).mapEmpty();
+  /** The accepted order's legs move as a paid order's do: PLANNED to PAID, through the legs' door. */
+  private static Future<Void> markLegsPaid(SqlConnection conn, String orderNo, List<Integer> legNos) {
+    return Legs.transition(conn, LegStatus.PAID, legNos.stream().map(n -> Legs.Move.of(orderNo, n)).toList())
+        .mapEmpty();
   }
 
-  /** The channel order that took the accepted payment is PAID, as the intake marks it. */
-  private static Future<Void> markChannelOrderPaid(SqlConnection conn, Channel channel, String outTradeNo) {
-    return conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
-        .addArrayOfString(new String[] {channel.code()}).addArrayOfString(new String[] {outTradeNo})).mapEmpty();
+  /** The order's channel order at the accepted payment's channel is PAID, as the intake marks it. */
+  private static Future<Void> markChannelOrderPaid(SqlConnection conn, String orderNo, Channel channel) {
+    return ChannelOrders.transition(conn, ChannelOrderStatus.PAID,
+        List.of(new ChannelOrders.Key(orderNo, channel)), null).mapEmpty();
   }
 
   private static Future<Void> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
     return conn.preparedQuery(REQUEST_CHANNEL_REFUND).execute(Tuple.of(payment.getString("channel"),
         payment.getString("transaction_id"), orderNo, payment.getString("out_trade_no"), amountFen)).mapEmpty();
-  }
-
-  /**
-   * The resolution's one journal entry, written by the same statement the payment intake books
-   * payments with (the journal's single insert until it has a door of its own).
-   */
-  private static Future<Void> postEntry(SqlConnection conn, JournalEntry entry) {
-    List<String> keys = new ArrayList<>();
-    List<Integer> numbers = new ArrayList<>();
-    List<String> accounts = new ArrayList<>();
-    List<Long> debits = new ArrayList<>();
-    List<Long> credits = new ArrayList<>();
-    for (int i = 0; i < entry.postings().size(); i++) {
-      keys.add(entry.entryKey());
-      numbers.add(i + 1);
-      accounts.add(entry.postings().get(i).account());
-      debits.add(entry.postings().get(i).debitFen());
-      credits.add(entry.postings().get(i).creditFen());
-    }
-    return conn.preparedQuery(PaymentIntake.INSERT_JOURNAL).execute(Tuple.tuple()
-            .addArrayOfString(new String[] {entry.entryKey()}).addArrayOfString(new String[] {entry.kind()})
-            .addArrayOfString(new String[] {entry.orderNo()}).addArrayOfString(new String[] {entry.channel()})
-            .addArrayOfString(keys.toArray(String[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
-            .addArrayOfString(accounts.toArray(String[]::new)).addArrayOfLong(debits.toArray(Long[]::new))
-            .addArrayOfLong(credits.toArray(Long[]::new)))
-        .mapEmpty();
-  }
-
-  /** The resolution's one outbox event, written by the intake's outbox statement. */
-  private static Future<Void> appendEvent(SqlConnection conn, PaymentBooking.OutboxEvent event) {
-    return conn.preparedQuery(PaymentIntake.INSERT_OUTBOX).execute(Tuple.tuple()
-            .addArrayOfString(new String[] {event.type()}).addArrayOfString(new String[] {event.orderNo()})
-            .addArrayOfString(new String[] {new JsonObject(event.payload()).encode()}))
-        .mapEmpty();
   }
 
   private static Future<JsonObject> record(SqlConnection conn, String orderNo, Action action, Row payment,
@@ -292,9 +258,9 @@ public final class ExceptionResolutions {
         .map(rows -> json(rows.iterator().next()));
   }
 
-  private static Map<String, Object> event(String type, String orderNo, JsonObject resolution) {
+  private static JsonObject event(String type, String orderNo, JsonObject resolution) {
     return new JsonObject().put("type", type).put("order_no", orderNo)
-        .put("exception_resolution", resolution).getMap();
+        .put("exception_resolution", resolution);
   }
 
   private static JsonObject json(Row row) {

@@ -18,10 +18,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.clearing.crypto.Crypto;
+import org.clearing.channel.Channel;
+import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
-import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
+import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 
 /**
  * Stores refunds and moves them, their lines and legs, their orders and the journal together.
@@ -75,8 +81,6 @@ public final class RefundRepository {
       "INSERT INTO refund_leg (refund_id, leg_no, payee_account_id, side, amount_fen, status)"
           + " SELECT $1, x.leg_no, x.payee, x.side, x.amount_fen, 'REQUESTED'"
           + " FROM unnest($2::int4[], $3::text[], $4::text[], $5::int8[]) AS x(leg_no, payee, side, amount_fen)";
-  private static final String MOVE_ORDER =
-      "UPDATE orders SET status = $3, updated_at = now() WHERE order_no = $1 AND status = $2";
   private static final String SELECT_REFUND =
       "SELECT refund_id, order_no, mode, status, amount_fen, channel, whole_order, reason FROM refund"
           + " WHERE refund_id = $1";
@@ -85,30 +89,26 @@ public final class RefundRepository {
   private static final String SELECT_REFUND_LEGS =
       "SELECT leg_no, payee_account_id, side, amount_fen, status, voucher_no FROM refund_leg"
           + " WHERE refund_id = $1 ORDER BY leg_no";
+  /**
+   * The only {@code UPDATE refund SET status}, guarded by the statuses {@link RefundStatus} allows
+   * the move from. A channel's answers can arrive out of order (an "accepted" after the success
+   * notification), so a refund that is not in one of those statuses is left alone, a value the
+   * caller reads from the row count.
+   */
   private static final String MOVE_REFUND =
       "UPDATE refund SET status = $2, channel_refund_id = COALESCE($4, channel_refund_id),"
           + " updated_at = now() WHERE refund_id = $1 AND status = ANY($3::text[])";
   private static final String RELEASE_LINES = "DELETE FROM refund_line WHERE refund_id = $1";
   private static final String LEGS_DONE =
       "UPDATE refund_leg SET status = $2 WHERE refund_id = $1";
-  private static final String INSERT_JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel) VALUES ($1, 'REFUND', $2, $3)
-        RETURNING entry_id
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, p.posting_no, p.account, p.debit_fen, p.credit_fen
-      FROM e, unnest($4::int4[], $5::text[], $6::int8[], $7::int8[]) AS p(posting_no, account, debit_fen, credit_fen)
-      """;
-  private static final String OUTBOX =
-      "INSERT INTO outbox (event_type, order_no, payload) VALUES ('order.refunded', $1, $2::jsonb)";
   /** A leg whose whole amount the channel gave back is REFUNDED: nothing of it will settle. */
-  private static final String MARK_LEGS_REFUNDED = """
-      UPDATE leg g SET status = 'REFUNDED'
+  private static final String LEGS_WHOLLY_REFUNDED = """
+      SELECT g.leg_no FROM leg g
       WHERE g.order_no = $1 AND g.status = 'PAID'
         AND g.amount_fen = (SELECT coalesce(sum(rg.amount_fen), 0) FROM refund_leg rg JOIN refund r
                             ON r.refund_id = rg.refund_id WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no
                             AND r.mode = 'CHANNEL' AND r.status = 'SUCCEEDED')
+      FOR UPDATE OF g
       """;
 
   private final Pool pool;
@@ -219,8 +219,7 @@ public final class RefundRepository {
                 .addArrayOfString(affected.stream().map(l -> (String) l[2]).toArray(String[]::new))
                 .addArrayOfLong(affected.stream().map(l -> (Long) l[3]).toArray(Long[]::new)));
             Future<?> move = whole
-                ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(orderNo, status.name(),
-                    OrderTransitions.next(status, OrderEvent.REFUND).orElseThrow().name()))
+                ? Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, status, OrderEvent.REFUND)))
                 : Future.succeededFuture();
             return Future.all(lineInsert, legInsert, move).compose(v -> load(conn, refundId))
                 .map(refund -> (Planned) new Created(refund, order.getString("paid_transaction_id"),
@@ -302,8 +301,6 @@ public final class RefundRepository {
   private static final String AUTHORITY_LEGS_OPEN =
       "SELECT count(*) FILTER (WHERE status <> 'CONFIRMED' AND status <> 'PAID_BACK') AS unconfirmed,"
           + " count(*) FILTER (WHERE status <> 'PAID_BACK') AS unpaid FROM refund_leg WHERE refund_id = $1";
-  private static final String MOVE_REFUND_STATUS =
-      "UPDATE refund SET status = $2, updated_at = now() WHERE refund_id = $1";
   private static final String LIST_AUTHORITY = """
       SELECT r.refund_id, r.order_no, r.reason, g.leg_no, g.payee_account_id, g.amount_fen,
              g.status, g.voucher_no
@@ -371,19 +368,24 @@ public final class RefundRepository {
     if (next == null || next.equals(refundStatus)) {
       return Future.succeededFuture();
     }
-    Future<?> moved = conn.preparedQuery(MOVE_REFUND_STATUS).execute(Tuple.of(refundId, next));
+    // The refund row is locked (LOCK_AUTHORITY_LEG): the move must happen.
+    RefundStatus to = RefundStatus.valueOf(next);
+    Future<?> moved = conn.preparedQuery(MOVE_REFUND).execute(Tuple.tuple().addString(refundId).addString(to.name())
+            .addArrayOfString(RefundStatus.from(to)).addString(null))
+        .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
+            : Future.failedFuture(new IllegalStateException("refund " + refundId + " cannot move "
+                + refundStatus + " -> " + to)));
     if (!next.equals("PAID_BACK")) {
       return moved.mapEmpty();
     }
     return moved.compose(v -> load(conn, refundId)).compose(refund -> {
       Future<?> order = refund.wholeOrder()
-          ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
-              OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+          ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_COMPLETED)
           : Future.succeededFuture();
-      return order.compose(v -> conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(),
+      return order.compose(v -> Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(),
           new JsonObject().put("type", "order.refunded").put("order_no", refund.orderNo())
               .put("refund_id", refund.refundId()).put("amount_fen", refund.amountFen())
-              .put("whole_order", refund.wholeOrder()).put("by_authority", true).encode()))).mapEmpty();
+              .put("whole_order", refund.wholeOrder()).put("by_authority", true))));
     });
   }
 
@@ -399,9 +401,7 @@ public final class RefundRepository {
           return load(conn, refundId).compose(refund -> conn.preparedQuery(RELEASE_LINES).execute(Tuple.of(refundId))
               .compose(v -> conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refundId, RefundStatus.FAILED.name())))
               .compose(v -> refund.wholeOrder()
-                  ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(),
-                      OrderStatus.REFUNDING.name(), OrderTransitions.next(OrderStatus.REFUNDING,
-                          OrderEvent.REFUND_FAILED).orElseThrow().name()))
+                  ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_FAILED)
                   : Future.succeededFuture())
               .compose(v -> load(conn, refundId)));
         }));
@@ -422,35 +422,38 @@ public final class RefundRepository {
   }
 
   private static Future<Void> book(SqlConnection conn, Refund refund) {
-    List<Integer> numbers = new ArrayList<>();
-    List<String> accounts = new ArrayList<>();
-    List<Long> debits = new ArrayList<>();
-    List<Long> credits = new ArrayList<>();
+    List<JournalEntry.Posting> postings = new ArrayList<>();
     for (RefundLeg leg : refund.legs()) {
-      numbers.add(numbers.size() + 1);
-      accounts.add(JournalAccount.payee(leg.payeeAccountId()));
-      debits.add(leg.amountFen());
-      credits.add(0L);
+      postings.add(JournalEntry.Posting.debit(JournalAccount.payee(leg.payeeAccountId()), leg.amountFen()));
     }
-    numbers.add(numbers.size() + 1);
-    accounts.add("clearing:" + refund.channel());
-    debits.add(0L);
-    credits.add(refund.amountFen());
-    Future<?> journal = conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
-        .addString("REFUND:" + refund.refundId()).addString(refund.orderNo()).addString(refund.channel())
-        .addArrayOfInteger(numbers.toArray(Integer[]::new)).addArrayOfString(accounts.toArray(String[]::new))
-        .addArrayOfLong(debits.toArray(Long[]::new)).addArrayOfLong(credits.toArray(Long[]::new)));
+    Channel channel = Channel.fromCode(refund.channel()).orElseThrow(
+        () -> new IllegalStateException("channel refund " + refund.refundId() + " names no known channel"));
+    postings.add(JournalEntry.Posting.credit(JournalAccount.clearing(channel), refund.amountFen()));
+    Future<?> journal = Journal.post(conn, new JournalEntry("REFUND:" + refund.refundId(), "REFUND",
+        refund.orderNo(), refund.channel(), postings));
     Future<?> legs = conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refund.refundId(), RefundStatus.SUCCEEDED.name()));
     Future<?> order = refund.wholeOrder()
-        ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.of(refund.orderNo(), OrderStatus.REFUNDING.name(),
-            OrderTransitions.next(OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED).orElseThrow().name()))
+        ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_COMPLETED)
         : Future.succeededFuture();
-    Future<?> event = conn.preparedQuery(OUTBOX).execute(Tuple.of(refund.orderNo(), new JsonObject()
+    Future<?> event = Outbox.append(conn, new Outbox.Event("order.refunded", refund.orderNo(), new JsonObject()
         .put("type", "order.refunded").put("order_no", refund.orderNo()).put("refund_id", refund.refundId())
         .put("amount_fen", refund.amountFen()).put("whole_order", refund.wholeOrder())
-        .put("lines", refund.lineNos()).encode()));
+        .put("lines", refund.lineNos())));
     return Future.all(journal, legs, order, event)
-        .compose(v -> conn.preparedQuery(MARK_LEGS_REFUNDED).execute(Tuple.of(refund.orderNo())))
+        .compose(v -> conn.preparedQuery(LEGS_WHOLLY_REFUNDED).execute(Tuple.of(refund.orderNo())))
+        .compose(rows -> {
+          List<Legs.Move> refunded = new ArrayList<>();
+          rows.forEach(row -> refunded.add(Legs.Move.of(refund.orderNo(), row.getInteger("leg_no"))));
+          return Legs.transition(conn, LegStatus.REFUNDED, refunded);
+        })
         .mapEmpty();
+  }
+
+  /**
+   * Ends a whole-order refund's REFUNDING. The refund's row is locked, not the order's, but only
+   * the refund moves a REFUNDING order, so the order must be REFUNDING: anything else fails loudly.
+   */
+  private static Future<List<String>> refundingOrder(SqlConnection conn, String orderNo, OrderEvent event) {
+    return Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, event)));
   }
 }

@@ -12,6 +12,7 @@ import org.clearing.channel.SplitLeg;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.OutTradeNumbers;
+import org.clearing.payment.RefundNotifications;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * called, so a lost answer leaves an UNKNOWN refund to resolve, never a guess and never a second
  * refund of the same lines.
  */
-public final class RefundService {
+public final class RefundService implements RefundNotifications {
 
   private static final Logger LOG = LoggerFactory.getLogger(RefundService.class);
 
@@ -93,6 +94,7 @@ public final class RefundService {
    * A verified refund notification. WeChat refunds a combined payment leg by leg, with our refund
    * number plus {@code L<legNo>}; the refund succeeds when every one of its legs has.
    */
+  @Override
   public Future<Void> onNotification(RefundNotification notification) {
     String outRefundNo = notification.outRefundNo();
     if (outRefundNo.matches("DR[0-9]{12}(L[0-9]+)?")) {

@@ -41,7 +41,7 @@ public final class DailyReports {
            OR (o.paid_at IS NULL AND o.status = 'EXCEPTION' AND o.updated_at >= $1 AND o.updated_at < $2)
       ), lines AS (
         SELECT l.payee_account_id, l.kind, l.amount_fen, d.paid, d.status = 'EXCEPTION' AS exception,
-               g.status IN ('SETTLED', 'BOOKED', 'RECONCILED') AS leg_settled,
+               g.status = 'SETTLED' AS leg_settled,
                coalesce(r.mode = 'CHANNEL' AND r.status = 'SUCCEEDED', false) AS channel_refunded,
                coalesce(r.mode = 'AUTHORITY' AND r.status = 'PAID_BACK', false) AS authority_refunded
         FROM day_orders d

@@ -5,7 +5,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 
 /** A report request's query parameters, checked: {@code date=YYYY-MM-DD} and {@code format=json|csv|xlsx}. */
 public record ReportRequest(LocalDate day, ReportFormat format) {

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
-import org.clearing.order.FieldError;
+import org.clearing.http.Problem;
+import org.clearing.input.FieldError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

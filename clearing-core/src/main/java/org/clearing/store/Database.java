@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -36,6 +37,15 @@ public final class Database implements AutoCloseable {
   /** The embedded database's superuser password, under {@code <data-dir>/keys/}. */
   public static final String PASSWORD_FILE = "database.password";
 
+  /** The engine role's password for the embedded database, under {@code <data-dir>/keys/}. */
+  public static final String ENGINE_PASSWORD_FILE = "database-engine.password";
+
+  /**
+   * The role the engine serves as (created by migration V21): it reads and appends to the journal
+   * but holds no grant to change or delete it. Migrations run as the database's owner.
+   */
+  public static final String ENGINE_ROLE = "clearing_engine";
+
   /**
    * The embedded cluster's client authentication: SCRAM-SHA-256 for every connection, local
    * socket or TCP, so only a holder of the password file gets in.
@@ -54,11 +64,14 @@ public final class Database implements AutoCloseable {
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
   private final String description;
+  private final Path dataDir;
+  private PgConnectOptions engineOptions;
 
-  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions, String description) {
+  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions, String description, Path dataDir) {
     this.embedded = embedded;
     this.connectOptions = connectOptions;
     this.description = description;
+    this.dataDir = dataDir;
   }
 
   /** Starts (or connects to) the database and migrates it. Blocking: call before serving. */
@@ -66,6 +79,8 @@ public final class Database implements AutoCloseable {
     Database database = pgUrl == null ? embedded(dataDir) : external(pgUrl);
     try {
       database.migrate();
+      database.engineOptions = database.embedded == null ? database.externalEngineOptions()
+          : database.embeddedEngineOptions();
     } catch (RuntimeException e) {
       database.close();
       throw e;
@@ -104,13 +119,14 @@ public final class Database implements AutoCloseable {
           .setDatabase("postgres")
           .setUser("postgres")
           .setPassword(password);
-      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort());
+      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
+          + " (owner postgres, password in " + passwordFile + ")", dataDir);
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
     }
   }
 
-  /** The superuser's password: 32 random bytes as hex, made on first start, owner-only. */
+  /** A password: 32 random bytes as hex, made on first start, owner-only. */
   private static String loadOrCreatePassword(Path file) throws IOException {
     byte[] fresh = new byte[32];
     Crypto.random().nextBytes(fresh);
@@ -150,14 +166,12 @@ public final class Database implements AutoCloseable {
   private static Database external(String pgUrl) {
     PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
     return new Database(null, options, "PostgreSQL at " + options.getHost() + ":" + options.getPort()
-        + "/" + options.getDatabase());
+        + "/" + options.getDatabase(), null);
   }
 
   private void migrate() {
-    String jdbcUrl = "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort()
-        + "/" + connectOptions.getDatabase();
     var result = Flyway.configure()
-        .dataSource(jdbcUrl, connectOptions.getUser(), connectOptions.getPassword())
+        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
         .locations("classpath:db/migration")
         .load()
         .migrate();
@@ -165,8 +179,46 @@ public final class Database implements AutoCloseable {
         result.targetSchemaVersion, result.migrationsExecuted, description);
   }
 
+  /**
+   * How the engine connects: as {@link #ENGINE_ROLE}, never as the owner. The embedded database
+   * gives the role a login with its own generated password; an external one is entered as the
+   * URL's user, who takes the role at connection start (the {@code role} startup parameter, so the
+   * session's reset value is the engine's role too). Either way the journal's missing grants bite.
+   */
   public PgConnectOptions connectOptions() {
+    return new PgConnectOptions(engineOptions);
+  }
+
+  /** How the owner connects (migrations, and tests that must act as the owner). */
+  public PgConnectOptions ownerConnectOptions() {
     return new PgConnectOptions(connectOptions);
+  }
+
+  /** Gives the engine role a login with the password under keys/, set anew at every start. */
+  private PgConnectOptions embeddedEngineOptions() {
+    Path passwordFile = dataDir.resolve("keys").resolve(ENGINE_PASSWORD_FILE).toAbsolutePath();
+    try (Connection connection = DriverManager.getConnection(jdbcUrl(), connectOptions.getUser(),
+            connectOptions.getPassword());
+        Statement statement = connection.createStatement()) {
+      String password = loadOrCreatePassword(passwordFile);
+      statement.execute("SET password_encryption = 'scram-sha-256'");
+      // 64 hex digits (checked on reading): nothing to quote.
+      statement.execute("ALTER ROLE " + ENGINE_ROLE + " WITH LOGIN PASSWORD '" + password + "'");
+      return new PgConnectOptions(connectOptions).setUser(ENGINE_ROLE).setPassword(password);
+    } catch (IOException | SQLException e) {
+      throw new IllegalStateException("cannot give the engine role its login", e);
+    }
+  }
+
+  private PgConnectOptions externalEngineOptions() {
+    PgConnectOptions options = new PgConnectOptions(connectOptions);
+    options.addProperty("role", ENGINE_ROLE);
+    return options;
+  }
+
+  private String jdbcUrl() {
+    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort()
+        + "/" + connectOptions.getDatabase();
   }
 
   public String description() {

@@ -16,6 +16,7 @@ import org.clearing.client.AuthorizationHeader;
 import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.clearing.testing.RawHttp;
 import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.RawHttp;
 import org.clearing.testing.TestEngine;

@@ -44,7 +44,8 @@ class OpsTest {
     registration.post("/api/v1/orders", OrderBodies.typical("OPS-1").encode(), "ops-1");
     registration.post("/api/v1/orders", "{}", "ops-2");
 
-    ApiCaller.Answer metrics = anonymous.raw("GET", "/metrics", new byte[0], Map.of());
+    ApiCaller.Answer metrics = new ApiCaller(engine.managementUrl(), null)
+        .raw("GET", "/metrics", new byte[0], Map.of());
 
     assertEquals(200, metrics.status());
     assertTrue(metrics.contentType().startsWith("text/plain"));

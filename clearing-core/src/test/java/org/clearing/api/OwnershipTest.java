@@ -18,6 +18,7 @@ import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
+import org.clearing.http.Problem;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
 import org.clearing.testing.OrderBodies;

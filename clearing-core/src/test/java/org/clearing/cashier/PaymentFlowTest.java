@@ -146,14 +146,14 @@ class PaymentFlowTest {
     String orderNo = order.getString("order_no");
     assertEquals("PAID", awaitStatus(orderNo, "PAID"));
     assertEquals(1, inbox(orderNo));
-    String metrics = new ApiCaller(engine.baseUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
+    String metrics = new ApiCaller(engine.managementUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
     assertTrue(metrics.contains("clearing_callbacks_total{channel=\"" + channel.code() + "\",outcome=\"rejected_bad_signature\"}")
         || metrics.contains("clearing_callbacks_total{channel=\"" + channel.code() + "\",outcome=\"rejected_unknown_key\"}"),
         "the forged callback is counted as rejected");
   }
 
   private static String metrics() {
-    return new ApiCaller(engine.baseUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
+    return new ApiCaller(engine.managementUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
   }
 
   private static double counter(String text, Channel channel, String outcome) {

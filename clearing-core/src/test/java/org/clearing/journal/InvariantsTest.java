@@ -41,9 +41,9 @@ class InvariantsTest {
     String orderNo = engine.as(Role.REGISTRATION).post("/api/v1/orders", OrderBodies.typical("INV-1").encode(),
         "inv-1").json().getString("order_no");
 
-    TestDatabase.execute(engine.pgUrl(), "INSERT INTO journal_entry (entry_key, kind, order_no, channel)"
+    TestDatabase.tamper(engine.pgUrl(), "INSERT INTO journal_entry (entry_key, kind, order_no, channel)"
         + " VALUES ('BROKEN:1', 'PAYMENT', '" + orderNo + "', 'wechat')");
-    TestDatabase.execute(engine.pgUrl(), "INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen,"
+    TestDatabase.tamper(engine.pgUrl(), "INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen,"
         + " credit_fen) SELECT entry_id, 1, 'clearing:wechat', 100, 0 FROM journal_entry WHERE entry_key = 'BROKEN:1'");
     TestDatabase.execute(engine.pgUrl(), "UPDATE leg SET amount_fen = amount_fen + 1 WHERE order_no = '"
         + orderNo + "' AND leg_no = 1");

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bouncycastle.crypto.digests.SM3Digest;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +72,7 @@ class JournalExportTest {
 
   private static void bookAt(String key, String createdAt) {
     JournalRows.book(pgUrl, key, 100);
-    TestDatabase.execute(pgUrl, "UPDATE journal_entry SET created_at = '" + createdAt + "' WHERE entry_key = '" + key + "'");
+    TestDatabase.tamper(pgUrl, "UPDATE journal_entry SET created_at = '" + createdAt + "' WHERE entry_key = '" + key + "'");
   }
 
   @AfterAll

@@ -65,7 +65,7 @@ class JournalVerifierTest {
   }
 
   private static void sql(String statements) {
-    TestDatabase.execute(pgUrl, statements);
+    TestDatabase.tamper(pgUrl, statements);
   }
 
   private static void assertBrokenAtTarget(String reasonPart) throws SQLException {

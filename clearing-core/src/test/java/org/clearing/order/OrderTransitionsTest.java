@@ -56,4 +56,19 @@ class OrderTransitionsTest {
     assertEquals(Optional.of(OrderStatus.REFUNDING), OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.RETURN_PAYMENT));
     assertTrue(OrderTransitions.next(OrderStatus.OPEN, OrderEvent.ACCEPT_PAYMENT).isEmpty());
   }
+
+  @Test
+  void aMoveIsAllowedExactlyWhenSomeEventMakesIt() {
+    for (OrderStatus from : OrderStatus.values()) {
+      for (OrderStatus to : OrderStatus.values()) {
+        boolean byEvent = false;
+        for (OrderEvent event : OrderEvent.values()) {
+          byEvent |= OrderTransitions.next(from, event).equals(Optional.of(to));
+        }
+        assertEquals(byEvent, OrderTransitions.allows(from, to), from + " -> " + to);
+      }
+    }
+    assertTrue(OrderTransitions.allows(OrderStatus.OPEN, OrderStatus.PAID));
+    assertTrue(!OrderTransitions.allows(OrderStatus.OPEN, OrderStatus.SETTLED));
+  }
 }

@@ -11,11 +11,11 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.function.BiConsumer;
 import java.util.concurrent.TimeUnit;
-import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.Role;
+import org.clearing.http.Problem;
 
 /**
  * The webhook routes mounted the way the engine's router mounts them (authenticate the signed

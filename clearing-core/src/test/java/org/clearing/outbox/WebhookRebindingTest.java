@@ -21,11 +21,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.clearing.net.Cidr;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
+import org.clearing.tls.OutboundTrust;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,7 +92,7 @@ class WebhookRebindingTest {
   private static WebhookRelay relay(List<Cidr> allowed) {
     return new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
         new WebhookRelay.Options(50, 8, 2_000, 60_000, WebhookRelayTest.FAST),
-        new WebhookTargets(allowed, false, RESOLVER));
+        new WebhookTargets(allowed, false, RESOLVER), OutboundTrust.system());
   }
 
   private static ApiCaller.Answer putEndpoint(String url) {

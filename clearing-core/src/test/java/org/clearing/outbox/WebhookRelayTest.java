@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.clearing.net.Cidr;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.PaymentNotification;
@@ -37,6 +38,7 @@ import org.clearing.testing.ApiCaller;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
+import org.clearing.tls.OutboundTrust;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +80,8 @@ class WebhookRelayTest {
     // Parked events are looked at again only after a minute, so a prompt delivery after an
     // endpoint is set proves that setting it woke them.
     relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-        new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed);
+        new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+        OutboundTrust.system());
     relayTimer = new JobLease(vertx, pool).schedule(WebhookRelay.JOB, 50, relay::runOnce);
     api = new TestApi(vertx, pool, cryptoPool, new WebhookRoutes(new WebhookRepository(pool), engineKey, loopbackAllowed));
   }
@@ -441,9 +444,11 @@ class WebhookRelayTest {
         events.add(addEvent(orderNo, "order.complete"));
       }
       WebhookRelay second = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed);
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+          OutboundTrust.system());
       WebhookRelay third = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
-          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed);
+          new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
+          OutboundTrust.system());
       setEndpoint(client, receiver.url("/hooks"));
       // The leased relay keeps running too; these two ignore the lease, as an instance whose lease
       // lapsed mid-run would.

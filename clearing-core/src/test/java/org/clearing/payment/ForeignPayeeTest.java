@@ -364,7 +364,7 @@ class ForeignPayeeTest {
   }
 
   private static double foreign(Channel channel) {
-    String metrics = new ApiCaller(engine.baseUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
+    String metrics = new ApiCaller(engine.managementUrl(), null).raw("GET", "/metrics", new byte[0], Map.of()).text();
     String prefix = "clearing_callbacks_total{channel=\"" + channel.code() + "\",outcome=\"foreign\"} ";
     for (String line : metrics.split("\n")) {
       if (line.startsWith(prefix)) {

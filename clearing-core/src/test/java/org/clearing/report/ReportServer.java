@@ -17,13 +17,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.clearing.api.Problem;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.crypto.Pem;
+import org.clearing.http.Problem;
 import org.clearing.outbox.EngineKey;
 import org.clearing.testing.TestEngine;
 

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
+import org.clearing.settlement.SettlementIntake;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
 import org.clearing.testing.OrderBodies;

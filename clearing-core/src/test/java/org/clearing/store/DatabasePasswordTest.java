@@ -25,7 +25,8 @@ import picocli.CommandLine;
  * {@code <data-dir>/keys/database.password}: an attacker on the machine connecting over TCP as the
  * superuser, with no password or a guessed one, is refused — also on a data directory made by an
  * earlier version with trust authentication, which keeps its data. The engine's own tools use
- * the password.
+ * the password. The engine itself logs in as its own role, with its own generated password, and
+ * that role cannot change the journal.
  */
 class DatabasePasswordTest {
 
@@ -35,7 +36,7 @@ class DatabasePasswordTest {
   @Test
   void aConnectionOverTcpWithoutThePasswordOrWithAWrongOneIsRefused() throws Exception {
     try (Database database = Database.open(dataDir, null)) {
-      PgConnectOptions options = database.connectOptions();
+      PgConnectOptions options = database.ownerConnectOptions();
       assertRefused(options, null);
       assertRefused(options, "");
       assertRefused(options, "postgres");
@@ -64,7 +65,7 @@ class DatabasePasswordTest {
 
     for (int start = 1; start <= 2; start++) {
       try (Database database = Database.open(dataDir, null)) {
-        PgConnectOptions options = database.connectOptions();
+        PgConnectOptions options = database.ownerConnectOptions();
         assertRefused(options, null);
         assertRefused(options, "wrong");
         assertEquals(1, queryOne(options, options.getPassword(),
@@ -92,6 +93,34 @@ class DatabasePasswordTest {
         assertThrows(SecretFiles.ExposedSecretException.class, () -> Database.open(dataDir, null));
 
     assertTrue(refused.getMessage().contains(file.toAbsolutePath().toString()), refused.getMessage());
+  }
+
+  @Test
+  void theEngineLogsInAsItsOwnRoleWithItsOwnPasswordAndCannotChangeTheJournal() throws Exception {
+    try (Database database = Database.open(dataDir, null)) {
+      PgConnectOptions engine = database.connectOptions();
+      assertEquals(Database.ENGINE_ROLE, engine.getUser());
+      Path file = dataDir.resolve("keys").resolve(Database.ENGINE_PASSWORD_FILE);
+      assertEquals(engine.getPassword() + "\n", Files.readString(file));
+      assertTrue(engine.getPassword().matches("[0-9a-f]{64}"));
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+      assertTrue(!engine.getPassword().equals(database.ownerConnectOptions().getPassword()));
+
+      String url = "jdbc:postgresql://127.0.0.1:" + engine.getPort() + "/" + engine.getDatabase();
+      try (Connection connection = DriverManager.getConnection(url, engine.getUser(), engine.getPassword());
+          Statement statement = connection.createStatement()) {
+        try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM journal_entry")) {
+          rows.next();
+          assertEquals(0, rows.getLong(1));
+        }
+        SQLException refused = assertThrows(SQLException.class,
+            () -> statement.execute("DELETE FROM journal_posting"));
+        assertEquals("42501", refused.getSQLState());
+      }
+      SQLException guessed = assertThrows(SQLException.class,
+          () -> DriverManager.getConnection(url, Database.ENGINE_ROLE, "0".repeat(64)));
+      assertEquals("28P01", guessed.getSQLState());
+    }
   }
 
   private static void assertRefused(PgConnectOptions options, String password) {

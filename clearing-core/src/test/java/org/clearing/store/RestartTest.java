@@ -82,7 +82,8 @@ class RestartTest {
         "--http-port", Integer.toString(port),
         "--data-dir", dataDir.toString(),
         "--public-base-url", "https://pay.example.test",
-        "--sandbox-port", "0")
+        "--sandbox-port", "0",
+        "--management-port", "0")
         .redirectErrorStream(true)
         .redirectOutput(dataDir.resolve("engine-" + runs + ".log").toFile())
         .start();

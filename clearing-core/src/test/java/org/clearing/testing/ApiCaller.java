@@ -23,10 +23,17 @@ public final class ApiCaller {
 
   private final String baseUrl;
   private final RequestSigner signer;
+  private final HttpClient http;
 
   public ApiCaller(String baseUrl, RequestSigner signer) {
+    this(baseUrl, signer, HTTP);
+  }
+
+  /** A caller over its own client, e.g. one trusting a test CA and presenting a certificate. */
+  public ApiCaller(String baseUrl, RequestSigner signer, HttpClient http) {
     this.baseUrl = baseUrl;
     this.signer = signer;
+    this.http = http;
   }
 
   /** An answer: status, headers of interest and body. */
@@ -71,7 +78,7 @@ public final class ApiCaller {
             : HttpRequest.BodyPublishers.ofByteArray(body));
     headers.forEach(request::header);
     try {
-      HttpResponse<byte[]> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Answer(response.statusCode(),
           response.headers().firstValue("Content-Type").orElse(""), response.body());
     } catch (IOException e) {

@@ -30,7 +30,9 @@ public final class SecondEngine implements AutoCloseable {
           .withPublicBaseUrl("http://127.0.0.1:" + port)
           .withEventLoopBlockWarnMs(TestEngine.EVENT_LOOP_BLOCK_WARN_MS)
           .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION)
-          .withWebhookTargets(java.util.List.of(TestEngine.WEBHOOK_ALLOW_CIDR), false);
+          .withWebhookTargets(java.util.List.of(TestEngine.WEBHOOK_ALLOW_CIDR), false)
+          .withNetwork(org.clearing.config.Network.defaults()
+              .withManagement(org.clearing.config.Network.LOOPBACK, 0));
       return new SecondEngine(Engine.start(config));
     } catch (Exception e) {
       throw new IllegalStateException("second engine did not start", e);

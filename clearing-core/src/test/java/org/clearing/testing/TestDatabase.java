@@ -86,4 +86,13 @@ public final class TestDatabase {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Runs statements as the superuser with triggers switched off ({@code session_replication_role =
+   * replica}), the only way past the journal's append-only and balance triggers: what a test that
+   * tampers with the books deliberately, to prove the seal chain catches it, must use.
+   */
+  public static void tamper(String pgUrl, String sql) {
+    execute(pgUrl, "SET session_replication_role = replica; " + sql);
+  }
 }

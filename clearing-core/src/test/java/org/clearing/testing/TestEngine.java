@@ -16,6 +16,7 @@ import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
+import org.clearing.config.Network;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
 
@@ -39,11 +40,14 @@ public final class TestEngine implements AutoCloseable {
   private final Engine engine;
   private final String pgUrl;
   private final Path dataDir;
+  /** Null: the callers' default client (plain HTTP, or a TLS engine a test reaches its own way). */
+  private final java.net.http.HttpClient http;
 
-  private TestEngine(Engine engine, String pgUrl, Path dataDir) {
+  private TestEngine(Engine engine, String pgUrl, Path dataDir, java.net.http.HttpClient http) {
     this.engine = engine;
     this.pgUrl = pgUrl;
     this.dataDir = dataDir;
+    this.http = http;
   }
 
   public static TestEngine start() {
@@ -58,7 +62,7 @@ public final class TestEngine implements AutoCloseable {
 
   /** An engine as {@link #start()} makes it, with {@code adjust} applied to its settings last. */
   public static TestEngine startWith(java.util.function.UnaryOperator<EngineConfig> adjust) {
-    return start(false, Clock.systemUTC(), adjust);
+    return start(false, Clock.systemUTC(), network -> network, adjust, null);
   }
 
   /**
@@ -75,15 +79,25 @@ public final class TestEngine implements AutoCloseable {
 
   /** An engine without sandboxes whose request authentication and nonce sweep read {@code clock}. */
   public static TestEngine startWithClock(Clock clock) {
-    return start(false, clock, config -> config);
+    return start(false, clock, network -> network, config -> config, null);
   }
 
   private static TestEngine start(boolean sandboxes) {
-    return start(sandboxes, Clock.systemUTC(), config -> config);
+    return start(sandboxes, Clock.systemUTC(), network -> network, config -> config, null);
+  }
+
+  /**
+   * An engine without sandboxes whose network settings {@code network} adjusts (TLS files, CA
+   * bundle); {@code http} is the client its callers use, e.g. one trusting the test CA.
+   */
+  public static TestEngine startWith(java.util.function.UnaryOperator<Network> network,
+      java.net.http.HttpClient http) {
+    return start(false, Clock.systemUTC(), network, config -> config, http);
   }
 
   private static TestEngine start(boolean sandboxes, Clock clock,
-      java.util.function.UnaryOperator<EngineConfig> adjust) {
+      java.util.function.UnaryOperator<Network> network,
+      java.util.function.UnaryOperator<EngineConfig> adjust, java.net.http.HttpClient http) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-");
       String pgUrl = TestDatabase.newDatabase();
@@ -97,10 +111,12 @@ public final class TestEngine implements AutoCloseable {
           .withPublicBaseUrl(sandboxes ? "http://127.0.0.1:" + port : PUBLIC_BASE_URL)
           .withEventLoopBlockWarnMs(EVENT_LOOP_BLOCK_WARN_MS)
           .withSandboxes(sandboxes, 0, SANDBOX_TIME_COMPRESSION)
-          .withWebhookTargets(java.util.List.of(WEBHOOK_ALLOW_CIDR), false);
+          .withWebhookTargets(java.util.List.of(WEBHOOK_ALLOW_CIDR), false)
+          // Any free management port: test engines run side by side.
+          .withNetwork(network.apply(Network.defaults().withManagement(Network.LOOPBACK, 0)));
       config = adjust.apply(config);
       BLOCKED_THREAD_WARNINGS.start();
-      return new TestEngine(Engine.start(config, clock), pgUrl, dataDir);
+      return new TestEngine(Engine.start(config, clock), pgUrl, dataDir, http);
     } catch (Exception e) {
       throw new IllegalStateException("engine did not start", e);
     }
@@ -141,7 +157,12 @@ public final class TestEngine implements AutoCloseable {
   }
 
   public String baseUrl() {
-    return "http://localhost:" + engine.httpPort();
+    return (engine.tls() ? "https" : "http") + "://localhost:" + engine.httpPort();
+  }
+
+  /** The management port's base URL, where {@code /metrics} is served. */
+  public String managementUrl() {
+    return engine.managementUrl();
   }
 
   public String pgUrl() {
@@ -154,7 +175,8 @@ public final class TestEngine implements AutoCloseable {
 
   /** A caller signing as the demo client of {@code role}, with the key from its file. */
   public ApiCaller as(Role role) {
-    return new ApiCaller(baseUrl(), demoSigner(dataDir, role));
+    return http == null ? new ApiCaller(baseUrl(), demoSigner(dataDir, role))
+        : new ApiCaller(baseUrl(), demoSigner(dataDir, role), http);
   }
 
   public static RequestSigner demoSigner(Path dataDir, Role role) {

@@ -12,6 +12,7 @@ import org.clearing.channel.alipay.AlipayNotificationVerifier;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
+import org.clearing.sandbox.SandboxControl;
 
 /**
  * A ready demo pairing: a merchant (app id, partner id, RSA key under {@code directory/merchant})
@@ -47,11 +48,18 @@ public final class AlipayDemo {
    */
   public static Future<AlipayDemo> start(Vertx vertx, Path directory, int port,
       double timeCompression, Set<String> receivers, Clock clock, boolean todayBillAllowed) {
+    return start(vertx, directory, SandboxControl.LOOPBACK, port, timeCompression, receivers, clock,
+        todayBillAllowed);
+  }
+
+  /** As {@link #start(Vertx, Path, int, double, Set, Clock, boolean)}, listening on {@code host}. */
+  public static Future<AlipayDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers, Clock clock, boolean todayBillAllowed) {
     return vertx.executeBlocking(() -> merchantKeys(directory.resolve("merchant")))
         .compose(keys -> AlipaySandbox.start(vertx, AlipaySandbox.Options.of(port,
                     directory.resolve("sandbox"), timeCompression, APP_ID, keys.getPublic(),
                     SELLER_ID, receivers)
-                .withClock(clock).withTodayBillAllowed(todayBillAllowed))
+                .withClock(clock).withTodayBillAllowed(todayBillAllowed), host)
             .map(sandbox -> new AlipayDemo(sandbox, keys, clock)));
   }
 

@@ -168,6 +168,7 @@ public final class AlipaySandbox {
   private final AlipayResponseSigner responseSigner;
   private final Map<String, BillToken> billTokens = new ConcurrentHashMap<>();
   private HttpServer server;
+  private String host = SandboxControl.LOOPBACK;
 
   private AlipaySandbox(Vertx vertx, Options options, KeyPair alipayKeys, AlipayTradeBook book,
       SandboxJournal journal) {
@@ -189,6 +190,11 @@ public final class AlipaySandbox {
 
   /** Loads (or on first start generates) the sandbox's Alipay keys, replays the journal, listens. */
   public static Future<AlipaySandbox> start(Vertx vertx, Options options) {
+    return start(vertx, options, SandboxControl.LOOPBACK);
+  }
+
+  /** As {@link #start(Vertx, Options)}, listening on {@code host} (a LAN address shows it to a phone). */
+  public static Future<AlipaySandbox> start(Vertx vertx, Options options, String host) {
     AlipayTradeBook book = new AlipayTradeBook();
     return vertx.executeBlocking(() -> {
       KeyPair keys = loadOrCreateKeys(options.dataDirectory());
@@ -202,7 +208,7 @@ public final class AlipaySandbox {
         .compose(keys -> SandboxJournal.open(vertx, options.dataDirectory().resolve("journal.jsonl"),
                 book::apply)
             .map(journal -> new AlipaySandbox(vertx, options, keys, book, journal)))
-        .compose(AlipaySandbox::listen);
+        .compose(sandbox -> sandbox.listen(host));
   }
 
   /**
@@ -231,7 +237,8 @@ public final class AlipaySandbox {
     return keys;
   }
 
-  private Future<AlipaySandbox> listen() {
+  private Future<AlipaySandbox> listen(String bindHost) {
+    this.host = bindHost;
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_BYTES_MAX);
@@ -242,7 +249,7 @@ public final class AlipaySandbox {
     router.post("/sandbox/pay").handler(body).handler(this::payByJson);
     router.get("/sandbox/trades/:outTradeNo").handler(this::tradeJson);
     router.get("/sandbox/bill/:token").handler(this::billFile);
-    return vertx.createHttpServer().requestHandler(router).listen(options.port(), "127.0.0.1")
+    return vertx.createHttpServer().requestHandler(router).listen(options.port(), bindHost)
         .map(s -> {
           this.server = s;
           return this;
@@ -250,7 +257,7 @@ public final class AlipaySandbox {
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort();
+    return "http://" + SandboxControl.urlHost(host) + ":" + server.actualPort();
   }
 
   /** The gateway URL a merchant configures (the real one is https://openapi.alipay.com/gateway.do). */

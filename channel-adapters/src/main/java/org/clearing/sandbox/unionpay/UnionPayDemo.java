@@ -11,6 +11,7 @@ import org.clearing.channel.unionpay.UnionPayAdapter;
 import org.clearing.channel.unionpay.UnionPayCertificates;
 import org.clearing.channel.unionpay.UnionPayCertificates.Issued;
 import org.clearing.crypto.SecretFiles;
+import org.clearing.sandbox.SandboxControl;
 
 /**
  * A ready UnionPay setup for demos and engine tests: the merchant's signing certificate (issued by
@@ -41,10 +42,16 @@ public final class UnionPayDemo {
   /** As {@link #start(Vertx, Path, int, double, Set)} with the sandbox's clock given (tests). */
   public static Future<UnionPayDemo> start(Vertx vertx, Path directory, int port,
       double timeCompression, Set<String> receivers, Clock clock) {
+    return start(vertx, directory, SandboxControl.LOOPBACK, port, timeCompression, receivers, clock);
+  }
+
+  /** As {@link #start(Vertx, Path, int, double, Set, Clock)}, the sandbox listening on {@code host}. */
+  public static Future<UnionPayDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers, Clock clock) {
     return vertx.executeBlocking(() -> merchant(directory.resolve("merchant"), clock))
         .compose(merchant -> UnionPaySandbox.start(vertx, new UnionPaySandbox.Options(port,
             directory.resolve("sandbox"), timeCompression, MER_ID, merchant.certificate(),
-            receivers, null, clock)).map(sandbox -> new UnionPayDemo(merchant, sandbox)));
+            receivers, null, clock), host).map(sandbox -> new UnionPayDemo(merchant, sandbox)));
   }
 
   private static Issued merchant(Path directory, Clock clock) throws java.io.IOException {

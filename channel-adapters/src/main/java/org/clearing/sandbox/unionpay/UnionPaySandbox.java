@@ -153,6 +153,7 @@ public final class UnionPaySandbox {
   private final CallbackDispatcher dispatcher;
   private SandboxJournal journal;
   private HttpServer server;
+  private String host = SandboxControl.LOOPBACK;
 
   private UnionPaySandbox(Vertx vertx, Options options, Pki pki) {
     this.vertx = vertx;
@@ -168,6 +169,11 @@ public final class UnionPaySandbox {
 
   /** Loads or creates the PKI, replays the journal and listens. */
   public static Future<UnionPaySandbox> start(Vertx vertx, Options options) {
+    return start(vertx, options, SandboxControl.LOOPBACK);
+  }
+
+  /** As {@link #start(Vertx, Options)}, listening on {@code host} (a LAN address shows it to a phone). */
+  public static Future<UnionPaySandbox> start(Vertx vertx, Options options, String host) {
     return vertx.executeBlocking(() -> {
       Pki pki = UnionPayPkiStore.loadOrCreate(options.dataDirectory().resolve("pki"),
           options.clock());
@@ -181,11 +187,12 @@ public final class UnionPaySandbox {
         options.dataDirectory().resolve("journal.jsonl"), sandbox::replay)
         .compose(journal -> {
           sandbox.journal = journal;
-          return sandbox.listen();
+          return sandbox.listen(host);
         }).map(sandbox));
   }
 
-  private Future<Void> listen() {
+  private Future<Void> listen(String bindHost) {
+    this.host = bindHost;
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
     router.post("/gateway/api/*")
@@ -201,7 +208,7 @@ public final class UnionPaySandbox {
     router.post("/sandbox/pay").handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(this::payJson);
     router.get("/sandbox/orders/:orderId").handler(this::orderJson);
-    return vertx.createHttpServer().requestHandler(router).listen(options.port(), "127.0.0.1")
+    return vertx.createHttpServer().requestHandler(router).listen(options.port(), bindHost)
         .map(s -> {
           server = s;
           return null;
@@ -209,7 +216,7 @@ public final class UnionPaySandbox {
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort();
+    return "http://" + SandboxControl.urlHost(host) + ":" + server.actualPort();
   }
 
   public int port() {

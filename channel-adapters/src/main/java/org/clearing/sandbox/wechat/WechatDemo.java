@@ -13,6 +13,7 @@ import org.clearing.channel.wechat.WechatAdapter;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
+import org.clearing.sandbox.SandboxControl;
 
 /**
  * A ready demo pairing: a merchant (keys made on first start under {@code directory/merchant},
@@ -45,6 +46,12 @@ public final class WechatDemo {
 
   public static Future<WechatDemo> start(Vertx vertx, Path directory, int port,
       double timeCompression, Set<String> receivers) {
+    return start(vertx, directory, SandboxControl.LOOPBACK, port, timeCompression, receivers);
+  }
+
+  /** As {@link #start(Vertx, Path, int, double, Set)}, the sandbox listening on {@code host}. */
+  public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers) {
     Path merchantDir = directory.resolve("merchant");
     return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir)).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
@@ -54,7 +61,7 @@ public final class WechatDemo {
           timeCompression, merchant.getString("mchid"), merchant.getString("appid"),
           merchant.getString("app_secret"), merchant.getString("api_v3_key"),
           merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT);
-      return WechatSandbox.start(vertx, options).map(s -> new WechatDemo(s, merchant, key));
+      return WechatSandbox.start(vertx, options, host).map(s -> new WechatDemo(s, merchant, key));
     });
   }
 

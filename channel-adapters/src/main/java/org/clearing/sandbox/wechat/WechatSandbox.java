@@ -173,6 +173,7 @@ public final class WechatSandbox {
   private final Map<String, OauthCode> oauthCodes = new ConcurrentHashMap<>();
   private SandboxJournal journal;
   private HttpServer server;
+  private String host = SandboxControl.LOOPBACK;
   private volatile boolean stopped;
 
   private WechatSandbox(Vertx vertx, Options options, WechatPlatformCredential certificateKey,
@@ -199,8 +200,13 @@ public final class WechatSandbox {
     return status == 200 || status == 204;
   }
 
-  /** Loads (or first makes) the platform keys, replays the journal and starts listening. */
+  /** Loads (or first makes) the platform keys, replays the journal and listens on 127.0.0.1. */
   public static Future<WechatSandbox> start(Vertx vertx, Options options) {
+    return start(vertx, options, SandboxControl.LOOPBACK);
+  }
+
+  /** As {@link #start(Vertx, Options)}, listening on {@code host} (a LAN address shows it to a phone). */
+  public static Future<WechatSandbox> start(Vertx vertx, Options options, String host) {
     return vertx.executeBlocking(() -> {
       Path keys = options.dataDirectory().resolve("keys");
       SecretFiles.createDirectories(keys);
@@ -212,7 +218,8 @@ public final class WechatSandbox {
             options.dataDirectory().resolve("journal.jsonl"), sandbox::replay)
         .compose(journal -> {
           sandbox.journal = journal;
-          return vertx.createHttpServer().requestHandler(sandbox.router()).listen(options.port());
+          sandbox.host = host;
+          return vertx.createHttpServer().requestHandler(sandbox.router()).listen(options.port(), host);
         })
         .map(server -> {
           sandbox.server = server;
@@ -246,7 +253,7 @@ public final class WechatSandbox {
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort();
+    return "http://" + SandboxControl.urlHost(host) + ":" + server.actualPort();
   }
 
   public int port() {

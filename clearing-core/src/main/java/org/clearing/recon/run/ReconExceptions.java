@@ -13,6 +13,9 @@ import java.util.Optional;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
+import org.clearing.journal.Journal;
+import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.PaymentDecision;
@@ -78,15 +81,6 @@ public final class ReconExceptions {
       UPDATE recon_item SET resolution_status = 'RESOLVED', resolved_by = $3, resolved_at = now(),
              resolution_action = $4, resolution_reason = $5, journal_entry_key = $6
       WHERE run_id = $1 AND item_no = $2
-      """;
-  private static final String WRITE_OFF = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        VALUES ($1, 'RECON_WRITE_OFF', $2, $3) ON CONFLICT (entry_key) DO NOTHING RETURNING entry_id
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, p.no, p.account, p.debit, p.credit FROM e,
-        (VALUES (1, $4, $6::int8, 0::int8), (2, $5, 0::int8, $6::int8)) AS p(no, account, debit, credit)
       """;
   private static final String ORDER_STATUS = "SELECT status FROM orders WHERE order_no = $1";
 
@@ -167,16 +161,18 @@ public final class ReconExceptions {
       return Future.succeededFuture(Resolution.refused(422, "action",
           "both sides show the same amount: there is nothing to write off"));
     }
-    String channel = item.getString("channel");
-    String key = "RECON_WRITE_OFF:" + channel + ":" + item.getLocalDate("business_date") + ":"
+    Channel channel = Channel.fromCode(item.getString("channel")).orElseThrow();
+    String key = "RECON_WRITE_OFF:" + channel.code() + ":" + item.getLocalDate("business_date") + ":"
         + item.getString("kind") + ":" + item.getString("out_trade_no") + ":" + item.getString("key")
         + ":" + item.getString("transaction_id");
-    String clearing = "clearing:" + channel;
-    String debit = differenceFen > 0 ? clearing : "suspense";
-    String credit = differenceFen > 0 ? "suspense" : clearing;
-    String orderNo = OutTradeNumbers.orderNo(Channel.valueOf(channel.toUpperCase()), item.getString("out_trade_no"))
-        .orElse(null);
-    return conn.preparedQuery(WRITE_OFF).execute(Tuple.of(key, orderNo, channel, debit, credit, Math.abs(differenceFen)))
+    String clearing = JournalAccount.clearing(channel);
+    String debit = differenceFen > 0 ? clearing : JournalAccount.SUSPENSE;
+    String credit = differenceFen > 0 ? JournalAccount.SUSPENSE : clearing;
+    long amountFen = Math.abs(differenceFen);
+    String orderNo = OutTradeNumbers.orderNo(channel, item.getString("out_trade_no")).orElse(null);
+    JournalEntry entry = new JournalEntry(key, "RECON_WRITE_OFF", orderNo, channel.code(), List.of(
+        JournalEntry.Posting.debit(debit, amountFen), JournalEntry.Posting.credit(credit, amountFen)));
+    return Journal.postOnce(conn, List.of(entry))
         .compose(v -> store(conn, item, Action.WRITE_OFF, reason, clientId, key));
   }
 

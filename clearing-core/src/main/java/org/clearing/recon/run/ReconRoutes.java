@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.clearing.api.Problem;
-import org.clearing.api.StrictJson;
 import org.clearing.channel.Channel;
 import org.clearing.client.ApiClient;
-import org.clearing.order.FieldError;
+import org.clearing.http.Problem;
+import org.clearing.http.StrictJson;
+import org.clearing.input.FieldError;
 import org.clearing.recon.match.ReconClass;
 
 /**

@@ -247,7 +247,8 @@ public final class ReconciliationRun {
       return null;
     } catch (IOException | RuntimeException e) {
       // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
-      String problem = String.valueOf(e.getMessage()).replace(bill.path().toString(), "the upload");
+      String problem = String.valueOf(e.getMessage()).replace(" " + bill.path(), "")
+          .replace(bill.path().toString(), "the upload");
       throw new UnreadableBill(bill.channel(), problem);
     }
   }

@@ -168,9 +168,10 @@ class ResolutionTest {
         new JsonObject().put("action", "ACCEPT").put("reason", "ok")).status());
     ApiCaller.Answer garbage = http.raw("POST", "/api/v1/admin/reconciliation/runs/2026-11-01/unionpay/bill",
         "not a zip".getBytes(), Map.of());
-    assertEquals(502, garbage.status(), "an unreadable bill fails the run, not the engine: " + garbage.text());
-    assertEquals("FAILED", bench.text("SELECT status FROM recon_run WHERE business_date = '2026-11-01'"
-        + " AND channel = 'unionpay'"));
+    assertField(garbage, "body");
+    assertTrue(garbage.text().contains("no ZM file in the UnionPay bill\""), garbage.text());
+    assertEquals(0, bench.count("SELECT count(*) FROM recon_run WHERE business_date = '2026-11-01'"
+        + " AND channel = 'unionpay'"), "an unreadable bill is refused before a run is made");
     assertEquals(0, bench.count("SELECT count(*) FROM recon_item i JOIN recon_run r USING (run_id)"
         + " WHERE r.business_date = '2026-11-01'"));
   }

@@ -20,11 +20,13 @@ public final class EngineProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int managementPort;
   private final Path dataDir;
 
-  private EngineProcess(Process process, int port, Path dataDir) {
+  private EngineProcess(Process process, int port, int managementPort, Path dataDir) {
     this.process = process;
     this.port = port;
+    this.managementPort = managementPort;
     this.dataDir = dataDir;
   }
 
@@ -55,12 +57,19 @@ public final class EngineProcess implements AutoCloseable {
     if (!extraArgs.contains("--sandbox-port")) {
       command.addAll(List.of("--sandbox-port", "0"));
     }
+    // /metrics is served on the management port; a free one, as engines may run side by side.
+    int managementPort = freePort();
+    if (!extraArgs.contains("--management-port")) {
+      command.addAll(List.of("--management-port", Integer.toString(managementPort)));
+    } else {
+      managementPort = Integer.parseInt(extraArgs.get(extraArgs.indexOf("--management-port") + 1));
+    }
     command.addAll(extraArgs);
     Process process = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()))
         .start();
-    EngineProcess engine = new EngineProcess(process, port, dataDir);
+    EngineProcess engine = new EngineProcess(process, port, managementPort, dataDir);
     engine.awaitHealthy(Duration.ofSeconds(120));
     return engine;
   }
@@ -92,6 +101,11 @@ public final class EngineProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Where the engine's {@code /metrics} is served (the management port, on loopback). */
+  public String managementUrl() {
+    return "http://127.0.0.1:" + managementPort;
   }
 
   public Path dataDir() {

@@ -186,6 +186,11 @@ public final class Harness implements AutoCloseable {
     return engine.baseUrl();
   }
 
+  /** The engine's management port, where {@code /metrics} is served. */
+  public String managementUrl() {
+    return engine.managementUrl();
+  }
+
   public String sandboxUrl(Channel channel) {
     return sandboxUrls.get(channel);
   }

@@ -20,7 +20,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
+import org.clearing.payment.ChannelOrderStatus;
+import org.clearing.payment.ChannelOrders;
+import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 import org.clearing.load.driver.Harness;
 
 /**
@@ -128,23 +137,14 @@ public final class Baseline {
             .compose(recorded -> conn.preparedQuery(PaymentIntake.SELECT_PAYEES).execute(Tuple.tuple()
                 .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {story.outTradeNo()})))
             .compose(payees -> {
-              List<String> keys = new ArrayList<>();
-              List<Integer> numbers = new ArrayList<>();
-              List<String> accounts = new ArrayList<>();
-              List<Long> debits = new ArrayList<>();
-              List<Long> credits = new ArrayList<>();
               String entryKey = "PAYMENT:" + channel + ":" + transactionId;
-              keys.add(entryKey);
-              numbers.add(1);
-              accounts.add(JournalAccount.clearing(story.channel()));
-              debits.add(story.totalFen());
-              credits.add(0L);
+              List<JournalEntry.Posting> postings = new ArrayList<>();
+              postings.add(JournalEntry.Posting.debit(JournalAccount.clearing(story.channel()), story.totalFen()));
+              List<Legs.Move> legMoves = new ArrayList<>();
               for (Row leg : legs) {
-                keys.add(entryKey);
-                numbers.add(numbers.size() + 1);
-                accounts.add(JournalAccount.payee(leg.getString("payee_account_id")));
-                debits.add(0L);
-                credits.add(leg.getLong("amount_fen"));
+                postings.add(JournalEntry.Posting.credit(JournalAccount.payee(leg.getString("payee_account_id")),
+                    leg.getLong("amount_fen")));
+                legMoves.add(Legs.Move.of(story.orderNo(), leg.getInteger("leg_no")));
               }
               JsonObject payload = new JsonObject().put("type", "order.paid").put("order_no", story.orderNo())
                   .put("channel", channel).put("transaction_id", transactionId)
@@ -156,22 +156,13 @@ public final class Baseline {
                   .addArrayOfLong(new Long[] {story.totalFen()}).addArrayOfString(new String[] {"APPLIED"})
                   .addArrayOfString(new String[] {"CALLBACK"}).addArrayOfString(new String[] {"EV" + index})
                   .addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
-              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_ORDERS).execute(Tuple.tuple()
-                  .addArrayOfString(orderNo).addArrayOfString(new String[] {"OPEN"})
-                  .addArrayOfString(new String[] {"PAID"}).addArrayOfString(new String[] {channel})
-                  .addArrayOfString(new String[] {transactionId}).addArrayOfOffsetDateTime(new OffsetDateTime[] {now})));
-              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_LEGS).execute(Tuple.of(orderNo, "PAID", "PLANNED")));
-              writes.add(conn.preparedQuery(PaymentIntake.UPDATE_CHANNEL_ORDERS).execute(Tuple.tuple()
-                  .addArrayOfString(new String[] {channel}).addArrayOfString(new String[] {story.outTradeNo()})));
-              writes.add(conn.preparedQuery(PaymentIntake.INSERT_JOURNAL).execute(Tuple.tuple()
-                  .addArrayOfString(new String[] {entryKey}).addArrayOfString(new String[] {"PAYMENT"})
-                  .addArrayOfString(orderNo).addArrayOfString(new String[] {channel})
-                  .addArrayOfString(keys.toArray(String[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
-                  .addArrayOfString(accounts.toArray(String[]::new)).addArrayOfLong(debits.toArray(Long[]::new))
-                  .addArrayOfLong(credits.toArray(Long[]::new))));
-              writes.add(conn.preparedQuery(PaymentIntake.INSERT_OUTBOX).execute(Tuple.tuple()
-                  .addArrayOfString(new String[] {"order.paid"}).addArrayOfString(orderNo)
-                  .addArrayOfString(new String[] {payload.encode()})));
+              writes.add(Orders.transition(conn, Orders.Guard.LOCKED, List.of(new Orders.Move(story.orderNo(),
+                  OrderStatus.OPEN, OrderStatus.PAID, new Orders.Paid(channel, transactionId, now)))));
+              writes.add(Legs.transition(conn, LegStatus.PAID, legMoves));
+              writes.add(ChannelOrders.transition(conn, ChannelOrderStatus.PAID,
+                  List.of(new ChannelOrders.Key(story.orderNo(), story.channel())), null));
+              writes.add(Journal.post(conn, new JournalEntry(entryKey, "PAYMENT", story.orderNo(), channel, postings)));
+              writes.add(Outbox.append(conn, new Outbox.Event("order.paid", story.orderNo(), payload)));
               return Future.all(writes).mapEmpty();
             }));
   }

@@ -53,12 +53,14 @@ public final class ReconBenchmark implements Callable<Integer> {
   public Integer call() throws Exception {
     int orders = (int) (lines / 2);
     Path dataDir = Files.createTempDirectory("clearing-recon-bench-");
-    EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1);
+    EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1)
+        .withNetwork(org.clearing.config.Network.defaults()
+            .withManagement(org.clearing.config.Network.LOOPBACK, 0));
     Engine engine = Engine.start(config);
     try {
       String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
       long insertStartNs = System.nanoTime();
-      insertEngineDay(jdbc, engine.database().connectOptions().getPassword(), orders);
+      insertEngineDay(jdbc, engine.database().ownerConnectOptions().getPassword(), orders);
       System.out.printf("engine side: %d orders inserted in %d ms%n", orders,
           (System.nanoTime() - insertStartNs) / 1_000_000);
       LocalDate today = LocalDate.now(ZoneOffset.ofHours(8));

@@ -245,7 +245,7 @@ public final class Runs {
     // HTTP/1.1: the JDK client's default h2c upgrade failed on the engine's (large) /metrics
     // answer with "Frame type(118) ... exceeds MAX_FRAME_SIZE" in an `all` run.
     var answer = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
-        .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(harness.baseUrl() + "/metrics")).GET().build(),
+        .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(harness.managementUrl() + "/metrics")).GET().build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     Matcher m = CALLBACK_COUNTER.matcher(answer.body());
     while (m.find()) {

@@ -1,10 +1,10 @@
-package org.clearing.api;
+package org.clearing.http;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import org.clearing.order.FieldError;
+import org.clearing.input.FieldError;
 
 /**
  * An RFC 9457 problem answer ({@code application/problem+json}). Field errors list the field and

@@ -1,4 +1,4 @@
-package org.clearing.split;
+package org.clearing.settlement;
 
 import io.vertx.core.Future;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package org.clearing.outbox;
+package org.clearing.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

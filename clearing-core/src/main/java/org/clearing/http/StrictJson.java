@@ -1,4 +1,4 @@
-package org.clearing.api;
+package org.clearing.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;

@@ -1,4 +1,4 @@
-package org.clearing.outbox;
+package org.clearing.net;
 
 import io.netty.util.NetUtil;
 import java.net.InetAddress;

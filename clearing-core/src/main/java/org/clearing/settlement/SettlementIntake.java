@@ -1,4 +1,4 @@
-package org.clearing.split;
+package org.clearing.settlement;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,12 +18,17 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementReader;
+import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
+import org.clearing.order.Orders;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
 
 /**
  * Settles legs from a channel's bill: a leg is settled when the channel reports that its money
@@ -50,31 +55,14 @@ public final class SettlementIntake {
                        WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no AND r.mode = 'CHANNEL'
                          AND r.status = 'SUCCEEDED'), 0) AS refunded_fen
       FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])
+      ORDER BY g.order_no, g.leg_no FOR UPDATE OF g
       """;
-  private static final String SETTLE_LEGS = """
-      UPDATE leg g SET status = 'SETTLED', settled_at = now(), settlement_ref = x.ref
-      FROM unnest($1::text[], $2::int4[], $3::text[], $4::int8[]) AS x(order_no, leg_no, ref, net_fen)
-      WHERE g.order_no = x.order_no AND g.leg_no = x.leg_no AND g.status = 'PAID'
-      RETURNING g.order_no, g.leg_no, g.payee_account_id, x.net_fen
-      """;
-  private static final String INSERT_JOURNAL = """
-      WITH e AS (
-        INSERT INTO journal_entry (entry_key, kind, order_no, channel)
-        SELECT k, 'SETTLEMENT', o, $5 FROM unnest($1::text[], $2::text[]) AS x(k, o)
-        RETURNING entry_id, entry_key
-      )
-      INSERT INTO journal_posting (entry_id, posting_no, account, debit_fen, credit_fen)
-      SELECT e.entry_id, 1, 'payee:' || x.payee, x.fen, 0 FROM e JOIN unnest($1::text[], $3::text[], $4::int8[])
-        AS x(k, payee, fen) ON x.k = e.entry_key
-      UNION ALL
-      SELECT e.entry_id, 2, 'clearing:' || $5, 0, x.fen FROM e JOIN unnest($1::text[], $3::text[], $4::int8[])
-        AS x(k, payee, fen) ON x.k = e.entry_key
-      """;
-  private static final String SETTLE_ORDERS = """
-      UPDATE orders o SET status = $3, updated_at = now()
+  /** Paid orders none of whose legs waits for its money any more, locked for their move. */
+  private static final String SETTLED_ORDERS = """
+      SELECT o.order_no FROM orders o
       WHERE o.order_no = ANY($1::text[]) AND o.status = $2
-        AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'BOOKED', 'RECONCILED', 'REFUNDED'))
-      RETURNING o.order_no
+        AND NOT EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status NOT IN ('SETTLED', 'REFUNDED'))
+      ORDER BY o.order_no FOR UPDATE OF o
       """;
 
   private final Vertx vertx;
@@ -168,7 +156,7 @@ public final class SettlementIntake {
         .compose(rows -> {
           Map<String, List<Row>> legs = new HashMap<>();
           rows.forEach(row -> legs.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(row));
-          List<String[]> settle = new ArrayList<>();
+          List<Settle> settle = new ArrayList<>();
           for (Report report : reports) {
             for (Row leg : legs.getOrDefault(report.orderNo(), List.of())) {
               if (!channel.code().equals(leg.getString("paid_channel")) || !"PAID".equals(leg.getString("status"))) {
@@ -181,9 +169,12 @@ public final class SettlementIntake {
                           && leg.getLong("amount_fen") == report.amountFen()
                       : leg.getLong("total_fen") == report.amountFen();
               long netFen = leg.getLong("amount_fen") - leg.getLong("refunded_fen");
-              if (matches && netFen > 0) {
-                settle.add(new String[] {report.orderNo(), leg.getInteger("leg_no").toString(), report.ref(),
-                    Long.toString(netFen)});
+              // A bill that reports a leg twice settles it once.
+              boolean listed = settle.stream().anyMatch(l -> l.move().orderNo().equals(report.orderNo())
+                  && l.move().legNo() == leg.getInteger("leg_no"));
+              if (matches && netFen > 0 && !listed) {
+                settle.add(new Settle(new Legs.Move(report.orderNo(), leg.getInteger("leg_no"), report.ref()),
+                    leg.getString("payee_account_id"), netFen));
               }
             }
           }
@@ -194,40 +185,44 @@ public final class SettlementIntake {
         }));
   }
 
-  private Future<Result> settleLegs(SqlConnection conn, Channel channel, List<String[]> settle, int linesRead) {
-    return conn.preparedQuery(SETTLE_LEGS).execute(Tuple.tuple()
-            .addArrayOfString(settle.stream().map(s -> s[0]).toArray(String[]::new))
-            .addArrayOfInteger(settle.stream().map(s -> Integer.valueOf(s[1])).toArray(Integer[]::new))
-            .addArrayOfString(settle.stream().map(s -> s[2]).toArray(String[]::new))
-            .addArrayOfLong(settle.stream().map(s -> Long.valueOf(s[3])).toArray(Long[]::new)))
-        .compose(settled -> {
-          if (settled.size() == 0) {
+  /** A leg to settle: which, whose, and its amount net of the channel refunds taken from it. */
+  private record Settle(Legs.Move move, String payeeAccountId, long netFen) {}
+
+  private Future<Result> settleLegs(SqlConnection conn, Channel channel, List<Settle> settle, int linesRead) {
+    return Legs.transition(conn, LegStatus.SETTLED, settle.stream().map(Settle::move).toList())
+        .compose(moved -> {
+          if (moved.isEmpty()) {
             return Future.succeededFuture(new Result(linesRead, 0, 0));
           }
-          List<String> keys = new ArrayList<>();
+          List<JournalEntry> entries = new ArrayList<>();
           List<String> orders = new ArrayList<>();
-          List<String> payees = new ArrayList<>();
-          List<Long> amounts = new ArrayList<>();
-          settled.forEach(row -> {
-            keys.add("SETTLEMENT:" + channel.code() + ":" + row.getString("order_no") + ":" + row.getInteger("leg_no"));
-            orders.add(row.getString("order_no"));
-            payees.add(row.getString("payee_account_id"));
-            amounts.add(row.getLong("net_fen"));
-          });
+          for (Settle leg : settle) {
+            if (!moved.contains(leg.move())) {
+              continue;
+            }
+            String orderNo = leg.move().orderNo();
+            orders.add(orderNo);
+            entries.add(new JournalEntry(
+                "SETTLEMENT:" + channel.code() + ":" + orderNo + ":" + leg.move().legNo(), "SETTLEMENT",
+                orderNo, channel.code(), List.of(
+                    JournalEntry.Posting.debit(JournalAccount.payee(leg.payeeAccountId()), leg.netFen()),
+                    JournalEntry.Posting.credit(JournalAccount.clearing(channel), leg.netFen()))));
+          }
           OrderStatus settledStatus = OrderTransitions.next(OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED).orElseThrow();
-          return conn.preparedQuery(INSERT_JOURNAL).execute(Tuple.tuple()
-                  .addArrayOfString(keys.toArray(String[]::new))
-                  .addArrayOfString(orders.toArray(String[]::new))
-                  .addArrayOfString(payees.toArray(String[]::new))
-                  .addArrayOfLong(amounts.toArray(Long[]::new))
-                  .addString(channel.code()))
-              .compose(v -> conn.preparedQuery(SETTLE_ORDERS).execute(Tuple.of(
-                  orders.stream().distinct().toArray(String[]::new), OrderStatus.PAID.name(), settledStatus.name())))
-              .compose(moved -> {
+          return Journal.post(conn, entries)
+              .compose(v -> conn.preparedQuery(SETTLED_ORDERS).execute(Tuple.of(
+                  orders.stream().distinct().toArray(String[]::new), OrderStatus.PAID.name())))
+              .compose(done -> {
+                List<Orders.Move> moves = new ArrayList<>();
+                done.forEach(row -> moves.add(
+                    Orders.Move.of(row.getString("order_no"), OrderStatus.PAID, OrderEvent.ALL_LEGS_SETTLED)));
+                return Orders.transition(conn, Orders.Guard.LOCKED, moves);
+              })
+              .compose(movedOrders -> {
                 List<Future<Boolean>> completions = new ArrayList<>();
-                moved.forEach(row -> completions.add(
-                    ReceiptRepository.completeIfDone(conn, row.getString("order_no"), settledStatus)));
-                return Future.all(completions).map(v -> new Result(linesRead, settled.size(), moved.size()));
+                movedOrders.forEach(orderNo -> completions.add(
+                    ReceiptRepository.completeIfDone(conn, orderNo, settledStatus)));
+                return Future.all(completions).map(v -> new Result(linesRead, entries.size(), movedOrders.size()));
               });
         });
   }
