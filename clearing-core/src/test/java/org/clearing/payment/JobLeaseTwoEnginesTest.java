@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.function.ToLongFunction;
 import org.clearing.testing.SecondEngine;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two engines on one database run each payment job in one place at a time: the job_lease row
@@ -23,19 +24,18 @@ import org.junit.jupiter.api.Test;
  */
 class JobLeaseTwoEnginesTest {
 
-  private static TestEngine first;
+  @RegisterExtension
+  static final EngineExtension first = EngineExtension.withSandboxes();
   private static SecondEngine second;
 
   @BeforeAll
   static void start() {
-    first = TestEngine.startWithSandboxes();
-    second = SecondEngine.on(first);
+    second = SecondEngine.on(first.get());
   }
 
   @AfterAll
   static void stop() throws Exception {
     second.close();
-    first.close();
   }
 
   private static String holder(String job) {
