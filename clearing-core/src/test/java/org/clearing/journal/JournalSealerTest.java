@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.lease.JobLease;
+import org.clearing.lease.JobsVerticle;
+import org.clearing.lease.LeasedJob;
 import org.clearing.testing.Await;
 import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
@@ -224,24 +226,27 @@ class JournalSealerTest {
   void twoEnginesWithTheJobScheduledNeverBothSeal() throws Exception {
     AtomicInteger runsA = new AtomicInteger();
     AtomicInteger runsB = new AtomicInteger();
-    JobLease leaseA = new JobLease(vertx, pool, "engine-a");
-    JobLease leaseB = new JobLease(vertx, pool, "engine-b");
-    long timerA = leaseA.schedule(JournalSealer.JOB, 100, () -> {
+    // Two job loops as two engines would run them, each with its own holder name.
+    JobsVerticle loopA = new JobsVerticle(new JobLease(pool, "engine-a"), List.of(LeasedJob.of(JournalSealer.JOB, 100, () -> {
       runsA.incrementAndGet();
       return sealer.sealPending();
-    });
-    long timerB = leaseB.schedule(JournalSealer.JOB, 100, () -> {
+    })));
+    JobsVerticle loopB = new JobsVerticle(new JobLease(pool, "engine-b"), List.of(LeasedJob.of(JournalSealer.JOB, 100, () -> {
       runsB.incrementAndGet();
       return sealer.sealPending();
-    });
+    })));
+    String deploymentA = Await.result(vertx.deployVerticle(loopA));
+    String deploymentB = Await.result(vertx.deployVerticle(loopB));
     for (int i = 0; i < 10; i++) {
       JournalRows.book(pgUrl, "L-" + i, 10 + i);
       Thread.sleep(100);
     }
-    vertx.cancelTimer(timerA);
-    vertx.cancelTimer(timerB);
+    loopA.pause(JournalSealer.JOB);
+    loopB.pause(JournalSealer.JOB);
 
     assertTrue(runsA.get() > 0 != runsB.get() > 0, "runs: a " + runsA + ", b " + runsB);
     assertTrue(count(pgUrl, "SELECT count(*) FROM journal_seal") > 0);
+    Await.result(vertx.undeploy(deploymentA));
+    Await.result(vertx.undeploy(deploymentB));
   }
 }

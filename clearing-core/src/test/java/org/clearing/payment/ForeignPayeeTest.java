@@ -86,7 +86,7 @@ class ForeignPayeeTest {
   static void start() throws Exception {
     registration = engine.as(Role.REGISTRATION);
     // The tests drive the active query themselves, against a gateway of their own.
-    engine.engine().paymentJobs().stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     Path channels = engine.dataDir().resolve("channels");
     Path unionPayKeys = channels.resolve("unionpay/sandbox/pki");
     unionPayPki = new Pki(issued(unionPayKeys, "root"), issued(unionPayKeys, "intermediate"),

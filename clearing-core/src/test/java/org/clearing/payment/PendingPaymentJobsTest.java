@@ -10,7 +10,6 @@ import io.vertx.sqlclient.PoolOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.order.OrderRepository;
@@ -53,7 +52,7 @@ class PendingPaymentJobsTest {
   static void start() throws Exception {
     registration = engine.as(Role.REGISTRATION);
     // The engine's own leased jobs would race the runs each test makes; these tests drive the jobs.
-    engine.engine().paymentJobs().stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     var vertx = engine.engine().vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();

@@ -15,6 +15,8 @@ import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.ChannelSet;
+import org.clearing.payment.ExpiredOrderCloser;
+import org.clearing.payment.PendingPaymentQueries;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
@@ -41,7 +43,7 @@ final class ReconBench implements AutoCloseable {
     this.engine = engine;
     registration = engine.as(Role.REGISTRATION);
     // The active query would heal a dropped callback before reconciliation could; tests drive it.
-    Await.result(engine.engine().paymentJobs().stop());
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     var vertx = engine.engine().vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
