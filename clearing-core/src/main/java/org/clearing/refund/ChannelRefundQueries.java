@@ -12,7 +12,7 @@ import org.clearing.channel.Money;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.clearing.payment.Backoff;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
@@ -28,10 +28,12 @@ import org.slf4j.LoggerFactory;
  * {@link #QUERIES} attempts; a refund still open after that is logged for a person
  * ({@code event=refund.unresolved}) and left alone, never guessed.
  */
-public final class ChannelRefundQueries {
+public final class ChannelRefundQueries implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChannelRefundQueries.class);
   public static final String JOB = "refund.channel-queries";
+  /** How often the job looks for refunds due a question; each refund's own backoff decides when it is. */
+  public static final long INTERVAL_MS = 2_000;
   static final int BATCH_SIZE_MAX = 20;
   /**
    * 5 s after the lost answer (the channel has decided by then), then 30 s, 1 m, 5 m, 10 m,
@@ -68,11 +70,18 @@ public final class ChannelRefundQueries {
     this.refunds = refunds;
   }
 
-  public long schedule(JobLease lease, long intervalMs) {
-    return lease.schedule(JOB, intervalMs, this::runOnce);
+  @Override
+  public String name() {
+    return JOB;
+  }
+
+  @Override
+  public long intervalMs() {
+    return INTERVAL_MS;
   }
 
   /** Asks about the due refunds; the number asked. */
+  @Override
   public Future<Integer> runOnce() {
     return pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX, QUERIES.attemptsMax(),
             QUERIES.delayMsAfter(1) / 1_000.0))
