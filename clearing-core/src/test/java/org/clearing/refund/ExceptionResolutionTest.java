@@ -1,35 +1,41 @@
 package org.clearing.refund;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.clearing.channel.Channel;
 import org.clearing.client.DemoClients;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An order in EXCEPTION is not a dead end: a payment of the wrong amount, made through the Alipay
  * sandbox and reported by its real signed callback, is given back through the channel or accepted
  * by finance/admin, with who, when and why, a journal entry, a webhook event and an applicant page
- * that tells the truth. A short payment cannot be accepted; bad input and other roles change nothing.
+ * that tells the truth. A short payment cannot be accepted; bad input and other roles change nothing;
+ * and the engine's own database role can record a resolution but never change or remove one.
  */
 class ExceptionResolutionTest {
 
   private static final long TOTAL_FEN = 1_509_000;
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static ApiCaller finance;
   private static ApiCaller alipaySandbox;
@@ -37,15 +43,9 @@ class ExceptionResolutionTest {
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
     finance = engine.as(Role.FINANCE);
     alipaySandbox = new ApiCaller(engine.sandboxUrl(Channel.ALIPAY), null);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @AfterEach
@@ -60,14 +60,14 @@ class ExceptionResolutionTest {
   }
 
   /** An order paid through Alipay with {@code deltaFen} more (or less) than its total: EXCEPTION. */
-  private static JsonObject orderPaidWrongly(long deltaFen) throws InterruptedException {
+  private static JsonObject orderPaidWrongly(long deltaFen) {
     JsonObject order = registration.post("/api/v1/orders", OrderBodies.typical("EXC-" + (++cases)).encode(),
         "exc-" + cases).json();
     String orderNo = order.getString("order_no");
     faults(new JsonObject().put("amount_delta_fen", deltaFen));
     Browser desktop = new Browser(Browser.DESKTOP);
     desktop.submitForm(desktop.open(order.getJsonObject("qr").getString("url") + "/pay/alipay"));
-    await("EXCEPTION", () -> status(orderNo).equals("EXCEPTION"));
+    Await.until("EXCEPTION", () -> status(orderNo).equals("EXCEPTION"));
     faults(new JsonObject());
     return order;
   }
@@ -93,18 +93,8 @@ class ExceptionResolutionTest {
         + " JOIN journal_entry e USING (entry_id) WHERE e.order_no = '" + orderNo + "' AND p.account = '" + account + "'");
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
   @Test
-  void aWrongAmountFromARealCallbackIsHeldInSuspenseAndGivenBackThroughTheChannel() throws Exception {
+  void aWrongAmountFromARealCallbackIsHeldInSuspenseAndGivenBackThroughTheChannel() {
     JsonObject order = orderPaidWrongly(-100);
     String orderNo = order.getString("order_no");
     assertEquals(-(TOTAL_FEN - 100), balance(orderNo, "suspense"), "the wrong amount is held in suspense");
@@ -121,7 +111,7 @@ class ExceptionResolutionTest {
     assertEquals(0, balance(orderNo, "suspense"), "suspense is cleared at once");
     assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunding' AND order_no = '"
         + orderNo + "' AND payload->'exception_resolution'->>'resolved_by' = '" + DemoClients.clientId(Role.FINANCE) + "'"));
-    await("returned by the channel", () -> status(orderNo).equals("REFUNDED"));
+    Await.until("returned by the channel", () -> status(orderNo).equals("REFUNDED"));
     assertTrue(page(order).contains("This payment has been returned"), page(order));
     assertEquals(0, balance(orderNo, "refund:alipay"));
     assertEquals(0, balance(orderNo, "clearing:alipay"), "Alipay holds nothing for the order");
@@ -139,7 +129,7 @@ class ExceptionResolutionTest {
   }
 
   @Test
-  void anOverpaymentAcceptedByAPersonPaysTheOrderAndTheExcessGoesBack() throws Exception {
+  void anOverpaymentAcceptedByAPersonPaysTheOrderAndTheExcessGoesBack() {
     JsonObject order = orderPaidWrongly(250);
     String orderNo = order.getString("order_no");
 
@@ -157,7 +147,7 @@ class ExceptionResolutionTest {
     assertEquals(-9_000, balance(orderNo, "payee:NTX-341500"));
     assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.paid' AND order_no = '"
         + orderNo + "' AND payload->'exception_resolution'->>'action' = 'ACCEPT'"));
-    await("the excess given back", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
+    Await.until("the excess given back", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
         + orderNo + "' AND amount_fen = 250 AND status = 'SUCCEEDED'") == 1);
     assertEquals(TOTAL_FEN, balance(orderNo, "clearing:alipay"), "Alipay holds exactly the order's total");
     assertEquals(0, balance(orderNo, "refund:alipay"));
@@ -165,7 +155,7 @@ class ExceptionResolutionTest {
   }
 
   @Test
-  void anOrderInExceptionIsListedForAPersonUntilItIsResolved() throws Exception {
+  void anOrderInExceptionIsListedForAPersonUntilItIsResolved() {
     JsonObject order = orderPaidWrongly(-700);
     String orderNo = order.getString("order_no");
 
@@ -187,7 +177,7 @@ class ExceptionResolutionTest {
   }
 
   @Test
-  void aShortPaymentCannotBeAcceptedAndNothingChanges() throws Exception {
+  void aShortPaymentCannotBeAcceptedAndNothingChanges() {
     JsonObject order = orderPaidWrongly(-1);
     String orderNo = order.getString("order_no");
     long entries = engine.count("SELECT count(*) FROM journal_entry WHERE order_no = '" + orderNo + "'");
@@ -216,7 +206,7 @@ class ExceptionResolutionTest {
   }
 
   @Test
-  void badInputIsRefusedWithAProblemNamingTheFieldAndChangesNothing() throws Exception {
+  void badInputIsRefusedWithAProblemNamingTheFieldAndChangesNothing() {
     JsonObject order = orderPaidWrongly(-300);
     String orderNo = order.getString("order_no");
     String[][] cases = {
@@ -243,7 +233,7 @@ class ExceptionResolutionTest {
   }
 
   @Test
-  void theRegistrationSystemAndTheTaxAuthorityCannotResolveAnException() throws Exception {
+  void theRegistrationSystemAndTheTaxAuthorityCannotResolveAnException() {
     JsonObject order = orderPaidWrongly(-500);
     String orderNo = order.getString("order_no");
     for (Role role : new Role[] {Role.REGISTRATION, Role.TAX}) {
@@ -260,5 +250,29 @@ class ExceptionResolutionTest {
     assertEquals("EXCEPTION", status(orderNo));
     assertEquals(0, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo + "'"));
     assertEquals(0, engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void theEnginesDatabaseRoleCannotChangeOrRemoveAResolution() {
+    JsonObject order = orderPaidWrongly(-900);
+    String orderNo = order.getString("order_no");
+    // Recorded by the engine, which serves as its own role: adding a resolution is allowed.
+    assertEquals(200, resolve(finance, orderNo, "refund", reason("wrong amount; ticket 77")).status());
+    Pool asEngine = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(engine.engine().database().connectOptions()).using(engine.engine().vertx()).build();
+    try {
+      for (String attack : new String[] {
+          "UPDATE exception_resolution SET reason = 'nothing happened', resolved_by = 'someone-else'"
+              + " WHERE order_no = '" + orderNo + "'",
+          "DELETE FROM exception_resolution WHERE order_no = '" + orderNo + "'"}) {
+        PgException refused = assertThrows(PgException.class, () -> Await.result(asEngine.query(attack).execute()),
+            attack);
+        assertEquals("42501", refused.getSqlState(), refused.getMessage());
+      }
+    } finally {
+      Await.result(asEngine.close());
+    }
+    assertEquals(1, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo
+        + "' AND reason = 'wrong amount; ticket 77' AND resolved_by = '" + DemoClients.clientId(Role.FINANCE) + "'"));
   }
 }

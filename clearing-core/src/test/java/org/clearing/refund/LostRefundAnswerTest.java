@@ -7,19 +7,19 @@ import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.sandbox.CallbackDispatcher;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Refunds left open by a channel are finished by asking it, through the sandboxes: a refund whose
@@ -30,19 +30,20 @@ import org.junit.jupiter.api.Test;
  */
 class LostRefundAnswerTest {
 
-  private static TestEngine engine;
+  /**
+   * The refund-query job asks 5 s after a lost answer and 30 s after that: a wait must cover a
+   * first question that met a channel still failing, and the second one.
+   */
+  private static final Duration QUERIED = Duration.ofSeconds(40);
+
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @AfterEach
@@ -62,12 +63,12 @@ class LostRefundAnswerTest {
     return registration.post("/api/v1/orders", OrderBodies.typical("LOST-" + (++cases)).encode(), "lost-" + cases).json();
   }
 
-  private static String paidThrough(Channel channel) throws InterruptedException {
+  private static String paidThrough(Channel channel) {
     JsonObject order = newOrder();
     String orderNo = order.getString("order_no");
     Browser desktop = new Browser(Browser.DESKTOP);
     desktop.submitForm(desktop.open(order.getJsonObject("qr").getString("url") + "/pay/" + channel.code()));
-    await("PAID", () -> status(orderNo).equals("PAID"));
+    Await.until("PAID", () -> status(orderNo).equals("PAID"));
     return orderNo;
   }
 
@@ -90,17 +91,7 @@ class LostRefundAnswerTest {
     return engine.count("SELECT count(*) FROM channel_inbox WHERE kind = 'REFUND' AND order_no = '" + orderNo + "'");
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  private void aLostAnswerIsFinishedByAQuery(Channel channel) throws Exception {
+  private void aLostAnswerIsFinishedByAQuery(Channel channel) {
     String orderNo = paidThrough(channel);
     faults(channel, new JsonObject().put("lose_answer_percent", 100).put("drop_percent", 100));
 
@@ -109,24 +100,24 @@ class LostRefundAnswerTest {
     assertEquals("UNKNOWN", refund.getString("status"), refund.encode());
     faults(channel, new JsonObject().put("drop_percent", 100));
     String refundId = refund.getString("refund_id");
-    await("the refund finished", () -> refundStatus(orderNo, refundId).equals("SUCCEEDED"));
+    Await.until("the refund finished", QUERIED, () -> refundStatus(orderNo, refundId).equals("SUCCEEDED"));
     assertEquals("REFUNDED", status(orderNo));
     assertEquals(1, engine.count("SELECT count(*) FROM journal_entry WHERE entry_key = 'REFUND:" + refundId + "'"));
     assertEquals(0, refundNotifications(orderNo), "finished by the query, not by a notification");
   }
 
   @Test
-  void anAlipayRefundWhoseAnswerWasLostIsFinishedByAskingAlipay() throws Exception {
+  void anAlipayRefundWhoseAnswerWasLostIsFinishedByAskingAlipay() {
     aLostAnswerIsFinishedByAQuery(Channel.ALIPAY);
   }
 
   @Test
-  void aUnionPayRefundWhoseAnswerWasLostIsFinishedByAskingUnionPay() throws Exception {
+  void aUnionPayRefundWhoseAnswerWasLostIsFinishedByAskingUnionPay() {
     aLostAnswerIsFinishedByAQuery(Channel.UNIONPAY);
   }
 
   @Test
-  void aRefundThatNeverReachedTheChannelFailsAndItsLinesCanBeRefundedAgain() throws Exception {
+  void aRefundThatNeverReachedTheChannelFailsAndItsLinesCanBeRefundedAgain() {
     String orderNo = paidThrough(Channel.ALIPAY);
     faults(Channel.ALIPAY, new JsonObject().put("fail_requests_percent", 100));
 
@@ -134,16 +125,17 @@ class LostRefundAnswerTest {
 
     assertEquals("UNKNOWN", refund.getString("status"), refund.encode());
     faults(Channel.ALIPAY, new JsonObject());
-    await("the refund failed", () -> refundStatus(orderNo, refund.getString("refund_id")).equals("FAILED"));
+    Await.until("the refund failed", QUERIED,
+        () -> refundStatus(orderNo, refund.getString("refund_id")).equals("FAILED"));
     assertEquals("PAID", status(orderNo), "nothing was refunded, so the order is paid as before");
     ApiCaller.Answer again = registration.post("/api/v1/orders/" + orderNo + "/refunds",
         new JsonObject().put("refund_key", "again-" + orderNo).put("reason", "registration withdrawn").encode(), null);
     assertEquals(201, again.status(), again.text());
-    await("refunded the second time", () -> status(orderNo).equals("REFUNDED"));
+    Await.until("refunded the second time", QUERIED, () -> status(orderNo).equals("REFUNDED"));
   }
 
   @Test
-  void aDuplicatePaymentRefundWechatAcceptedAndNeverConfirmedIsFinishedByAskingWechat() throws Exception {
+  void aDuplicatePaymentRefundWechatAcceptedAndNeverConfirmedIsFinishedByAskingWechat() {
     JsonObject order = newOrder();
     String orderNo = order.getString("order_no");
     String qr = order.getJsonObject("qr").getString("url");
@@ -152,7 +144,7 @@ class LostRefundAnswerTest {
     // WeChat keeps the order open (its close is refused) and sends no notification at all.
     faults(Channel.WECHAT, new JsonObject().put("fail_requests_percent", 100).put("drop_percent", 100));
     desktop.submitForm(desktop.open(qr + "/pay/unionpay"));
-    await("PAID", () -> status(orderNo).equals("PAID"));
+    Await.until("PAID", () -> status(orderNo).equals("PAID"));
     ApiCaller.Answer paid = new ApiCaller(engine.sandboxUrl(Channel.WECHAT), null).raw("POST", "/sandbox/pay",
         new JsonObject().put("out_trade_no", OutTradeNumbers.of(Channel.WECHAT, orderNo)).put("notify", "return")
             .encode().getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/json"));
@@ -164,10 +156,10 @@ class LostRefundAnswerTest {
         .raw("POST", url.getRawPath(), callback.body(), callback.headers());
     assertEquals(204, delivered.status(), "WeChat's acknowledgement: " + delivered.text());
 
-    await("accepted by WeChat", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
-        + orderNo + "' AND status = 'ACCEPTED'") == 1);
-    await("confirmed by asking", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
-        + orderNo + "' AND status = 'SUCCEEDED'") == 1);
+    Await.until("accepted by WeChat", QUERIED, () -> engine.count(
+        "SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "' AND status = 'ACCEPTED'") == 1);
+    Await.until("confirmed by asking", QUERIED, () -> engine.count(
+        "SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "' AND status = 'SUCCEEDED'") == 1);
     assertEquals(0, refundNotifications(orderNo), "finished by the query, not by a notification");
     assertEquals(0, engine.count("SELECT coalesce(sum(p.debit_fen - p.credit_fen), 0) FROM journal_posting p"
         + " JOIN journal_entry e USING (entry_id) WHERE e.order_no = '" + orderNo + "' AND p.account = 'refund:wechat'"));

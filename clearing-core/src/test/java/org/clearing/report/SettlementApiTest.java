@@ -6,24 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per payee account and channel, after a day reconciled against the sandboxes' real bills, the
@@ -33,14 +31,14 @@ import org.junit.jupiter.api.Test;
  */
 class SettlementApiTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller finance;
   private static LocalDate today;
   private static String plantedOrderNo;
 
   @BeforeAll
-  static void reconcileADayWithAPlantedMissingLeg() throws Exception {
-    engine = TestEngine.startWithSandboxes();
+  static void reconcileADayWithAPlantedMissingLeg() {
     finance = engine.as(Role.FINANCE);
     ApiCaller registration = engine.as(Role.REGISTRATION);
     for (Channel channel : List.of(Channel.UNIONPAY, Channel.WECHAT)) {
@@ -49,7 +47,8 @@ class SettlementApiTest {
       String orderNo = order.getString("order_no");
       Browser desktop = new Browser(Browser.DESKTOP);
       desktop.submitForm(desktop.open(order.getJsonObject("qr").getString("url") + "/pay/" + channel.code()));
-      await(() -> engine.count("SELECT count(*) FROM orders WHERE status = 'PAID' AND order_no = '" + orderNo + "'") == 1);
+      Await.until("order " + orderNo + " paid",
+          () -> engine.count("SELECT count(*) FROM orders WHERE status = 'PAID' AND order_no = '" + orderNo + "'") == 1);
     }
     plantedOrderNo = registration.post("/api/v1/orders", OrderBodies.typical("SETTLE-PLANTED").encode(),
         "settle-planted").json().getString("order_no");
@@ -66,23 +65,7 @@ class SettlementApiTest {
         + " (currval('journal_entry_seq'), 3, 'payee:NTX-341500', 0, 9000);");
     today = LocalDate.now(ZoneOffset.ofHours(8));
     for (Channel channel : List.of(Channel.UNIONPAY, Channel.WECHAT)) {
-      engine.engine().reconciliation().run(today, channel).toCompletionStage().toCompletableFuture()
-          .get(60, TimeUnit.SECONDS);
-    }
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
-
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out");
-      }
-      Thread.sleep(100);
+      Await.result(engine.engine().reconciliation().run(today, channel));
     }
   }
 
