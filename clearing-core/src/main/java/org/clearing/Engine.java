@@ -31,6 +31,7 @@ import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
+import org.clearing.lease.JobsVerticle;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
 import org.clearing.net.Cidr;
@@ -47,12 +48,14 @@ import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
+import org.clearing.payment.ExpiredOrderCloser;
+import org.clearing.payment.PendingPaymentQueries;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.report.DailyReports;
 import org.clearing.report.ReportRoutes;
 import org.clearing.report.ReportSigner;
-import org.clearing.payment.PaymentJobs;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.recon.run.DailyReconciliation;
 import org.clearing.recon.run.ReconExceptions;
 import org.clearing.recon.run.ReconRoutes;
 import org.clearing.recon.run.ReconciliationRun;
@@ -84,9 +87,6 @@ public final class Engine {
   /** Connections to each channel's gateway; opening orders and queries run in parallel. */
   static final int CHANNEL_CONNECTIONS_PER_HOST_MAX = 32;
   static final int CHANNEL_WAIT_QUEUE_SIZE_MAX = 2_048;
-  static final long JOURNAL_SEAL_INTERVAL_MS = 1_000;
-  static final long DUPLICATE_REFUND_INTERVAL_MS = 2_000;
-  static final long WEBHOOK_RELAY_INTERVAL_MS = 500;
   /** Channels publish the day's bills by about 10:00 the next morning (channels.md §1.8, §2.5). */
   static final java.time.LocalTime RECONCILIATION_TIME_BEIJING = java.time.LocalTime.of(10, 30);
   static final long RECONCILIATION_CHECK_INTERVAL_MS = 60_000;
@@ -108,7 +108,7 @@ public final class Engine {
   private ReconciliationRun reconciliation;
   private WebhookRelay relay;
   private boolean stopped;
-  private PaymentJobs paymentJobs;
+  private JobsVerticle jobs;
   private int managementPort;
   private String managementHost;
   private boolean tls;
@@ -220,17 +220,12 @@ public final class Engine {
         .setUserAgent("clearing-engine")),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(CHANNEL_CONNECTIONS_PER_HOST_MAX)
             .setMaxWaitQueueSize(CHANNEL_WAIT_QUEUE_SIZE_MAX));
-    DemoSandboxes[] sandboxes = new DemoSandboxes[1];
-    SettlementJob[] settlement = new SettlementJob[1];
-    DuplicatePaymentRefunds[] duplicateRefunds = new DuplicatePaymentRefunds[1];
-    ReconciliationRun[] recon = new ReconciliationRun[1];
     Path tempDir = config.dataDir().resolve("tmp");
     try {
       java.nio.file.Files.createDirectories(tempDir);
     } catch (java.io.IOException e) {
       return Future.failedFuture(e);
     }
-    PaymentJobs[] paymentJobs = new PaymentJobs[1];
     // Demo clients, with their private keys on disk, exist only in demo mode (the sandboxes on);
     // with real channels an operator registers clients (`clients add`, then the admin API).
     return orders.rekeyUnkeyedFingerprints()
@@ -251,18 +246,16 @@ public final class Engine {
                 ? DemoSandboxes.start(vertx, channelClient, config.dataDir(), config.network().sandboxHost(),
                     config.sandboxBasePort(), config.sandboxTimeCompression(), accounts)
                 : Future.<DemoSandboxes>succeededFuture(null))
-            .compose(started -> {
-              sandboxes[0] = started;
-              ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
-              settlement[0] = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts));
+            .compose(sandboxes -> {
+              ChannelSet channels = sandboxes == null ? ChannelSet.none() : sandboxes.channelSet(accounts);
+              SettlementJob settlement = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts),
+                  config.settlementIntervalMs());
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
-              duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
+              DuplicatePaymentRefunds duplicateRefunds = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
-                  duplicateRefunds[0]);
-              paymentJobs[0] = PaymentJobs.create(vertx, pool, orders, channels, intake, channelOrders,
-                  config.paymentQueryDelayMs());
-              recon[0] = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
-              ReconRoutes reconRoutes = new ReconRoutes(vertx, recon[0],
+                  duplicateRefunds);
+              ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
+              ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   payerIds, qrPool, metrics, publicBaseUrl,
@@ -270,34 +263,44 @@ public final class Engine {
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES));
+              JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
+                  new PendingPaymentQueries(pool, channels, intake, channelOrders,
+                      PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
+                  new ExpiredOrderCloser(pool, orders, channels, intake, channelOrders,
+                      ExpiredOrderCloser.Settings.DEFAULT),
+                  new JournalSealer(vertx, pool),
+                  settlement,
+                  duplicateRefunds,
+                  relay,
+                  new DailyReconciliation(recon, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS,
+                      Clock.systemUTC())));
+              Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
+                  publicBaseUrl, demoClients, sandboxes);
+              engine.clients = clients;
+              engine.clock = clock;
+              engine.settlement = settlement;
+              engine.intake = intake;
+              engine.reconciliation = recon;
+              engine.relay = relay;
+              engine.jobs = jobs;
+              engine.managementHost = config.network().managementHost();
+              engine.tls = serverTls != null;
+              engine.channelClient = channelClient;
               return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
-                  .compose(v -> deployManagement(vertx, config.network(), deployments, context));
-            })))
-        .map(managementPort -> {
-          Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
-              publicBaseUrl, demoClients, sandboxes[0]);
-          engine.clients = clients;
-          engine.clock = clock;
-          engine.scheduleSweeps(paymentJobs[0]);
-          JobLease lease = new JobLease(vertx, pool);
-          engine.scheduleJournalSealing(lease);
-          engine.settlement = settlement[0];
-          engine.intake = intake;
-          engine.timers.add(settlement[0].schedule(lease, config.settlementIntervalMs()));
-          engine.timers.add(duplicateRefunds[0].schedule(lease, DUPLICATE_REFUND_INTERVAL_MS));
-          engine.timers.add(lease.schedule(WebhookRelay.JOB, WEBHOOK_RELAY_INTERVAL_MS, relay::runOnce));
-          engine.timers.add(recon[0].schedule(lease, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS));
-          engine.reconciliation = recon[0];
-          engine.relay = relay;
-          engine.managementPort = managementPort;
-          engine.managementHost = config.network().managementHost();
-          engine.tls = serverTls != null;
-          engine.channelClient = channelClient;
-          if (serverTls != null) {
-            engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
-          }
-          return engine;
-        });
+                  .compose(v -> deployManagement(vertx, config.network(), deployments, context))
+                  .compose(managementPort -> {
+                    engine.managementPort = managementPort;
+                    return vertx.deployVerticle(jobs);
+                  })
+                  .map(jobsDeployment -> {
+                    deployments.add(jobsDeployment);
+                    engine.scheduleNonceSweep();
+                    if (serverTls != null) {
+                      engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
+                    }
+                    return engine;
+                  });
+            })));
   }
 
   /**
@@ -359,15 +362,11 @@ public final class Engine {
     }
   }
 
-  /** Seals committed journal entries into the SM3 chain, on the instance holding the lease. */
-  private void scheduleJournalSealing(JobLease lease) {
-    timers.add(new JournalSealer(vertx, pool).schedule(lease, JOURNAL_SEAL_INTERVAL_MS));
-  }
-
-  /** The leased payment jobs (active query, expiry and closing at the channels) and the nonce sweep. */
-  private void scheduleSweeps(PaymentJobs jobs) {
-    this.paymentJobs = jobs;
-    jobs.start();
+  /**
+   * The nonce sweep, on every instance (not leased): each forgets what expired by its own clock,
+   * and deleting an expired nonce twice does no harm.
+   */
+  private void scheduleNonceSweep() {
     timers.add(vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id -> sweepNonces()
         .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString()))));
   }
@@ -431,9 +430,13 @@ public final class Engine {
     return java.util.Optional.ofNullable(sandboxes);
   }
 
-  /** The leased payment jobs: active query of unpaid channel orders, expiry and closing. */
-  public PaymentJobs paymentJobs() {
-    return paymentJobs;
+  /**
+   * The loop running the leased background jobs (active payment query, expiry and closing,
+   * settlement, duplicate-payment refunds, the webhook relay, journal sealing, the daily
+   * reconciliation); a test stops or pauses jobs through it.
+   */
+  public JobsVerticle jobs() {
+    return jobs;
   }
 
   public Database database() {
@@ -463,9 +466,6 @@ public final class Engine {
       undeployed.add(vertx.undeploy(id));
     }
     deployments.clear();
-    if (paymentJobs != null) {
-      undeployed.add(paymentJobs.stop());
-    }
     Future.join(undeployed)
         .eventually(() -> sandboxes == null ? Future.succeededFuture() : sandboxes.stop())
         .eventually(() -> pool.close())

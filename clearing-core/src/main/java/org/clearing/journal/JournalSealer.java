@@ -10,7 +10,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,12 +25,15 @@ import org.slf4j.LoggerFactory;
  * still appear in a sealed range, and the next seal starts exactly where this one ended. An open
  * transaction holds the horizon back; its entries and everything after them wait for the next run.
  *
- * <p>Wiring: {@code new JournalSealer(vertx, pool).schedule(jobLease, 1_000)}.
+ * <p>A {@link LeasedJob}: the engine's job loop runs it every {@value #INTERVAL_MS} ms where it holds
+ * the lease.
  */
-public final class JournalSealer {
+public final class JournalSealer implements LeasedJob {
 
   /** The job's name in {@code job_lease}. */
   public static final String JOB = "journal-seal";
+  /** Seals follow commits by about a second, so a report or an export rarely waits for one. */
+  public static final long INTERVAL_MS = 1_000;
   /**
    * Bounds one seal, and with it the rows held in memory and the length of the sealing transaction.
    * A single transaction with more entries than this is sealed whole (group commits are far smaller).
@@ -86,9 +89,20 @@ public final class JournalSealer {
     this.entriesPerSealMax = entriesPerSealMax;
   }
 
-  /** Runs {@link #sealPending()} every {@code intervalMs} wherever this instance holds the lease. */
-  public long schedule(JobLease lease, long intervalMs) {
-    return lease.schedule(JOB, intervalMs, this::sealPending);
+  @Override
+  public String name() {
+    return JOB;
+  }
+
+  @Override
+  public long intervalMs() {
+    return INTERVAL_MS;
+  }
+
+  /** One run of the job: {@link #sealPending()}. */
+  @Override
+  public Future<Run> runOnce() {
+    return sealPending();
   }
 
   /** Writes seals until nothing sealable is left or {@link #SEALS_PER_RUN_MAX} are written. */

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Crypto;
+import org.clearing.lease.LeasedJob;
 import org.clearing.tls.OutboundTrust;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * Relays outbox events as signed webhooks (DESIGN §5 flow 6, §8). Each run claims a bounded batch
  * of due events, POSTs each to its recipients, and records every attempt; a 2xx from every
  * recipient delivers the event, anything else schedules the next attempt by the
- * {@link RetrySchedule} until it gives up. Run it as a leased job ({@link #runOnce()}).
+ * {@link RetrySchedule} until it gives up. A {@link LeasedJob}: the engine's job loop runs it.
  *
  * <p>Recipients: an event for an order goes to the endpoint of the client that created the order;
  * an event without an order (a payment for an unknown order) goes to every admin client with an
@@ -59,12 +60,14 @@ import org.slf4j.LoggerFactory;
  * endpoint or redelivering makes an in-flight event due again; another instance may then post it a
  * second time, which receivers absorb by {@code event_id} like any at-least-once delivery.
  */
-public final class WebhookRelay {
+public final class WebhookRelay implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookRelay.class);
 
-  /** The job name for {@code JobLease.schedule}. */
+  /** The job's name in {@code job_lease}. */
   public static final String JOB = "webhook-relay";
+  /** How often the relay looks for due events: a webhook follows its event within about this. */
+  public static final long INTERVAL_MS = 500;
 
   /**
    * @param batchSizeMax events claimed per run
@@ -188,7 +191,18 @@ public final class WebhookRelay {
     }
   }
 
+  @Override
+  public String name() {
+    return JOB;
+  }
+
+  @Override
+  public long intervalMs() {
+    return INTERVAL_MS;
+  }
+
   /** One run: claims due events, posts them, records the outcomes. Completes with the events tried. */
+  @Override
   public Future<Integer> runOnce() {
     return pool.preparedQuery(CLAIM).execute(Tuple.of(options.batchSizeMax(), options.claimMs()))
         .compose(rows -> {

@@ -7,12 +7,11 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.CloseResult;
 import org.clearing.channel.QueryResult;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.clearing.order.OrderRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * (channels.md §3): its order lapses at payTimeout, the order's expiry, after which one last query
  * decides. A close without a usable answer is tried again with backoff.
  */
-public final class ExpiredOrderCloser {
+public final class ExpiredOrderCloser implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExpiredOrderCloser.class);
   public static final String JOB = "payment.expired-order-closer";
@@ -76,7 +75,6 @@ public final class ExpiredOrderCloser {
   private final ChannelSet channels;
   private final ChannelOrderFindings findings;
   private final Settings settings;
-  private final AtomicLong runs = new AtomicLong();
 
   public ExpiredOrderCloser(Pool pool, OrderRepository orders, ChannelSet channels,
       PaymentIntake intake, ChannelOrders channelOrders, Settings settings) {
@@ -87,18 +85,19 @@ public final class ExpiredOrderCloser {
     this.settings = settings;
   }
 
-  /** Runs the job every interval wherever this engine holds its lease. Returns the timer id. */
-  public long schedule(JobLease lease) {
-    return lease.schedule(JOB, settings.intervalMs(), this::runOnce);
+  @Override
+  public String name() {
+    return JOB;
   }
 
-  public long runs() {
-    return runs.get();
+  @Override
+  public long intervalMs() {
+    return settings.intervalMs();
   }
 
   /** One run: expire due orders, then close one batch of their channel orders. */
+  @Override
   public Future<JobRun> runOnce() {
-    runs.incrementAndGet();
     return orders.expireDue(settings.expiriesPerRunMax())
         .onSuccess(count -> {
           if (count > 0) {

@@ -6,11 +6,10 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * second payment that must be booked and given back. A channel that does not answer is asked
  * again later; its silence is never taken for "not paid".
  */
-public final class PendingPaymentQueries {
+public final class PendingPaymentQueries implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(PendingPaymentQueries.class);
   public static final String JOB = "payment.pending-queries";
@@ -80,7 +79,6 @@ public final class PendingPaymentQueries {
   private final ChannelSet channels;
   private final ChannelOrderFindings findings;
   private final Settings settings;
-  private final AtomicLong runs = new AtomicLong();
 
   public PendingPaymentQueries(Pool pool, ChannelSet channels, PaymentIntake intake,
       ChannelOrders channelOrders, Settings settings) {
@@ -90,19 +88,19 @@ public final class PendingPaymentQueries {
     this.settings = settings;
   }
 
-  /** Runs the job every interval wherever this engine holds its lease. Returns the timer id. */
-  public long schedule(JobLease lease) {
-    return lease.schedule(JOB, settings.intervalMs(), this::runOnce);
+  @Override
+  public String name() {
+    return JOB;
   }
 
-  /** Runs this engine has done (for tests and metrics: which instance did the work). */
-  public long runs() {
-    return runs.get();
+  @Override
+  public long intervalMs() {
+    return settings.intervalMs();
   }
 
   /** One run: asks for every due channel order of one batch. Callers hold the lease. */
+  @Override
   public Future<JobRun> runOnce() {
-    runs.incrementAndGet();
     return pool.preparedQuery(DUE)
         .execute(Tuple.of(settings.delayMs(), settings.backoff().attemptsMax(), settings.graceMs(),
             settings.batchSizeMax()))

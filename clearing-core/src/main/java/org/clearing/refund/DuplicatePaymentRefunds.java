@@ -16,7 +16,7 @@ import org.clearing.channel.SplitLeg;
 import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.clearing.outbox.Outbox;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
@@ -30,10 +30,12 @@ import org.slf4j.LoggerFactory;
  * the channel has refunded, the refund side is cleared: debit {@code refund:{channel}}, credit
  * {@code clearing:{channel}}. A refusal is held for a person (status FAILED).
  */
-public final class DuplicatePaymentRefunds {
+public final class DuplicatePaymentRefunds implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(DuplicatePaymentRefunds.class);
   public static final String JOB = "duplicate-payment-refunds";
+  /** How often the job looks for payments to give back and for refunds due again. */
+  public static final long INTERVAL_MS = 2_000;
   static final int BATCH_SIZE_MAX = 20;
   static final int ATTEMPTS_MAX = 12;
 
@@ -76,11 +78,18 @@ public final class DuplicatePaymentRefunds {
     this.notifyBaseUrl = notifyBaseUrl;
   }
 
-  public long schedule(JobLease lease, long intervalMs) {
-    return lease.schedule(JOB, intervalMs, this::runOnce);
+  @Override
+  public String name() {
+    return JOB;
+  }
+
+  @Override
+  public long intervalMs() {
+    return INTERVAL_MS;
   }
 
   /** Finds new payments to give back and works through the due ones. */
+  @Override
   public Future<Integer> runOnce() {
     return pool.query(DISCOVER).execute()
         .compose(v -> pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX)))

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
-import org.clearing.lease.JobLease;
+import org.clearing.lease.LeasedJob;
 import org.clearing.payment.ChannelSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * engine instance does it at a time; it looks at today and yesterday (Beijing time), which covers
  * channels that publish bills the next morning.
  */
-public final class SettlementJob {
+public final class SettlementJob implements LeasedJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(SettlementJob.class);
   public static final String JOB = "settlement";
@@ -25,10 +25,13 @@ public final class SettlementJob {
 
   private final ChannelSet channels;
   private final SettlementIntake intake;
+  private final long intervalMs;
 
-  public SettlementJob(ChannelSet channels, SettlementIntake intake) {
+  /** @param intervalMs how often the bills of today and yesterday are read (the engine's setting) */
+  public SettlementJob(ChannelSet channels, SettlementIntake intake, long intervalMs) {
     this.channels = channels;
     this.intake = intake;
+    this.intervalMs = intervalMs;
   }
 
   /** Settles from every configured channel's bill of {@code day}; one channel's failure is logged, not fatal. */
@@ -62,10 +65,20 @@ public final class SettlementJob {
     });
   }
 
-  public long schedule(JobLease lease, long intervalMs) {
-    return lease.schedule(JOB, intervalMs, () -> {
-      LocalDate today = LocalDate.now(BEIJING);
-      return run(today.minusDays(1)).compose(v -> run(today));
-    });
+  @Override
+  public String name() {
+    return JOB;
+  }
+
+  @Override
+  public long intervalMs() {
+    return intervalMs;
+  }
+
+  /** One run of the job: yesterday's bills, then today's. */
+  @Override
+  public Future<SettlementIntake.Result> runOnce() {
+    LocalDate today = LocalDate.now(BEIJING);
+    return run(today.minusDays(1)).compose(v -> run(today));
   }
 }

@@ -17,11 +17,12 @@ import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.RawHttp;
 import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The engine authenticates from the headers before it reads a byte of any body: a stranger, a
@@ -36,17 +37,8 @@ class AuthenticateBeforeBodyTest {
   /** Far more than loopback socket buffers take in, far less than the bodies sent. */
   private static final long UNREAD_BYTES_MAX = 32L * 1024 * 1024;
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   private static String bigHead(String path, String authorization, long length) {
     Map<String, String> headers = new java.util.LinkedHashMap<>();
@@ -191,10 +183,13 @@ class AuthenticateBeforeBodyTest {
   }
 
   private static void awaitNoUploadFiles() throws Exception {
-    long deadline = System.nanoTime() + ANSWER_TIMEOUT.toNanos();
-    while (!uploadFiles().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Await.value("every upload file is deleted", ANSWER_TIMEOUT, () -> {
+      try {
+        return uploadFiles();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, java.util.List::isEmpty);
     assertEquals(java.util.List.of(), uploadFiles(), "every upload file is deleted");
   }
 }

@@ -13,12 +13,12 @@ import java.util.List;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.RawHttp;
 import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Below the routes: a request framed both by Content-Length and Transfer-Encoding is refused
@@ -27,17 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionGuardTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   @Test
   void aRequestWithBothContentLengthAndTransferEncodingIsRefusedAndNothingBehindItIsRead() throws Exception {

@@ -21,12 +21,12 @@ import org.clearing.crypto.Pem;
 import org.clearing.http.Problem;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A registration client reaches only its own objects: for every route with an object id in its
@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 class OwnershipTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller first;
   private static ApiCaller second;
   private static String paidOrderNo;
@@ -48,7 +49,6 @@ class OwnershipTest {
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.startWithSandboxes();
     first = engine.as(Role.REGISTRATION);
     KeyPair pair = Crypto.generateSm2();
     ApiCaller.Answer registered = engine.as(Role.ADMIN).post("/api/v1/admin/clients", new JsonObject()
@@ -72,11 +72,6 @@ class OwnershipTest {
         .put("url", "https://hooks.example.test/first").put("enabled", false).encode()
         .getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/json"), true).status());
     eventId = engine.count("SELECT min(event_id) FROM outbox WHERE order_no = '" + paidOrderNo + "'");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static String paidOrder(JsonObject order) throws Exception {

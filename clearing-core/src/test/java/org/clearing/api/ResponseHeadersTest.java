@@ -17,11 +17,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 10 §9: the public QR page no longer shows the payer's full name, every page the engine
@@ -31,21 +32,16 @@ import org.junit.jupiter.api.Test;
 class ResponseHeadersTest {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static String qrPath;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     JsonObject body = OrderBodies.typical("HDR-1");
     body.getJsonObject("payer").put("name", "欧阳娜娜");
     JsonObject order = engine.as(Role.REGISTRATION).post("/api/v1/orders", body.encode(), "hdr-1").json();
     qrPath = order.getJsonObject("qr").getString("url").substring(TestEngine.PUBLIC_BASE_URL.length());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static HttpResponse<String> get(String path) throws Exception {

@@ -18,12 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.RawHttp;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 10 §2 performed: eight concurrent unsigned 250 MiB bill uploads, repeated for as long as
@@ -43,17 +42,8 @@ class UploadFloodTest {
   private static final int ORDERS = 100;
   private static final int WARM_UP_ORDERS = 30;
   private static final long ATTEMPT_PAUSE_MS = 100;
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   /** One upload attempt's outcome: the status answered (-1 if none) and the body bytes the socket took. */
   private record Attempt(int status, long bodyBytesSent) {}

@@ -11,12 +11,13 @@ import java.util.Map;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,19 +29,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class PaymentFlowTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @BeforeEach
@@ -86,17 +82,9 @@ class PaymentFlowTest {
     return paid;
   }
 
-  private static String awaitStatus(String orderNo, String wanted) throws InterruptedException {
-    String status = null;
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      status = registration.get("/api/v1/orders/" + orderNo).json().getString("status");
-      if (status.equals(wanted)) {
-        return status;
-      }
-      Thread.sleep(100);
-    }
-    return status;
+  private static String awaitStatus(String orderNo, String wanted) {
+    return Await.value("order " + orderNo + " is " + wanted,
+        () -> registration.get("/api/v1/orders/" + orderNo).json().getString("status"), wanted::equals);
   }
 
   private static long inbox(String orderNo) {

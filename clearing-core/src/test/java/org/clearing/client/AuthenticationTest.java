@@ -12,12 +12,12 @@ import java.util.Map;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Requests are accepted only when signed by a registered client within ±5 minutes with a fresh
@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 class AuthenticationTest {
 
   private static final String PATH = "/api/v1/orders";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static ApiCaller registration;
   private static ApiCaller admin;
   private static int keys;
@@ -34,14 +35,8 @@ class AuthenticationTest {
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     registration = engine.as(Role.REGISTRATION);
     admin = engine.as(Role.ADMIN);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @org.junit.jupiter.api.BeforeEach

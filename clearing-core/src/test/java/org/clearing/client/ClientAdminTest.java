@@ -20,11 +20,11 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureBase;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientAdminTest {
 
   private static final String PATH = "/api/v1/engine/public-key";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static ApiCaller admin;
 
   @TempDir
@@ -43,13 +44,7 @@ class ClientAdminTest {
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     admin = engine.as(Role.ADMIN);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static String resource(String name) throws IOException {

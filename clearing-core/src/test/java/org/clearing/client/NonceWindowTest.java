@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clearing.crypto.Crypto;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.SettableClock;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A signed request replayed at the very edge of the ±300 s window is refused however the nonce
@@ -23,19 +24,18 @@ class NonceWindowTest {
 
   private static final String PATH = "/api/v1/engine/public-key";
   private static final SettableClock CLOCK = new SettableClock(Instant.now());
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withClock(CLOCK);
   private static ApiCaller caller;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithClock(CLOCK);
     caller = engine.as(Role.REGISTRATION);
   }
 
   @AfterAll
   static void stop() throws Exception {
     CLOCK.set(Instant.now());
-    engine.close();
   }
 
   /** The engine's clock at {@code second} + {@code millis}; a request's stamp is whole seconds. */

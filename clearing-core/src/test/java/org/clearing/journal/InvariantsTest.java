@@ -6,27 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import org.clearing.client.Role;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine's self-check can fail: each kind of broken book is reported by its own check. */
 class InvariantsTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.start();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   @AfterAll
   static void stop() throws Exception {
     engine.skipInvariantCheck();
-    engine.close();
   }
 
   private static JsonObject check(String name) {

@@ -21,11 +21,11 @@ import org.clearing.client.Role;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The running engine seals what it books, and the finance bureau (or an administrator) exports
@@ -33,11 +33,11 @@ import org.junit.jupiter.api.Test;
  */
 class JournalExportRouteTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.start();
     ApiCaller registration = engine.as(Role.REGISTRATION);
     String orderNo = registration.post("/api/v1/orders", OrderBodies.typical("SEAL-1").encode(), "seal-1")
         .json().getString("order_no");
@@ -52,11 +52,6 @@ class JournalExportRouteTest {
     while (engine.count("SELECT count(*) FROM journal_seal") == 0 && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @Test

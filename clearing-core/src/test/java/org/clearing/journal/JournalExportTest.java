@@ -1,6 +1,5 @@
 package org.clearing.journal;
 
-import static org.clearing.journal.JournalRows.await;
 import static org.clearing.journal.JournalRows.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -26,11 +25,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.bouncycastle.crypto.digests.SM3Digest;
 import org.clearing.input.FieldError;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The export carries each seal with the exact canonical text of its entries, so the chain can be
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.Test;
  */
 class JournalExportTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static Vertx vertx;
   private static String pgUrl;
   private static Pool pool;
@@ -47,7 +49,6 @@ class JournalExportTest {
 
   @BeforeAll
   static void sealedEntriesOverThreeBusinessDays() throws Exception {
-    engine = TestEngine.start();
     vertx = engine.engine().vertx();
     pgUrl = JournalRows.migratedDatabase();
     pool = JournalRows.pool(vertx, pgUrl);
@@ -77,8 +78,7 @@ class JournalExportTest {
 
   @AfterAll
   static void stop() throws Exception {
-    await(pool.close());
-    engine.close();
+    Await.result(pool.close());
   }
 
   private static JournalExport.Range range(String from, String to) {
@@ -87,7 +87,7 @@ class JournalExportTest {
 
   private static List<JsonObject> exportOf(String from, String to) throws Exception {
     SlowSink sink = new SlowSink(vertx);
-    JournalExport.Summary summary = await(export.writeTo(range(from, to), sink));
+    JournalExport.Summary summary = Await.result(export.writeTo(range(from, to), sink));
     List<JsonObject> lines = sink.lines();
     assertEquals(summary.sealsWritten(), lines.size());
     assertEquals(0, sink.maxPendingAtWrite, "a line was written while the queue was full");
@@ -171,7 +171,7 @@ class JournalExportTest {
 
   @Test
   void anExportStreamsOverHttpAsNdjson() throws Exception {
-    HttpServer server = await(vertx.createHttpServer().requestHandler(request -> {
+    HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> {
       JournalExport.Parsed parsed = JournalExport.parse(request.getParam("from"), request.getParam("to"));
       if (parsed instanceof JournalExport.Invalid invalid) {
         request.response().setStatusCode(422).end(invalid.errors().get(0).field());
@@ -184,15 +184,15 @@ class JournalExportTest {
     }).listen(0, "127.0.0.1"));
     HttpClient client = vertx.createHttpClient();
     try {
-      String body = await(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1",
+      String body = Await.result(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1",
               "/export?from=2000-01-01&to=2100-01-01")
           .compose(request -> request.send()).compose(HttpClientResponse::body)).toString();
       List<JsonObject> lines = body.lines().map(JsonObject::new).toList();
       assertChainRecomputes(lines, "0".repeat(64));
       assertTrue(body.endsWith("\n"));
     } finally {
-      await(client.close());
-      await(server.close());
+      Await.result(client.close());
+      Await.result(server.close());
     }
   }
 

@@ -20,11 +20,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.store.Database;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /**
@@ -35,14 +36,14 @@ import picocli.CommandLine;
  */
 class JournalGuardsTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static Vertx vertx;
   /** Connects exactly as the engine's own pool does. */
   private static Pool asEngine;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     vertx = engine.engine().vertx();
     asEngine = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
@@ -52,7 +53,6 @@ class JournalGuardsTest {
   static void stop() throws Exception {
     await(asEngine.close());
     engine.skipInvariantCheck();
-    engine.close();
   }
 
   private static <T> T await(Future<T> future) throws Exception {

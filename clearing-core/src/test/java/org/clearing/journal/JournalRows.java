@@ -1,6 +1,5 @@
 package org.clearing.journal;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -10,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
+import org.clearing.testing.Await;
 import org.clearing.testing.TestDatabase;
 import org.flywaydb.core.Flyway;
 
@@ -37,10 +37,6 @@ final class JournalRows {
   static Pool pool(Vertx vertx, String pgUrl) {
     return PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
-  }
-
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   /** SQL that books a balanced two-posting entry of {@code fen} under {@code key}. */
@@ -80,7 +76,7 @@ final class JournalRows {
   static void sealEverything(JournalSealer sealer, String pgUrl) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
-      await(sealer.sealPending());
+      Await.result(sealer.sealPending());
       if (count(pgUrl, "SELECT count(*) FROM journal_entry WHERE txid >= coalesce("
           + "(SELECT to_txid FROM journal_seal ORDER BY seal_no DESC LIMIT 1), '0'::xid8)") == 0) {
         return;

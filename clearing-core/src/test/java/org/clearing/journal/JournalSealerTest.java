@@ -1,6 +1,5 @@
 package org.clearing.journal;
 
-import static org.clearing.journal.JournalRows.await;
 import static org.clearing.journal.JournalRows.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,16 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.lease.JobLease;
+import org.clearing.lease.JobsVerticle;
+import org.clearing.lease.LeasedJob;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sealer covers every committed journal entry exactly once, also when an entry with a lower id
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class JournalSealerTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static Vertx vertx;
   private String pgUrl;
   private Pool pool;
@@ -41,13 +43,7 @@ class JournalSealerTest {
 
   @BeforeAll
   static void startEngine() {
-    engine = TestEngine.start();
     vertx = engine.engine().vertx();
-  }
-
-  @AfterAll
-  static void stopEngine() throws Exception {
-    engine.close();
   }
 
   /** Each test gets its own journal, which no engine job touches. */
@@ -60,7 +56,7 @@ class JournalSealerTest {
 
   @AfterEach
   void closePool() throws Exception {
-    await(pool.close());
+    Await.result(pool.close());
   }
 
   private long sealsCovering(String key) {
@@ -77,7 +73,7 @@ class JournalSealerTest {
 
   @Test
   void anEmptyJournalWritesNoSeal() throws Exception {
-    JournalSealer.Run run = await(sealer.sealPending());
+    JournalSealer.Run run = Await.result(sealer.sealPending());
 
     assertEquals(new JournalSealer.Run(0, 0), run);
     assertEquals(0, count(pgUrl, "SELECT count(*) FROM journal_seal"));
@@ -94,7 +90,7 @@ class JournalSealerTest {
       JournalRows.book(pgUrl, "AFTER-1", 300);
       JournalRows.book(pgUrl, "AFTER-2", 400);
 
-      await(sealer.sealPending());
+      Await.result(sealer.sealPending());
 
       // The open transaction holds the horizon: neither it nor anything that began after it is sealed.
       assertEquals(0, sealsCovering("LATE"));
@@ -152,7 +148,7 @@ class JournalSealerTest {
       }));
     }
     while (done.stream().anyMatch(f -> !f.isDone())) {
-      await(sealer.sealPending());
+      Await.result(sealer.sealPending());
     }
     writers.shutdown();
     for (java.util.concurrent.Future<?> f : done) {
@@ -199,11 +195,11 @@ class JournalSealerTest {
       for (int round = 0; round < 10; round++) {
         JournalRows.book(pgUrl, "R-" + round, 50 + round);
         List<Future<?>> both = List.of(sealer.sealOnce(), other.sealOnce(), sealer.sealPending(), other.sealPending());
-        await(Future.all(both));
+        Await.result(Future.all(both));
       }
       JournalRows.sealEverything(sealer, pgUrl);
     } finally {
-      await(otherPool.close());
+      Await.result(otherPool.close());
     }
 
     assertEquals(0, JournalRows.entriesNotSealedExactlyOnce(pgUrl));
@@ -230,24 +226,27 @@ class JournalSealerTest {
   void twoEnginesWithTheJobScheduledNeverBothSeal() throws Exception {
     AtomicInteger runsA = new AtomicInteger();
     AtomicInteger runsB = new AtomicInteger();
-    JobLease leaseA = new JobLease(vertx, pool, "engine-a");
-    JobLease leaseB = new JobLease(vertx, pool, "engine-b");
-    long timerA = leaseA.schedule(JournalSealer.JOB, 100, () -> {
+    // Two job loops as two engines would run them, each with its own holder name.
+    JobsVerticle loopA = new JobsVerticle(new JobLease(pool, "engine-a"), List.of(LeasedJob.of(JournalSealer.JOB, 100, () -> {
       runsA.incrementAndGet();
       return sealer.sealPending();
-    });
-    long timerB = leaseB.schedule(JournalSealer.JOB, 100, () -> {
+    })));
+    JobsVerticle loopB = new JobsVerticle(new JobLease(pool, "engine-b"), List.of(LeasedJob.of(JournalSealer.JOB, 100, () -> {
       runsB.incrementAndGet();
       return sealer.sealPending();
-    });
+    })));
+    String deploymentA = Await.result(vertx.deployVerticle(loopA));
+    String deploymentB = Await.result(vertx.deployVerticle(loopB));
     for (int i = 0; i < 10; i++) {
       JournalRows.book(pgUrl, "L-" + i, 10 + i);
       Thread.sleep(100);
     }
-    vertx.cancelTimer(timerA);
-    vertx.cancelTimer(timerB);
+    loopA.pause(JournalSealer.JOB);
+    loopB.pause(JournalSealer.JOB);
 
     assertTrue(runsA.get() > 0 != runsB.get() > 0, "runs: a " + runsA + ", b " + runsB);
     assertTrue(count(pgUrl, "SELECT count(*) FROM journal_seal") > 0);
+    Await.result(vertx.undeploy(deploymentA));
+    Await.result(vertx.undeploy(deploymentB));
   }
 }

@@ -1,6 +1,5 @@
 package org.clearing.journal;
 
-import static org.clearing.journal.JournalRows.await;
 import static org.clearing.journal.JournalRows.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.sqlclient.Pool;
 import java.sql.SQLException;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The verifier recomputes the seal chain from the database and names the first seal that no longer
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class JournalVerifierTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static String pgUrl;
   private static Pool pool;
   /** The seal of the middle wave, which every tampering targets; seals follow it. */
@@ -32,7 +34,6 @@ class JournalVerifierTest {
 
   @BeforeAll
   static void threeWavesOfSealedEntries() throws Exception {
-    engine = TestEngine.start();
     pgUrl = JournalRows.migratedDatabase();
     pool = JournalRows.pool(engine.engine().vertx(), pgUrl);
     JournalSealer sealer = new JournalSealer(engine.engine().vertx(), pool);
@@ -49,8 +50,7 @@ class JournalVerifierTest {
 
   @AfterAll
   static void stop() throws Exception {
-    await(pool.close());
-    engine.close();
+    Await.result(pool.close());
   }
 
   @AfterEach

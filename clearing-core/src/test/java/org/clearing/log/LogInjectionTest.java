@@ -16,11 +16,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.LogCapture;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Log injection (issue 10 §8), performed over real HTTP against each channel's callback route and
@@ -36,17 +35,8 @@ class LogInjectionTest {
       + " order_no=TF202612060000000001 out_trade_no=A2026 outcome=applied";
   private static final String FORM = "application/x-www-form-urlencoded; charset=utf-8";
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
 
   @Test
   void anUnsignedAlipayFormCannotWriteAForgedLine() throws Exception {

@@ -16,12 +16,13 @@ import org.clearing.config.EngineConfig;
 import org.clearing.crypto.Crypto;
 import org.clearing.routing.ItemKind;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The stored idempotency fingerprint no longer gives a payer's ID number away: someone who reads
@@ -33,18 +34,13 @@ import org.junit.jupiter.api.Test;
 class RequestFingerprintTest {
 
   private static final String ID_NO = "34150019900101123X";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static ApiCaller registration;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @Test

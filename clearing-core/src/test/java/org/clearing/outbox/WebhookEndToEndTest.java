@@ -10,11 +10,10 @@ import org.clearing.client.Role;
 import org.clearing.crypto.Pem;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The registration system sets its webhook endpoint through the API, an order is paid through a
@@ -23,17 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookEndToEndTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
 
   @Test
   void aPaidOrderIsAnnouncedWithASignedWebhook() throws Exception {

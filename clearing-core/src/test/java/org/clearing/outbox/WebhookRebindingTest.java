@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.clearing.net.Cidr;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
@@ -31,6 +32,7 @@ import org.clearing.tls.OutboundTrust;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * DNS names against the webhook target check, with a resolver the test controls (issue 10 §5): a
@@ -41,7 +43,8 @@ import org.junit.jupiter.api.Test;
 class WebhookRebindingTest {
 
   private static final String PUBLIC = "93.184.216.34";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static Vertx vertx;
   private static Pool pool;
   private static WorkerExecutor cryptoPool;
@@ -68,7 +71,6 @@ class WebhookRebindingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.start();
     vertx = engine.engine().vertx();
     pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(vertx).build();
     cryptoPool = vertx.createSharedWorkerExecutor("test-rebinding-crypto", 2);
@@ -86,7 +88,6 @@ class WebhookRebindingTest {
     api.close();
     cryptoPool.close().toCompletionStage().toCompletableFuture().get();
     pool.close().toCompletionStage().toCompletableFuture().get();
-    engine.close();
   }
 
   private static WebhookRelay relay(List<Cidr> allowed) {

@@ -15,12 +15,12 @@ import io.vertx.sqlclient.Pool;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.clearing.net.Cidr;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
@@ -32,9 +32,13 @@ import org.clearing.client.Role;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.lease.JobLease;
+import org.clearing.lease.JobsVerticle;
+import org.clearing.lease.LeasedJob;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
@@ -42,6 +46,7 @@ import org.clearing.tls.OutboundTrust;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The relay delivers outbox events over real HTTP to the receiver of the client that created the
@@ -54,7 +59,8 @@ class WebhookRelayTest {
   /** Fast schedule: retries after 100 ms, then every 200 ms; four attempts, then give up. */
   static final RetrySchedule FAST = new RetrySchedule(List.of(100L, 200L), 4, 0.2);
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   /** The receivers listen on 127.0.0.1, which an operator would allow for this test. */
   private static WebhookTargets loopbackAllowed;
   private static Vertx vertx;
@@ -64,12 +70,16 @@ class WebhookRelayTest {
   private static EngineKey engineKey;
   private static WebhookRelay relay;
   private static TestApi api;
-  private static long relayTimer;
+  private static String relayJobs;
   private static final AtomicInteger CASES = new AtomicInteger();
+  /**
+   * Well under the minute a parked event waits before it is looked at again, so a delivery in
+   * time proves the relay was woken, not that it came round by itself.
+   */
+  private static final Duration PROMPTLY = Duration.ofSeconds(20);
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.start();
     vertx = engine.engine().vertx();
     pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(vertx).build();
     cryptoPool = vertx.createSharedWorkerExecutor("test-webhook-crypto", 2);
@@ -82,18 +92,19 @@ class WebhookRelayTest {
     relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
         new WebhookRelay.Options(50, 8, 1_000, 60_000, FAST), loopbackAllowed,
         OutboundTrust.system());
-    relayTimer = new JobLease(vertx, pool).schedule(WebhookRelay.JOB, 50, relay::runOnce);
+    // The engine's loop, looking every 50 ms instead of the relay's 500, so the tests run quickly.
+    relayJobs = Await.result(vertx.deployVerticle(new JobsVerticle(new JobLease(pool),
+        List.of(LeasedJob.of(WebhookRelay.JOB, 50, relay::runOnce)))));
     api = new TestApi(vertx, pool, cryptoPool, new WebhookRoutes(new WebhookRepository(pool), engineKey, loopbackAllowed));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.cancelTimer(relayTimer);
+    Await.result(vertx.undeploy(relayJobs));
     api.close();
     relay.close();
     cryptoPool.close().toCompletionStage().toCompletableFuture().get();
     pool.close().toCompletionStage().toCompletableFuture().get();
-    engine.close();
   }
 
   /** A fresh registration client (own key), so each test sees only its own orders' events. */
@@ -148,16 +159,6 @@ class WebhookRelayTest {
     return engine.count("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL AND event_id = " + eventId) == 1;
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadlineNs) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
   private static ApiCaller admin() {
     return new ApiCaller(api.baseUrl(), TestEngine.demoSigner(engine.dataDir(), Role.ADMIN));
   }
@@ -170,7 +171,7 @@ class WebhookRelayTest {
       String orderNo = paidOrder(client);
       long eventId = eventId(orderNo, "order.paid");
 
-      await("the event is delivered", () -> delivered(eventId));
+      Await.until("the event is delivered", PROMPTLY, () -> delivered(eventId));
       Thread.sleep(300);
 
       List<Receiver.Request> received = receiver.requestsFor(eventId);
@@ -197,7 +198,7 @@ class WebhookRelayTest {
     try (Receiver receiver = Receiver.answering(vertx, 200)) {
       setEndpoint(client, receiver.url("/hooks"));
       long eventId = eventId(paidOrder(client), "order.paid");
-      await("the event is delivered", () -> delivered(eventId));
+      Await.until("the event is delivered", PROMPTLY, () -> delivered(eventId));
       Receiver.Request request = receiver.requestsFor(eventId).get(0);
       assertTrue(Receiver.verifies(engineKey.publicKey(), request));
 
@@ -224,7 +225,7 @@ class WebhookRelayTest {
       setEndpoint(client, receiver.url("/hooks"));
       long eventId = eventId(paidOrder(client), "order.paid");
 
-      await("the event is delivered", () -> delivered(eventId));
+      Await.until("the event is delivered", PROMPTLY, () -> delivered(eventId));
 
       List<Receiver.Request> received = receiver.requestsFor(eventId);
       assertEquals(3, received.size());
@@ -253,7 +254,7 @@ class WebhookRelayTest {
     setEndpoint(client, "http://127.0.0.1:" + port + "/hooks");
     long eventId = eventId(paidOrder(client), "order.paid");
 
-    await("the relay gives up", () -> engine.count(
+    Await.until("the relay gives up", PROMPTLY, () -> engine.count(
         "SELECT count(*) FROM outbox WHERE gave_up_at IS NOT NULL AND event_id = " + eventId) == 1);
     assertEquals(FAST.attemptsMax(), engine.count("SELECT attempts FROM outbox WHERE event_id = " + eventId));
     assertEquals(FAST.attemptsMax(), engine.count(
@@ -271,7 +272,7 @@ class WebhookRelayTest {
       assertEquals(202, redelivered.status(), redelivered.text());
       assertEquals("pending", redelivered.json().getString("state"));
 
-      await("the redelivered event arrives", () -> delivered(eventId));
+      Await.until("the redelivered event arrives", PROMPTLY, () -> delivered(eventId));
       assertEquals(1, receiver.requestsFor(eventId).size());
 
       ApiCaller.Answer log = admin().get("/api/v1/admin/webhooks/" + eventId + "/deliveries");
@@ -307,7 +308,7 @@ class WebhookRelayTest {
     try (Receiver receiver = Receiver.answering(vertx, 200)) {
       long setNs = System.nanoTime();
       setEndpoint(client, receiver.url("/hooks"));
-      await("the waiting event is delivered", () -> delivered(eventId));
+      Await.until("the waiting event is delivered", PROMPTLY, () -> delivered(eventId));
       assertTrue(System.nanoTime() - setNs < TimeUnit.SECONDS.toNanos(10),
           "woken by the new endpoint, not by the one-minute recheck");
       assertEquals(1, receiver.requestsFor(eventId).size());
@@ -327,7 +328,7 @@ class WebhookRelayTest {
         r -> r.eventId() == paid && paidCalls.incrementAndGet() <= 2 ? 500 : 200)) {
       setEndpoint(client, receiver.url("/hooks"));
 
-      await("both orders' events are delivered", () -> delivered(complete) && delivered(otherPaid));
+      Await.until("both orders' events are delivered", PROMPTLY, () -> delivered(complete) && delivered(otherPaid));
 
       List<Long> arrivals = receiver.requests().stream().map(Receiver.Request::eventId).toList();
       assertEquals(List.of(paid, paid, paid), arrivals.stream().filter(id -> id == paid).toList());
@@ -353,7 +354,7 @@ class WebhookRelayTest {
 
       long suspense = addEvent(null, "payment.suspense");
 
-      await("the suspense event is delivered", () -> delivered(suspense));
+      Await.until("the suspense event is delivered", PROMPTLY, () -> delivered(suspense));
       assertEquals(1, first.requestsFor(suspense).size());
       assertEquals(1, second.requestsFor(suspense).size());
       assertTrue(other.requestsFor(suspense).isEmpty());
@@ -402,7 +403,7 @@ class WebhookRelayTest {
       assertTrue(receiver.requestsFor(eventId).isEmpty());
 
       setEndpoint(client, receiver.url("/hooks"));
-      await("delivered once enabled", () -> delivered(eventId));
+      Await.until("delivered once enabled", PROMPTLY, () -> delivered(eventId));
     }
   }
 
@@ -423,7 +424,7 @@ class WebhookRelayTest {
       setEndpoint(client, receiver.url("/hooks"));
       long eventId = eventId(paidOrder(client), "order.paid");
 
-      await("delivered on the retry", () -> delivered(eventId));
+      Await.until("delivered on the retry", PROMPTLY, () -> delivered(eventId));
 
       assertEquals("timeout", TestDatabase.queryString(engine.pgUrl(),
           "SELECT outcome FROM webhook_delivery WHERE attempt = 1 AND event_id = " + eventId));
@@ -456,7 +457,7 @@ class WebhookRelayTest {
         io.vertx.core.Future.all(second.runOnce(), third.runOnce(), relay.runOnce())
             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       }
-      await("all delivered", () -> events.stream().allMatch(WebhookRelayTest::delivered));
+      Await.until("all delivered", PROMPTLY, () -> events.stream().allMatch(WebhookRelayTest::delivered));
       for (long eventId : events) {
         assertEquals(1, receiver.requestsFor(eventId).size(), "event " + eventId + " once");
       }

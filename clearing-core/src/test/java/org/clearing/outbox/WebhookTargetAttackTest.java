@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Server-side request forgery through webhooks (issue 10 §5), tried against an engine run with
@@ -27,17 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookTargetAttackTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.with(config -> config.withWebhookTargets(List.of(), false));
 
   @BeforeAll
   static void start() {
     // No --webhook-allow-cidr: the defaults an attacker meets.
-    engine = TestEngine.startWith(config -> config.withWebhookTargets(List.of(), false));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static ApiCaller.Answer putEndpoint(ApiCaller client, String url) {

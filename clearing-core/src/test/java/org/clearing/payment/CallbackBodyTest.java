@@ -19,28 +19,18 @@ import org.clearing.client.Role;
 import org.clearing.sandbox.CallbackDispatcher;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class CallbackBodyTest {
 
   private static final String FORM = "application/x-www-form-urlencoded; charset=utf-8";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
 
   /** Sends {@code body} without a Content-Length, in chunks of at most {@code chunkBytes}. */
   private static HttpResponse<String> postChunked(String url, Map<String, String> headers, byte[] body,

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -49,13 +48,14 @@ import org.clearing.crypto.Pem;
 import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Proves by attack that a payment is ours only if it pays the payee the engine named when it
@@ -72,7 +72,8 @@ class ForeignPayeeTest {
   private static final String OTHER_MCHID = "1900000999";
   private static final String OTHER_SELLER_ID = "2088000000000999";
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
   private static Pki unionPayPki;
@@ -83,10 +84,9 @@ class ForeignPayeeTest {
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
     // The tests drive the active query themselves, against a gateway of their own.
-    engine.engine().paymentJobs().stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     Path channels = engine.dataDir().resolve("channels");
     Path unionPayKeys = channels.resolve("unionpay/sandbox/pki");
     unionPayPki = new Pki(issued(unionPayKeys, "root"), issued(unionPayKeys, "intermediate"),
@@ -102,11 +102,6 @@ class ForeignPayeeTest {
     wechat = new WechatNotificationSigner(platform, wechatMerchant.getString("api_v3_key"), Clock.systemUTC());
     alipay = new AlipayNotificationSigner(Pem.readPrivateKey(
         Files.readString(channels.resolve("alipay/sandbox/alipay_private_key.pem"))), Clock.systemUTC());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static Issued issued(Path directory, String name) throws Exception {
@@ -246,7 +241,7 @@ class ForeignPayeeTest {
       return fields;
     });
     Vertx vertx = engine.engine().vertx();
-    HttpServer gateway = await(vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+    HttpServer gateway = Await.result(vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
       Map<String, String> asked = UnionPayNotifications.decodeForm(body.getBytes());
       Map<String, String> paid = paidAnswer(asked, orderNo);
       request.response().putHeader("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
@@ -256,14 +251,14 @@ class ForeignPayeeTest {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2).setMaxWaitQueueSize(16))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
     try {
-      var accounts = await(new ChannelAccountRepository(pool).load());
+      var accounts = Await.result(new ChannelAccountRepository(pool).load());
       ChannelSet channels = new ChannelSet(Map.of(Channel.UNIONPAY, unionPayAdapter(vertx,
           "http://127.0.0.1:" + gateway.actualPort())), accounts, null);
       PendingPaymentQueries queries = new PendingPaymentQueries(pool, channels, new PaymentIntake(vertx, pool),
           new ChannelOrders(pool, channels, engine.engine().publicBaseUrl()),
           new PendingPaymentQueries.Settings(1_000, 0, new Backoff(List.of(1L), 10), 3_600_000, 500, 4));
 
-      await(queries.runOnce());
+      Await.result(queries.runOnce());
       assertNothingBooked(orderNo, "an answer naming another merId");
       dueNow(orderNo);
 
@@ -271,7 +266,7 @@ class ForeignPayeeTest {
         fields.put("accSplitData", accSplitData(orderNo, swapped));
         return fields;
       });
-      await(queries.runOnce());
+      Await.result(queries.runOnce());
       assertNothingBooked(orderNo, "an answer splitting to another receiver");
       dueNow(orderNo);
 
@@ -281,11 +276,11 @@ class ForeignPayeeTest {
         fields.put("accSplitData", accSplitData(orderNo, receivers));
         return fields;
       });
-      await(queries.runOnce());
+      Await.result(queries.runOnce());
       assertEquals("PAID", status(orderNo));
     } finally {
-      await(pool.close());
-      await(gateway.close());
+      Await.result(pool.close());
+      Await.result(gateway.close());
     }
   }
 
@@ -512,7 +507,4 @@ class ForeignPayeeTest {
     return new ApiCaller(engine.baseUrl(), null).raw("POST", "/callbacks/" + channel.code(), body, headers);
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 }

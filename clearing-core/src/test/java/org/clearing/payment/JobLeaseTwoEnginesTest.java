@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.function.ToLongFunction;
 import org.clearing.testing.SecondEngine;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
+import org.clearing.lease.JobsVerticle;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two engines on one database run each payment job in one place at a time: the job_lease row
@@ -23,19 +25,18 @@ import org.junit.jupiter.api.Test;
  */
 class JobLeaseTwoEnginesTest {
 
-  private static TestEngine first;
+  @RegisterExtension
+  static final EngineExtension first = EngineExtension.withSandboxes();
   private static SecondEngine second;
 
   @BeforeAll
   static void start() {
-    first = TestEngine.startWithSandboxes();
-    second = SecondEngine.on(first);
+    second = SecondEngine.on(first.get());
   }
 
   @AfterAll
   static void stop() throws Exception {
     second.close();
-    first.close();
   }
 
   private static String holder(String job) {
@@ -47,32 +48,32 @@ class JobLeaseTwoEnginesTest {
         "SELECT (extract(epoch FROM expires_at) * 1000)::int8 FROM job_lease WHERE job = '" + job + "'"));
   }
 
-  private record Job(String name, ToLongFunction<PaymentJobs> runs) {}
+  private record Job(String name, ToLongFunction<JobsVerticle> runs) {}
 
   private static final List<Job> JOBS = List.of(
-      new Job(PendingPaymentQueries.JOB, jobs -> jobs.queries().runs()),
-      new Job(ExpiredOrderCloser.JOB, jobs -> jobs.closer().runs()));
+      new Job(PendingPaymentQueries.JOB, jobs -> jobs.runs(PendingPaymentQueries.JOB)),
+      new Job(ExpiredOrderCloser.JOB, jobs -> jobs.runs(ExpiredOrderCloser.JOB)));
 
   @Test
   void eachJobRunsOnlyWhereItsLeaseIsHeldAndMovesToTheOtherEngineOnlyAfterTheLeaseExpires()
       throws Exception {
-    PaymentJobs a = first.engine().paymentJobs();
-    PaymentJobs b = second.engine().paymentJobs();
+    JobsVerticle a = first.engine().jobs();
+    JobsVerticle b = second.engine().jobs();
     assertNotEquals(a.holder(), b.holder());
     Thread.sleep(5_000);
 
     for (Job job : JOBS) {
-      PaymentJobs holding = holder(job.name()).equals(a.holder()) ? a : b;
-      PaymentJobs idle = holding == a ? b : a;
+      JobsVerticle holding = holder(job.name()).equals(a.holder()) ? a : b;
+      JobsVerticle idle = holding == a ? b : a;
       assertEquals(holding.holder(), holder(job.name()), job.name());
       assertTrue(job.runs().applyAsLong(holding) >= 2, job.name() + " ran where the lease is held");
       assertEquals(0, job.runs().applyAsLong(idle), job.name() + " never ran on the other engine");
     }
 
     Job job = JOBS.get(0);
-    PaymentJobs holding = holder(job.name()).equals(a.holder()) ? a : b;
-    PaymentJobs idle = holding == a ? b : a;
-    holding.pause();
+    JobsVerticle holding = holder(job.name()).equals(a.holder()) ? a : b;
+    JobsVerticle idle = holding == a ? b : a;
+    holding.pause(job.name());
     Thread.sleep(200);
     long runsWhenStopped = job.runs().applyAsLong(holding);
     Instant expiresAt = leaseExpiresAt(job.name());

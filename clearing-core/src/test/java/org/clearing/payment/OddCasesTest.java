@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.Money;
@@ -18,12 +16,13 @@ import org.clearing.channel.OpenOrderRequest;
 import org.clearing.channel.SplitLeg;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The odd cases of DESIGN §5, end to end through the sandboxes: a second payment through another
@@ -33,19 +32,14 @@ import org.junit.jupiter.api.Test;
  */
 class OddCasesTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static JsonObject newOrder() {
@@ -54,16 +48,6 @@ class OddCasesTest {
 
   private static String status(String orderNo) {
     return registration.get("/api/v1/orders/" + orderNo).json().getString("status");
-  }
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(100);
-    }
   }
 
   private static long balance(String orderNo, String account) {
@@ -84,13 +68,13 @@ class OddCasesTest {
     Browser desktop = new Browser(Browser.DESKTOP);
     Browser.Page unionPayPage = desktop.open(qr + "/pay/unionpay");
     desktop.submitForm(desktop.open(qr + "/pay/wechat"));
-    await("PAID", () -> status(orderNo).equals("PAID"));
+    Await.until("PAID", () -> status(orderNo).equals("PAID"));
 
     desktop.submitForm(unionPayPage);
 
-    await("the second payment recorded", () -> engine.count("SELECT count(*) FROM channel_inbox WHERE order_no = '"
+    Await.until("the second payment recorded", () -> engine.count("SELECT count(*) FROM channel_inbox WHERE order_no = '"
         + orderNo + "' AND outcome = 'NOT_PAYABLE'") == 1);
-    await("the second payment refunded", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
+    Await.until("the second payment refunded", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
         + orderNo + "' AND status = 'SUCCEEDED'") == 1);
     assertEquals("PAID", status(orderNo));
     assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE paid_channel = 'wechat' AND order_no = '" + orderNo + "'"));
@@ -110,7 +94,7 @@ class OddCasesTest {
 
     desktop.submitForm(alipayPage);
 
-    await("refunded", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
+    Await.until("refunded", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
         + orderNo + "' AND status = 'SUCCEEDED'") == 1);
     assertEquals("CANCELLED", status(orderNo));
     assertEquals(0, balance(orderNo, "clearing:alipay"));
@@ -131,7 +115,7 @@ class OddCasesTest {
         Map.of("Content-Type", "application/json"));
     assertEquals(200, paid.status(), paid.text());
 
-    await("suspense", () -> engine.count("SELECT count(*) FROM channel_inbox WHERE out_trade_no = '" + outTradeNo
+    Await.until("suspense", () -> engine.count("SELECT count(*) FROM channel_inbox WHERE out_trade_no = '" + outTradeNo
         + "' AND outcome = 'UNKNOWN_ORDER' AND order_no IS NULL") == 1);
     assertEquals(-5_000, engine.count("SELECT coalesce(sum(p.debit_fen - p.credit_fen), 0) FROM journal_posting p"
         + " JOIN journal_entry e USING (entry_id) WHERE e.entry_key LIKE 'PAYMENT:alipay:%' AND p.account = 'suspense'"
@@ -158,7 +142,7 @@ class OddCasesTest {
         Map.of("Content-Type", "application/json"));
 
     assertEquals(200, paid.status(), paid.text());
-    await("PAID", () -> status(orderNo).equals("PAID"));
+    Await.until("PAID", () -> status(orderNo).equals("PAID"));
   }
 
   @Test
@@ -171,9 +155,9 @@ class OddCasesTest {
       String orderNo = order.getString("order_no");
       Browser wallet = new Browser(Browser.WECHAT);
       wallet.submitForm(wallet.open(order.getJsonObject("qr").getString("url")));
-      await("PAID", () -> status(orderNo).equals("PAID"));
+      Await.until("PAID", () -> status(orderNo).equals("PAID"));
       String key = OutTradeNumbers.of(Channel.WECHAT, orderNo);
-      await("four acknowledged deliveries", () -> sandbox.raw("GET", "/sandbox/callbacks/" + key, new byte[0], Map.of()).json()
+      Await.until("four acknowledged deliveries", () -> sandbox.raw("GET", "/sandbox/callbacks/" + key, new byte[0], Map.of()).json()
           .getJsonArray("attempts").stream().filter(a -> ((JsonObject) a).getString("outcome").equals("acknowledged"))
           .count() == 4);
       assertEquals(1, engine.count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));

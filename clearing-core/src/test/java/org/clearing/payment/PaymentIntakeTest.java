@@ -12,17 +12,18 @@ import io.vertx.sqlclient.PoolOptions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A verified payment is recorded once under its channel transaction id and moves its order in the
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class PaymentIntakeTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static ApiCaller registration;
   private static Pool pool;
   private static PaymentIntake intake;
@@ -39,7 +41,6 @@ class PaymentIntakeTest {
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     registration = engine.as(Role.REGISTRATION);
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4))
         .connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(engine.engine().vertx()).build();
@@ -48,12 +49,7 @@ class PaymentIntakeTest {
 
   @AfterAll
   static void stop() throws Exception {
-    await(pool.close());
-    engine.close();
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    Await.result(pool.close());
   }
 
   private static String newOrder() {
@@ -75,7 +71,7 @@ class PaymentIntakeTest {
   void anExactPaymentMarksTheOrderAndItsLegsPaid() throws Exception {
     String orderNo = newOrder();
 
-    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+    PaymentIntake.Recorded recorded = Await.result(intake.recordPayment(
         payment(Channel.WECHAT, orderNo, "4200000001", 1_509_000), PaymentIntake.Source.CALLBACK));
 
     assertFalse(recorded.duplicate());
@@ -99,8 +95,8 @@ class PaymentIntakeTest {
   @Test
   void everyJournalEntryBalances() throws Exception {
     String orderNo = newOrder();
-    await(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000010", 1_509_000), PaymentIntake.Source.CALLBACK));
-    await(intake.recordPayment(payment(Channel.ALIPAY, orderNo, "2026112722010", 1_509_000), PaymentIntake.Source.CALLBACK));
+    Await.result(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000010", 1_509_000), PaymentIntake.Source.CALLBACK));
+    Await.result(intake.recordPayment(payment(Channel.ALIPAY, orderNo, "2026112722010", 1_509_000), PaymentIntake.Source.CALLBACK));
     assertEquals(0, engine.count("SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
         + " HAVING sum(debit_fen) <> sum(credit_fen)) unbalanced"));
     assertEquals(1_509_000, engine.count("SELECT credit_fen FROM journal_posting p JOIN journal_entry e USING (entry_id)"
@@ -115,7 +111,7 @@ class PaymentIntakeTest {
       all.add(intake.recordPayment(payment(Channel.ALIPAY, orderNo, "2026112722001", 1_509_000),
           PaymentIntake.Source.CALLBACK));
     }
-    await(Future.join(all));
+    Await.result(Future.join(all));
 
     assertTrue(all.stream().allMatch(Future::succeeded));
     assertEquals(1, all.stream().filter(f -> !f.result().duplicate()).count());
@@ -128,7 +124,7 @@ class PaymentIntakeTest {
   void aPaymentOneFenShortSendsTheOrderToException() throws Exception {
     String orderNo = newOrder();
 
-    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+    PaymentIntake.Recorded recorded = Await.result(intake.recordPayment(
         payment(Channel.UNIONPAY, orderNo, "951807261002324791001", 1_508_999), PaymentIntake.Source.CALLBACK));
 
     assertEquals(PaymentDecision.Outcome.AMOUNT_MISMATCH, recorded.outcome());
@@ -139,9 +135,9 @@ class PaymentIntakeTest {
   @Test
   void aSecondPaymentOfAPaidOrderIsRecordedButDoesNotTouchTheOrder() throws Exception {
     String orderNo = newOrder();
-    await(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000002", 1_509_000), PaymentIntake.Source.CALLBACK));
+    Await.result(intake.recordPayment(payment(Channel.WECHAT, orderNo, "4200000002", 1_509_000), PaymentIntake.Source.CALLBACK));
 
-    PaymentIntake.Recorded second = await(intake.recordPayment(
+    PaymentIntake.Recorded second = Await.result(intake.recordPayment(
         payment(Channel.ALIPAY, orderNo, "2026112722002", 1_509_000), PaymentIntake.Source.CALLBACK));
 
     assertEquals(PaymentDecision.Outcome.NOT_PAYABLE, second.outcome());
@@ -156,7 +152,7 @@ class PaymentIntakeTest {
     String orderNo = newOrder();
     registration.post("/api/v1/orders/" + orderNo + "/cancel", "", null);
 
-    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+    PaymentIntake.Recorded recorded = Await.result(intake.recordPayment(
         payment(Channel.WECHAT, orderNo, "4200000003", 1_509_000), PaymentIntake.Source.QUERY));
 
     assertEquals(PaymentDecision.Outcome.NOT_PAYABLE, recorded.outcome());
@@ -165,7 +161,7 @@ class PaymentIntakeTest {
 
   @Test
   void aPaymentForAnUnknownOrderIsHeldWithoutAnOrder() throws Exception {
-    PaymentIntake.Recorded recorded = await(intake.recordPayment(
+    PaymentIntake.Recorded recorded = Await.result(intake.recordPayment(
         payment(Channel.WECHAT, "TF209912310000000001", "4200000004", 100), PaymentIntake.Source.CALLBACK));
 
     assertEquals(PaymentDecision.Outcome.UNKNOWN_ORDER, recorded.outcome());
@@ -181,8 +177,8 @@ class PaymentIntakeTest {
         false, Instant.now(), "", org.clearing.channel.PayeeIdentity.of("test-merchant", "", ""));
 
     assertEquals(PaymentDecision.Outcome.NOT_SUCCESSFUL,
-        await(intake.recordPayment(waiting, PaymentIntake.Source.CALLBACK)).outcome());
-    assertEquals(PaymentDecision.Outcome.APPLIED, await(intake.recordPayment(
+        Await.result(intake.recordPayment(waiting, PaymentIntake.Source.CALLBACK)).outcome());
+    assertEquals(PaymentDecision.Outcome.APPLIED, Await.result(intake.recordPayment(
         payment(Channel.ALIPAY, orderNo, "2026112722003", 1_509_000), PaymentIntake.Source.CALLBACK)).outcome());
     assertTrue(status(orderNo).equals("PAID"));
   }

@@ -3,7 +3,6 @@ package org.clearing.payment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
@@ -11,19 +10,20 @@ import io.vertx.sqlclient.PoolOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.order.OrderRepository;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class PendingPaymentJobsTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static Pool pool;
   private static ChannelSet channels;
@@ -49,14 +50,13 @@ class PendingPaymentJobsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
     // The engine's own leased jobs would race the runs each test makes; these tests drive the jobs.
-    engine.engine().paymentJobs().stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     var vertx = engine.engine().vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
-    var accounts = await(new ChannelAccountRepository(pool).load());
+    var accounts = Await.result(new ChannelAccountRepository(pool).load());
     channels = engine.engine().sandboxes().orElseThrow().channelSet(accounts);
     intake = new PaymentIntake(vertx, pool);
     channelOrders = new ChannelOrders(pool, channels, engine.engine().publicBaseUrl());
@@ -64,8 +64,7 @@ class PendingPaymentJobsTest {
 
   @AfterAll
   static void stop() throws Exception {
-    await(pool.close());
-    engine.close();
+    Await.result(pool.close());
   }
 
   @BeforeEach
@@ -76,10 +75,6 @@ class PendingPaymentJobsTest {
     // Each test counts what one run did; channel orders earlier tests left open would add to it.
     TestDatabase.execute(engine.pgUrl(),
         "UPDATE channel_order SET status = 'CLOSED' WHERE status IN ('OPENING', 'OPEN')");
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   private static PendingPaymentQueries queries() {
@@ -161,14 +156,14 @@ class PendingPaymentJobsTest {
     Thread.sleep(300);
     assertEquals("OPEN", status(orderNo), "the callback was dropped");
 
-    JobRun run = await(queries().runOnce());
+    JobRun run = Await.result(queries().runOnce());
 
     assertEquals(1, run.paid(), run.toString());
     assertEquals("PAID", status(orderNo));
     assertEquals("PAID", channelOrderStatus(orderNo, channel));
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE kind = 'PAYMENT' AND source = 'QUERY'"
         + " AND outcome = 'APPLIED' AND order_no = '" + orderNo + "'"));
-    assertEquals(0, await(queries().runOnce()).channelOrders(), "nothing is left to ask for");
+    assertEquals(0, Await.result(queries().runOnce()).channelOrders(), "nothing is left to ask for");
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));
     assertEquals(1, count("SELECT count(*) FROM journal_entry WHERE order_no = '" + orderNo + "'"));
   }
@@ -181,7 +176,7 @@ class PendingPaymentJobsTest {
     setFaults(Channel.WECHAT, new JsonObject().put("drop_percent", 100).put("fail_requests_percent", 100));
     String where = " FROM channel_order WHERE order_no = '" + orderNo + "' AND channel = 'wechat'";
 
-    JobRun first = await(queries().runOnce());
+    JobRun first = Await.result(queries().runOnce());
 
     assertEquals(1, first.retried(), first.toString());
     assertEquals("OPEN", status(orderNo), "an unknown answer is never taken for paid or not paid");
@@ -189,10 +184,10 @@ class PendingPaymentJobsTest {
     assertEquals(1, count("SELECT query_attempts" + where));
     long firstWaitS = count("SELECT extract(epoch FROM next_query_at - now())::int8" + where);
     assertTrue(firstWaitS > 20 && firstWaitS <= 30, "first wait ~30 s: " + firstWaitS);
-    assertEquals(0, await(queries().runOnce()).channelOrders(), "not asked again before its time");
+    assertEquals(0, Await.result(queries().runOnce()).channelOrders(), "not asked again before its time");
 
     TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now()" + where.replace(" FROM channel_order", ""));
-    JobRun second = await(queries().runOnce());
+    JobRun second = Await.result(queries().runOnce());
 
     assertEquals(1, second.retried(), second.toString());
     assertEquals(2, count("SELECT query_attempts" + where));
@@ -201,7 +196,7 @@ class PendingPaymentJobsTest {
 
     setFaults(Channel.WECHAT, new JsonObject().put("drop_percent", 100));
     TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now()" + where.replace(" FROM channel_order", ""));
-    assertEquals(1, await(queries().runOnce()).paid(), "once the channel answers, the payment is found");
+    assertEquals(1, Await.result(queries().runOnce()).paid(), "once the channel answers, the payment is found");
     assertEquals("PAID", status(orderNo));
   }
 
@@ -213,7 +208,7 @@ class PendingPaymentJobsTest {
     String where = " WHERE order_no = '" + orderNo + "' AND channel = 'alipay'";
     for (int i = 0; i < TEST_BACKOFF.attemptsMax() + 2; i++) {
       TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now()" + where);
-      await(queries().runOnce());
+      Await.result(queries().runOnce());
     }
     assertEquals(TEST_BACKOFF.attemptsMax(), count("SELECT query_attempts FROM channel_order" + where));
     assertEquals("OPEN", status(orderNo));
@@ -226,7 +221,7 @@ class PendingPaymentJobsTest {
     Browser.Page alipay = openAt(Channel.ALIPAY, orderNo);
     expireNow(orderNo);
 
-    JobRun run = await(closer(300_000).runOnce());
+    JobRun run = Await.result(closer(300_000).runOnce());
 
     assertEquals(2, run.closed(), run.toString());
     assertEquals("EXPIRED", status(orderNo));
@@ -234,7 +229,7 @@ class PendingPaymentJobsTest {
     assertEquals("CLOSED", channelOrderStatus(orderNo, Channel.ALIPAY));
     assertEquals(409, pay(Channel.WECHAT, wechat).status(), "the WeChat sandbox refuses a closed order");
     assertEquals(409, pay(Channel.ALIPAY, alipay).status(), "the Alipay sandbox refuses a closed order");
-    assertEquals(0, await(closer(300_000).runOnce()).channelOrders(), "nothing is left to close");
+    assertEquals(0, Await.result(closer(300_000).runOnce()).channelOrders(), "nothing is left to close");
   }
 
   @ParameterizedTest
@@ -245,14 +240,14 @@ class PendingPaymentJobsTest {
     assertEquals(200, pay(channel, openAt(channel, orderNo)).status());
     expireNow(orderNo);
 
-    JobRun run = await(closer(300_000).runOnce());
+    JobRun run = Await.result(closer(300_000).runOnce());
 
     assertEquals(1, run.paid(), run.toString());
     assertEquals("EXPIRED", status(orderNo), "an expired order stays expired; the money goes back");
     assertEquals("PAID", channelOrderStatus(orderNo, channel));
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"
         + " AND source = 'QUERY' AND outcome = 'NOT_PAYABLE'"));
-    assertEquals(0, await(closer(300_000).runOnce()).channelOrders());
+    assertEquals(0, Await.result(closer(300_000).runOnce()).channelOrders());
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));
   }
 
@@ -262,15 +257,15 @@ class PendingPaymentJobsTest {
     openAt(Channel.UNIONPAY, orderNo);
     expireNow(orderNo);
 
-    JobRun early = await(closer(300_000).runOnce());
+    JobRun early = Await.result(closer(300_000).runOnce());
 
     assertEquals(1, early.waiting(), early.toString());
     assertEquals("OPEN", channelOrderStatus(orderNo, Channel.UNIONPAY));
-    assertEquals(0, await(closer(300_000).runOnce()).channelOrders(), "it waits for its lapse time");
+    assertEquals(0, Await.result(closer(300_000).runOnce()).channelOrders(), "it waits for its lapse time");
 
     TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_close_at = now()"
         + " WHERE order_no = '" + orderNo + "'");
-    JobRun lapsed = await(closer(0).runOnce());
+    JobRun lapsed = Await.result(closer(0).runOnce());
 
     assertEquals(1, lapsed.closed(), lapsed.toString());
     assertEquals("CLOSED", channelOrderStatus(orderNo, Channel.UNIONPAY));
@@ -284,7 +279,7 @@ class PendingPaymentJobsTest {
     expireNow(orderNo);
     setFaults(Channel.WECHAT, new JsonObject().put("fail_requests_percent", 100));
 
-    JobRun run = await(closer(300_000).runOnce());
+    JobRun run = Await.result(closer(300_000).runOnce());
 
     assertEquals(1, run.retried(), run.toString());
     assertEquals("OPEN", channelOrderStatus(orderNo, Channel.WECHAT));
@@ -302,7 +297,7 @@ class PendingPaymentJobsTest {
     assertEquals(200, pay(Channel.WECHAT, openAt(Channel.WECHAT, orderNo)).status());
     assertEquals(200, pay(Channel.ALIPAY, alipay).status());
 
-    JobRun run = await(queries().runOnce());
+    JobRun run = Await.result(queries().runOnce());
 
     assertEquals(2, run.paid(), run.toString());
     assertEquals("PAID", status(orderNo));
@@ -321,7 +316,7 @@ class PendingPaymentJobsTest {
     setFaults(Channel.UNIONPAY, new JsonObject().put("drop_percent", 100).put("response_delay_ms", 6_000));
     String where = " WHERE order_no = '" + orderNo + "' AND channel = 'unionpay'";
 
-    JobRun timedOut = await(queries().runOnce());
+    JobRun timedOut = Await.result(queries().runOnce());
 
     assertEquals(1, timedOut.retried(), timedOut.toString());
     assertEquals("OPEN", status(orderNo));
@@ -330,7 +325,7 @@ class PendingPaymentJobsTest {
 
     setFaults(Channel.UNIONPAY, new JsonObject().put("drop_percent", 100));
     TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now()" + where);
-    assertEquals(1, await(queries().runOnce()).paid());
+    assertEquals(1, Await.result(queries().runOnce()).paid());
     assertEquals("PAID", status(orderNo));
     assertEquals(1, count("SELECT count(*) FROM channel_inbox WHERE order_no = '" + orderNo + "'"));
   }
@@ -345,7 +340,7 @@ class PendingPaymentJobsTest {
     TestDatabase.execute(engine.pgUrl(), "UPDATE channel_order SET next_query_at = now() + interval '1 hour'"
         + " WHERE order_no = '" + orderNo + "' AND channel = 'alipay'");
 
-    JobRun run = await(queries().runOnce());
+    JobRun run = Await.result(queries().runOnce());
 
     assertEquals(1, run.paid(), run.toString());
     assertEquals("PAID", status(orderNo));

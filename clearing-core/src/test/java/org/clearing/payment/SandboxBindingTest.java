@@ -13,12 +13,12 @@ import java.nio.file.Files;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestCertificates;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The three demo sandboxes — fake channels whose fault switches and pay pages anyone reaching
@@ -28,18 +28,13 @@ import org.junit.jupiter.api.Test;
  */
 class SandboxBindingTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static String lan;
 
   @BeforeAll
   static void start() {
     lan = TestCertificates.lanAddress().orElse(null);
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   @Test

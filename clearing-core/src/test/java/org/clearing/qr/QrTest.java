@@ -17,11 +17,12 @@ import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The order's QR code decodes, with an ordinary QR reader, to exactly its URL, and the page behind
@@ -29,22 +30,17 @@ import org.junit.jupiter.api.Test;
  */
 class QrTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static JsonObject order;
   private static ApiCaller anonymous;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     order = engine.as(Role.REGISTRATION)
         .post("/api/v1/orders", OrderBodies.typical("皖(2026)六安市不动产权第0001234号").encode(), "qr-1")
         .json();
     anonymous = new ApiCaller(engine.baseUrl(), null);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static String localPath(String url) {

@@ -20,11 +20,12 @@ import org.clearing.client.Role;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The tax authority lists paid tax lines with everything a tax office needs and confirms each
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReceiptApiTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static ApiCaller registration;
   private static ApiCaller tax;
   private static ApiCaller finance;
@@ -44,7 +46,6 @@ class ReceiptApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    engine = TestEngine.start();
     registration = engine.as(Role.REGISTRATION);
     tax = engine.as(Role.TAX);
     finance = engine.as(Role.FINANCE);
@@ -84,7 +85,6 @@ class ReceiptApiTest {
   @AfterAll
   static void stop() throws Exception {
     pool.close().toCompletionStage().toCompletableFuture().get();
-    engine.close();
   }
 
   @Test

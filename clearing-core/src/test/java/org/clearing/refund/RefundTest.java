@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -14,12 +13,13 @@ import java.util.concurrent.Future;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,19 +30,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RefundTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static String paidOrder(Channel channel) throws Exception {
@@ -59,30 +54,15 @@ class RefundTest {
     return orderNo;
   }
 
-  private static void awaitOrder(String orderNo, String status) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    String now = null;
-    while (System.nanoTime() < deadline) {
-      now = registration.get("/api/v1/orders/" + orderNo).json().getString("status");
-      if (now.equals(status)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("order " + orderNo + " is " + now + ", not " + status);
+  private static void awaitOrder(String orderNo, String status) {
+    Await.value("order " + orderNo + " is " + status,
+        () -> registration.get("/api/v1/orders/" + orderNo).json().getString("status"), status::equals);
   }
 
-  private static JsonObject awaitRefund(String orderNo, String refundId, String status) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject refund = null;
-    while (System.nanoTime() < deadline) {
-      refund = registration.get("/api/v1/orders/" + orderNo + "/refunds/" + refundId).json();
-      if (refund.getString("status").equals(status)) {
-        return refund;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("refund " + refundId + " is " + refund);
+  private static JsonObject awaitRefund(String orderNo, String refundId, String status) {
+    return Await.value("refund " + refundId + " is " + status,
+        () -> registration.get("/api/v1/orders/" + orderNo + "/refunds/" + refundId).json(),
+        refund -> status.equals(refund.getString("status")));
   }
 
   private static ApiCaller.Answer refund(String orderNo, String key, JsonArray lines) {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -29,12 +28,14 @@ import org.clearing.client.Role;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureScheme;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,7 +51,8 @@ class DailyReportsTest {
 
   private static final String TREASURY = "TRE-341500";
   private static final String NON_TAX = "NTX-341500";
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ReportServer reports;
   private static ApiCaller registration;
   private static LocalDate today;
@@ -58,9 +60,8 @@ class DailyReportsTest {
 
   @BeforeAll
   static void aDayOfPayments() throws Exception {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-    reports = new ReportServer(engine);
+    reports = new ReportServer(engine.get());
     today = LocalDate.now(DailyReports.BEIJING);
     List<String> settledLater = List.of(pay(Channel.WECHAT), pay(Channel.ALIPAY), pay(Channel.UNIONPAY));
     String refundedWhole = pay(Channel.ALIPAY);
@@ -79,7 +80,6 @@ class DailyReportsTest {
     if (reports != null) {
       reports.close();
     }
-    engine.close();
   }
 
   @Test
@@ -349,7 +349,7 @@ class DailyReportsTest {
     });
     wallet.submitForm(wallet.open(order.getJsonObject("qr").getString("url")));
     String orderNo = order.getString("order_no");
-    await(() -> registration.get("/api/v1/orders/" + orderNo).json().getString("status").equals("PAID"), orderNo + " paid");
+    Await.until(orderNo + " paid", () -> registration.get("/api/v1/orders/" + orderNo).json().getString("status").equals("PAID"));
     return orderNo;
   }
 
@@ -373,8 +373,8 @@ class DailyReportsTest {
     ApiCaller.Answer answer = registration.post("/api/v1/orders/" + orderNo + "/refunds", body.encode(), null);
     assertEquals(201, answer.status(), answer.text());
     String refundId = answer.json().getString("refund_id");
-    await(() -> registration.get("/api/v1/orders/" + orderNo + "/refunds/" + refundId).json()
-        .getString("status").equals("SUCCEEDED"), refundId + " succeeded");
+    Await.until(refundId + " succeeded", () -> registration.get("/api/v1/orders/" + orderNo + "/refunds/" + refundId).json()
+        .getString("status").equals("SUCCEEDED"));
   }
 
   private static void confirmTax(String orderNo, String certificateNo) {
@@ -384,18 +384,8 @@ class DailyReportsTest {
   }
 
   private static void awaitSealed() throws Exception {
-    await(() -> engine.count("SELECT count(*) FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM journal_seal s"
-        + " WHERE e.txid >= s.from_txid AND e.txid < s.to_txid)") == 0, "every entry sealed");
-  }
-
-  private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not in time: " + what);
-      }
-      Thread.sleep(100);
-    }
+    Await.until("every entry sealed", () -> engine.count("SELECT count(*) FROM journal_entry e WHERE NOT EXISTS (SELECT 1 FROM journal_seal s"
+        + " WHERE e.txid >= s.from_txid AND e.txid < s.to_txid)") == 0);
   }
 
   // --- reading the answers ---------------------------------------------------------------------

@@ -7,25 +7,15 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The running engine serves the daily reports to their authorities only, as JSON and CSV. */
 class ReportRouteTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
 
   @Test
   void theAuthoritiesGetTheirDailyReportsAndOthersDoNot() {

@@ -13,10 +13,10 @@ import org.clearing.client.Role;
 import org.clearing.settlement.SettlementIntake;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,19 +28,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SettlementAndReceiptsTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller registration;
   private static int cases;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     registration = engine.as(Role.REGISTRATION);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   private static long balance(String orderNo, String account) {

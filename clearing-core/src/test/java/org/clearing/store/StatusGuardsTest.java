@@ -22,12 +22,13 @@ import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
-import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Statuses change only through their guarded doors: an illegal order, leg or channel order transition
@@ -36,12 +37,12 @@ import org.junit.jupiter.api.Test;
  */
 class StatusGuardsTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.plain();
   private static Pool asEngine;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.start();
     asEngine = PgBuilder.pool().with(new PoolOptions().setMaxSize(2))
         .connectingTo(engine.engine().database().connectOptions()).using(engine.engine().vertx()).build();
   }
@@ -50,7 +51,6 @@ class StatusGuardsTest {
   static void stop() throws Exception {
     await(asEngine.close());
     engine.skipInvariantCheck();
-    engine.close();
   }
 
   private static <T> T await(Future<T> future) throws Exception {

@@ -24,6 +24,7 @@ import javax.net.ssl.SSLHandshakeException;
 import org.clearing.client.Role;
 import org.clearing.crypto.Pem;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.TestCertificates;
 import org.clearing.testing.TestCertificates.Issued;
 import org.clearing.testing.TestDatabase;
@@ -69,14 +70,14 @@ class OutboundTrustTest {
   @AfterAll
   static void stop() throws Exception {
     for (Gateway gateway : new Gateway[] {trusted, selfSigned, otherHost}) {
-      await(gateway.server().close());
+      Await.result(gateway.server().close());
     }
     engine.close();
   }
 
   @Test
   void theChannelClientIsServedByAGatewayWhoseCertificateTheBundlesAuthorityIssued() throws Exception {
-    HttpResponse<Buffer> answer = await(engine.engine().channelClient().getAbs(trusted.url("/v3/ping")).send());
+    HttpResponse<Buffer> answer = Await.result(engine.engine().channelClient().getAbs(trusted.url("/v3/ping")).send());
     assertEquals(200, answer.statusCode());
     assertEquals(1, trusted.requests().get());
   }
@@ -114,15 +115,16 @@ class OutboundTrustTest {
         + " VALUES ('payment.unmatched', NULL, '{\"type\":\"payment.unmatched\"}')");
     long eventId = engine.count("SELECT max(event_id) FROM outbox");
 
-    awaitTrue(() -> engine.count("SELECT count(*) FROM webhook_delivery WHERE event_id = " + eventId) > 0,
-        "an attempt to the self-signed receiver is logged");
+    Await.until("an attempt to the self-signed receiver is logged",
+        () -> engine.count("SELECT count(*) FROM webhook_delivery WHERE event_id = " + eventId) > 0);
     assertEquals(-1, engine.count("SELECT max(status) FROM webhook_delivery WHERE event_id = " + eventId),
         "no answer: the handshake failed");
     assertEquals(0, selfSigned.requests().get(), "the signed event never reached the impostor");
 
     setEndpoint(admin, trusted.url("/hooks/clearing"));
-    awaitTrue(() -> engine.count("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL AND event_id = "
-        + eventId) == 1, "the event is delivered to the receiver the bundle's authority certified");
+    Await.until("the event is delivered to the receiver the bundle's authority certified",
+        () -> engine.count("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL AND event_id = "
+            + eventId) == 1);
     assertTrue(trusted.requests().get() >= 1);
   }
 
@@ -135,7 +137,7 @@ class OutboundTrustTest {
 
   private static Gateway gateway(Issued certificate) throws Exception {
     AtomicInteger requests = new AtomicInteger();
-    HttpServer server = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+    HttpServer server = Await.result(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
             .setKeyCertOptions(new PemKeyCertOptions()
                 .setCertValue(Buffer.buffer(Pem.write(certificate.certificate())))
                 .setKeyValue(Buffer.buffer(Pem.write(certificate.keys().getPrivate())))))
@@ -145,20 +147,6 @@ class OutboundTrustTest {
         })
         .listen(0, "127.0.0.1"));
     return new Gateway(server, requests);
-  }
-
-  private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws Exception {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting: " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
   private static Throwable failure(Future<?> future) {

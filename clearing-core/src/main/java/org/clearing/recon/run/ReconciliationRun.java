@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
@@ -31,7 +30,6 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
 import org.clearing.channel.StatementReader;
-import org.clearing.lease.JobLease;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.PaymentDecision;
 import org.clearing.payment.PaymentIntake;
@@ -251,20 +249,6 @@ public final class ReconciliationRun {
     UnreadableBill(Channel channel, String problem) {
       super("is not a readable " + channel.code() + " bill: " + problem);
     }
-  }
-
-  /**
-   * Every {@code checkIntervalMs}, on the instance holding the lease: once it is past {@code
-   * runAt} Beijing time, reconciles yesterday for every channel not yet done (a failed day is tried
-   * again after {@value #RETRY_AFTER_MINUTES} minutes, e.g. while the bill is not yet published).
-   */
-  public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs) {
-    return schedule(lease, runAt, checkIntervalMs, Clock.systemUTC());
-  }
-
-  public long schedule(JobLease lease, LocalTime runAt, long checkIntervalMs, Clock clock) {
-    return lease.schedule(JOB, checkIntervalMs, () -> dueDay(clock.instant(), runAt)
-        .<Future<?>>map(this::runDue).orElseGet(Future::succeededFuture));
   }
 
   /** The day to reconcile at {@code now}: yesterday (Beijing) once past {@code runAt}, else none. */

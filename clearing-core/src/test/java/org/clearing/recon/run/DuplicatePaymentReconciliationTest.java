@@ -4,23 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A second payment through another channel, given back by the engine, reconciles with nothing left
@@ -29,17 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class DuplicatePaymentReconciliationTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
 
   @Test
   void theSplitLinesOfAPaymentGivenBackMatchTheOrdersLegs() throws Exception {
@@ -58,10 +47,10 @@ class DuplicatePaymentReconciliationTest {
       // does, having no close.
       faults(pairs[i][1], new JsonObject().put("fail_requests_percent", 100));
       desktop.submitForm(desktop.open(qr + "/pay/" + pairs[i][0].code()));
-      await(() -> engine.count("SELECT count(*) FROM orders WHERE status = 'PAID' AND order_no = '" + orderNo + "'") == 1);
+      Await.until(orderNo + " paid", () -> engine.count("SELECT count(*) FROM orders WHERE status = 'PAID' AND order_no = '" + orderNo + "'") == 1);
       desktop.submitForm(second);
       faults(pairs[i][1], new JsonObject());
-      await(() -> engine.count("SELECT count(*) FROM duplicate_refund WHERE status = 'SUCCEEDED' AND order_no = '"
+      Await.until(orderNo + "'s second payment refunded", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE status = 'SUCCEEDED' AND order_no = '"
           + orderNo + "'") == 1);
       orderNos.add(orderNo);
     }
@@ -85,15 +74,5 @@ class DuplicatePaymentReconciliationTest {
   private static void faults(Channel channel, JsonObject faults) {
     new ApiCaller(engine.sandboxUrl(channel), null).raw("PUT", "/sandbox/faults",
         faults.encode().getBytes(StandardCharsets.UTF_8), Map.of("Content-Type", "application/json"));
-  }
-
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out");
-      }
-      Thread.sleep(100);
-    }
   }
 }

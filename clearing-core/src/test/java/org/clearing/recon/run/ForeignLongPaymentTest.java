@@ -29,9 +29,12 @@ import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.sandbox.unionpay.UnionPayDemo;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 // Proves by attack that reconciliation's LONG healing books a lost payment only if the channel's
 // answer pays the payee the order was opened with: between the engine and the real UnionPay sandbox
@@ -42,11 +45,13 @@ class ForeignLongPaymentTest {
 
   private static final String OTHER_MER_ID = "898340100000999";
 
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ReconBench bench;
 
   @BeforeAll
   static void start() throws Exception {
-    bench = new ReconBench();
+    bench = new ReconBench(engine.get());
   }
 
   @AfterAll
@@ -72,7 +77,7 @@ class ForeignLongPaymentTest {
     Vertx vertx = bench.engine.engine().vertx();
     WebClient client = WebClient.create(vertx);
     String sandbox = bench.engine.sandboxUrl(Channel.UNIONPAY);
-    HttpServer gateway = ReconBench.await(vertx.createHttpServer().requestHandler(request -> request.body()
+    HttpServer gateway = Await.result(vertx.createHttpServer().requestHandler(request -> request.body()
         .compose(body -> client.postAbs(sandbox + request.path())
             .putHeader("Content-Type", request.getHeader("Content-Type")).sendBuffer(body))
         .onSuccess(answer -> {
@@ -95,12 +100,12 @@ class ForeignLongPaymentTest {
         "http://127.0.0.1:" + gateway.actualPort(), UnionPayDemo.MER_ID, merchant.keyPair().getPrivate(),
         merchant.certificate(), pki.root().certificate(), pki.intermediate().certificate(), true, 5_000,
         Files.createTempDirectory("foreign-long-bills-")));
-    var accounts = ReconBench.await(new ChannelAccountRepository(bench.pool).load());
+    var accounts = Await.result(new ChannelAccountRepository(bench.pool).load());
     ReconciliationRun run = new ReconciliationRun(vertx, bench.pool,
         new ChannelSet(Map.of(Channel.UNIONPAY, throughGateway), accounts, null), bench.engine.engine().intake(),
         Files.createTempDirectory("foreign-long-"));
     try {
-      ReconciliationRun.Result result = ReconBench.await(run.run(LocalDate.now(ZoneOffset.ofHours(8)), Channel.UNIONPAY));
+      ReconciliationRun.Result result = Await.result(run.run(LocalDate.now(ZoneOffset.ofHours(8)), Channel.UNIONPAY));
 
       assertEquals(0, result.autoBooked(), result.toString());
       for (String orderNo : List.of(otherMerchant, otherReceiver)) {
@@ -112,7 +117,7 @@ class ForeignLongPaymentTest {
             + OutTradeNumbers.of(Channel.UNIONPAY, orderNo) + "'"), "left open for a person");
       }
     } finally {
-      ReconBench.await(gateway.close());
+      Await.result(gateway.close());
     }
   }
 

@@ -12,10 +12,10 @@ import java.util.Map;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
 import org.clearing.testing.ApiCaller;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A signed upload that is not the channel's bill is the caller's mistake: it is answered 422
@@ -24,18 +24,13 @@ import org.junit.jupiter.api.Test;
  */
 class GarbageBillUploadTest {
 
-  private static TestEngine engine;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ApiCaller finance;
 
   @BeforeAll
   static void start() {
-    engine = TestEngine.startWithSandboxes();
     finance = engine.as(Role.FINANCE);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
   }
 
   /** Larger than the API's small-body limit, so it takes the streamed path. */

@@ -7,9 +7,12 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.clearing.channel.Channel;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -17,11 +20,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 // own bill, verified by query and booked once (inbox source BILL), and that re-running books nothing.
 class LostCallbackTest {
 
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ReconBench bench;
 
   @BeforeAll
   static void start() throws Exception {
-    bench = new ReconBench();
+    bench = new ReconBench(engine.get());
   }
 
   @AfterAll
@@ -33,8 +38,8 @@ class LostCallbackTest {
   void theDailyJobRunsEachChannelOfTheDayOnceAndLeavesFinishedOrFailedDaysAlone() throws Exception {
     LocalDate day = LocalDate.now(ZoneOffset.ofHours(8)).minusDays(3);
 
-    List<ReconciliationRun.Result> first = ReconBench.await(bench.run.runDue(day));
-    List<ReconciliationRun.Result> second = ReconBench.await(bench.run.runDue(day));
+    List<ReconciliationRun.Result> first = Await.result(bench.run.runDue(day));
+    List<ReconciliationRun.Result> second = Await.result(bench.run.runDue(day));
 
     assertEquals(3, bench.count("SELECT count(*) FROM recon_run WHERE business_date = '" + day
         + "' AND status IN ('DONE', 'FAILED')"), "every channel was run: " + first);
@@ -53,7 +58,7 @@ class LostCallbackTest {
     bench.setFaults(channel, new JsonObject());
     LocalDate today = LocalDate.now(ZoneOffset.ofHours(8));
 
-    ReconciliationRun.Result first = ReconBench.await(bench.run.run(today, channel));
+    ReconciliationRun.Result first = Await.result(bench.run.run(today, channel));
 
     assertEquals(1, first.autoBooked(), first.toString());
     assertEquals(0, first.openItems(), first.toString());
@@ -63,7 +68,7 @@ class LostCallbackTest {
     assertEquals(1, bench.count("SELECT count(*) FROM recon_item WHERE run_id = " + first.runId()
         + " AND class = 'LONG' AND resolution_status = 'AUTO' AND resolution_action = 'BOOK_PAYMENT'"));
 
-    ReconciliationRun.Result second = ReconBench.await(bench.run.run(today, channel));
+    ReconciliationRun.Result second = Await.result(bench.run.run(today, channel));
 
     assertEquals(first.runId(), second.runId(), "one run per day and channel");
     assertEquals(0, second.autoBooked());

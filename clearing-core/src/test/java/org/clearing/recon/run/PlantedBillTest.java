@@ -21,8 +21,11 @@ import org.clearing.cli.ReconcileCommand;
 import org.clearing.channel.Channel;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import picocli.CommandLine;
@@ -33,12 +36,14 @@ import picocli.CommandLine;
 // that the exceptions queue lists, filters and resolves with who, when and why.
 class PlantedBillTest {
 
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ReconBench bench;
   private static ApiCaller http;
 
   @BeforeAll
   static void start() throws Exception {
-    bench = new ReconBench();
+    bench = new ReconBench(engine.get());
     http = bench.routes("finance-officer-7");
   }
 
@@ -64,11 +69,11 @@ class PlantedBillTest {
     String orderNo = bench.newOrder();
     bench.pay(channel, orderNo);
     bench.awaitStatus(orderNo, "PAID");
-    Row order = ReconBench.await(bench.pool.preparedQuery(
+    Row order = Await.result(bench.pool.preparedQuery(
         "SELECT paid_transaction_id, paid_at FROM orders WHERE order_no = $1").execute(Tuple.of(orderNo)))
         .iterator().next();
     List<BillFixtures.Leg> legs = new ArrayList<>();
-    ReconBench.await(bench.pool.preparedQuery("SELECT g.leg_no, a.channel_account, g.amount_fen FROM leg g"
+    Await.result(bench.pool.preparedQuery("SELECT g.leg_no, a.channel_account, g.amount_fen FROM leg g"
             + " JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $2"
             + " WHERE g.order_no = $1 ORDER BY g.leg_no").execute(Tuple.of(orderNo, channel.code())))
         .forEach(row -> legs.add(new BillFixtures.Leg(row.getInteger(0), row.getString(1), row.getLong(2))));
@@ -142,7 +147,7 @@ class PlantedBillTest {
     assertEquals("RESOLVED", accepted.json().getString("resolution_status"));
     assertEquals("finance-officer-7", accepted.json().getJsonObject("resolution").getString("by"));
 
-    ReconciliationRun.Result again = ReconBench.await(bench.run.runUploaded(today, channel, bill));
+    ReconciliationRun.Result again = Await.result(bench.run.runUploaded(today, channel, bill));
 
     assertEquals(runId, again.runId());
     assertEquals(items, items(runId), "a re-run gives the same items");
@@ -166,7 +171,7 @@ class PlantedBillTest {
 
   private static TreeSet<String> discrepancies(long runId) throws Exception {
     TreeSet<String> found = new TreeSet<>();
-    ReconBench.await(bench.pool.preparedQuery("SELECT kind, class, out_trade_no, key FROM recon_item"
+    Await.result(bench.pool.preparedQuery("SELECT kind, class, out_trade_no, key FROM recon_item"
             + " WHERE run_id = $1 AND class <> 'MATCHED'").execute(Tuple.of(runId)))
         .forEach(row -> found.add(row.getString(0) + " " + row.getString(1) + " " + row.getString(2)
             + (row.getString(3).isEmpty() ? "" : " " + row.getString(3))));
@@ -175,7 +180,7 @@ class PlantedBillTest {
 
   private static List<String> items(long runId) throws Exception {
     List<String> all = new ArrayList<>();
-    ReconBench.await(bench.pool.preparedQuery("SELECT item_no, class, kind, out_trade_no, key, channel_amount_fen,"
+    Await.result(bench.pool.preparedQuery("SELECT item_no, class, kind, out_trade_no, key, channel_amount_fen,"
             + " engine_amount_fen, payee_account_id FROM recon_item WHERE run_id = $1 ORDER BY item_no")
         .execute(Tuple.of(runId))).forEach(row -> all.add(row.toJson().encode()));
     return all;
@@ -187,7 +192,7 @@ class PlantedBillTest {
     Map<String, Long> settledFen = new HashMap<>();
     for (Paid p : paid) {
       Map<Integer, String> payees = new HashMap<>();
-      ReconBench.await(bench.pool.preparedQuery("SELECT leg_no, payee_account_id FROM leg WHERE order_no = $1")
+      Await.result(bench.pool.preparedQuery("SELECT leg_no, payee_account_id FROM leg WHERE order_no = $1")
           .execute(Tuple.of(p.orderNo()))).forEach(row -> payees.put(row.getInteger(0), row.getString(1)));
       boolean agreed = p == paid.get(0) || p == legShort;
       for (BillFixtures.Leg leg : p.payment().legs()) {
@@ -199,7 +204,7 @@ class PlantedBillTest {
     }
     Map<String, Long> storedExpected = new HashMap<>();
     Map<String, Long> storedSettled = new HashMap<>();
-    ReconBench.await(bench.pool.preparedQuery("SELECT payee_account_id, expected_fen, settled_fen FROM recon_account"
+    Await.result(bench.pool.preparedQuery("SELECT payee_account_id, expected_fen, settled_fen FROM recon_account"
         + " WHERE run_id = $1").execute(Tuple.of(runId))).forEach(row -> {
           storedExpected.put(row.getString(0), row.getLong(1));
           storedSettled.put(row.getString(0), row.getLong(2));

@@ -3,7 +3,6 @@ package org.clearing.recon.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
@@ -12,18 +11,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.ChannelSet;
+import org.clearing.payment.ExpiredOrderCloser;
+import org.clearing.payment.PendingPaymentQueries;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
 import org.clearing.testing.TestEngine;
 
-/** A test engine with the sandboxes, its own pool, and the reconciliation wired as the engine would. */
+/**
+ * On a test engine with the sandboxes (the class's {@code EngineExtension}): its own pool, and the
+ * reconciliation wired as the engine would.
+ */
 final class ReconBench implements AutoCloseable {
 
   final TestEngine engine;
@@ -35,15 +39,15 @@ final class ReconBench implements AutoCloseable {
   private io.vertx.core.http.HttpServer server;
   private int cases;
 
-  ReconBench() throws Exception {
-    engine = TestEngine.startWithSandboxes();
+  ReconBench(TestEngine engine) throws Exception {
+    this.engine = engine;
     registration = engine.as(Role.REGISTRATION);
     // The active query would heal a dropped callback before reconciliation could; tests drive it.
-    await(engine.engine().paymentJobs().stop());
+    Await.result(engine.engine().jobs().stop(PendingPaymentQueries.JOB, ExpiredOrderCloser.JOB));
     var vertx = engine.engine().vertx();
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
-    var accounts = await(new ChannelAccountRepository(pool).load());
+    var accounts = Await.result(new ChannelAccountRepository(pool).load());
     channels = engine.engine().sandboxes().orElseThrow().channelSet(accounts);
     Path temp = Files.createTempDirectory("recon-test-");
     run = new ReconciliationRun(vertx, pool, channels, engine.engine().intake(), temp);
@@ -72,7 +76,7 @@ final class ReconBench implements AutoCloseable {
     router.post(base + "/runs").handler(ctx -> routes.startRun(ctx, caller));
     router.get(base + "/items").handler(ctx -> routes.listItems(ctx, caller));
     router.post(base + "/items/:run_id/:item_no/resolve").handler(ctx -> routes.resolveItem(ctx, caller));
-    server = await(vertx.createHttpServer().requestHandler(router).listen(0));
+    server = Await.result(vertx.createHttpServer().requestHandler(router).listen(0));
     return new ApiCaller("http://127.0.0.1:" + server.actualPort(), null);
   }
 
@@ -83,10 +87,6 @@ final class ReconBench implements AutoCloseable {
   static ApiCaller.Answer post(ApiCaller http, String path, JsonObject body) {
     return http.raw("POST", path, body.encode().getBytes(StandardCharsets.UTF_8),
         Map.of("Content-Type", "application/json"));
-  }
-
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   String newOrder() {
@@ -117,10 +117,9 @@ final class ReconBench implements AutoCloseable {
     };
   }
 
-  void awaitStatus(String orderNo, String status) throws InterruptedException {
-    for (int i = 0; i < 200 && !status.equals(text("SELECT status FROM orders WHERE order_no = '" + orderNo + "'")); i++) {
-      Thread.sleep(50);
-    }
+  void awaitStatus(String orderNo, String status) {
+    Await.value("order " + orderNo + " is " + status,
+        () -> text("SELECT status FROM orders WHERE order_no = '" + orderNo + "'"), status::equals);
     assertEquals(status, text("SELECT status FROM orders WHERE order_no = '" + orderNo + "'"));
   }
 
@@ -141,9 +140,8 @@ final class ReconBench implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (server != null) {
-      await(server.close());
+      Await.result(server.close());
     }
-    await(pool.close());
-    engine.close();
+    Await.result(pool.close());
   }
 }

@@ -15,11 +15,10 @@ import org.clearing.channel.Channel;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
-import org.clearing.testing.TestEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Through the running engine's signed API: the finance bureau starts a day's run, and uploads a
@@ -27,17 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReconciliationApiTest {
 
-  private static TestEngine engine;
-
-  @BeforeAll
-  static void start() {
-    engine = TestEngine.startWithSandboxes();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    engine.close();
-  }
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
 
   @Test
   void theFinanceBureauRunsAndUploadsADaysBill() throws Exception {

@@ -11,9 +11,12 @@ import java.util.Map;
 import org.clearing.channel.BillFile;
 import org.clearing.channel.Channel;
 import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
+import org.clearing.testing.EngineExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 // Proves the exceptions workflow: a LONG payment the run could not verify is booked by a person
 // through the intake (BOOK_PAYMENT) or refunded as money its order cannot take (REFUND), each once,
@@ -22,12 +25,14 @@ import org.junit.jupiter.api.Test;
 class ResolutionTest {
 
   private static final LocalDate TODAY = LocalDate.now(ZoneOffset.ofHours(8));
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
   private static ReconBench bench;
   private static ApiCaller http;
 
   @BeforeAll
   static void start() throws Exception {
-    bench = new ReconBench();
+    bench = new ReconBench(engine.get());
     http = bench.routes("finance-officer-9");
   }
 
@@ -39,10 +44,10 @@ class ResolutionTest {
   /** Runs the day from the channel's bill while the channel does not answer queries, so LONG items stay open. */
   private static ReconciliationRun.Result runWithoutQueries(Channel channel) throws Exception {
     var adapter = bench.channels.adapter(channel).orElseThrow();
-    BillFile bill = ReconBench.await(adapter.downloadBill(TODAY));
+    BillFile bill = Await.result(adapter.downloadBill(TODAY));
     bench.setFaults(channel, new JsonObject().put("fail_requests_percent", 100));
     try {
-      return ReconBench.await(bench.run.runUploaded(TODAY, channel, bill.path()));
+      return Await.result(bench.run.runUploaded(TODAY, channel, bill.path()));
     } finally {
       bench.setFaults(channel, new JsonObject());
       Files.deleteIfExists(bill.path());
@@ -99,7 +104,7 @@ class ResolutionTest {
     assertEquals(1, bench.count("SELECT count(*) FROM journal_entry WHERE kind <> 'SETTLEMENT' AND order_no = '"
         + orderNo + "'"));
 
-    ReconciliationRun.Result rerun = ReconBench.await(bench.run.run(TODAY, Channel.WECHAT));
+    ReconciliationRun.Result rerun = Await.result(bench.run.run(TODAY, Channel.WECHAT));
     assertEquals(0, rerun.openItems(), "the re-run matches what was booked");
     assertEquals(1, bench.count("SELECT count(*) FROM recon_item WHERE run_id = " + rerun.runId()
         + " AND out_trade_no = 'W" + orderNo + "' AND kind = 'PAYMENT' AND class = 'MATCHED'"
