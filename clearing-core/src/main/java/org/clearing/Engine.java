@@ -194,6 +194,13 @@ public final class Engine {
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
+    // The intake's queue depth: callbacks and queried payments waiting for a group commit. It
+    // rises toward PaymentIntake.QUEUED_MAX before the door starts shedding with "try again".
+    io.micrometer.core.instrument.Gauge.builder("clearing_intake_queued", intake.committer(),
+            committer -> committer.queued())
+        .description("Payments waiting for the intake's next group commit (shed beyond "
+            + PaymentIntake.QUEUED_MAX + ")")
+        .register(metrics);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
     WebhookTargets webhookTargets = new WebhookTargets(
         config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
@@ -253,7 +260,7 @@ public final class Engine {
                 : Future.<DemoSandboxes>succeededFuture(null))
             .compose(started -> {
               sandboxes[0] = started;
-              ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts);
+              ChannelSet channels = started == null ? ChannelSet.none() : started.channelSet(accounts).timed(metrics);
               settlement[0] = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts));
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
               duplicateRefunds[0] = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
