@@ -12,6 +12,7 @@ import java.util.Map;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.SecretFiles;
 import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +60,14 @@ public final class Database implements AutoCloseable {
   public static final int EMBEDDED_MAJOR = 18;
 
   private final EmbeddedPostgres embedded;
+  private final PgUrl url;
   private final PgConnectOptions connectOptions;
   private final String description;
 
-  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions, String description) {
+  private Database(EmbeddedPostgres embedded, PgUrl url, String description) {
     this.embedded = embedded;
-    this.connectOptions = connectOptions;
+    this.url = url;
+    this.connectOptions = url.options();
     this.description = description;
   }
 
@@ -112,7 +115,7 @@ public final class Database implements AutoCloseable {
           .setDatabase("postgres")
           .setUser("postgres")
           .setPassword(password);
-      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
+      return new Database(pg, PgUrl.local(options), "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
           + " (user postgres, password in " + passwordFile + ")");
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
@@ -182,16 +185,26 @@ public final class Database implements AutoCloseable {
   }
 
   private static Database external(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
-    return new Database(null, options, "PostgreSQL at " + options.getHost() + ":" + options.getPort()
+    PgUrl url = PgUrl.parse(pgUrl);
+    PgConnectOptions options = url.options();
+    return new Database(null, url, "PostgreSQL at " + options.getHost() + ":" + options.getPort()
         + "/" + options.getDatabase());
   }
 
   private void migrate() {
-    String jdbcUrl = "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort()
-        + "/" + connectOptions.getDatabase();
+    // The same settings as the pool's (sslmode, application name, connect timeout): the
+    // migrations' connection is the most privileged one the engine opens.
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setURL(url.jdbcUrl());
+    try {
+      for (String name : url.jdbcProperties().stringPropertyNames()) {
+        dataSource.setProperty(name, url.jdbcProperties().getProperty(name));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("a JDBC setting derived from --pg-url was refused", e);
+    }
     var result = Flyway.configure()
-        .dataSource(jdbcUrl, connectOptions.getUser(), connectOptions.getPassword())
+        .dataSource(dataSource)
         .locations("classpath:db/migration")
         .load()
         .migrate();
@@ -201,6 +214,11 @@ public final class Database implements AutoCloseable {
 
   public PgConnectOptions connectOptions() {
     return new PgConnectOptions(connectOptions);
+  }
+
+  /** How long the pool waits for a TCP connection (--pg-url's connect_timeout, else 60 s). */
+  public int connectTimeoutMs() {
+    return url.connectTimeoutMs();
   }
 
   public String description() {
