@@ -40,7 +40,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
       description = "External PostgreSQL, postgresql://user:password@host:port/database;"
-          + " optional ?sslmode=…&application_name=…&connect_timeout=<seconds> as in libpq, for the"
+          + " optional ?sslmode=…&sslrootcert=<CA PEM>&application_name=…&connect_timeout=<seconds> as in libpq, for the"
           + " pool and the migrations alike; when set, no embedded database starts (env CLEARING_PG_URL).")
   String pgUrl;
 

@@ -1,9 +1,13 @@
 package org.clearing.store;
 
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +20,9 @@ import java.util.regex.Pattern;
  * client and Flyway's JDBC connection for the migrations. Each query parameter is honoured by both
  * or refused at start-up: Vert.x silently drops parameters it does not know, and a JDBC URL built
  * from host, port and database alone lost all of them, so {@code sslmode=require} protected the
- * pool while the migrations (which see the whole schema) went over plain TCP.
+ * pool while the migrations (which see the whole schema) went over plain TCP. TLS follows libpq:
+ * {@code verify-ca}/{@code verify-full} check the server against {@code sslrootcert}, which must
+ * then be given (no silent fallback to a file in the home directory).
  *
  * <p>No message made here carries the password: the URL is shown with it replaced by
  * {@code ***}, and Vert.x's own parse error (which quotes the whole URL) is not kept as a cause.
@@ -24,7 +30,8 @@ import java.util.regex.Pattern;
 record PgUrl(PgConnectOptions options, Properties jdbcProperties, int connectTimeoutMs) {
 
   /** The parameters understood, with libpq's names and meanings. */
-  static final Set<String> PARAMETERS = Set.of("sslmode", "application_name", "connect_timeout");
+  static final Set<String> PARAMETERS =
+      Set.of("sslmode", "sslrootcert", "application_name", "connect_timeout");
 
   private static final Set<String> SSL_MODES =
       Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
@@ -66,6 +73,14 @@ record PgUrl(PgConnectOptions options, Properties jdbcProperties, int connectTim
     String sslMode = parameters.getOrDefault("sslmode", "disable");
     options.setSslMode(SslMode.of(sslMode));
     jdbc.setProperty("sslmode", sslMode);
+    String rootCertificate = parameters.get("sslrootcert");
+    requireRootCertificateWhereVerified(url, sslMode, rootCertificate);
+    if (!sslMode.equals("disable")) {
+      options.setSslOptions(tls(sslMode, rootCertificate));
+    }
+    if (rootCertificate != null) {
+      jdbc.setProperty("sslrootcert", rootCertificate);
+    }
     String applicationName = parameters.getOrDefault("application_name", "clearing-engine");
     properties.put("application_name", applicationName);
     jdbc.setProperty("ApplicationName", applicationName);
@@ -77,6 +92,37 @@ record PgUrl(PgConnectOptions options, Properties jdbcProperties, int connectTim
     jdbc.setProperty("connectTimeout", Integer.toString(connectTimeoutMs / 1000));
     options.setProperties(properties);
     return new PgUrl(options, jdbc, connectTimeoutMs);
+  }
+
+  /**
+   * libpq's meaning on the Vert.x side: require, prefer and allow encrypt without checking the
+   * server's certificate (as pgjdbc does for them); verify-ca checks it against the given CA and
+   * verify-full also checks that it names the host.
+   */
+  private static ClientSSLOptions tls(String sslMode, String rootCertificate) {
+    ClientSSLOptions tls = new ClientSSLOptions();
+    if (rootCertificate == null) {
+      return tls.setTrustAll(true).setHostnameVerificationAlgorithm("");
+    }
+    return tls.setTrustOptions(new PemTrustOptions().addCertPath(rootCertificate))
+        .setHostnameVerificationAlgorithm(sslMode.equals("verify-full") ? "HTTPS" : "");
+  }
+
+  /**
+   * libpq falls back to ~/.postgresql/root.crt, a file the operator may not know about; here the
+   * CA is named in the URL, and only where it is used, so both clients check the same thing.
+   */
+  private static void requireRootCertificateWhereVerified(String url, String sslMode, String rootCertificate) {
+    boolean verified = sslMode.startsWith("verify-");
+    if (verified && rootCertificate == null) {
+      throw invalid(url, "sslmode=" + sslMode + " needs sslrootcert=<file of the CA certificate, PEM>");
+    }
+    if (!verified && rootCertificate != null) {
+      throw invalid(url, "sslrootcert is used only with sslmode=verify-ca or verify-full");
+    }
+    if (rootCertificate != null && !Files.isReadable(Path.of(rootCertificate))) {
+      throw invalid(url, "the sslrootcert file cannot be read");
+    }
   }
 
   /** The JDBC URL of the same server and database; credentials and settings go as properties. */
@@ -118,6 +164,11 @@ record PgUrl(PgConnectOptions options, Properties jdbcProperties, int connectTim
             || Integer.parseInt(value) > CONNECT_TIMEOUT_S_MAX) {
           throw invalid(url, "connect_timeout must be a whole number of seconds from 1 to "
               + CONNECT_TIMEOUT_S_MAX);
+        }
+      }
+      case "sslrootcert" -> {
+        if (value.isEmpty() || value.chars().anyMatch(Character::isISOControl)) {
+          throw invalid(url, "sslrootcert must be the path of a file");
         }
       }
       case "application_name" -> {

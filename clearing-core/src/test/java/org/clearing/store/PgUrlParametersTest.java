@@ -109,6 +109,8 @@ class PgUrlParametersTest {
     assertRefusedWithoutPassword(pgUrl + "?connect_timeout=0", "connect_timeout");
     assertRefusedWithoutPassword(pgUrl + "?application_name=a%0Ab", "application_name");
     assertRefusedWithoutPassword(pgUrl + "?sslmode=disable&sslmode=require", "twice");
+    assertRefusedWithoutPassword(pgUrl + "?sslmode=verify-full", "sslrootcert");
+    assertRefusedWithoutPassword(pgUrl + "?sslmode=verify-ca&sslrootcert=/no/such/ca.pem", "sslrootcert");
     assertRefusedWithoutPassword(pgUrl.replaceFirst(":[0-9]+/", ":port/") + "?sslmode=disable", "form");
   }
 
