@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.SecretFiles;
 import org.flywaydb.core.Flyway;
@@ -192,8 +193,21 @@ public final class Database implements AutoCloseable {
   }
 
   private void migrate() {
-    // The same settings as the pool's (sslmode, application name, connect timeout): the
-    // migrations' connection is the most privileged one the engine opens.
+    var result = Flyway.configure()
+        .dataSource(jdbcDataSource())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    LOG.info("event=database.migrated target={} applied={} where=\"{}\"",
+        result.targetSchemaVersion, result.migrationsExecuted, description);
+  }
+
+  /**
+   * JDBC connections with the same settings as the pool's (sslmode and its CA, application name,
+   * connect timeout), for the migrations and the offline tools: the migrations' connection is the
+   * most privileged one the engine opens, and none may go where the pool would not.
+   */
+  public DataSource jdbcDataSource() {
     PGSimpleDataSource dataSource = new PGSimpleDataSource();
     dataSource.setURL(url.jdbcUrl());
     try {
@@ -203,13 +217,7 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("a JDBC setting derived from --pg-url was refused", e);
     }
-    var result = Flyway.configure()
-        .dataSource(dataSource)
-        .locations("classpath:db/migration")
-        .load()
-        .migrate();
-    LOG.info("event=database.migrated target={} applied={} where=\"{}\"",
-        result.targetSchemaVersion, result.migrationsExecuted, description);
+    return dataSource;
   }
 
   public PgConnectOptions connectOptions() {
