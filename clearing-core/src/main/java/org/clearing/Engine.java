@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -180,6 +181,8 @@ public final class Engine {
             .setName("clearing-db")
             .setMaxSize(config.dbPoolSizeMax())
             .setMaxWaitQueueSize(config.dbWaitQueueSizeMax()))
+        // --pg-url's connect_timeout, as the migrations' JDBC connection has it too.
+        .with(new NetClientOptions().setConnectTimeout(database.connectTimeoutMs()))
         .connectingTo(database.connectOptions()
             .setCachePreparedStatements(true)
             .setPipeliningLimit(64))

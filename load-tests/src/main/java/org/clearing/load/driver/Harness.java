@@ -96,6 +96,8 @@ public final class Harness implements AutoCloseable {
   }
 
   private void startPostgres() throws Exception {
+    // A kept data directory of an earlier PostgreSQL major is refused, as the engine refuses it.
+    Database.requireEmbeddedMajor(dataDir.resolve("pg"));
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(dataDir.resolve("pg"))
         .setCleanDataDirectory(false)
