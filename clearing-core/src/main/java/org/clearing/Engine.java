@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -181,6 +182,8 @@ public final class Engine {
             .setName("clearing-db")
             .setMaxSize(config.dbPoolSizeMax())
             .setMaxWaitQueueSize(config.dbWaitQueueSizeMax()))
+        // --pg-url's connect_timeout, as the migrations' JDBC connection has it too.
+        .with(new NetClientOptions().setConnectTimeout(database.connectTimeoutMs()))
         .connectingTo(database.connectOptions()
             .setCachePreparedStatements(true)
             .setPipeliningLimit(64))
@@ -195,6 +198,13 @@ public final class Engine {
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
+    // The intake's queue depth: callbacks and queried payments waiting for a group commit. It
+    // rises toward PaymentIntake.QUEUED_MAX before the door starts shedding with "try again".
+    io.micrometer.core.instrument.Gauge.builder("clearing_intake_queued", intake.committer(),
+            committer -> committer.queued())
+        .description("Payments waiting for the intake's next group commit (shed beyond "
+            + PaymentIntake.QUEUED_MAX + ")")
+        .register(metrics);
     EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
     WebhookTargets webhookTargets = new WebhookTargets(
         config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
@@ -248,7 +258,8 @@ public final class Engine {
                     config.sandboxBasePort(), config.sandboxTimeCompression(), accounts)
                 : Future.<DemoSandboxes>succeededFuture(null))
             .compose(sandboxes -> {
-              ChannelSet channels = sandboxes == null ? ChannelSet.none() : sandboxes.channelSet(accounts);
+              ChannelSet channels = sandboxes == null ? ChannelSet.none()
+                  : sandboxes.channelSet(accounts).timed(metrics);
               SettlementJob settlement = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts),
                   config.settlementIntervalMs());
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);

@@ -40,8 +40,9 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
       description = "External PostgreSQL, postgresql://user:password@host:port/database;"
-          + " when set, no embedded database starts (env CLEARING_PG_URL). Migrations run as this"
-          + " user (it must own the schema and, on the first start, may create the role"
+          + " optional ?sslmode=…&sslrootcert=<CA PEM>&application_name=…&connect_timeout=<seconds> as in libpq, for the"
+          + " pool and the migrations alike; when set, no embedded database starts (env CLEARING_PG_URL)."
+          + " Migrations run as this user (it must own the schema and, on the first start, may create the role"
           + " clearing_engine or be a member of it); the engine then serves as clearing_engine,"
           + " which cannot change or delete the journal.")
   String pgUrl;

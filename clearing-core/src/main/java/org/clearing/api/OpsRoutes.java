@@ -36,8 +36,13 @@ final class OpsRoutes {
   }
 
   void metrics(RoutingContext ctx) {
-    ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(context.metrics().scrape());
+    // Formatting a scrape is milliseconds of CPU (the latency histograms alone are some hundreds
+    // of lines, the JVM's and Vert.x's meters more), on an event loop the management verticle
+    // may share with API verticles: a worker does it.
+    ctx.vertx().executeBlocking(() -> context.metrics().scrape(), false)
+        .onSuccess(text -> ctx.response()
+            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .end(text))
+        .onFailure(ctx::fail);
   }
 }

@@ -1,6 +1,7 @@
 package org.clearing.api;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -12,6 +13,7 @@ import org.clearing.crypto.Crypto;
 import org.clearing.http.Problem;
 import org.clearing.http.StrictJson;
 import org.clearing.input.FieldError;
+import org.clearing.metrics.LatencyTimers;
 import org.clearing.order.NewOrder;
 import org.clearing.order.Order;
 import org.clearing.order.OrderDraft;
@@ -32,9 +34,37 @@ final class OrderRoutes {
   static final int QR_TOKEN_BYTES = 16;
 
   private final ApiContext context;
+  private final Timer createdLatency;
+  private final Timer replayedLatency;
+  private final Timer refusedLatency;
 
   OrderRoutes(ApiContext context) {
     this.context = context;
+    this.createdLatency = latencyTimer("created");
+    this.replayedLatency = latencyTimer("replayed");
+    this.refusedLatency = latencyTimer("refused");
+  }
+
+  private Timer latencyTimer(String outcome) {
+    return LatencyTimers.histogram("clearing_order_creation_latency",
+            "POST /api/v1/orders from the request's arrival (before its signature is checked) to the"
+            + " answer: created (201), replayed by its idempotency key (200), or refused (any other status)")
+        .tag("outcome", outcome)
+        .register(context.metrics());
+  }
+
+  /**
+   * Mounted before authentication, so the time includes the signature check on the crypto pool
+   * and any wait for it: what the registration system waits for.
+   */
+  void timeCreate(RoutingContext ctx) {
+    long startNs = System.nanoTime();
+    ctx.addEndHandler(ended -> {
+      int status = ctx.response().getStatusCode();
+      Timer timer = status == 201 ? createdLatency : status == 200 ? replayedLatency : refusedLatency;
+      timer.record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
+    });
+    ctx.next();
   }
 
   void create(RoutingContext ctx) {

@@ -1,6 +1,5 @@
 package org.clearing.cli;
 
-import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.clearing.journal.JournalVerifier;
@@ -29,10 +28,11 @@ public final class VerifyJournalCommand implements Callable<Integer> {
   public Integer call() throws java.sql.SQLException {
     try (Database database = Database.open(dataDir.toAbsolutePath().normalize(),
         pgUrl == null || pgUrl.isBlank() ? null : pgUrl)) {
-      PgConnectOptions o = database.connectOptions();
-      JournalVerifier.Result result = JournalVerifier.verify(
-          "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase(),
-          o.getUser(), o.getPassword());
+      JournalVerifier.Result result;
+      // The same JDBC settings as the migrations' (--pg-url's sslmode and the rest).
+      try (java.sql.Connection connection = database.jdbcDataSource().getConnection()) {
+        result = JournalVerifier.verify(connection);
+      }
       System.out.printf("seals checked: %d, entries checked: %d%n", result.sealsChecked(), result.entriesChecked());
       if (result.ok()) {
         System.out.println("journal chain: OK");

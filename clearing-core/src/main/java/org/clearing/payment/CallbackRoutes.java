@@ -24,6 +24,7 @@ import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
+import org.clearing.metrics.LatencyTimers;
 import org.clearing.store.GroupCommitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,8 @@ public final class CallbackRoutes {
   private final WorkerExecutor cryptoPool;
   private final MeterRegistry metrics;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Per channel: [0] answered after verification and commit, [1] answered "try again". */
+  private final Map<Channel, Timer[]> latency = new java.util.EnumMap<>(Channel.class);
 
   public CallbackRoutes(ChannelSet channels, PaymentIntake intake, ChannelOrders channelOrders,
       RefundNotifications refunds, WorkerExecutor cryptoPool, MeterRegistry metrics) {
@@ -63,6 +66,20 @@ public final class CallbackRoutes {
     this.refunds = refunds;
     this.cryptoPool = cryptoPool;
     this.metrics = metrics;
+    // Built once: a builder's register() per callback is a registry lookup on the hot path.
+    for (Channel channel : Channel.values()) {
+      latency.put(channel, new Timer[] {latencyTimer(channel, "answered"), latencyTimer(channel, "retry_later")});
+    }
+  }
+
+  private Timer latencyTimer(Channel channel, String result) {
+    return LatencyTimers.histogram("clearing_callback_latency",
+            "Callback handling time, from its receipt to the answer: after verification and the"
+            + " durable commit (result=answered; forgeries refused after verification count here too),"
+            + " or \"try again\" when it could not be committed (result=retry_later)")
+        .tag("channel", channel.code())
+        .tag("result", result)
+        .register(metrics);
   }
 
   public void mount(Router router) {
@@ -137,8 +154,9 @@ public final class CallbackRoutes {
 
   private void verifyAndRecord(RoutingContext ctx, Channel channel, ChannelAdapter adapter,
       IncomingNotification incoming, long startNs) {
-    cryptoPool.executeBlocking(() -> adapter.verify(incoming), false)
-        .compose(notification -> handle(channel, adapter, notification))
+    Future<Acknowledgement> answered = cryptoPool.executeBlocking(() -> adapter.verify(incoming), false)
+        .compose(notification -> handle(channel, adapter, notification));
+    answered
         .recover(error -> {
           // Not committed, so not acknowledged: the channel will send it again.
           if (error instanceof GroupCommitter.Overloaded) {
@@ -152,10 +170,7 @@ public final class CallbackRoutes {
         })
         .onSuccess(ack -> {
           respond(ctx, ack);
-          Timer.builder("clearing_callback_latency")
-              .description("Callback handling time, verification to acknowledgement")
-              .tag("channel", channel.code())
-              .register(metrics)
+          latency.get(channel)[answered.succeeded() ? 0 : 1]
               .record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
         });
   }

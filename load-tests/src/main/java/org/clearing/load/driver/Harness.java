@@ -69,11 +69,20 @@ public final class Harness implements AutoCloseable {
 
   /** The same, with the engine first asking for a silent payment {@code paymentQueryAfter} after opening. */
   public static Harness start(Path engineJar, Duration paymentQueryAfter) throws Exception {
-    Harness harness = new Harness(engineJar, Files.createTempDirectory("clearing-load-"));
+    Harness harness = new Harness(engineJar, TempDirectories.create());
     harness.paymentQueryAfter = paymentQueryAfter;
-    harness.startPostgres();
-    harness.startEngine();
-    return harness;
+    try {
+      harness.startPostgres();
+      harness.startEngine();
+      return harness;
+    } catch (Exception e) {
+      try {
+        harness.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
   }
 
   /**
@@ -87,6 +96,8 @@ public final class Harness implements AutoCloseable {
   }
 
   private void startPostgres() throws Exception {
+    // A kept data directory of an earlier PostgreSQL major is refused, as the engine refuses it.
+    Database.requireEmbeddedMajor(dataDir.resolve("pg"));
     EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
         .setDataDirectory(dataDir.resolve("pg"))
         .setCleanDataDirectory(false)
@@ -227,6 +238,7 @@ public final class Harness implements AutoCloseable {
     return dataDir;
   }
 
+  /** Stops the engine and PostgreSQL, then removes the data directory (see {@link TempDirectories}). */
   @Override
   public void close() throws Exception {
     try {
@@ -234,8 +246,12 @@ public final class Harness implements AutoCloseable {
         engine.close();
       }
     } finally {
-      if (postgres != null) {
-        postgres.close();
+      try {
+        if (postgres != null) {
+          postgres.close();
+        }
+      } finally {
+        TempDirectories.delete(dataDir);
       }
     }
   }

@@ -52,7 +52,15 @@ public final class ReconBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int orders = (int) (lines / 2);
-    Path dataDir = Files.createTempDirectory("clearing-recon-bench-");
+    Path dataDir = org.clearing.load.driver.TempDirectories.create();
+    try {
+      return run(dataDir, orders);
+    } finally {
+      org.clearing.load.driver.TempDirectories.delete(dataDir);
+    }
+  }
+
+  private Integer run(Path dataDir, int orders) throws Exception {
     EngineConfig config = EngineConfig.defaults(dataDir).withHttpPort(0).withSandboxes(true, 0, 1)
         .withNetwork(org.clearing.config.Network.defaults()
             .withManagement(org.clearing.config.Network.LOOPBACK, 0));

@@ -92,13 +92,23 @@ public final class ReplayScenario {
   private ReplayScenario() {}
 
   /**
+   * The run asked for cannot keep its pre-signed callbacks fresh: an expected refusal with a
+   * reason for the operator (the command prints its message as one line and exits 2), not a bug.
+   */
+  public static final class DoesNotFit extends IllegalStateException {
+    DoesNotFit(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * Refuses, before anything is prepared, a window so long that the first pre-signed WeChat
    * callback would be stale when the last is replayed.
    */
   public static void checkWindow(int callbacks, double ratePerS) {
     Duration window = Duration.ofMillis((long) (callbacks / ratePerS * 1000));
     if (window.plus(TIMESTAMP_MARGIN).compareTo(WECHAT_TIMESTAMP_WINDOW) > 0) {
-      throw new IllegalArgumentException("a replay window of " + window.toSeconds() + " s does not fit in"
+      throw new DoesNotFit("a replay window of " + window.toSeconds() + " s does not fit in"
           + " WeChat's " + WECHAT_TIMESTAMP_WINDOW.toSeconds() + " s timestamp window: shorten --duration");
     }
   }
@@ -153,13 +163,13 @@ public final class ReplayScenario {
     long nowMs = System.currentTimeMillis();
     long ageAtLastMs = nowMs - prepayment.startEpochMs() + windowMs;
     if (ageAtLastMs + TIMESTAMP_MARGIN.toMillis() > WECHAT_TIMESTAMP_WINDOW.toMillis()) {
-      throw new IllegalStateException("pre-payment took " + prepayment.durationMs() / 1000 + " s and the window"
+      throw new DoesNotFit("pre-payment took " + prepayment.durationMs() / 1000 + " s and the window"
           + " needs " + windowMs / 1000 + " s: the first WeChat callbacks would be older than "
           + WECHAT_TIMESTAMP_WINDOW.toSeconds() + " s when replayed; shorten --duration or lower --rate");
     }
     long openAtLastMs = nowMs - prepayment.openedFromEpochMs() + windowMs;
     if (openAtLastMs + QUERY_MARGIN.toMillis() > Harness.PAYMENT_QUERY_AFTER.toMillis()) {
-      throw new IllegalStateException("preparing took " + (nowMs - prepayment.openedFromEpochMs()) / 1000
+      throw new DoesNotFit("preparing took " + (nowMs - prepayment.openedFromEpochMs()) / 1000
           + " s and the window needs " + windowMs / 1000 + " s: the engine's active query (after "
           + Harness.PAYMENT_QUERY_AFTER.toSeconds() + " s) would find the pre-paid payments before their"
           + " callbacks are replayed; shorten --duration or lower --rate");

@@ -59,8 +59,8 @@ public final class Runs {
    * before they are paid, so it books them from OPEN too.
    */
   public static JsonObject pay(Harness harness, Settings settings) throws Exception {
-    int warmOrders = (int) Math.min(WARMUP_ORDERS_MAX, settings.ratePerS() * WARMUP_SECONDS);
-    ReplayScenario.checkWindow(warmOrders + settings.orders(), settings.ratePerS());
+    int warmOrders = warmUpOrders(settings);
+    checkPayWindow(settings);
     long openedFromMs = System.currentTimeMillis();
     Settings withWarmUp = new Settings(settings.ratePerS(), warmOrders + settings.orders(), settings.inFlightMax(),
         settings.baselineConnections(), settings.out());
@@ -90,6 +90,23 @@ public final class Runs {
     resend(settings, "pay", prepayment, outcome, 1, section);
     return audit(harness, settings, section.put("warm_up_callbacks", warmUp.successes()), all.stories(),
         SETTLE_CLEAN);
+  }
+
+  private static int warmUpOrders(Settings settings) {
+    return (int) Math.min(WARMUP_ORDERS_MAX, settings.ratePerS() * WARMUP_SECONDS);
+  }
+
+  /**
+   * Refuses ({@link ReplayScenario.DoesNotFit}) a {@code pay} run whose warm-up and window would
+   * not fit in WeChat's timestamp window; cheap, so a command calls it before starting anything.
+   */
+  public static void checkPayWindow(Settings settings) {
+    ReplayScenario.checkWindow(warmUpOrders(settings) + settings.orders(), settings.ratePerS());
+  }
+
+  /** The same for {@code overload}: every callback replayed {@link #OVERLOAD_COPIES} times at 4× the rate. */
+  public static void checkOverloadWindow(Settings settings) {
+    ReplayScenario.checkWindow(settings.orders() * OVERLOAD_COPIES, settings.ratePerS() * 4 * OVERLOAD_COPIES);
   }
 
   /** Pre-signed callbacks replayed at half the engine's measured maximum: the latency target's condition. */
@@ -175,7 +192,7 @@ public final class Runs {
     double rate = settings.ratePerS() * 4;
     Settings flood = new Settings(rate, settings.orders(), OVERLOAD_INFLIGHT_MAX, settings.baselineConnections(),
         settings.out());
-    ReplayScenario.checkWindow(flood.orders() * OVERLOAD_COPIES, rate * OVERLOAD_COPIES);
+    checkOverloadWindow(settings);
     long openedFromMs = System.currentTimeMillis();
     List<PayScenario.Story> stories = prepare(harness, flood, "overload");
     ReplayScenario.PrePayment prepayment = prePay(harness, flood, "overload", stories, openedFromMs);

@@ -24,7 +24,7 @@ class ReplayLimitsTest {
 
   @Test
   void aWindowLongerThanWechatsTimestampWindowAllowsIsRefusedBeforeAnythingIsPrepared() {
-    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+    ReplayScenario.DoesNotFit refused = assertThrows(ReplayScenario.DoesNotFit.class,
         () -> ReplayScenario.checkWindow(300 * 260, 300));
 
     assertTrue(refused.getMessage().contains("timestamp window"), refused.getMessage());
@@ -37,7 +37,7 @@ class ReplayLimitsTest {
 
   @Test
   void callbacksSignedSoLongAgoThatTheLastWouldBeStaleAreRefused() {
-    IllegalStateException refused = assertThrows(IllegalStateException.class,
+    ReplayScenario.DoesNotFit refused = assertThrows(ReplayScenario.DoesNotFit.class,
         () -> ReplayScenario.checkFresh(prePayment(270_000, 260_000), 3_000, 300));
 
     assertTrue(refused.getMessage().contains("older than 300 s"), refused.getMessage());
@@ -47,7 +47,7 @@ class ReplayLimitsTest {
   void ordersOpenedSoLongAgoThatTheActiveQueryWouldFindThemFirstAreRefused() {
     long openedAgoMs = Harness.PAYMENT_QUERY_AFTER.toMillis() - 5_000;
 
-    IllegalStateException refused = assertThrows(IllegalStateException.class,
+    ReplayScenario.DoesNotFit refused = assertThrows(ReplayScenario.DoesNotFit.class,
         () -> ReplayScenario.checkFresh(prePayment(openedAgoMs, 10_000), 3_000, 300));
 
     assertTrue(refused.getMessage().contains("active query"), refused.getMessage());
