@@ -60,6 +60,7 @@ import org.clearing.recon.run.DailyReconciliation;
 import org.clearing.recon.run.ReconExceptions;
 import org.clearing.recon.run.ReconRoutes;
 import org.clearing.recon.run.ReconciliationRun;
+import org.clearing.refund.ChannelRefundQueries;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
@@ -265,6 +266,8 @@ public final class Engine {
               DuplicatePaymentRefunds duplicateRefunds = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds);
+              ChannelRefundQueries refundQueries =
+                  new ChannelRefundQueries(pool, channels, publicBaseUrl, refunds.repository());
               ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
@@ -282,6 +285,7 @@ public final class Engine {
                   new JournalSealer(vertx, pool),
                   settlement,
                   duplicateRefunds,
+                  refundQueries,
                   relay,
                   new DailyReconciliation(recon, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS,
                       Clock.systemUTC())));
@@ -443,8 +447,8 @@ public final class Engine {
 
   /**
    * The loop running the leased background jobs (active payment query, expiry and closing,
-   * settlement, duplicate-payment refunds, the webhook relay, journal sealing, the daily
-   * reconciliation); a test stops or pauses jobs through it.
+   * settlement, duplicate-payment refunds, the queries of open channel refunds, the webhook relay,
+   * journal sealing, the daily reconciliation); a test stops or pauses jobs through it.
    */
   public JobsVerticle jobs() {
     return jobs;

@@ -57,6 +57,15 @@ public interface ChannelAdapter {
   Future<RefundResult> refund(RefundRequest request);
 
   /**
+   * Asks the channel what became of a refund whose answer was lost or is still pending: {@link
+   * RefundResult.Succeeded} (money given back), {@link RefundResult.Accepted} (still processing),
+   * {@link RefundResult.Refused} (it failed or was closed), {@link RefundResult.NotFound} (no
+   * refund under that number), or {@link RefundResult.Unknown} (no usable answer: ask again
+   * later). The request is the one the refund was sent with (its legs name per-leg refunds).
+   */
+  Future<RefundResult> queryRefund(RefundRequest request);
+
+  /**
    * Downloads a business day's bill in the channel's own format (byte for byte as the channel
    * serves it) to a temporary file.
    */

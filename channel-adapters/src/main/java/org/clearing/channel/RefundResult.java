@@ -12,6 +12,12 @@ public sealed interface RefundResult {
   /** Refused by the channel; nothing was refunded. {@code code} is the channel's own. */
   record Refused(String code, String message) implements RefundResult {}
 
+  /**
+   * Only from {@link ChannelAdapter#queryRefund}: the channel has no such refund, so nothing was
+   * refunded under this number (the request never reached it).
+   */
+  record NotFound() implements RefundResult {}
+
   /** No usable answer: the refund may or may not have happened; query before retrying. */
   record Unknown(String reason) implements RefundResult {}
 }

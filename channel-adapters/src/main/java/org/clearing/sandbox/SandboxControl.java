@@ -55,7 +55,7 @@ public final class SandboxControl {
   }
 
   /**
-   * Applies {@code responseDelayMs} and {@code failRequestsPercent} to the channel API routes it
+   * Applies {@code responseDelayMs}, {@code failRequestsPercent} and {@code loseAnswerPercent} to the channel API routes it
    * is mounted before; the failure answer is a plain 503 as a gateway in trouble gives.
    */
   public static Handler<RoutingContext> apiFaults(AtomicReference<SandboxFaults> faults) {
@@ -64,6 +64,10 @@ public final class SandboxControl {
       Runnable go = () -> {
         if (SandboxFaults.roll(now.failRequestsPercent())) {
           ctx.response().setStatusCode(503).putHeader("Content-Type", "text/plain").end("busy");
+        } else if (SandboxFaults.roll(now.loseAnswerPercent())) {
+          // The channel does the work; the connection drops just as its answer would be sent.
+          ctx.addHeadersEndHandler(v -> ctx.request().connection().close());
+          ctx.next();
         } else {
           ctx.next();
         }

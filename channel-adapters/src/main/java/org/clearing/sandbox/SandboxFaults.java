@@ -19,6 +19,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param probe whether a WeChat signature probe precedes each callback
  * @param failRequestsPercent share of API requests answered with a 5xx (a flaky channel)
  * @param responseDelayMs delay before answering each API request (a slow channel)
+ * @param amountDeltaFen added to what the wallet pays (0 = the trade's total): a payment of the
+ *     wrong amount, as when a channel lets the payer change it or a merchant misconfigures a
+ *     trade. Honoured by the Alipay sandbox.
+ * @param loseAnswerPercent share of API requests the channel carries out whose answer never reaches
+ *     the merchant (the connection drops as the answer is sent): the call is unknown to the
+ *     merchant, though the refund or payment happened
  */
 public record SandboxFaults(
     int deliveries,
@@ -29,9 +35,11 @@ public record SandboxFaults(
     int forgePercent,
     boolean probe,
     int failRequestsPercent,
-    long responseDelayMs) {
+    long responseDelayMs,
+    long amountDeltaFen,
+    int loseAnswerPercent) {
 
-  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0);
+  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0, 0, 0);
   /** A bound on copies so a mistyped switch cannot flood the engine. */
   public static final int DELIVERIES_MAX = 20;
 
@@ -39,7 +47,8 @@ public record SandboxFaults(
     if (deliveries < 1 || deliveries > DELIVERIES_MAX) {
       throw new IllegalArgumentException("deliveries must be 1.." + DELIVERIES_MAX);
     }
-    for (int percent : new int[] {outOfOrderPercent, dropPercent, forgePercent, failRequestsPercent}) {
+    for (int percent : new int[] {outOfOrderPercent, dropPercent, forgePercent, failRequestsPercent,
+        loseAnswerPercent}) {
       if (percent < 0 || percent > 100) {
         throw new IllegalArgumentException("percentages must be 0..100");
       }
@@ -59,7 +68,9 @@ public record SandboxFaults(
         json.getInteger("forge_percent", 0),
         json.getBoolean("probe", false),
         json.getInteger("fail_requests_percent", 0),
-        json.getLong("response_delay_ms", 0L));
+        json.getLong("response_delay_ms", 0L),
+        json.getLong("amount_delta_fen", 0L),
+        json.getInteger("lose_answer_percent", 0));
   }
 
   public JsonObject toJson() {
@@ -72,52 +83,64 @@ public record SandboxFaults(
         .put("forge_percent", forgePercent)
         .put("probe", probe)
         .put("fail_requests_percent", failRequestsPercent)
-        .put("response_delay_ms", responseDelayMs);
+        .put("response_delay_ms", responseDelayMs)
+        .put("amount_delta_fen", amountDeltaFen)
+        .put("lose_answer_percent", loseAnswerPercent);
   }
 
   public SandboxFaults withDeliveries(int count) {
     return new SandboxFaults(count, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withDropPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, percent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withForgePercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        percent, probe, failRequestsPercent, responseDelayMs);
+        percent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withSkewSeconds(long seconds) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, seconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withProbe(boolean on) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, on, failRequestsPercent, responseDelayMs);
+        forgePercent, on, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, ms, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withOutOfOrderPercent(int percent) {
     return new SandboxFaults(deliveries, percent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withFailRequestsPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, percent, responseDelayMs);
+        forgePercent, probe, percent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
   }
 
   public SandboxFaults withResponseDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, ms);
+        forgePercent, probe, failRequestsPercent, ms, amountDeltaFen, loseAnswerPercent);
+  }
+
+  public SandboxFaults withAmountDeltaFen(long deltaFen) {
+    return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
+        forgePercent, probe, failRequestsPercent, responseDelayMs, deltaFen, loseAnswerPercent);
+  }
+
+  public SandboxFaults withLoseAnswerPercent(int percent) {
+    return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, percent);
   }
 
   /** Rolls a percentage: true in {@code percent} of calls. */

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
+import org.clearing.refund.ExceptionResolutions;
 import org.clearing.journal.Invariants;
 import org.clearing.journal.JournalBalances;
 import org.clearing.refund.RefundRepository;
@@ -134,6 +135,13 @@ public final class ApiVerticle extends VerticleBase {
         .handler(refunds::request);
     router.get("/api/v1/orders/:orderNo/refunds/:refundId").handler(Security.require(Role.REGISTRATION))
         .handler(refunds::get);
+    ExceptionRoutes exceptions = new ExceptionRoutes(new ExceptionResolutions(context.pool()));
+    router.post("/api/v1/admin/orders/:order_no/exception/refund").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exceptions.refund(ctx, Security.client(ctx)));
+    router.post("/api/v1/admin/orders/:order_no/exception/accept").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exceptions.accept(ctx, Security.client(ctx)));
+    router.get("/api/v1/admin/attention").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(exceptions::attention);
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));
@@ -169,6 +177,8 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> refunds.authorityStep(ctx, "NON_TAX", RefundRepository.AuthorityStep.PAY_BACK));
     router.get("/api/v1/finance/reports/daily").handler(Security.require(Role.FINANCE))
         .handler(ctx -> context.reports().financeDaily(ctx, Security.client(ctx)));
+    router.get("/api/v1/finance/settlement").handler(Security.requireAny(Role.FINANCE, Role.ADMIN))
+        .handler(ctx -> context.reports().settlement(ctx, context.pool(), Security.client(ctx)));
     router.get("/api/v1/tax/reports/daily").handler(Security.require(Role.TAX))
         .handler(ctx -> context.reports().taxDaily(ctx, Security.client(ctx)));
     router.post("/api/v1/admin/reconciliation/runs").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))

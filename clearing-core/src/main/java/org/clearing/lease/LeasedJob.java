@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * A background job that must run on one engine instance at a time: the active payment query, the
- * expired-order closer, settlement, duplicate-payment refunds, the webhook relay, journal sealing
- * and the daily reconciliation. None schedules itself. The engine's one scheduling loop,
+ * expired-order closer, settlement, duplicate-payment refunds, the queries of open channel
+ * refunds, the webhook relay, journal sealing and the daily reconciliation. None schedules itself. The engine's one scheduling loop,
  * {@link JobsVerticle}, looks at each job every {@link #intervalMs()}; where this instance holds (or
  * can take) the job's lease in {@code job_lease} it calls {@link #runOnce()}, and never starts a
  * run while the last one is still going.

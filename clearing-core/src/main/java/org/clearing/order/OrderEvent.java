@@ -10,5 +10,9 @@ public enum OrderEvent {
   REFUND_FAILED,
   EXPIRE,
   CANCEL,
-  FAULT
+  FAULT,
+  /** A person accepted the payment held in suspense against the order (it covers the total). */
+  ACCEPT_PAYMENT,
+  /** A person decided the payment held in suspense goes back to the payer through its channel. */
+  RETURN_PAYMENT
 }

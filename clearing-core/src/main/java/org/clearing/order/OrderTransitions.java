@@ -26,6 +26,11 @@ public final class OrderTransitions {
     // A whole refund the channel refused leaves the order paid, as it was: channel refunds
     // happen only before settlement.
     allow(OrderStatus.REFUNDING, OrderEvent.REFUND_FAILED, OrderStatus.PAID);
+    // An exception is left only by a person's decision (ExceptionResolutions): the payment held in
+    // suspense is accepted (the order is paid) or given back (the order is refunded, like any
+    // refunded order, once the channel confirms).
+    allow(OrderStatus.EXCEPTION, OrderEvent.ACCEPT_PAYMENT, OrderStatus.PAID);
+    allow(OrderStatus.EXCEPTION, OrderEvent.RETURN_PAYMENT, OrderStatus.REFUNDING);
     for (OrderStatus status : OrderStatus.values()) {
       if (status != OrderStatus.EXCEPTION) {
         allow(status, OrderEvent.FAULT, OrderStatus.EXCEPTION);

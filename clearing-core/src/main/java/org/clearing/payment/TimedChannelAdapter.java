@@ -28,9 +28,9 @@ import org.clearing.metrics.LatencyTimers;
  * A channel adapter whose every network call is timed into
  * {@code clearing_channel_call_latency_seconds{channel,operation}}, a histogram, so a
  * slow channel shows as its p99 on the management port's {@code /metrics}. Wrapping the adapter
- * times every caller (cashier, active query, closer, refunds, settlement, reconciliation) in one
- * place. The timers are built once here, not per call; a call that fails or times out is
- * recorded too, since its wait is what a payer or a job felt.
+ * times every caller (cashier, active query, closer, refunds and their queries, settlement,
+ * reconciliation) in one place. The timers are built once here, not per call; a call that fails or
+ * times out is recorded too, since its wait is what a payer or a job felt.
  */
 final class TimedChannelAdapter implements ChannelAdapter {
 
@@ -40,6 +40,7 @@ final class TimedChannelAdapter implements ChannelAdapter {
   private final Timer query;
   private final Timer close;
   private final Timer refund;
+  private final Timer queryRefund;
   private final Timer downloadBill;
 
   TimedChannelAdapter(ChannelAdapter adapter, MeterRegistry metrics) {
@@ -49,6 +50,7 @@ final class TimedChannelAdapter implements ChannelAdapter {
     this.query = timer(metrics, channel, "query");
     this.close = timer(metrics, channel, "close");
     this.refund = timer(metrics, channel, "refund");
+    this.queryRefund = timer(metrics, channel, "query_refund");
     this.downloadBill = timer(metrics, channel, "download_bill");
   }
 
@@ -120,6 +122,11 @@ final class TimedChannelAdapter implements ChannelAdapter {
   @Override
   public Future<RefundResult> refund(RefundRequest request) {
     return timed(refund, () -> adapter.refund(request));
+  }
+
+  @Override
+  public Future<RefundResult> queryRefund(RefundRequest request) {
+    return timed(queryRefund, () -> adapter.queryRefund(request));
   }
 
   @Override

@@ -95,7 +95,8 @@ public final class ApplicantPage {
       case PAID, SETTLED, COMPLETE -> "已缴款，无需再付。 Paid: nothing more to pay.";
       case EXPIRED -> "缴款单已过期，请联系登记窗口。 This bill has expired; please ask the registration counter.";
       case CANCELLED -> "缴款单已撤销。 This bill was cancelled.";
-      case REFUNDING, REFUNDED -> "已退款。 This payment has been refunded.";
+      case REFUNDING -> "退款处理中，款项将原路退回。 Your payment is being returned to you the way you paid.";
+      case REFUNDED -> "已退款。 This payment has been returned.";
       case EXCEPTION -> "缴款待人工核查，请勿重复付款。 Under review; please do not pay again.";
     };
     return "<p class=\"status status-" + status.name().toLowerCase(java.util.Locale.ROOT) + "\">"

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,11 @@ import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
 import org.clearing.lease.LeasedJob;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
 import org.clearing.outbox.Outbox;
+import org.clearing.payment.Backoff;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.slf4j.Logger;
@@ -28,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * arrived): a leased job finds them in the inbox, records one refund per channel transaction, and
  * asks the channel to refund it, with bounded, backed-off retries when the answer is unknown. When
  * the channel has refunded, the refund side is cleared: debit {@code refund:{channel}}, credit
- * {@code clearing:{channel}}. A refusal is held for a person (status FAILED).
+ * {@code clearing:{channel}}. A refusal is held for a person (status FAILED). A refund whose
+ * answer was lost (UNKNOWN) or that the channel accepted and never confirmed (ACCEPTED) is asked
+ * about at the channel before anything is sent again.
  */
 public final class DuplicatePaymentRefunds implements LeasedJob {
 
@@ -37,7 +44,11 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
   /** How often the job looks for payments to give back and for refunds due again. */
   public static final long INTERVAL_MS = 2_000;
   static final int BATCH_SIZE_MAX = 20;
-  static final int ATTEMPTS_MAX = 12;
+  /**
+   * After a lost or pending answer the channel is asked what became of the refund (and the refund
+   * sent again only if the channel has none): as often, and as bounded, as channel refunds are.
+   */
+  static final Backoff ATTEMPTS = ChannelRefundQueries.QUERIES;
 
   private static final String DISCOVER = """
       INSERT INTO duplicate_refund (channel, transaction_id, order_no, out_trade_no, amount_fen,
@@ -53,21 +64,35 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
       """;
   private static final String DUE = """
       SELECT d.channel, d.transaction_id, d.order_no, d.out_trade_no, d.amount_fen, d.out_refund_no,
-             d.attempts, o.total_fen
+             d.attempts, d.status, o.total_fen
       FROM duplicate_refund d LEFT JOIN orders o ON o.order_no = d.order_no
-      WHERE d.status IN ('REQUESTED', 'UNKNOWN') AND d.next_attempt_at <= now()
+      WHERE d.status IN ('REQUESTED', 'UNKNOWN', 'ACCEPTED') AND d.next_attempt_at <= now() AND d.attempts < $2
       ORDER BY d.next_attempt_at LIMIT $1
       """;
   private static final String LEGS =
       "SELECT leg_no, payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
   private static final String MOVE =
       "UPDATE duplicate_refund SET status = $3, attempts = attempts + 1, updated_at = now(),"
-          + " next_attempt_at = now() + make_interval(secs => $4::int8)"
+          + " next_attempt_at = now() + make_interval(secs => $4::float8)"
           + " WHERE channel = $1 AND transaction_id = $2 AND status NOT IN ('SUCCEEDED', 'FAILED')";
   private static final String SUCCEED =
       "UPDATE duplicate_refund SET status = 'SUCCEEDED', updated_at = now()"
           + " WHERE out_refund_no = $1 AND status <> 'SUCCEEDED'"
           + " RETURNING channel, transaction_id, order_no, amount_fen";
+  /**
+   * A payment a person decided to give back (an order's EXCEPTION resolved by REFUND) finishes
+   * the order with its refund: REFUNDING to REFUNDED when the channel refunded, back to EXCEPTION
+   * for a person when it refused. Other duplicate refunds leave their orders alone. The order is
+   * locked here, so its move through {@link Orders#transition} cannot race.
+   */
+  private static final String RETURNED_ORDER = """
+      SELECT o.status FROM orders o
+      WHERE o.order_no = $1
+        AND EXISTS (SELECT 1 FROM exception_resolution r WHERE r.order_no = $1 AND r.action = 'REFUND'
+                    AND r.channel = $2 AND r.transaction_id = $3)
+      FOR UPDATE OF o
+      """;
+
   private final Pool pool;
   private final ChannelSet channels;
   private final String notifyBaseUrl;
@@ -92,7 +117,7 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
   @Override
   public Future<Integer> runOnce() {
     return pool.query(DISCOVER).execute()
-        .compose(v -> pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX)))
+        .compose(v -> pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX, ATTEMPTS.attemptsMax())))
         .compose(rows -> {
           List<Future<Void>> refunds = new ArrayList<>();
           rows.forEach(row -> refunds.add(refund(row)));
@@ -106,7 +131,21 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
     if (adapter == null) {
       return Future.succeededFuture();
     }
-    String transactionId = row.getString("transaction_id");
+    String status = row.getString("status");
+    // A lost answer or an unconfirmed acceptance is asked about first; a refund is sent (again,
+    // under the same number, which the channel treats as the same refund) only when there is none.
+    return request(row, channel).compose(request -> (status.equals("REQUESTED")
+            ? Future.<RefundResult>succeededFuture(new RefundResult.NotFound()) : adapter.queryRefund(request))
+        .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
+        .compose(known -> known instanceof RefundResult.NotFound && !status.equals("ACCEPTED")
+            ? adapter.refund(request)
+                .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
+            : Future.succeededFuture(known))
+        .compose(result -> answered(row, channel, status, result)));
+  }
+
+  /** The refund as the channel is asked for it. */
+  private Future<RefundRequest> request(Row row, Channel channel) {
     long amountFen = row.getLong("amount_fen");
     Long orderTotal = row.getLong("total_fen");
     // A payment of the order's whole amount is refunded leg by leg where the channel split it
@@ -120,25 +159,47 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
             return list;
           })
         : Future.succeededFuture(List.of());
-    String outRefundNo = row.getString("out_refund_no");
-    int attempts = row.getInteger("attempts");
-    return legs.compose(split -> adapter.refund(new RefundRequest(row.getString("out_trade_no"), transactionId,
-            outRefundNo, Money.ofFen(amountFen), Money.ofFen(amountFen), split,
-            ChannelOrders.notifyUrl(notifyBaseUrl, channel), "重复支付退款 duplicate payment")))
-        .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
-        .compose(result -> {
-          LOG.info("event=duplicate_refund.answer channel={} transaction_id={} order_no={} result={}",
-              channel.code(), transactionId, row.getString("order_no"), result.getClass().getSimpleName());
-          if (result instanceof RefundResult.Succeeded) {
-            return succeeded(outRefundNo);
-          }
-          String status = result instanceof RefundResult.Accepted ? "ACCEPTED"
-              : result instanceof RefundResult.Refused ? "FAILED"
-              : attempts + 1 >= ATTEMPTS_MAX ? "FAILED" : "UNKNOWN";
-          long backoffS = Math.min(3_600, 30L << Math.min(attempts, 7));
-          return pool.preparedQuery(MOVE).execute(Tuple.of(channel.code(), transactionId, status, backoffS))
-              .<Void>mapEmpty();
-        });
+    return legs.map(split -> new RefundRequest(row.getString("out_trade_no"), row.getString("transaction_id"),
+        row.getString("out_refund_no"), Money.ofFen(amountFen), Money.ofFen(amountFen), split,
+        ChannelOrders.notifyUrl(notifyBaseUrl, channel), "重复支付退款 duplicate payment"));
+  }
+
+  private Future<Void> answered(Row row, Channel channel, String status, RefundResult result) {
+    String transactionId = row.getString("transaction_id");
+    LOG.info("event=duplicate_refund.answer channel={} transaction_id={} order_no={} was={} result={}",
+        channel.code(), transactionId, row.getString("order_no"), status, result.getClass().getSimpleName());
+    if (result instanceof RefundResult.Succeeded) {
+      return succeeded(row.getString("out_refund_no"));
+    }
+    int attempts = row.getInteger("attempts") + 1;
+    // Never guessed: an outcome still unknown after the last question stays UNKNOWN (or
+    // ACCEPTED), is no longer asked about, and is logged for a person.
+    String next = result instanceof RefundResult.Refused ? "FAILED"
+        : result instanceof RefundResult.Accepted ? "ACCEPTED"
+        : status.equals("ACCEPTED") ? "ACCEPTED" : "UNKNOWN";
+    if (!next.equals("FAILED") && attempts >= ATTEMPTS.attemptsMax()) {
+      LOG.warn("event=duplicate_refund.unresolved channel={} transaction_id={} order_no={} attempts={} needs=person",
+          channel.code(), transactionId, row.getString("order_no"), attempts);
+    }
+    double backoffS = ATTEMPTS.delayMsAfter(attempts) / 1_000.0;
+    return pool.withTransaction(conn -> conn.preparedQuery(MOVE)
+        .execute(Tuple.of(channel.code(), transactionId, next, backoffS))
+        .compose(moved -> moved.rowCount() == 1 && next.equals("FAILED")
+            ? moveReturnedOrder(conn, row.getString("order_no"), channel.code(), transactionId, OrderEvent.FAULT)
+            : Future.<Void>succeededFuture()));
+  }
+
+  private static Future<Void> moveReturnedOrder(SqlConnection conn, String orderNo,
+      String channel, String transactionId, OrderEvent event) {
+    if (orderNo == null) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(RETURNED_ORDER).execute(Tuple.of(orderNo, channel, transactionId))
+        .compose(rows -> rows.size() == 1
+                && OrderStatus.REFUNDING.name().equals(rows.iterator().next().getString("status"))
+            ? Orders.transition(conn, Orders.Guard.LOCKED,
+                List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, event))).<Void>mapEmpty()
+            : Future.<Void>succeededFuture());
   }
 
   /** The channel refunded: clear the refund side, once, and tell the registration system. */
@@ -157,7 +218,9 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
               orderNo, channel.code(), List.of(
                   JournalEntry.Posting.debit(JournalAccount.refund(channel), amountFen),
                   JournalEntry.Posting.credit(JournalAccount.clearing(channel), amountFen)));
-          return Journal.post(conn, entry)
+          return moveReturnedOrder(conn, orderNo, channel.code(), row.getString("transaction_id"),
+                  OrderEvent.REFUND_COMPLETED)
+              .compose(moved -> Journal.post(conn, entry))
               .compose(v -> Outbox.append(conn, new Outbox.Event("payment.refunded", orderNo,
                   new JsonObject().put("type", "payment.refunded").put("order_no", orderNo)
                       .put("channel", channel.code()).put("transaction_id", row.getString("transaction_id"))

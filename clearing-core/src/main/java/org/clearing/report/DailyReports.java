@@ -117,9 +117,12 @@ public final class DailyReports {
                 r.getLong("settled_fen"), r.getLong("in_transit_fen"), r.getLong("refunded_fen"),
                 r.getLong("authority_refunded_fen"), r.getLong("exception_count"), r.getLong("exception_fen")));
           }
-          return conn.preparedQuery(LAST_SEAL).execute(range).compose(seals -> reconItems(conn, day).map(recon ->
-              new FinanceReport(day, clock.instant(), rows, recon,
-                  seals.size() == 0 ? Optional.empty() : Optional.of(seal(seals.iterator().next())))));
+          return conn.preparedQuery(LAST_SEAL).execute(range).compose(seals -> reconItems(conn, day)
+              .compose(recon -> (recon.available() ? SettlementReport.lines(conn, day, null)
+                      : Future.succeededFuture(List.<SettlementReport.Line>of()))
+                  .map(settlement -> new FinanceReport(day, clock.instant(), rows, recon,
+                      seals.size() == 0 ? Optional.empty() : Optional.of(seal(seals.iterator().next())),
+                      settlement))));
         }));
   }
 

@@ -21,14 +21,22 @@ import org.clearing.routing.ItemKind;
  * <p>Per line, {@code paidFen = settledFen + inTransitFen + refundedFen} exactly, so per account
  * the three sum to what the journal credited the account ({@code payee:<account>}) for the day's
  * payments; {@code authorityRefundedFen} is money the authority paid back after it had arrived
- * (already counted as settled).
+ * (already counted as settled). {@code settlement} is, per payee account and channel, what the
+ * channel settled against what the engine expects, from the day's reconciliation runs.
  */
 public record FinanceReport(
     LocalDate businessDate,
     Instant generatedAt,
     List<Row> rows,
     ReconItems reconItems,
-    Optional<SealReference> lastSeal) {
+    Optional<SealReference> lastSeal,
+    List<SettlementReport.Line> settlement) {
+
+  /** A report without the per-account settlement comparison (no reconciled run for the day). */
+  public FinanceReport(LocalDate businessDate, Instant generatedAt, List<Row> rows, ReconItems reconItems,
+      Optional<SealReference> lastSeal) {
+    this(businessDate, generatedAt, rows, reconItems, lastSeal, List.of());
+  }
 
   /** One payee account and item kind. */
   public record Row(
@@ -118,6 +126,7 @@ public record FinanceReport(
         .put("total", figures(all))
         .put("open_recon_items", recon)
         .put("last_seal", seal)
+        .put("settlement", settlementJson())
         .encode().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -147,7 +156,19 @@ public record FinanceReport(
         Boolean.toString(reconItems.available()), lastSeal.map(SealReference::sealNo).orElse(null),
         lastSeal.map(SealReference::sealHex).orElse(null),
         lastSeal.map(s -> s.lastCreatedAt().toString()).orElse(null)));
+    if (!settlement.isEmpty()) {
+      // After the day's facts: per payee account and channel, settled against expected.
+      table.add(List.of());
+      table.add(List.copyOf(SettlementReport.TABLE_HEADER));
+      settlement.forEach(line -> table.add(SettlementReport.tableRow(line)));
+    }
     return table;
+  }
+
+  private JsonArray settlementJson() {
+    JsonArray lines = new JsonArray();
+    settlement.forEach(line -> lines.add(SettlementReport.json(line)));
+    return lines;
   }
 
   public byte[] csv() {

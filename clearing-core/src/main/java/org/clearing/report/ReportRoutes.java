@@ -4,11 +4,17 @@ import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
+import org.clearing.input.FieldError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +54,49 @@ public final class ReportRoutes {
           case CSV -> report.csv();
           case XLSX -> report.xlsx();
         }));
+  }
+
+  /**
+   * {@code GET /api/v1/finance/settlement?date=YYYY-MM-DD&account=…} (roles finance and admin):
+   * per payee account and channel, the legs expected, settled, missing and in excess, in fen. The
+   * account is optional; one that names no payee account is refused, never answered with nothing.
+   */
+  public void settlement(RoutingContext ctx, Pool pool, ApiClient client) {
+    if (client.role() != Role.FINANCE && client.role() != Role.ADMIN) {
+      Problem.of(403, "forbidden", "This client's role may not use this endpoint",
+          "client " + client.clientId() + " has role " + client.role().code()
+              + "; this endpoint is for roles finance and admin").send(ctx);
+      return;
+    }
+    List<FieldError> errors = new ArrayList<>();
+    ctx.queryParams().names().stream().filter(n -> !n.equals("date") && !n.equals("account")).sorted()
+        .forEach(n -> errors.add(new FieldError(n, "is not a parameter of this request")));
+    ReportRequest.Parsed parsed = ReportRequest.parse(ctx.request().getParam("date"), "json");
+    if (parsed instanceof ReportRequest.Invalid invalid) {
+      errors.addAll(invalid.errors());
+    }
+    String account = ctx.request().getParam("account");
+    if (account != null && !account.matches("[A-Za-z0-9_.-]{1,64}")) {
+      errors.add(new FieldError("account", "must be a payee account id"));
+    }
+    if (!errors.isEmpty()) {
+      Problem.invalid(422, errors).send(ctx);
+      return;
+    }
+    LocalDate day = ((ReportRequest.Valid) parsed).request().day();
+    (account == null ? Future.succeededFuture(true) : SettlementReport.accountExists(pool, account))
+        .compose(known -> !known ? Future.succeededFuture((JsonObject) null)
+            : SettlementReport.lines(pool, day, account).map(lines -> SettlementReport.json(day, lines)))
+        .onSuccess(json -> {
+          if (json == null) {
+            Problem.invalid(422, List.of(new FieldError("account",
+                "names no payee account"))).send(ctx);
+            return;
+          }
+          ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+              .end(json.encode());
+        })
+        .onFailure(ctx::fail);
   }
 
   /**

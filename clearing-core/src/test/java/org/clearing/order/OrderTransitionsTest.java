@@ -46,10 +46,15 @@ class OrderTransitionsTest {
   }
 
   @Test
-  void anExceptionIsLeftOnlyByAPerson() {
+  void anExceptionIsLeftOnlyByAPersonsAcceptOrReturn() {
     for (OrderEvent event : OrderEvent.values()) {
-      assertTrue(OrderTransitions.next(OrderStatus.EXCEPTION, event).isEmpty(), event.name());
+      if (event != OrderEvent.ACCEPT_PAYMENT && event != OrderEvent.RETURN_PAYMENT) {
+        assertTrue(OrderTransitions.next(OrderStatus.EXCEPTION, event).isEmpty(), event.name());
+      }
     }
+    assertEquals(Optional.of(OrderStatus.PAID), OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.ACCEPT_PAYMENT));
+    assertEquals(Optional.of(OrderStatus.REFUNDING), OrderTransitions.next(OrderStatus.EXCEPTION, OrderEvent.RETURN_PAYMENT));
+    assertTrue(OrderTransitions.next(OrderStatus.OPEN, OrderEvent.ACCEPT_PAYMENT).isEmpty());
   }
 
   @Test

@@ -261,6 +261,10 @@ class RefundTest {
             .get(20, java.util.concurrent.TimeUnit.SECONDS);
 
         assertTrue(first.result() || second.result(), "one of the two saw both legs succeeded (round " + round + ")");
+        // Finish the refund as the notification handler does once every leg has succeeded, so it
+        // is not left ACCEPTED for the refund-query job to finish after the legs were settled.
+        refunds.succeeded(refundId, "").toCompletionStage().toCompletableFuture()
+            .get(20, java.util.concurrent.TimeUnit.SECONDS);
         sandbox.raw("PUT", "/sandbox/faults", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
             java.util.Map.of("Content-Type", "application/json"));
       }

@@ -330,6 +330,31 @@ public final class AlipayAdapter implements ChannelAdapter {
         });
   }
 
+  /**
+   * alipay.trade.fastpay.refund.query (§2.4): {@code refund_status} REFUND_SUCCESS is a refund
+   * done; a successful answer without it means Alipay has no refund under that out_request_no
+   * (its documented way of saying so), as does ACQ.TRADE_NOT_EXIST for the trade.
+   */
+  @Override
+  public Future<RefundResult> queryRefund(RefundRequest request) {
+    return call(AlipayMethod.REFUND_QUERY, () -> signer.refundQuery(request.outTradeNo(), request.outRefundNo()))
+        .map(reply -> {
+          if (reply.success()) {
+            JsonObject value = reply.result().value();
+            if ("REFUND_SUCCESS".equals(value.getString("refund_status", ""))) {
+              return new RefundResult.Succeeded(value.getString("trade_no", request.transactionId()) + "#"
+                  + request.outRefundNo());
+            }
+            return value.containsKey("refund_amount") ? new RefundResult.Accepted("")
+                : new RefundResult.NotFound();
+          }
+          if ("ACQ.TRADE_NOT_EXIST".equals(reply.subCode())) {
+            return new RefundResult.NotFound();
+          }
+          return new RefundResult.Unknown(reply.why());
+        });
+  }
+
   @Override
   public Future<BillFile> downloadBill(LocalDate day) {
     return call(AlipayMethod.BILL_DOWNLOAD_URL_QUERY, () -> signer.billDownloadUrl(day))

@@ -31,6 +31,13 @@ public final class AlipayBizContent {
     return new JsonObject().put("out_trade_no", outTradeNo).encode();
   }
 
+  /** alipay.trade.fastpay.refund.query: a refund is named by its trade and its out_request_no. */
+  public static String refundQuery(String outTradeNo, String outRequestNo) {
+    AlipayOrder.requireOutTradeNo(outTradeNo);
+    AlipayOrder.requireText(outRequestNo, "outRequestNo");
+    return new JsonObject().put("out_trade_no", outTradeNo).put("out_request_no", outRequestNo).encode();
+  }
+
   public static String close(String outTradeNo) {
     AlipayOrder.requireOutTradeNo(outTradeNo);
     return new JsonObject().put("out_trade_no", outTradeNo).encode();

@@ -7,6 +7,7 @@ public enum AlipayMethod {
   QUERY("alipay.trade.query"),
   CLOSE("alipay.trade.close"),
   REFUND("alipay.trade.refund"),
+  REFUND_QUERY("alipay.trade.fastpay.refund.query"),
   BILL_DOWNLOAD_URL_QUERY("alipay.data.dataservice.bill.downloadurl.query");
 
   private final String wireName;

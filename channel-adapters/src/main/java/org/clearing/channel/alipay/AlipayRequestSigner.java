@@ -52,6 +52,10 @@ public final class AlipayRequestSigner {
         null);
   }
 
+  public Map<String, String> refundQuery(String outTradeNo, String outRequestNo) {
+    return sign(AlipayMethod.REFUND_QUERY, AlipayBizContent.refundQuery(outTradeNo, outRequestNo), null, null);
+  }
+
   public Map<String, String> billDownloadUrl(LocalDate billDate) {
     return sign(
         AlipayMethod.BILL_DOWNLOAD_URL_QUERY,

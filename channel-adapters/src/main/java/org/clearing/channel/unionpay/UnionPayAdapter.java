@@ -284,6 +284,39 @@ public final class UnionPayAdapter implements ChannelAdapter {
   }
 
   /**
+   * A refund is a transaction of its own (txnType 04) under our refund number as its orderId, so
+   * it is asked for like an order (§3.4): 34 not found, origRespCode 00/A6 done, 03/04/05 still
+   * processing, anything else failed. The query carries today's txnTime, as for an order whose
+   * txnTime was not kept.
+   */
+  @Override
+  public Future<RefundResult> queryRefund(RefundRequest request) {
+    return vertx.<Map<String, String>>executeBlocking(() -> requests.query(request.outRefundNo(),
+            UnionPayTime.txnTime(clock.instant()), UnionPayRequests.BIZ_TYPE_QR))
+        .compose(fields -> call("/gateway/api/queryTrans.do", fields))
+        .<RefundResult>map(answer -> {
+          if (!(answer instanceof Answer.Trusted trusted)) {
+            return new RefundResult.Unknown(answer.reason());
+          }
+          Map<String, String> fields = trusted.fields();
+          String respCode = fields.getOrDefault("respCode", "");
+          if (respCode.equals("34")) {
+            return new RefundResult.NotFound();
+          }
+          if (!respCode.equals("00") || !request.outRefundNo().equals(fields.get("orderId"))
+              || !"04".equals(fields.get("txnType"))) {
+            return new RefundResult.Unknown("respCode " + respCode + " txnType " + fields.get("txnType"));
+          }
+          String orig = fields.getOrDefault("origRespCode", "");
+          return switch (orig) {
+            case "00", "A6" -> new RefundResult.Succeeded(fields.getOrDefault("queryId", ""));
+            case "03", "04", "05" -> new RefundResult.Accepted(fields.getOrDefault("queryId", ""));
+            default -> new RefundResult.Refused(orig, fields.getOrDefault("origRespMsg", ""));
+          };
+        }).recover(e -> Future.succeededFuture(new RefundResult.Unknown(describe(e))));
+  }
+
+  /**
    * Saves the zip inside {@code fileContent} (base64 → inflate) exactly as decoded: that zip of
    * the ZM and ZME files is the channel's "own format" here.
    */

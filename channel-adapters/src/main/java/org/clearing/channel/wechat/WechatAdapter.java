@@ -520,6 +520,64 @@ public final class WechatAdapter implements ChannelAdapter {
     });
   }
 
+  /**
+   * GET /v3/refund/domestic/refunds/{out_refund_no} (§1.6); a combined payment's refund is one
+   * refund per leg (sub-order), and is done only when every leg's is. SUCCESS done, PROCESSING
+   * pending, CLOSED or ABNORMAL failed, 404 RESOURCE_NOT_EXISTS never made.
+   */
+  @Override
+  public Future<RefundResult> queryRefund(RefundRequest request) {
+    List<String> numbers = request.legs().isEmpty() ? List.of(request.outRefundNo())
+        : request.legs().stream().map(leg -> subOrderNo(request.outRefundNo(), leg.legNo())).toList();
+    List<Future<RefundResult>> parts = new ArrayList<>();
+    for (String number : numbers) {
+      parts.add(queryOneRefund(number).recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e)))));
+    }
+    return Future.join(parts).transform(done -> {
+      List<RefundResult> results = parts.stream().map(Future::result).toList();
+      return Future.succeededFuture(combineQueried(results));
+    });
+  }
+
+  private static RefundResult combineQueried(List<RefundResult> results) {
+    if (results.stream().allMatch(r -> r instanceof RefundResult.NotFound)) {
+      return new RefundResult.NotFound();
+    }
+    for (RefundResult result : results) {
+      if (result instanceof RefundResult.Refused) {
+        return result;
+      }
+    }
+    if (results.stream().anyMatch(r -> r instanceof RefundResult.Unknown || r instanceof RefundResult.NotFound)) {
+      // Some legs answered, others not (or not yet made): nothing can be concluded yet.
+      return new RefundResult.Unknown("legs answered " + results);
+    }
+    if (results.stream().allMatch(r -> r instanceof RefundResult.Succeeded)) {
+      return new RefundResult.Succeeded(String.join(",", results.stream()
+          .map(r -> ((RefundResult.Succeeded) r).refundId()).toList()));
+    }
+    return new RefundResult.Accepted("");
+  }
+
+  private Future<RefundResult> queryOneRefund(String outRefundNo) {
+    return call(HttpMethod.GET, "/v3/refund/domestic/refunds/" + enc(outRefundNo), null).map(answer -> {
+      if (answer.status() == 404) {
+        return new RefundResult.NotFound();
+      }
+      if (answer.status() != 200 || answer.body() == null) {
+        return new RefundResult.Unknown("refund query answered HTTP " + answer.status());
+      }
+      String status = answer.body().getString("status", "");
+      String refundId = answer.body().getString("refund_id", "");
+      return switch (status) {
+        case "SUCCESS" -> new RefundResult.Succeeded(refundId);
+        case "PROCESSING" -> new RefundResult.Accepted(refundId);
+        case "CLOSED", "ABNORMAL" -> new RefundResult.Refused(status, "refund status " + status);
+        default -> new RefundResult.Unknown("refund status " + status);
+      };
+    });
+  }
+
   // ---------------------------------------------------------------- bills
 
   /**

@@ -299,7 +299,7 @@ public final class AlipaySandbox {
   public Money billTotal(LocalDate day) {
     Money sum = Money.ZERO;
     for (AlipayTradeBook.BillEntry entry : book.day(day)) {
-      sum = entry.refund() == null ? sum.plus(entry.trade().total)
+      sum = entry.refund() == null ? sum.plus(entry.trade().amount())
           : sum.minus(entry.refund().amount());
     }
     return sum;
@@ -420,6 +420,7 @@ public final class AlipaySandbox {
       case "alipay.trade.query" -> Future.succeededFuture(new Answer(method, query(biz, now), true));
       case "alipay.trade.close" -> close(biz, now).map(v -> new Answer(method, v, true));
       case "alipay.trade.refund" -> refund(biz, now).map(v -> new Answer(method, v, true));
+      case "alipay.trade.fastpay.refund.query" -> Future.succeededFuture(new Answer(method, refundQuery(biz), true));
       case "alipay.data.dataservice.bill.downloadurl.query" ->
           Future.succeededFuture(new Answer(method, billUrl(biz, now), true));
       default -> Future.succeededFuture(new Answer("error",
@@ -571,11 +572,11 @@ public final class AlipaySandbox {
     Trade trade = found.get();
     JsonObject value = success().put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
         .put("trade_status", trade.statusAt(now).name())
-        .put("total_amount", trade.total.toYuanString());
+        .put("total_amount", trade.amount().toYuanString());
     if (trade.paidAt != null) {
       value.put("buyer_user_id", trade.buyerId).put("buyer_logon_id", mask(trade.buyerId))
-          .put("receipt_amount", trade.total.toYuanString())
-          .put("buyer_pay_amount", trade.total.toYuanString())
+          .put("receipt_amount", trade.amount().toYuanString())
+          .put("buyer_pay_amount", trade.amount().toYuanString())
           .put("send_pay_date", time(trade.paidAt));
     }
     return value;
@@ -619,7 +620,7 @@ public final class AlipaySandbox {
     if (trade.paidAt == null || trade.status != Status.TRADE_SUCCESS) {
       return Future.succeededFuture(failure("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"));
     }
-    if (!amount.isPositive() || trade.refunded().plus(amount).compareTo(trade.total) > 0) {
+    if (!amount.isPositive() || trade.refunded().plus(amount).compareTo(trade.amount()) > 0) {
       return Future.succeededFuture(failure("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
     }
     JsonObject record = AlipayTradeBook.refundRecord(trade.outTradeNo, outRequestNo, amount, now);
@@ -629,6 +630,24 @@ public final class AlipaySandbox {
       notifyRefund(trade, refund);
       return refundAnswer(trade, refund, "Y");
     });
+  }
+
+  /** §2.4: a refund that exists answers with REFUND_SUCCESS; one that does not, with no refund fields. */
+  private JsonObject refundQuery(JsonObject biz) {
+    Optional<Trade> found = book.find(biz.getString("out_trade_no", ""));
+    if (found.isEmpty()) {
+      return failure("ACQ.TRADE_NOT_EXIST", "交易不存在");
+    }
+    Trade trade = found.get();
+    String outRequestNo = biz.getString("out_request_no", trade.outTradeNo);
+    JsonObject value = success().put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
+        .put("out_request_no", outRequestNo);
+    AlipayTradeBook.Refund refund = trade.refunds.get(outRequestNo);
+    if (refund != null) {
+      value.put("total_amount", trade.amount().toYuanString()).put("refund_amount", refund.amount().toYuanString())
+          .put("refund_status", "REFUND_SUCCESS").put("gmt_refund_pay", time(refund.at()));
+    }
+    return value;
   }
 
   private static JsonObject refundAnswer(Trade trade, AlipayTradeBook.Refund refund, String fundChange) {
@@ -695,7 +714,7 @@ public final class AlipaySandbox {
       Trade trade = outcome.trade;
       JsonObject answer = new JsonObject().put("transaction_id", trade.tradeNo)
           .put("trade_no", trade.tradeNo).put("out_trade_no", trade.outTradeNo)
-          .put("total_amount", trade.total.toYuanString()).put("buyer_id", trade.buyerId)
+          .put("total_amount", trade.amount().toYuanString()).put("buyer_id", trade.buyerId)
           .put("gmt_payment", time(trade.paidAt));
       if (notify == CallbackDispatcher.Notify.RETURN && !trade.notifyUrl.isEmpty()) {
         // A trade opened without notify_url has no callback to hand over.
@@ -739,7 +758,15 @@ public final class AlipaySandbox {
         outcome.problem = "trade is " + status;
         return Future.succeededFuture(outcome);
       }
-      record = AlipayTradeBook.payRecord(outTradeNo, buyerId, now);
+      long deltaFen = faults.get().amountDeltaFen();
+      Money total = found.get().total;
+      if (deltaFen != 0 && total.fen() + deltaFen <= 0) {
+        outcome.status = 409;
+        outcome.problem = "amount_delta_fen leaves nothing to pay";
+        return Future.succeededFuture(outcome);
+      }
+      record = deltaFen == 0 ? AlipayTradeBook.payRecord(outTradeNo, buyerId, now)
+          : AlipayTradeBook.payRecord(outTradeNo, buyerId, now, Money.ofFen(Math.addExact(total.fen(), deltaFen)));
       outcome.trade = book.apply(record);
     }
     return journal.append(record).map(v -> {
@@ -776,7 +803,7 @@ public final class AlipaySandbox {
         break;
       }
     }
-    String status = refundedSoFar.equals(trade.total) ? "TRADE_CLOSED" : "TRADE_SUCCESS";
+    String status = refundedSoFar.equals(trade.amount()) ? "TRADE_CLOSED" : "TRADE_SUCCESS";
     AlipayTradeNotice notice = notice(trade, status,
         new AlipayTradeNotice.Refund(refundedSoFar, refund.at(), refund.outRequestNo()));
     dispatcher.dispatch("refund-" + refund.outRequestNo(), factory(trade.notifyUrl, notice), null);
@@ -788,7 +815,7 @@ public final class AlipaySandbox {
     Crypto.random().nextBytes(id);
     String notifyId = Crypto.hex(id);
     return new AlipayTradeNotice(options.appId(), notifyId, trade.tradeNo, trade.outTradeNo,
-        trade.buyerId, options.sellerId(), trade.total, trade.total, trade.total, status,
+        trade.buyerId, options.sellerId(), trade.amount(), trade.amount(), trade.amount(), status,
         trade.createdAt, trade.paidAt, trade.subject, refund);
   }
 
@@ -860,8 +887,8 @@ public final class AlipaySandbox {
     Trade trade = entry.trade();
     if (entry.refund() == null) {
       return new AlipayBillRow(trade.tradeNo, trade.outTradeNo, AlipayBillRow.Type.PAYMENT,
-          trade.subject, trade.createdAt, trade.paidAt, mask(trade.buyerId), trade.total,
-          trade.total, "", Money.ZERO, "");
+          trade.subject, trade.createdAt, trade.paidAt, mask(trade.buyerId), trade.amount(),
+          trade.amount(), "", Money.ZERO, "");
     }
     return new AlipayBillRow(trade.tradeNo, trade.outTradeNo, AlipayBillRow.Type.REFUND,
         trade.subject, trade.createdAt, entry.refund().at(), mask(trade.buyerId),
@@ -891,7 +918,7 @@ public final class AlipaySandbox {
     json(ctx, 200, new JsonObject().put("out_trade_no", trade.outTradeNo)
         .put("trade_no", trade.tradeNo)
         .put("trade_status", trade.statusAt(options.clock().instant()).name())
-        .put("total_amount", trade.total.toYuanString()).put("split", split)
+        .put("total_amount", trade.amount().toYuanString()).put("split", split)
         .put("refund_fee", trade.refunded().toYuanString()).put("refunds", refunds));
   }
 

@@ -69,6 +69,8 @@ final class AlipayTradeBook {
     Instant paidAt;
     Instant closedAt;
     String buyerId = "";
+    /** What the payer paid: the total, unless a fault made the wallet pay another amount. */
+    Money paid;
     final Map<String, Refund> refunds = new LinkedHashMap<>();
 
     Trade(JsonObject r) {
@@ -90,6 +92,11 @@ final class AlipayTradeBook {
       createdAt = Instant.parse(r.getString("created_at"));
       expiresAt = Instant.parse(r.getString("expires_at"));
       fingerprint = r.getString("fingerprint");
+    }
+
+    /** The trade's money as Alipay reports it: what was paid once paid, else the total asked. */
+    Money amount() {
+      return paid == null ? total : paid;
     }
 
     Money refunded() {
@@ -137,6 +144,11 @@ final class AlipayTradeBook {
         .put("buyer_id", buyerId).put("at", now.toString());
   }
 
+  /** A payment of {@code paid} instead of the trade's total (the amount fault). */
+  static JsonObject payRecord(String outTradeNo, String buyerId, Instant now, Money paid) {
+    return payRecord(outTradeNo, buyerId, now).put("paid_fen", paid.fen());
+  }
+
   static JsonObject closeRecord(String outTradeNo, Instant now) {
     return new JsonObject().put("t", "close").put("out_trade_no", outTradeNo).put("at", now.toString());
   }
@@ -165,6 +177,7 @@ final class AlipayTradeBook {
         trade.status = trade.status.to(Status.TRADE_SUCCESS);
         trade.paidAt = at;
         trade.buyerId = record.getString("buyer_id");
+        trade.paid = record.containsKey("paid_fen") ? Money.ofFen(record.getLong("paid_fen")) : trade.total;
       }
       case "close" -> {
         trade.status = trade.status.to(Status.TRADE_CLOSED);
@@ -174,7 +187,7 @@ final class AlipayTradeBook {
         Money amount = Money.ofFen(record.getLong("amount_fen"));
         trade.refunds.put(record.getString("out_request_no"),
             new Refund(record.getString("out_request_no"), amount, at));
-        if (trade.refunded().equals(trade.total)) {
+        if (trade.refunded().equals(trade.amount())) {
           trade.status = trade.status.to(Status.TRADE_CLOSED);
           trade.closedAt = at;
         }

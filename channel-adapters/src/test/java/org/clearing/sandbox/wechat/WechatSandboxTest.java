@@ -588,6 +588,21 @@ class WechatSandboxTest {
   }
 
   @Test
+  void aRefundIsAskedAboutLegByLegAndOneNeverMadeIsNotFound() throws Exception {
+    String no = paidOrder(SandboxFaults.NONE);
+    String transactionId = firstPayment(no).transactionId();
+    String refundNo = "Q" + no.substring(1);
+    RefundRequest whole = new RefundRequest(no, transactionId, refundNo, Money.ofFen(1000), Money.ofFen(1000),
+        legs(700, 300), notifyUrl(), "撤销");
+    assertInstanceOf(RefundResult.NotFound.class, await(adapter.queryRefund(whole)));
+
+    assertInstanceOf(RefundResult.Accepted.class, await(adapter.refund(whole)));
+
+    RefundResult.Succeeded done = assertInstanceOf(RefundResult.Succeeded.class, await(adapter.queryRefund(whole)));
+    assertEquals(2, done.refundId().split(",").length, "one refund per leg");
+  }
+
+  @Test
   void theSplitResultsShowWhatEachReceiverGot() throws Exception {
     String no = paidOrder(SandboxFaults.NONE);
     JsonObject splits = get(demo.sandbox().baseUrl() + "/sandbox/splits/" + no).bodyAsJsonObject();

@@ -37,6 +37,7 @@ import org.clearing.recon.match.ItemKind;
 import org.clearing.recon.match.MatchOptions;
 import org.clearing.recon.match.ReconClass;
 import org.clearing.recon.match.ReconMatcher;
+import org.clearing.recon.match.SettlementComparison;
 import org.clearing.recon.match.ReconSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,41 +120,47 @@ public final class ReconciliationRun {
       """;
   private static final String DELETE_ITEMS = "DELETE FROM recon_item WHERE run_id = $1";
   private static final String DELETE_ACCOUNTS = "DELETE FROM recon_account WHERE run_id = $1";
+  /**
+   * The legs the engine expects the channel to settle for the day: every leg of the orders paid
+   * there, and of a whole payment the order could not take (the channel split it as the plan said,
+   * and EngineRecords expects its legs too, before it was given back). A leg is named by its
+   * payment's out_trade_no, as the reconciliation items name it.
+   */
+  private static final String EXPECTED_LEGS = """
+      SELECT g.payee_account_id, coalesce(pi.out_trade_no, co.out_trade_no, o.order_no) AS out_trade_no, g.amount_fen
+      FROM orders o JOIN leg g ON g.order_no = o.order_no
+      LEFT JOIN channel_inbox pi ON pi.channel = o.paid_channel AND pi.kind = 'PAYMENT'
+        AND pi.event_key = o.paid_transaction_id
+      LEFT JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
+      WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+      UNION ALL
+      SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
+      FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
+      WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
+        AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $2 AND i.occurred_at < $3
+      """;
+  /**
+   * The legs the channel settled, from the run's items: each leg item with the channel's side
+   * (an agreed one at the engine's amount). Alipay's bill does not show the split: the legs of an
+   * agreed payment went as the settle plan said.
+   */
+  private static final String SETTLED_LEGS = """
+      SELECT i.payee_account_id, i.out_trade_no,
+             CASE WHEN i.class = 'MATCHED' THEN i.engine_amount_fen ELSE i.channel_amount_fen END AS amount_fen
+      FROM recon_item i
+      WHERE $2 <> 'alipay' AND i.run_id = $1 AND i.kind = 'LEG' AND i.payee_account_id IS NOT NULL
+        AND (i.class = 'MATCHED' OR i.channel_amount_fen <> 0)
+      UNION ALL
+      SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
+      FROM recon_item i JOIN channel_order co ON co.channel = $2 AND co.out_trade_no = i.out_trade_no
+      JOIN leg g ON g.order_no = co.order_no
+      WHERE $2 = 'alipay' AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
+      """;
   private static final String INSERT_ACCOUNTS = """
       INSERT INTO recon_account (run_id, payee_account_id, legs_expected, expected_fen, legs_settled,
-                                 settled_fen, legs_mismatched)
-      WITH expected AS (
-        SELECT payee_account_id, count(*) AS n, sum(amount_fen) AS fen FROM (
-          SELECT g.payee_account_id, g.amount_fen
-          FROM orders o JOIN leg g ON g.order_no = o.order_no
-          WHERE o.paid_channel = $2 AND o.paid_at >= $3 AND o.paid_at < $4
-          UNION ALL
-          -- A whole payment the order could not take was split by the channel as the plan said
-          -- (EngineRecords expects its legs too) before it was given back.
-          SELECT g.payee_account_id, g.amount_fen
-          FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
-          WHERE i.channel = $2 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
-            AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $3 AND i.occurred_at < $4
-        ) legs GROUP BY 1
-      ), settled AS (
-        SELECT i.payee_account_id,
-               count(*) FILTER (WHERE i.class = 'MATCHED' OR i.channel_amount_fen <> 0) AS n,
-               sum(CASE WHEN i.class = 'MATCHED' THEN i.engine_amount_fen ELSE i.channel_amount_fen END) AS fen,
-               count(*) FILTER (WHERE i.class <> 'MATCHED') AS mismatched
-        FROM recon_item i
-        WHERE $2 <> 'alipay' AND i.run_id = $1 AND i.kind = 'LEG' AND i.payee_account_id IS NOT NULL
-        GROUP BY 1
-        UNION ALL
-        -- Alipay's bill does not show the split: legs of an agreed payment went as the settle plan said.
-        SELECT g.payee_account_id, count(*), sum(g.amount_fen), 0
-        FROM recon_item i JOIN channel_order co ON co.channel = $2 AND co.out_trade_no = i.out_trade_no
-        JOIN leg g ON g.order_no = co.order_no
-        WHERE $2 = 'alipay' AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
-        GROUP BY 1
-      )
-      SELECT $1, coalesce(e.payee_account_id, s.payee_account_id), coalesce(e.n, 0), coalesce(e.fen, 0),
-             coalesce(s.n, 0), coalesce(s.fen, 0), coalesce(s.mismatched, 0)
-      FROM expected e FULL JOIN settled s ON s.payee_account_id = e.payee_account_id
+                                 settled_fen, legs_mismatched, legs_missing, missing_fen, legs_excess, excess_fen)
+      SELECT $1, * FROM unnest($2::text[], $3::int4[], $4::int8[], $5::int4[], $6::int8[], $7::int4[],
+                               $8::int4[], $9::int8[], $10::int4[], $11::int8[])
       """;
   private static final String FINISH = """
       UPDATE recon_run SET status = 'DONE', finished_at = now(), bill_sha256 = $2, summary = $3::jsonb
@@ -334,8 +341,7 @@ public final class ReconciliationRun {
       throw new UncheckedIOException(e);
     }
     carryOver(runId, resolved);
-    Blocking.await(pool.preparedQuery(INSERT_ACCOUNTS).execute(Tuple.of(runId, channel.code(),
-        options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))));
+    storeAccounts(runId, channel, options);
     List<LongPayment> longPayments = new ArrayList<>();
     long notVerified = 0;
     for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
@@ -343,6 +349,38 @@ public final class ReconciliationRun {
       notVerified = row.getLong("open_total") - longPayments.size();
     }
     return new Stored(sha256, summary, writer, longPayments, notVerified, timing);
+  }
+
+  /** Per payee account: the engine's expected legs against the settled ones, compared by the pure module. */
+  private void storeAccounts(long runId, Channel channel, MatchOptions options) {
+    List<SettlementComparison.Leg> expected = new ArrayList<>();
+    Blocking.await(pool.preparedQuery(EXPECTED_LEGS).execute(Tuple.of(channel.code(),
+            options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))))
+        .forEach(row -> expected.add(leg(row)));
+    List<SettlementComparison.Leg> settled = new ArrayList<>();
+    Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code())))
+        .forEach(row -> settled.add(leg(row)));
+    List<SettlementComparison.AccountSettlement> accounts = SettlementComparison.compare(expected, settled);
+    if (accounts.isEmpty()) {
+      return;
+    }
+    Blocking.await(pool.preparedQuery(INSERT_ACCOUNTS).execute(Tuple.tuple().addLong(runId)
+        .addArrayOfString(accounts.stream().map(SettlementComparison.AccountSettlement::payeeAccountId)
+            .toArray(String[]::new))
+        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExpected).toArray(Integer[]::new))
+        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::expectedFen).toArray(Long[]::new))
+        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsSettled).toArray(Integer[]::new))
+        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::settledFen).toArray(Long[]::new))
+        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsMismatched).toArray(Integer[]::new))
+        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsMissing).toArray(Integer[]::new))
+        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::missingFen).toArray(Long[]::new))
+        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExcess).toArray(Integer[]::new))
+        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::excessFen).toArray(Long[]::new))));
+  }
+
+  private static SettlementComparison.Leg leg(Row row) {
+    return new SettlementComparison.Leg(row.getString("payee_account_id"), row.getString("out_trade_no"),
+        row.getLong("amount_fen"));
   }
 
   private void carryOver(long runId, List<Row> resolved) {

@@ -1,0 +1,274 @@
+package org.clearing.refund;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.clearing.channel.Channel;
+import org.clearing.journal.Journal;
+import org.clearing.journal.JournalAccount;
+import org.clearing.journal.JournalEntry;
+import org.clearing.order.OrderEvent;
+import org.clearing.order.OrderStatus;
+import org.clearing.order.Orders;
+import org.clearing.outbox.Outbox;
+import org.clearing.payment.ChannelOrderStatus;
+import org.clearing.payment.ChannelOrders;
+import org.clearing.split.LegStatus;
+import org.clearing.split.Legs;
+
+/**
+ * The way out of an order in EXCEPTION: its payment of the wrong amount is held in suspense until
+ * a person (finance or admin) decides, once, with a reason.
+ *
+ * <ul>
+ *   <li>REFUND: the whole payment goes back through its channel. Suspense is debited and the
+ *       channel's refund side credited; the duplicate-refund job then asks the channel and, when
+ *       it has refunded, clears the refund side. The order is REFUNDING, then REFUNDED.
+ *   <li>ACCEPT: allowed only when the payment covers the order total. Paying less cannot be
+ *       accepted: the split fixes every leg's amount (the treasury and each non-tax account must
+ *       receive exactly what the lines say), so a short payment would leave some leg short with no
+ *       rule to say which — it is refused (409) and can only be given back. A payment of more is
+ *       booked like a normal payment (each leg its planned amount) and the excess goes to the
+ *       refund side and back to the payer. The order is PAID, its legs paid.
+ * </ul>
+ *
+ * Every resolution keeps who (API client), when and why, in the same transaction as its journal
+ * entry, its outbox event and the order's move; a replay of the same action returns the stored
+ * resolution, a different action afterwards is refused.
+ */
+public final class ExceptionResolutions {
+
+  public static final int REASON_LENGTH_MAX = 1_000;
+
+  /** What a person decides. */
+  public enum Action { ACCEPT, REFUND }
+
+  /** The outcome: the resolution as stored, or a refusal with its HTTP status and reason. */
+  public record Resolution(JsonObject resolution, int refusalStatus, String refusalType, String refusal) {
+    static Resolution done(JsonObject resolution) {
+      return new Resolution(resolution, 0, null, null);
+    }
+
+    static Resolution refused(int status, String type, String detail) {
+      return new Resolution(null, status, type, detail);
+    }
+  }
+
+  private static final String LOCK_ORDER =
+      "SELECT status, total_fen FROM orders WHERE order_no = $1 FOR UPDATE";
+  private static final String RESOLVED =
+      "SELECT order_no, action, channel, transaction_id, amount_fen, returned_fen, resolved_by, reason,"
+          + " resolved_at, journal_entry_key FROM exception_resolution WHERE order_no = $1";
+  /** The payment the order could not take because of its amount: at most one (later ones are NOT_PAYABLE). */
+  private static final String SUSPENSE_PAYMENT =
+      "SELECT channel, transaction_id, out_trade_no, amount_fen, occurred_at FROM channel_inbox"
+          + " WHERE order_no = $1 AND kind = 'PAYMENT' AND outcome = 'AMOUNT_MISMATCH'"
+          + " ORDER BY occurred_at LIMIT 1";
+  private static final String LEGS =
+      "SELECT leg_no, payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
+  private static final String INSERT_RESOLUTION = """
+      INSERT INTO exception_resolution (order_no, action, channel, transaction_id, amount_fen, returned_fen,
+                                        resolved_by, reason, journal_entry_key)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      """;
+  /** The money to give back, for the duplicate-refund job (which asks the channel, with retries). */
+  private static final String REQUEST_CHANNEL_REFUND = """
+      INSERT INTO duplicate_refund (channel, transaction_id, order_no, out_trade_no, amount_fen,
+                                    out_refund_no, status)
+      VALUES ($1, $2, $3, $4, $5, 'DR' || lpad(nextval('refund_seq')::text, 12, '0'), 'REQUESTED')
+      """;
+
+  /** The most rows of each kind the attention list shows; the oldest first. */
+  public static final int ATTENTION_ROWS_MAX = 500;
+  /** Orders in EXCEPTION with the payment each holds in suspense (if any), for a person to resolve. */
+  private static final String OPEN_EXCEPTIONS = """
+      SELECT o.order_no, o.total_fen, o.updated_at, i.channel, i.transaction_id, i.amount_fen
+      FROM orders o LEFT JOIN channel_inbox i ON i.order_no = o.order_no AND i.kind = 'PAYMENT'
+        AND i.outcome = 'AMOUNT_MISMATCH'
+      WHERE o.status = 'EXCEPTION' ORDER BY o.updated_at LIMIT $1
+      """;
+  /** Channel refunds the jobs stopped asking about: their outcome is for a person to find out. */
+  private static final String UNRESOLVED_REFUNDS = """
+      SELECT 'refund' AS kind, refund_id AS id, order_no, channel, status, query_attempts AS attempts, amount_fen
+      FROM refund WHERE mode = 'CHANNEL' AND status IN ('UNKNOWN', 'ACCEPTED') AND query_attempts >= $2
+      UNION ALL
+      SELECT 'duplicate_refund', out_refund_no, order_no, channel, status, attempts, amount_fen
+      FROM duplicate_refund WHERE status IN ('UNKNOWN', 'ACCEPTED', 'FAILED') AND (attempts >= $2 OR status = 'FAILED')
+      ORDER BY 1, 2 LIMIT $1
+      """;
+
+  private final Pool pool;
+
+  public ExceptionResolutions(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * What needs a person: orders in EXCEPTION, and refunds whose outcome the jobs could not learn
+   * (or that the channel refused), each list bounded by {@link #ATTENTION_ROWS_MAX}.
+   */
+  public Future<JsonObject> attention() {
+    return pool.preparedQuery(OPEN_EXCEPTIONS).execute(Tuple.of(ATTENTION_ROWS_MAX)).compose(exceptions ->
+        pool.preparedQuery(UNRESOLVED_REFUNDS).execute(Tuple.of(ATTENTION_ROWS_MAX,
+            ChannelRefundQueries.QUERIES.attemptsMax())).map(refunds -> {
+              JsonArray orders = new JsonArray();
+              exceptions.forEach(r -> orders.add(new JsonObject().put("order_no", r.getString("order_no"))
+                  .put("total_fen", r.getLong("total_fen")).put("channel", r.getString("channel"))
+                  .put("transaction_id", r.getString("transaction_id")).put("suspense_fen", r.getLong("amount_fen"))
+                  .put("since", r.getOffsetDateTime("updated_at").toInstant().toString())));
+              JsonArray open = new JsonArray();
+              refunds.forEach(r -> open.add(new JsonObject().put("kind", r.getString("kind"))
+                  .put("refund_no", r.getString("id")).put("order_no", r.getString("order_no"))
+                  .put("channel", r.getString("channel")).put("status", r.getString("status"))
+                  .put("attempts", r.getInteger("attempts")).put("amount_fen", r.getLong("amount_fen"))));
+              return new JsonObject().put("exceptions", orders).put("refunds", open);
+            }));
+  }
+
+  /** Resolves the order's exception; expected refusals are values, never failures. */
+  public Future<Resolution> resolve(String orderNo, Action action, String reason, String clientId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
+        .compose(orders -> {
+          if (orders.size() == 0) {
+            return Future.succeededFuture(Resolution.refused(404, "not-found", "no order " + orderNo));
+          }
+          Row order = orders.iterator().next();
+          return conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)).compose(resolved -> {
+            if (resolved.size() > 0) {
+              Row earlier = resolved.iterator().next();
+              return Future.succeededFuture(earlier.getString("action").equals(action.name())
+                  ? Resolution.done(json(earlier))
+                  : Resolution.refused(409, "already-resolved", "the exception of order " + orderNo
+                      + " was resolved by " + earlier.getString("action") + " already"));
+            }
+            OrderStatus status = OrderStatus.valueOf(order.getString("status"));
+            if (status != OrderStatus.EXCEPTION) {
+              return Future.succeededFuture(Resolution.refused(409, "not-an-exception",
+                  "order " + orderNo + " is " + status + "; only an order in EXCEPTION is resolved so"));
+            }
+            return conn.preparedQuery(SUSPENSE_PAYMENT).execute(Tuple.of(orderNo)).compose(payments -> {
+              if (payments.size() == 0) {
+                return Future.succeededFuture(Resolution.refused(409, "nothing-in-suspense",
+                    "no payment of order " + orderNo + " is held in suspense"));
+              }
+              Row payment = payments.iterator().next();
+              long totalFen = order.getLong("total_fen");
+              return action == Action.REFUND
+                  ? giveBack(conn, orderNo, payment, reason, clientId)
+                  : accept(conn, orderNo, totalFen, payment, reason, clientId);
+            });
+          });
+        }));
+  }
+
+  private Future<Resolution> giveBack(SqlConnection conn, String orderNo, Row payment, String reason,
+      String clientId) {
+    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
+    long amountFen = payment.getLong("amount_fen");
+    JournalEntry entry = new JournalEntry(
+        "EXCEPTION_REFUND:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_REFUND",
+        orderNo, channel.code(), List.of(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen),
+            JournalEntry.Posting.credit(JournalAccount.refund(channel), amountFen)));
+    return Journal.post(conn, entry)
+        .compose(v -> moveOrder(conn, orderNo, OrderEvent.RETURN_PAYMENT, null))
+        .compose(v -> requestChannelRefund(conn, orderNo, payment, amountFen))
+        .compose(v -> record(conn, orderNo, Action.REFUND, payment, amountFen, reason, clientId, entry))
+        .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.refunding", orderNo,
+            event("order.refunding", orderNo, resolution))).map(Resolution.done(resolution)));
+  }
+
+  private Future<Resolution> accept(SqlConnection conn, String orderNo, long totalFen, Row payment, String reason,
+      String clientId) {
+    long amountFen = payment.getLong("amount_fen");
+    if (amountFen < totalFen) {
+      return Future.succeededFuture(Resolution.refused(409, "payment-short",
+          "the payment of " + amountFen + " fen does not cover the order total of " + totalFen
+              + " fen; a short payment cannot be split over the legs, so it can only be refunded"));
+    }
+    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
+    long excessFen = amountFen - totalFen;
+    return conn.preparedQuery(LEGS).execute(Tuple.of(orderNo)).compose(legs -> {
+      List<JournalEntry.Posting> postings = new ArrayList<>();
+      postings.add(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen));
+      legs.forEach(leg -> postings.add(JournalEntry.Posting.credit(
+          JournalAccount.payee(leg.getString("payee_account_id")), leg.getLong("amount_fen"))));
+      if (excessFen > 0) {
+        postings.add(JournalEntry.Posting.credit(JournalAccount.refund(channel), excessFen));
+      }
+      JournalEntry entry = new JournalEntry(
+          "EXCEPTION_ACCEPT:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_ACCEPT",
+          orderNo, channel.code(), postings);
+      List<Integer> legNos = new ArrayList<>();
+      legs.forEach(leg -> legNos.add(leg.getInteger("leg_no")));
+      return Journal.post(conn, entry)
+          .compose(v -> moveOrder(conn, orderNo, OrderEvent.ACCEPT_PAYMENT, payment))
+          .compose(v -> markLegsPaid(conn, orderNo, legNos))
+          .compose(v -> markChannelOrderPaid(conn, orderNo, channel))
+          .compose(v -> excessFen > 0 ? requestChannelRefund(conn, orderNo, payment, excessFen)
+              : Future.<Void>succeededFuture())
+          .compose(v -> record(conn, orderNo, Action.ACCEPT, payment, excessFen, reason, clientId, entry))
+          .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.paid", orderNo,
+              event("order.paid", orderNo, resolution))).map(Resolution.done(resolution)));
+    });
+  }
+
+  /**
+   * The order's one move, from EXCEPTION, through the orders' door; an accepted payment becomes
+   * the order's. The order is locked (LOCK_ORDER), so a move that does not happen is a bug.
+   */
+  private static Future<Void> moveOrder(SqlConnection conn, String orderNo, OrderEvent event, Row paidBy) {
+    Orders.Move move = Orders.Move.of(orderNo, OrderStatus.EXCEPTION, event);
+    Orders.Paid paid = paidBy == null ? null : new Orders.Paid(paidBy.getString("channel"),
+        paidBy.getString("transaction_id"), paidBy.getOffsetDateTime("occurred_at").withOffsetSameInstant(ZoneOffset.UTC));
+    return Orders.transition(conn, Orders.Guard.LOCKED,
+        List.of(new Orders.Move(orderNo, move.from(), move.to(), paid))).mapEmpty();
+  }
+
+  /** The accepted order's legs move as a paid order's do: PLANNED to PAID, through the legs' door. */
+  private static Future<Void> markLegsPaid(SqlConnection conn, String orderNo, List<Integer> legNos) {
+    return Legs.transition(conn, LegStatus.PAID, legNos.stream().map(n -> Legs.Move.of(orderNo, n)).toList())
+        .mapEmpty();
+  }
+
+  /** The order's channel order at the accepted payment's channel is PAID, as the intake marks it. */
+  private static Future<Void> markChannelOrderPaid(SqlConnection conn, String orderNo, Channel channel) {
+    return ChannelOrders.transition(conn, ChannelOrderStatus.PAID,
+        List.of(new ChannelOrders.Key(orderNo, channel)), null).mapEmpty();
+  }
+
+  private static Future<Void> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
+    return conn.preparedQuery(REQUEST_CHANNEL_REFUND).execute(Tuple.of(payment.getString("channel"),
+        payment.getString("transaction_id"), orderNo, payment.getString("out_trade_no"), amountFen)).mapEmpty();
+  }
+
+  private static Future<JsonObject> record(SqlConnection conn, String orderNo, Action action, Row payment,
+      long returnedFen, String reason, String clientId, JournalEntry entry) {
+    return conn.preparedQuery(INSERT_RESOLUTION).execute(Tuple.tuple().addString(orderNo).addString(action.name())
+            .addString(payment.getString("channel")).addString(payment.getString("transaction_id"))
+            .addLong(payment.getLong("amount_fen")).addLong(returnedFen).addString(clientId).addString(reason)
+            .addString(entry.entryKey()))
+        .compose(v -> conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)))
+        .map(rows -> json(rows.iterator().next()));
+  }
+
+  private static JsonObject event(String type, String orderNo, JsonObject resolution) {
+    return new JsonObject().put("type", type).put("order_no", orderNo)
+        .put("exception_resolution", resolution);
+  }
+
+  private static JsonObject json(Row row) {
+    return new JsonObject().put("order_no", row.getString("order_no")).put("action", row.getString("action"))
+        .put("channel", row.getString("channel")).put("transaction_id", row.getString("transaction_id"))
+        .put("amount_fen", row.getLong("amount_fen")).put("returned_fen", row.getLong("returned_fen"))
+        .put("resolved_by", row.getString("resolved_by")).put("reason", row.getString("reason"))
+        .put("resolved_at", row.getOffsetDateTime("resolved_at").toInstant().toString())
+        .put("journal_entry_key", row.getString("journal_entry_key"));
+  }
+}

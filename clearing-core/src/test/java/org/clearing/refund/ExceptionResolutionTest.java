@@ -1,0 +1,278 @@
+package org.clearing.refund;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.clearing.channel.Channel;
+import org.clearing.client.DemoClients;
+import org.clearing.client.Role;
+import org.clearing.testing.ApiCaller;
+import org.clearing.testing.Await;
+import org.clearing.testing.Browser;
+import org.clearing.testing.EngineExtension;
+import org.clearing.testing.OrderBodies;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * An order in EXCEPTION is not a dead end: a payment of the wrong amount, made through the Alipay
+ * sandbox and reported by its real signed callback, is given back through the channel or accepted
+ * by finance/admin, with who, when and why, a journal entry, a webhook event and an applicant page
+ * that tells the truth. A short payment cannot be accepted; bad input and other roles change nothing;
+ * and the engine's own database role can record a resolution but never change or remove one.
+ */
+class ExceptionResolutionTest {
+
+  private static final long TOTAL_FEN = 1_509_000;
+  @RegisterExtension
+  static final EngineExtension engine = EngineExtension.withSandboxes();
+  private static ApiCaller registration;
+  private static ApiCaller finance;
+  private static ApiCaller alipaySandbox;
+  private static int cases;
+
+  @BeforeAll
+  static void start() {
+    registration = engine.as(Role.REGISTRATION);
+    finance = engine.as(Role.FINANCE);
+    alipaySandbox = new ApiCaller(engine.sandboxUrl(Channel.ALIPAY), null);
+  }
+
+  @AfterEach
+  void clearFaults() {
+    faults(new JsonObject());
+  }
+
+  private static void faults(JsonObject faults) {
+    ApiCaller.Answer answer = alipaySandbox.raw("PUT", "/sandbox/faults", faults.encode().getBytes(StandardCharsets.UTF_8),
+        Map.of("Content-Type", "application/json"));
+    assertEquals(200, answer.status(), answer.text());
+  }
+
+  /** An order paid through Alipay with {@code deltaFen} more (or less) than its total: EXCEPTION. */
+  private static JsonObject orderPaidWrongly(long deltaFen) {
+    JsonObject order = registration.post("/api/v1/orders", OrderBodies.typical("EXC-" + (++cases)).encode(),
+        "exc-" + cases).json();
+    String orderNo = order.getString("order_no");
+    faults(new JsonObject().put("amount_delta_fen", deltaFen));
+    Browser desktop = new Browser(Browser.DESKTOP);
+    desktop.submitForm(desktop.open(order.getJsonObject("qr").getString("url") + "/pay/alipay"));
+    Await.until("EXCEPTION", () -> status(orderNo).equals("EXCEPTION"));
+    faults(new JsonObject());
+    return order;
+  }
+
+  private static String status(String orderNo) {
+    return registration.get("/api/v1/orders/" + orderNo).json().getString("status");
+  }
+
+  private static String page(JsonObject order) {
+    return new Browser(Browser.DESKTOP).open(order.getJsonObject("qr").getString("url")).html();
+  }
+
+  private static ApiCaller.Answer resolve(ApiCaller as, String orderNo, String action, String body) {
+    return as.post("/api/v1/admin/orders/" + orderNo + "/exception/" + action, body, null);
+  }
+
+  private static String reason(String why) {
+    return new JsonObject().put("reason", why).encode();
+  }
+
+  private static long balance(String orderNo, String account) {
+    return engine.count("SELECT coalesce(sum(p.debit_fen - p.credit_fen), 0) FROM journal_posting p"
+        + " JOIN journal_entry e USING (entry_id) WHERE e.order_no = '" + orderNo + "' AND p.account = '" + account + "'");
+  }
+
+  @Test
+  void aWrongAmountFromARealCallbackIsHeldInSuspenseAndGivenBackThroughTheChannel() {
+    JsonObject order = orderPaidWrongly(-100);
+    String orderNo = order.getString("order_no");
+    assertEquals(-(TOTAL_FEN - 100), balance(orderNo, "suspense"), "the wrong amount is held in suspense");
+    assertTrue(page(order).contains("Under review"));
+
+    ApiCaller.Answer answer = resolve(finance, orderNo, "refund", reason("payer paid 1.00 yuan short; ticket 42"));
+
+    assertEquals(200, answer.status(), answer.text());
+    JsonObject resolution = answer.json();
+    assertEquals("REFUND", resolution.getString("action"));
+    assertEquals(DemoClients.clientId(Role.FINANCE), resolution.getString("resolved_by"));
+    assertEquals("payer paid 1.00 yuan short; ticket 42", resolution.getString("reason"));
+    assertEquals(TOTAL_FEN - 100, resolution.getLong("returned_fen"));
+    assertEquals(0, balance(orderNo, "suspense"), "suspense is cleared at once");
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunding' AND order_no = '"
+        + orderNo + "' AND payload->'exception_resolution'->>'resolved_by' = '" + DemoClients.clientId(Role.FINANCE) + "'"));
+    Await.until("returned by the channel", () -> status(orderNo).equals("REFUNDED"));
+    assertTrue(page(order).contains("This payment has been returned"), page(order));
+    assertEquals(0, balance(orderNo, "refund:alipay"));
+    assertEquals(0, balance(orderNo, "clearing:alipay"), "Alipay holds nothing for the order");
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'payment.refunded' AND order_no = '"
+        + orderNo + "'"));
+    assertEquals(1, engine.count("SELECT count(*) FROM journal_entry WHERE kind = 'EXCEPTION_REFUND' AND order_no = '"
+        + orderNo + "'"));
+
+    ApiCaller.Answer replay = resolve(finance, orderNo, "refund", reason("again"));
+    assertEquals(200, replay.status(), "a replay returns the stored resolution");
+    assertEquals("payer paid 1.00 yuan short; ticket 42", replay.json().getString("reason"));
+    ApiCaller.Answer other = resolve(engine.as(Role.ADMIN), orderNo, "accept", reason("changed my mind"));
+    assertEquals(409, other.status(), other.text());
+    assertEquals("application/problem+json", other.contentType());
+  }
+
+  @Test
+  void anOverpaymentAcceptedByAPersonPaysTheOrderAndTheExcessGoesBack() {
+    JsonObject order = orderPaidWrongly(250);
+    String orderNo = order.getString("order_no");
+
+    ApiCaller.Answer answer = resolve(engine.as(Role.ADMIN), orderNo, "accept", reason("checked with the payer"));
+
+    assertEquals(200, answer.status(), answer.text());
+    assertEquals(250, answer.json().getLong("returned_fen"));
+    assertEquals("PAID", status(orderNo));
+    assertTrue(page(order).contains("Paid: nothing more to pay"));
+    assertEquals(2, engine.count("SELECT count(*) FROM leg WHERE status = 'PAID' AND order_no = '" + orderNo + "'"));
+    assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE paid_channel = 'alipay' AND order_no = '"
+        + orderNo + "'"));
+    assertEquals(0, balance(orderNo, "suspense"));
+    assertEquals(-1_500_000, balance(orderNo, "payee:TRE-341500"));
+    assertEquals(-9_000, balance(orderNo, "payee:NTX-341500"));
+    assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.paid' AND order_no = '"
+        + orderNo + "' AND payload->'exception_resolution'->>'action' = 'ACCEPT'"));
+    Await.until("the excess given back", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '"
+        + orderNo + "' AND amount_fen = 250 AND status = 'SUCCEEDED'") == 1);
+    assertEquals(TOTAL_FEN, balance(orderNo, "clearing:alipay"), "Alipay holds exactly the order's total");
+    assertEquals(0, balance(orderNo, "refund:alipay"));
+    assertEquals("PAID", status(orderNo), "giving back the excess leaves the order paid");
+  }
+
+  @Test
+  void anOrderInExceptionIsListedForAPersonUntilItIsResolved() {
+    JsonObject order = orderPaidWrongly(-700);
+    String orderNo = order.getString("order_no");
+
+    JsonObject listed = listed(finance.get("/api/v1/admin/attention").json(), orderNo);
+    assertEquals(TOTAL_FEN - 700, listed.getLong("suspense_fen"), listed.encode());
+    assertEquals("alipay", listed.getString("channel"));
+    assertEquals(200, resolve(finance, orderNo, "refund", reason("wrong amount")).status());
+
+    assertEquals(null, listed(engine.as(Role.ADMIN).get("/api/v1/admin/attention").json(), orderNo));
+    ApiCaller.Answer bad = finance.get("/api/v1/admin/attention?status=all");
+    assertEquals(422, bad.status(), bad.text());
+    assertEquals("application/problem+json", bad.contentType());
+    assertTrue(bad.text().contains("\"status\""), bad.text());
+  }
+
+  private static JsonObject listed(JsonObject attention, String orderNo) {
+    return attention.getJsonArray("exceptions").stream().map(JsonObject.class::cast)
+        .filter(o -> o.getString("order_no").equals(orderNo)).findFirst().orElse(null);
+  }
+
+  @Test
+  void aShortPaymentCannotBeAcceptedAndNothingChanges() {
+    JsonObject order = orderPaidWrongly(-1);
+    String orderNo = order.getString("order_no");
+    long entries = engine.count("SELECT count(*) FROM journal_entry WHERE order_no = '" + orderNo + "'");
+
+    ApiCaller.Answer answer = resolve(finance, orderNo, "accept", reason("close enough"));
+
+    assertEquals(409, answer.status(), answer.text());
+    assertEquals("application/problem+json", answer.contentType());
+    assertTrue(answer.json().getString("detail").contains("does not cover the order total"), answer.text());
+    assertEquals("EXCEPTION", status(orderNo));
+    assertEquals(entries, engine.count("SELECT count(*) FROM journal_entry WHERE order_no = '" + orderNo + "'"));
+    assertEquals(0, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo + "'"));
+    assertEquals(0, engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void onlyAnOrderInExceptionIsResolvedAndAnUnknownOneIsNotFound() {
+    JsonObject order = registration.post("/api/v1/orders", OrderBodies.typical("EXC-" + (++cases)).encode(),
+        "exc-" + cases).json();
+    ApiCaller.Answer open = resolve(finance, order.getString("order_no"), "accept", reason("r"));
+    assertEquals(409, open.status(), open.text());
+    assertEquals("OPEN", status(order.getString("order_no")));
+    ApiCaller.Answer unknown = resolve(finance, "TF20991231000000999", "refund", reason("r"));
+    assertEquals(404, unknown.status(), unknown.text());
+    assertEquals("application/problem+json", unknown.contentType());
+  }
+
+  @Test
+  void badInputIsRefusedWithAProblemNamingTheFieldAndChangesNothing() {
+    JsonObject order = orderPaidWrongly(-300);
+    String orderNo = order.getString("order_no");
+    String[][] cases = {
+        {orderNo, "{}", "reason"},
+        {orderNo, "{\"reason\":\"   \"}", "reason"},
+        {orderNo, "{\"reason\":\"" + "x".repeat(1_001) + "\"}", "reason"},
+        {orderNo, "{\"reason\":\"line\\nbreak\"}", "reason"},
+        {orderNo, "{\"reason\":7}", "reason"},
+        {orderNo, "{\"reason\":\"ok\",\"amount_fen\":1}", "amount_fen"},
+        {"not-an-order", "{\"reason\":\"ok\"}", "order_no"},
+    };
+    for (String[] c : cases) {
+      for (String action : new String[] {"refund", "accept"}) {
+        ApiCaller.Answer answer = resolve(finance, c[0], action, c[1]);
+        assertEquals(422, answer.status(), c[1] + " " + answer.text());
+        assertEquals("application/problem+json", answer.contentType());
+        assertTrue(answer.text().contains("\"" + c[2] + "\""), answer.text());
+      }
+    }
+    assertEquals(400, resolve(finance, orderNo, "refund", "{not json").status());
+    assertEquals(400, resolve(finance, orderNo, "refund", "[]").status());
+    assertEquals("EXCEPTION", status(orderNo));
+    assertEquals(0, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void theRegistrationSystemAndTheTaxAuthorityCannotResolveAnException() {
+    JsonObject order = orderPaidWrongly(-500);
+    String orderNo = order.getString("order_no");
+    for (Role role : new Role[] {Role.REGISTRATION, Role.TAX}) {
+      for (String action : new String[] {"refund", "accept"}) {
+        ApiCaller.Answer answer = resolve(engine.as(role), orderNo, action, reason("let me"));
+        assertEquals(403, answer.status(), role + " " + answer.text());
+        assertEquals("application/problem+json", answer.contentType());
+      }
+    }
+    for (Role role : new Role[] {Role.REGISTRATION, Role.TAX}) {
+      ApiCaller.Answer list = engine.as(role).get("/api/v1/admin/attention");
+      assertEquals(403, list.status(), role + " " + list.text());
+    }
+    assertEquals("EXCEPTION", status(orderNo));
+    assertEquals(0, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo + "'"));
+    assertEquals(0, engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "'"));
+  }
+
+  @Test
+  void theEnginesDatabaseRoleCannotChangeOrRemoveAResolution() {
+    JsonObject order = orderPaidWrongly(-900);
+    String orderNo = order.getString("order_no");
+    // Recorded by the engine, which serves as its own role: adding a resolution is allowed.
+    assertEquals(200, resolve(finance, orderNo, "refund", reason("wrong amount; ticket 77")).status());
+    Pool asEngine = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(engine.engine().database().connectOptions()).using(engine.engine().vertx()).build();
+    try {
+      for (String attack : new String[] {
+          "UPDATE exception_resolution SET reason = 'nothing happened', resolved_by = 'someone-else'"
+              + " WHERE order_no = '" + orderNo + "'",
+          "DELETE FROM exception_resolution WHERE order_no = '" + orderNo + "'"}) {
+        PgException refused = assertThrows(PgException.class, () -> Await.result(asEngine.query(attack).execute()),
+            attack);
+        assertEquals("42501", refused.getSqlState(), refused.getMessage());
+      }
+    } finally {
+      Await.result(asEngine.close());
+    }
+    assertEquals(1, engine.count("SELECT count(*) FROM exception_resolution WHERE order_no = '" + orderNo
+        + "' AND reason = 'wrong amount; ticket 77' AND resolved_by = '" + DemoClients.clientId(Role.FINANCE) + "'"));
+  }
+}
