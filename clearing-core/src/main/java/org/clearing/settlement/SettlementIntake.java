@@ -36,8 +36,9 @@ import org.clearing.split.Legs;
  * clearing account). The channels say it differently: UnionPay has a split line per receiver,
  * WeChat a bill row per combined-payment sub-order ({@code <outTradeNo>L<legNo>}, one per leg),
  * Alipay a row per trade whose settle plan was fixed when the order was opened. A leg whose
- * reported amount differs is left paid for the daily reconciliation to report. Idempotent: a
- * settled leg is never settled again.
+ * reported amount differs is left paid for the daily reconciliation to report; a leg under a
+ * channel refund still open (requested, accepted or unknown) is left paid until the refund is
+ * final. Idempotent: a settled leg is never settled again.
  */
 public final class SettlementIntake {
 
@@ -46,14 +47,27 @@ public final class SettlementIntake {
   private static final Pattern WECHAT_SUB_ORDER = Pattern.compile("(W.+)L([0-9]+)");
 
   /**
+   * The bill's orders, locked before their legs are read. Planning a refund holds its order's row
+   * from before it reads the legs' statuses until the refund is committed, so once this lock is
+   * taken a channel refund of these orders is either committed (and {@link #SELECT_LEGS}, a later
+   * statement with a fresher snapshot, sees it) or will be planned after the legs are settled
+   * (and sees them settled: an authority refund).
+   */
+  private static final String LOCK_ORDERS =
+      "SELECT order_no FROM orders WHERE order_no = ANY($1::text[]) ORDER BY order_no FOR UPDATE";
+  /**
    * Legs with what the channel already gave back of them: a leg settles at its amount less the
    * channel refunds taken from it before settlement, so the clearing account is emptied exactly.
+   * {@code open_refunds} counts the channel refunds of the leg whose outcome is not known yet.
    */
   private static final String SELECT_LEGS = """
       SELECT g.order_no, g.leg_no, g.payee_account_id, g.amount_fen, g.status, o.total_fen, o.paid_channel,
              coalesce((SELECT sum(rg.amount_fen) FROM refund_leg rg JOIN refund r ON r.refund_id = rg.refund_id
                        WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no AND r.mode = 'CHANNEL'
-                         AND r.status = 'SUCCEEDED'), 0) AS refunded_fen
+                         AND r.status = 'SUCCEEDED'), 0) AS refunded_fen,
+             (SELECT count(*) FROM refund_leg rg JOIN refund r ON r.refund_id = rg.refund_id
+              WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no AND r.mode = 'CHANNEL'
+                AND r.status IN ('REQUESTED', 'ACCEPTED', 'UNKNOWN')) AS open_refunds
       FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])
       ORDER BY g.order_no, g.leg_no FOR UPDATE OF g
       """;
@@ -152,7 +166,8 @@ public final class SettlementIntake {
       return Future.succeededFuture(new Result(lines.size(), 0, 0));
     }
     String[] orderNos = reports.stream().map(Report::orderNo).distinct().toArray(String[]::new);
-    return pool.withTransaction(conn -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNos))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(orderNos))
+        .compose(locked -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNos)))
         .compose(rows -> {
           Map<String, List<Row>> legs = new HashMap<>();
           rows.forEach(row -> legs.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(row));
@@ -169,10 +184,20 @@ public final class SettlementIntake {
                           && leg.getLong("amount_fen") == report.amountFen()
                       : leg.getLong("total_fen") == report.amountFen();
               long netFen = leg.getLong("amount_fen") - leg.getLong("refunded_fen");
+              // A leg under a channel refund whose outcome is not known yet is left PAID, and settled
+              // by a later run of the bill once the refund is final. The channel takes a refund it
+              // accepts from the money it has not paid out yet, so what reaches the payee account is
+              // the leg less that refund; settling the leg whole now would book money the account
+              // never got, and the refund's own entry (debit payee, credit clearing, made when the
+              // engine learns of its success) would then take it from the account a second time.
+              // Settling the leg less the open refund instead would strand that part if the refund
+              // failed, on a leg already SETTLED. Waiting keeps one rule: a leg settles once, at its
+              // amount less the channel refunds that SUCCEEDED (what the invariants expect).
+              boolean refundOpen = leg.getLong("open_refunds") > 0;
               // A bill that reports a leg twice settles it once.
               boolean listed = settle.stream().anyMatch(l -> l.move().orderNo().equals(report.orderNo())
                   && l.move().legNo() == leg.getInteger("leg_no"));
-              if (matches && netFen > 0 && !listed) {
+              if (matches && netFen > 0 && !listed && !refundOpen) {
                 settle.add(new Settle(new Legs.Move(report.orderNo(), leg.getInteger("leg_no"), report.ref()),
                     leg.getString("payee_account_id"), netFen));
               }
