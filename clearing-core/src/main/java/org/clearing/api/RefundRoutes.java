@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.clearing.http.Problem;
 import org.clearing.input.FieldError;
+import org.clearing.refund.RefundLegStatus;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
 
@@ -94,7 +95,9 @@ final class RefundRoutes {
   /** An authority lists the legs of refunds after settlement that are its to make. */
   void listAuthority(RoutingContext ctx, String side) {
     String status = ctx.request().getParam("status", "requested").toUpperCase(java.util.Locale.ROOT);
-    if (!Set.of("REQUESTED", "CONFIRMED", "PAID_BACK", "ALL").contains(status)) {
+    // An authority's legs are only ever in these statuses (RefundLegStatus's authority path).
+    if (!Set.of(RefundLegStatus.REQUESTED.name(), RefundLegStatus.CONFIRMED.name(), RefundLegStatus.PAID_BACK.name(),
+        "ALL").contains(status)) {
       Problem.invalid(422, List.of(new FieldError("status", "must be requested, confirmed, paid_back or all"))).send(ctx);
       return;
     }

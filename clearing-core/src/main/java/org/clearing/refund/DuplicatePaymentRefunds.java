@@ -8,6 +8,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.Money;
@@ -66,19 +67,32 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
       SELECT d.channel, d.transaction_id, d.order_no, d.out_trade_no, d.amount_fen, d.out_refund_no,
              d.attempts, d.status, o.total_fen
       FROM duplicate_refund d LEFT JOIN orders o ON o.order_no = d.order_no
-      WHERE d.status IN ('REQUESTED', 'UNKNOWN', 'ACCEPTED') AND d.next_attempt_at <= now() AND d.attempts < $2
+      WHERE d.status = ANY($3::text[]) AND d.next_attempt_at <= now() AND d.attempts < $2
       ORDER BY d.next_attempt_at LIMIT $1
       """;
   private static final String LEGS =
       "SELECT leg_no, payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
-  private static final String MOVE =
-      "UPDATE duplicate_refund SET status = $3, attempts = attempts + 1, updated_at = now(),"
-          + " next_attempt_at = now() + make_interval(secs => $4::float8)"
-          + " WHERE channel = $1 AND transaction_id = $2 AND status NOT IN ('SUCCEEDED', 'FAILED')";
-  private static final String SUCCEED =
-      "UPDATE duplicate_refund SET status = 'SUCCEEDED', updated_at = now()"
-          + " WHERE out_refund_no = $1 AND status <> 'SUCCEEDED'"
-          + " RETURNING channel, transaction_id, order_no, amount_fen";
+  /**
+   * The only {@code UPDATE duplicate_refund SET status}. A backoff ({@code $3}) counts the attempt
+   * and sets when the job asks next; none (the channel's confirmation) leaves both alone.
+   */
+  private static final String TRANSITION = """
+      UPDATE duplicate_refund SET status = $2::text, updated_at = now(),
+             attempts = CASE WHEN $3::float8 IS NULL THEN attempts ELSE attempts + 1 END,
+             next_attempt_at = CASE WHEN $3::float8 IS NULL THEN next_attempt_at
+                                    ELSE now() + make_interval(secs => $3::float8) END
+      WHERE out_refund_no = $1 AND status = ANY($4::text[])
+      RETURNING channel, transaction_id, order_no, amount_fen
+      """;
+  private static final String CURRENT = "SELECT status FROM duplicate_refund WHERE out_refund_no = $1";
+
+  /** An illegal duplicate refund transition: a bug in the caller, never an expected outcome. */
+  public static final class IllegalTransition extends IllegalStateException {
+    public IllegalTransition(String message) {
+      super(message);
+    }
+  }
+
   /**
    * A payment a person decided to give back (an order's EXCEPTION resolved by REFUND) finishes
    * the order with its refund: REFUNDING to REFUNDED when the channel refunded, back to EXCEPTION
@@ -117,7 +131,8 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
   @Override
   public Future<Integer> runOnce() {
     return pool.query(DISCOVER).execute()
-        .compose(v -> pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX, ATTEMPTS.attemptsMax())))
+        .compose(v -> pool.preparedQuery(DUE).execute(Tuple.of(BATCH_SIZE_MAX, ATTEMPTS.attemptsMax(),
+            DuplicateRefundStatus.DUE.stream().map(Enum::name).toArray(String[]::new))))
         .compose(rows -> {
           List<Future<Void>> refunds = new ArrayList<>();
           rows.forEach(row -> refunds.add(refund(row)));
@@ -131,13 +146,13 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
     if (adapter == null) {
       return Future.succeededFuture();
     }
-    String status = row.getString("status");
+    DuplicateRefundStatus status = DuplicateRefundStatus.valueOf(row.getString("status"));
     // A lost answer or an unconfirmed acceptance is asked about first; a refund is sent (again,
     // under the same number, which the channel treats as the same refund) only when there is none.
-    return request(row, channel).compose(request -> (status.equals("REQUESTED")
+    return request(row, channel).compose(request -> (status == DuplicateRefundStatus.REQUESTED
             ? Future.<RefundResult>succeededFuture(new RefundResult.NotFound()) : adapter.queryRefund(request))
         .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
-        .compose(known -> known instanceof RefundResult.NotFound && !status.equals("ACCEPTED")
+        .compose(known -> known instanceof RefundResult.NotFound && status != DuplicateRefundStatus.ACCEPTED
             ? adapter.refund(request)
                 .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
             : Future.succeededFuture(known))
@@ -164,7 +179,7 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
         ChannelOrders.notifyUrl(notifyBaseUrl, channel), "重复支付退款 duplicate payment"));
   }
 
-  private Future<Void> answered(Row row, Channel channel, String status, RefundResult result) {
+  private Future<Void> answered(Row row, Channel channel, DuplicateRefundStatus status, RefundResult result) {
     String transactionId = row.getString("transaction_id");
     LOG.info("event=duplicate_refund.answer channel={} transaction_id={} order_no={} was={} result={}",
         channel.code(), transactionId, row.getString("order_no"), status, result.getClass().getSimpleName());
@@ -174,17 +189,16 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
     int attempts = row.getInteger("attempts") + 1;
     // Never guessed: an outcome still unknown after the last question stays UNKNOWN (or
     // ACCEPTED), is no longer asked about, and is logged for a person.
-    String next = result instanceof RefundResult.Refused ? "FAILED"
-        : result instanceof RefundResult.Accepted ? "ACCEPTED"
-        : status.equals("ACCEPTED") ? "ACCEPTED" : "UNKNOWN";
-    if (!next.equals("FAILED") && attempts >= ATTEMPTS.attemptsMax()) {
+    DuplicateRefundStatus next = result instanceof RefundResult.Refused ? DuplicateRefundStatus.FAILED
+        : result instanceof RefundResult.Accepted ? DuplicateRefundStatus.ACCEPTED
+        : status == DuplicateRefundStatus.ACCEPTED ? DuplicateRefundStatus.ACCEPTED : DuplicateRefundStatus.UNKNOWN;
+    if (next != DuplicateRefundStatus.FAILED && attempts >= ATTEMPTS.attemptsMax()) {
       LOG.warn("event=duplicate_refund.unresolved channel={} transaction_id={} order_no={} attempts={} needs=person",
           channel.code(), transactionId, row.getString("order_no"), attempts);
     }
     double backoffS = ATTEMPTS.delayMsAfter(attempts) / 1_000.0;
-    return pool.withTransaction(conn -> conn.preparedQuery(MOVE)
-        .execute(Tuple.of(channel.code(), transactionId, next, backoffS))
-        .compose(moved -> moved.rowCount() == 1 && next.equals("FAILED")
+    return pool.withTransaction(conn -> transition(conn, next, row.getString("out_refund_no"), backoffS)
+        .compose(moved -> moved.isPresent() && next == DuplicateRefundStatus.FAILED
             ? moveReturnedOrder(conn, row.getString("order_no"), channel.code(), transactionId, OrderEvent.FAULT)
             : Future.<Void>succeededFuture()));
   }
@@ -204,12 +218,12 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
 
   /** The channel refunded: clear the refund side, once, and tell the registration system. */
   public Future<Void> succeeded(String outRefundNo) {
-    return pool.withTransaction(conn -> conn.preparedQuery(SUCCEED).execute(Tuple.of(outRefundNo))
-        .compose(rows -> {
-          if (rows.size() == 0) {
+    return pool.withTransaction(conn -> transition(conn, DuplicateRefundStatus.SUCCEEDED, outRefundNo, null)
+        .compose(done -> {
+          if (done.isEmpty()) {
             return Future.<Void>succeededFuture();
           }
-          Row row = rows.iterator().next();
+          Row row = done.get();
           Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
           String orderNo = row.getString("order_no");
           long amountFen = row.getLong("amount_fen");
@@ -227,5 +241,30 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
                       .put("amount_fen", amountFen))))
               .mapEmpty();
         }));
+  }
+
+  /**
+   * Moves one duplicate refund to {@code to}, guarded by the statuses {@link DuplicateRefundStatus}
+   * allows it from; the one door for its status. Not moving is a value in two cases: a repeat (it
+   * is already at {@code to}), and the job's answer losing the race to the channel's confirmation
+   * (it is already SUCCEEDED, which the job read before the notification committed). Anything else
+   * is an illegal transition, a bug, and fails the caller's transaction.
+   *
+   * @param backoffS seconds until the job asks again, counting an attempt; null for none
+   * @return the moved row (channel, transaction_id, order_no, amount_fen), empty when it did not move
+   */
+  public static Future<Optional<Row>> transition(SqlConnection conn, DuplicateRefundStatus to, String outRefundNo,
+      Double backoffS) {
+    return conn.preparedQuery(TRANSITION).execute(Tuple.tuple().addString(outRefundNo).addString(to.name())
+            .addDouble(backoffS)
+            .addArrayOfString(DuplicateRefundStatus.from(to).stream().map(Enum::name).toArray(String[]::new)))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(Optional.of(rows.iterator().next()))
+            : conn.preparedQuery(CURRENT).execute(Tuple.of(outRefundNo)).compose(current -> {
+              String status = current.size() == 0 ? null : current.iterator().next().getString("status");
+              return to.name().equals(status) || DuplicateRefundStatus.SUCCEEDED.name().equals(status)
+                  ? Future.succeededFuture(Optional.<Row>empty())
+                  : Future.failedFuture(new IllegalTransition("duplicate refund " + outRefundNo + " cannot move "
+                      + (status == null ? "(no such refund)" : status) + " -> " + to));
+            }));
   }
 }

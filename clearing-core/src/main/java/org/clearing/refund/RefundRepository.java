@@ -99,8 +99,6 @@ public final class RefundRepository {
       "UPDATE refund SET status = $2, channel_refund_id = COALESCE($4, channel_refund_id),"
           + " updated_at = now() WHERE refund_id = $1 AND status = ANY($3::text[])";
   private static final String RELEASE_LINES = "DELETE FROM refund_line WHERE refund_id = $1";
-  private static final String LEGS_DONE =
-      "UPDATE refund_leg SET status = $2 WHERE refund_id = $1";
   /** A leg whose whole amount the channel gave back is REFUNDED: nothing of it will settle. */
   private static final String LEGS_WHOLLY_REFUNDED = """
       SELECT g.leg_no FROM leg g
@@ -275,16 +273,14 @@ public final class RefundRepository {
    * it, both count while the other's leg is still uncommitted, and neither finishes the refund.
    */
   private static final String LOCK_REFUND = "SELECT refund_id FROM refund WHERE refund_id = $1 FOR UPDATE";
-  private static final String LEG_SUCCEEDED =
-      "UPDATE refund_leg SET status = 'SUCCEEDED' WHERE refund_id = $1 AND leg_no = $2";
   private static final String LEGS_OPEN =
-      "SELECT count(*) AS open FROM refund_leg WHERE refund_id = $1 AND status <> 'SUCCEEDED'";
+      "SELECT count(*) AS open FROM refund_leg WHERE refund_id = $1 AND status <> $2";
 
   /** One leg's part succeeded (WeChat refunds combined payments leg by leg); true when all have. */
   public Future<Boolean> legSucceeded(String refundId, int legNo) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_REFUND).execute(Tuple.of(refundId))
-        .compose(v -> conn.preparedQuery(LEG_SUCCEEDED).execute(Tuple.of(refundId, legNo)))
-        .compose(v -> conn.preparedQuery(LEGS_OPEN).execute(Tuple.of(refundId)))
+        .compose(v -> RefundLegs.transition(conn, RefundLegStatus.SUCCEEDED, refundId, legNo, null, null))
+        .compose(v -> conn.preparedQuery(LEGS_OPEN).execute(Tuple.of(refundId, RefundLegStatus.SUCCEEDED.name())))
         .map(rows -> rows.iterator().next().getLong("open") == 0));
   }
 
@@ -293,14 +289,9 @@ public final class RefundRepository {
       FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id
       WHERE r.refund_id = $1 AND g.leg_no = $2 AND r.mode = 'AUTHORITY' FOR UPDATE OF r, g
       """;
-  private static final String MOVE_AUTHORITY_LEG =
-      "UPDATE refund_leg SET status = $3, voucher_no = COALESCE($4, voucher_no), confirmed_by ="
-          + " COALESCE(confirmed_by, $5), confirmed_at = CASE WHEN $3 = 'CONFIRMED' THEN now() ELSE confirmed_at END,"
-          + " paid_back_at = CASE WHEN $3 = 'PAID_BACK' THEN now() ELSE paid_back_at END"
-          + " WHERE refund_id = $1 AND leg_no = $2";
   private static final String AUTHORITY_LEGS_OPEN =
-      "SELECT count(*) FILTER (WHERE status <> 'CONFIRMED' AND status <> 'PAID_BACK') AS unconfirmed,"
-          + " count(*) FILTER (WHERE status <> 'PAID_BACK') AS unpaid FROM refund_leg WHERE refund_id = $1";
+      "SELECT count(*) FILTER (WHERE status <> $2 AND status <> $3) AS unconfirmed,"
+          + " count(*) FILTER (WHERE status <> $3) AS unpaid FROM refund_leg WHERE refund_id = $1";
   private static final String LIST_AUTHORITY = """
       SELECT r.refund_id, r.order_no, r.reason, g.leg_no, g.payee_account_id, g.amount_fen,
              g.status, g.voucher_no
@@ -341,23 +332,25 @@ public final class RefundRepository {
             return Future.succeededFuture((Planned) new Refused(404, "not-found", "no refund leg " + refundId + "/" + legNo));
           }
           Row row = rows.iterator().next();
-          String current = row.getString("status");
-          String target = step == AuthorityStep.CONFIRM ? "CONFIRMED" : "PAID_BACK";
+          RefundLegStatus current = RefundLegStatus.valueOf(row.getString("status"));
+          RefundLegStatus target = step == AuthorityStep.CONFIRM ? RefundLegStatus.CONFIRMED : RefundLegStatus.PAID_BACK;
           if (step == AuthorityStep.CONFIRM && row.getString("voucher_no") != null
               && !row.getString("voucher_no").equals(voucherNo)) {
             return Future.succeededFuture((Planned) new Refused(409, "confirmation-conflict",
                 "leg is confirmed with voucher " + row.getString("voucher_no")));
           }
-          if (current.equals(target) || (step == AuthorityStep.CONFIRM && current.equals("PAID_BACK"))) {
+          if (current == target || (step == AuthorityStep.CONFIRM && current == RefundLegStatus.PAID_BACK)) {
             return load(conn, refundId).map(r -> (Planned) new Replayed(r));
           }
-          boolean allowed = step == AuthorityStep.CONFIRM ? current.equals("REQUESTED") : current.equals("CONFIRMED");
-          if (!allowed) {
+          // A step the leg is not ready for is the caller's mistake, answered as a value; the guarded
+          // door below would refuse it as a bug.
+          if (!current.canMoveTo(target)) {
             return Future.succeededFuture((Planned) new Refused(409, "invalid-transition", "leg is " + current + "; "
                 + (step == AuthorityStep.CONFIRM ? "only a requested leg is confirmed" : "only a confirmed leg is paid back")));
           }
-          return conn.preparedQuery(MOVE_AUTHORITY_LEG).execute(Tuple.of(refundId, legNo, target, voucherNo, by))
-              .compose(v -> conn.preparedQuery(AUTHORITY_LEGS_OPEN).execute(Tuple.of(refundId)))
+          return RefundLegs.transition(conn, target, refundId, legNo, voucherNo, by)
+              .compose(v -> conn.preparedQuery(AUTHORITY_LEGS_OPEN).execute(Tuple.of(refundId,
+                  RefundLegStatus.CONFIRMED.name(), RefundLegStatus.PAID_BACK.name())))
               .compose(open -> afterAuthorityStep(conn, refundId, row.getString("refund_status"), open.iterator().next()))
               .compose(v -> load(conn, refundId)).map(r -> (Planned) new Created(r, null, 0));
         }));
@@ -399,7 +392,7 @@ public final class RefundRepository {
             return load(conn, refundId);
           }
           return load(conn, refundId).compose(refund -> conn.preparedQuery(RELEASE_LINES).execute(Tuple.of(refundId))
-              .compose(v -> conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refundId, RefundStatus.FAILED.name())))
+              .compose(v -> RefundLegs.transition(conn, RefundLegStatus.FAILED, refundId, null, null, null))
               .compose(v -> refund.wholeOrder()
                   ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_FAILED)
                   : Future.succeededFuture())
@@ -431,7 +424,7 @@ public final class RefundRepository {
     postings.add(JournalEntry.Posting.credit(JournalAccount.clearing(channel), refund.amountFen()));
     Future<?> journal = Journal.post(conn, new JournalEntry("REFUND:" + refund.refundId(), "REFUND",
         refund.orderNo(), refund.channel(), postings));
-    Future<?> legs = conn.preparedQuery(LEGS_DONE).execute(Tuple.of(refund.refundId(), RefundStatus.SUCCEEDED.name()));
+    Future<?> legs = RefundLegs.transition(conn, RefundLegStatus.SUCCEEDED, refund.refundId(), null, null, null);
     Future<?> order = refund.wholeOrder()
         ? refundingOrder(conn, refund.orderNo(), OrderEvent.REFUND_COMPLETED)
         : Future.succeededFuture();

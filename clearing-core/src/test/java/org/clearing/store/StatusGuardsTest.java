@@ -11,6 +11,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
@@ -20,6 +21,10 @@ import org.clearing.order.OrderStatus;
 import org.clearing.order.Orders;
 import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
+import org.clearing.refund.DuplicatePaymentRefunds;
+import org.clearing.refund.DuplicateRefundStatus;
+import org.clearing.refund.RefundLegStatus;
+import org.clearing.refund.RefundLegs;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
 import org.clearing.testing.EngineExtension;
@@ -31,7 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Statuses change only through their guarded doors: an illegal order, leg or channel order transition
+ * Statuses change only through their guarded doors: an illegal order, leg, channel order, refund leg
+ * or duplicate refund transition
  * fails loudly and undoes its whole transaction, a repeat changes nothing, and the database itself
  * refuses a status no enum knows, written as the engine's role.
  */
@@ -164,5 +170,98 @@ class StatusGuardsTest {
     }
     assertEquals("OPEN", TestDatabase.queryString(engine.pgUrl(),
         "SELECT status FROM orders WHERE order_no = '" + orderNo + "'"));
+  }
+
+  private static String refundLegStatus(String refundId, int legNo) {
+    return TestDatabase.queryString(engine.pgUrl(),
+        "SELECT status FROM refund_leg WHERE refund_id = '" + refundId + "' AND leg_no = " + legNo);
+  }
+
+  @Test
+  void aRefundLegPaidBackUnconfirmedFailsLoudlyAndUndoesItsTransaction() throws Exception {
+    String orderNo = newOrder("GUARD-RLEG-1");
+    String refundId = "RF-GUARD-LEG";
+    TestDatabase.execute(engine.pgUrl(), "INSERT INTO refund (refund_id, order_no, client_id, refund_key,"
+        + " request_hash, mode, status, amount_fen, reason, whole_order) VALUES ('" + refundId + "', '" + orderNo
+        + "', 'c', 'k-leg', '\\x00', 'AUTHORITY', 'REQUESTED', 200, 'r', false)");
+    TestDatabase.execute(engine.pgUrl(), "INSERT INTO refund_leg (refund_id, leg_no, payee_account_id, side,"
+        + " amount_fen, status) SELECT '" + refundId + "', leg_no, payee_account_id, 'TREASURY', 100, 'REQUESTED'"
+        + " FROM leg WHERE order_no = '" + orderNo + "' AND leg_no IN (1, 2)");
+
+    ExecutionException failure = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn ->
+        RefundLegs.transition(conn, RefundLegStatus.CONFIRMED, refundId, 1, "V-1", "authority")
+            .compose(v -> RefundLegs.transition(conn, RefundLegStatus.PAID_BACK, refundId, 2, null, null)))));
+
+    RefundLegs.IllegalTransition illegal = assertInstanceOf(RefundLegs.IllegalTransition.class, failure.getCause());
+    assertTrue(illegal.getMessage().contains("REQUESTED -> PAID_BACK"), illegal.getMessage());
+    assertEquals("REQUESTED", refundLegStatus(refundId, 1), "the legal move in the same transaction was undone");
+    assertEquals("REQUESTED", refundLegStatus(refundId, 2));
+
+    assertEquals(List.of(1), await(asEngine.withTransaction(conn ->
+        RefundLegs.transition(conn, RefundLegStatus.CONFIRMED, refundId, 1, "V-1", "authority"))));
+    assertEquals(List.of(), await(asEngine.withTransaction(conn ->
+        RefundLegs.transition(conn, RefundLegStatus.CONFIRMED, refundId, 1, "V-1", "authority"))), "a repeat");
+    ExecutionException wholeRefund = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(
+        conn -> RefundLegs.transition(conn, RefundLegStatus.SUCCEEDED, refundId, null, null, null))));
+    assertTrue(assertInstanceOf(RefundLegs.IllegalTransition.class, wholeRefund.getCause()).getMessage()
+        .contains("CONFIRMED -> SUCCEEDED"), wholeRefund.getCause().getMessage());
+    assertEquals("REQUESTED", refundLegStatus(refundId, 2), "no leg of the refund moved");
+    ExecutionException missing = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn ->
+        RefundLegs.transition(conn, RefundLegStatus.CONFIRMED, refundId, 9, "V-9", "authority"))));
+    assertInstanceOf(RefundLegs.IllegalTransition.class, missing.getCause());
+  }
+
+  private static String duplicateRefund(String outRefundNo, String status) {
+    return "INSERT INTO duplicate_refund (channel, transaction_id, out_trade_no, amount_fen, out_refund_no, status)"
+        + " VALUES ('wechat', 'T-" + outRefundNo + "', 'W-" + outRefundNo + "', 100, '" + outRefundNo + "', '"
+        + status + "')";
+  }
+
+  private static String duplicateRefundStatus(String outRefundNo) {
+    return TestDatabase.queryString(engine.pgUrl(),
+        "SELECT status || '/' || attempts FROM duplicate_refund WHERE out_refund_no = '" + outRefundNo + "'");
+  }
+
+  @Test
+  void anAcceptedDuplicateRefundThatWouldBecomeUnknownFailsLoudlyAndUndoesItsTransaction() throws Exception {
+    TestDatabase.execute(engine.pgUrl(), duplicateRefund("DR-GUARD-REQ", "REQUESTED"));
+    TestDatabase.execute(engine.pgUrl(), duplicateRefund("DR-GUARD-ACC", "ACCEPTED"));
+    TestDatabase.execute(engine.pgUrl(), duplicateRefund("DR-GUARD-OK", "SUCCEEDED"));
+
+    ExecutionException failure = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn ->
+        DuplicatePaymentRefunds.transition(conn, DuplicateRefundStatus.UNKNOWN, "DR-GUARD-REQ", 1.0)
+            .compose(v -> DuplicatePaymentRefunds.transition(conn, DuplicateRefundStatus.UNKNOWN, "DR-GUARD-ACC", 1.0)))));
+
+    DuplicatePaymentRefunds.IllegalTransition illegal =
+        assertInstanceOf(DuplicatePaymentRefunds.IllegalTransition.class, failure.getCause());
+    assertTrue(illegal.getMessage().contains("ACCEPTED -> UNKNOWN"), illegal.getMessage());
+    assertEquals("REQUESTED/0", duplicateRefundStatus("DR-GUARD-REQ"), "the legal move in the same transaction was undone");
+    assertEquals("ACCEPTED/0", duplicateRefundStatus("DR-GUARD-ACC"));
+
+    assertEquals(Optional.empty(), await(asEngine.withTransaction(conn ->
+        DuplicatePaymentRefunds.transition(conn, DuplicateRefundStatus.FAILED, "DR-GUARD-OK", 1.0))),
+        "an answer that lost the race to the channel's confirmation is a value, not a failure");
+    assertEquals("SUCCEEDED/0", duplicateRefundStatus("DR-GUARD-OK"));
+    ExecutionException missing = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn ->
+        DuplicatePaymentRefunds.transition(conn, DuplicateRefundStatus.SUCCEEDED, "DR-GUARD-NONE", null))));
+    assertInstanceOf(DuplicatePaymentRefunds.IllegalTransition.class, missing.getCause());
+  }
+
+  @Test
+  void theDatabaseKnowsExactlyTheRefundLegAndDuplicateRefundStatusesTheEnumsKnow() {
+    for (RefundLegStatus status : RefundLegStatus.values()) {
+      assertTrue(constraint("refund_leg_status_known").contains("'" + status.name() + "'"), status.toString());
+    }
+    for (DuplicateRefundStatus status : DuplicateRefundStatus.values()) {
+      assertTrue(constraint("duplicate_refund_status_known").contains("'" + status.name() + "'"), status.toString());
+    }
+    assertEquals(RefundLegStatus.values().length, constraint("refund_leg_status_known").split("'").length / 2);
+    assertEquals(DuplicateRefundStatus.values().length,
+        constraint("duplicate_refund_status_known").split("'").length / 2);
+  }
+
+  private static String constraint(String name) {
+    return TestDatabase.queryString(engine.pgUrl(),
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '" + name + "'");
   }
 }
