@@ -1,9 +1,8 @@
 package org.clearing.payment;
 
-import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
+import org.clearing.state.TransitionTable;
 
 /**
  * A channel order's status and its one transition table. The row is OPENING before the channel is
@@ -20,29 +19,20 @@ public enum ChannelOrderStatus {
   PAID,
   CLOSED;
 
-  private static final Map<ChannelOrderStatus, Set<ChannelOrderStatus>> NEXT =
-      new EnumMap<>(ChannelOrderStatus.class);
-
-  static {
-    NEXT.put(OPENING, EnumSet.of(OPEN, PAID, CLOSED));
-    NEXT.put(OPEN, EnumSet.of(OPEN, PAID, CLOSED));
-    NEXT.put(CLOSED, EnumSet.of(PAID));
-    NEXT.put(PAID, EnumSet.noneOf(ChannelOrderStatus.class));
-  }
+  private static final TransitionTable<ChannelOrderStatus> TABLE = TransitionTable.of(ChannelOrderStatus.class)
+      .allow(OPENING, OPEN, PAID, CLOSED)
+      .allow(OPEN, OPEN, PAID, CLOSED)
+      .allow(CLOSED, PAID)
+      .isFinal(PAID)
+      .build();
 
   public boolean canMoveTo(ChannelOrderStatus next) {
-    return NEXT.get(this).contains(next);
+    return TABLE.allows(this, next);
   }
 
   /** The statuses from which {@code next} may be reached, for the guarded update. */
   public static Set<ChannelOrderStatus> from(ChannelOrderStatus next) {
-    Set<ChannelOrderStatus> from = EnumSet.noneOf(ChannelOrderStatus.class);
-    NEXT.forEach((status, targets) -> {
-      if (targets.contains(next)) {
-        from.add(status);
-      }
-    });
-    return from;
+    return TABLE.from(next);
   }
 
   /** Statuses in which the channel may still take a payment: the query and close jobs look at these. */

@@ -1,9 +1,8 @@
 package org.clearing.refund;
 
-import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
+import org.clearing.state.TransitionTable;
 
 /**
  * A duplicate payment refund's status and its one transition table. It is REQUESTED when found,
@@ -21,30 +20,21 @@ public enum DuplicateRefundStatus {
   SUCCEEDED,
   FAILED;
 
-  private static final Map<DuplicateRefundStatus, Set<DuplicateRefundStatus>> NEXT =
-      new EnumMap<>(DuplicateRefundStatus.class);
-
-  static {
-    NEXT.put(REQUESTED, EnumSet.of(ACCEPTED, UNKNOWN, SUCCEEDED, FAILED));
-    NEXT.put(UNKNOWN, EnumSet.of(ACCEPTED, UNKNOWN, SUCCEEDED, FAILED));
-    NEXT.put(ACCEPTED, EnumSet.of(ACCEPTED, SUCCEEDED, FAILED));
-    NEXT.put(FAILED, EnumSet.of(SUCCEEDED));
-    NEXT.put(SUCCEEDED, EnumSet.noneOf(DuplicateRefundStatus.class));
-  }
+  private static final TransitionTable<DuplicateRefundStatus> TABLE = TransitionTable.of(DuplicateRefundStatus.class)
+      .allow(REQUESTED, ACCEPTED, UNKNOWN, SUCCEEDED, FAILED)
+      .allow(UNKNOWN, ACCEPTED, UNKNOWN, SUCCEEDED, FAILED)
+      .allow(ACCEPTED, ACCEPTED, SUCCEEDED, FAILED)
+      .allow(FAILED, SUCCEEDED)
+      .isFinal(SUCCEEDED)
+      .build();
 
   public boolean canMoveTo(DuplicateRefundStatus next) {
-    return NEXT.get(this).contains(next);
+    return TABLE.allows(this, next);
   }
 
   /** The statuses from which {@code next} may be reached, for the guarded update. */
   public static Set<DuplicateRefundStatus> from(DuplicateRefundStatus next) {
-    Set<DuplicateRefundStatus> from = EnumSet.noneOf(DuplicateRefundStatus.class);
-    NEXT.forEach((status, targets) -> {
-      if (targets.contains(next)) {
-        from.add(status);
-      }
-    });
-    return from;
+    return TABLE.from(next);
   }
 
   /** Statuses the job still works on: it asks the channel (or sends the refund) for these. */

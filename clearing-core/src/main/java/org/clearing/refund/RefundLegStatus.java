@@ -1,9 +1,7 @@
 package org.clearing.refund;
 
-import java.util.EnumMap;
-import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
+import org.clearing.state.TransitionTable;
 
 /**
  * A refund leg's status and its one transition table. Every leg of a refund is REQUESTED with it.
@@ -19,33 +17,25 @@ public enum RefundLegStatus {
   CONFIRMED,
   PAID_BACK;
 
-  private static final Map<RefundLegStatus, Set<RefundLegStatus>> NEXT = new EnumMap<>(RefundLegStatus.class);
-
-  static {
-    NEXT.put(REQUESTED, EnumSet.of(SUCCEEDED, FAILED, CONFIRMED));
-    NEXT.put(CONFIRMED, EnumSet.of(PAID_BACK));
-    NEXT.put(SUCCEEDED, EnumSet.noneOf(RefundLegStatus.class));
-    NEXT.put(FAILED, EnumSet.noneOf(RefundLegStatus.class));
-    NEXT.put(PAID_BACK, EnumSet.noneOf(RefundLegStatus.class));
-  }
+  private static final TransitionTable<RefundLegStatus> TABLE = TransitionTable.of(RefundLegStatus.class)
+      .allow(REQUESTED, SUCCEEDED, FAILED, CONFIRMED)
+      .allow(CONFIRMED, PAID_BACK)
+      .isFinal(SUCCEEDED)
+      .isFinal(FAILED)
+      .isFinal(PAID_BACK)
+      .build();
 
   public boolean canMoveTo(RefundLegStatus next) {
-    return NEXT.get(this).contains(next);
+    return TABLE.allows(this, next);
   }
 
   /** The statuses from which {@code next} may be reached, for the guarded update. */
   public static Set<RefundLegStatus> from(RefundLegStatus next) {
-    Set<RefundLegStatus> from = EnumSet.noneOf(RefundLegStatus.class);
-    NEXT.forEach((status, targets) -> {
-      if (targets.contains(next)) {
-        from.add(status);
-      }
-    });
-    return from;
+    return TABLE.from(next);
   }
 
   /** Whether nothing further will happen to the leg. */
   public boolean isFinal() {
-    return NEXT.get(this).isEmpty();
+    return TABLE.isFinal(this);
   }
 }

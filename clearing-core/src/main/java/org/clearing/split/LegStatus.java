@@ -1,9 +1,7 @@
 package org.clearing.split;
 
-import java.util.EnumMap;
-import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
+import org.clearing.state.TransitionTable;
 
 /**
  * A leg's status and its one transition table. A leg is PLANNED when its order is created, PAID
@@ -22,32 +20,24 @@ public enum LegStatus {
   SETTLED,
   REFUNDED;
 
-  private static final Map<LegStatus, Set<LegStatus>> NEXT = new EnumMap<>(LegStatus.class);
-
-  static {
-    NEXT.put(PLANNED, EnumSet.of(PAID));
-    NEXT.put(PAID, EnumSet.of(SETTLED, REFUNDED));
-    NEXT.put(SETTLED, EnumSet.noneOf(LegStatus.class));
-    NEXT.put(REFUNDED, EnumSet.noneOf(LegStatus.class));
-  }
+  private static final TransitionTable<LegStatus> TABLE = TransitionTable.of(LegStatus.class)
+      .allow(PLANNED, PAID)
+      .allow(PAID, SETTLED, REFUNDED)
+      .isFinal(SETTLED)
+      .isFinal(REFUNDED)
+      .build();
 
   public boolean canMoveTo(LegStatus next) {
-    return NEXT.get(this).contains(next);
+    return TABLE.allows(this, next);
   }
 
   /** The statuses from which {@code next} may be reached, for the guarded update. */
   public static Set<LegStatus> from(LegStatus next) {
-    Set<LegStatus> from = EnumSet.noneOf(LegStatus.class);
-    NEXT.forEach((status, targets) -> {
-      if (targets.contains(next)) {
-        from.add(status);
-      }
-    });
-    return from;
+    return TABLE.from(next);
   }
 
   /** Whether nothing further will happen to the leg's money in the engine. */
   public boolean isFinal() {
-    return NEXT.get(this).isEmpty();
+    return TABLE.isFinal(this);
   }
 }
