@@ -8,6 +8,7 @@ import org.clearing.cli.ClientsCommand;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
+import org.clearing.cli.VerifyReportCommand;
 import org.clearing.config.EngineConfig;
 import org.clearing.config.Network;
 import picocli.CommandLine;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
-    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class},
+    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class,
+        VerifyReportCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 
