@@ -135,7 +135,7 @@ public final class WebhookRoutes {
   }
 
   /**
-   * The engine's current public key: receivers verify webhooks with it (SM2 with SM3, DESIGN §8).
+   * The engine's current public key: receivers verify webhooks with it (SM2 with SM3, signed as clients sign requests).
    * During a rotation the previous key is still valid; {@code GET /api/v1/engine/public-keys}
    * lists every key a receiver should accept.
    */
