@@ -36,6 +36,9 @@ import org.clearing.lease.JobsVerticle;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
 import org.clearing.net.Cidr;
+import org.clearing.crypto.MasterKey;
+import org.clearing.identity.EngineIdentity;
+import org.clearing.identity.IdentityRoutes;
 import org.clearing.outbox.EngineKey;
 import org.clearing.outbox.WebhookRelay;
 import org.clearing.outbox.WebhookRepository;
@@ -115,6 +118,7 @@ public final class Engine {
   private String managementHost;
   private boolean tls;
   private WebClient channelClient;
+  private EngineIdentity identity;
 
   private Engine(Database database, Vertx vertx, Pool pool,
       List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
@@ -194,7 +198,6 @@ public final class Engine {
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
     OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
-    PayerIdCipher payerIds = PayerIdCipher.fromKeyFile(config.dataDir().resolve("keys").resolve("payer-id.sm4"));
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
@@ -205,13 +208,18 @@ public final class Engine {
         .description("Payments waiting for the intake's next group commit (shed beyond "
             + PaymentIntake.QUEUED_MAX + ")")
         .register(metrics);
-    EngineKey engineKey = EngineKey.loadOrCreate(config.dataDir());
+    EngineIdentity identity;
+    try {
+      identity = new EngineIdentity(pool, cryptoPool, identitySources(config));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     WebhookTargets webhookTargets = new WebhookTargets(
         config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
         WebhookTargets.systemResolver(vertx));
-    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), engineKey, webhookTargets);
+    WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), identity::signingKey, webhookTargets);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
-        new ReportSigner(EngineKey.CLIENT_ID, engineKey.privateKey()), cryptoPool);
+        new ReportSigner(identity::signingKey), cryptoPool);
     ServerTls serverTls;
     OutboundTrust outbound;
     try {
@@ -220,7 +228,7 @@ public final class Engine {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, engineKey, Clock.systemUTC(),
+    WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, identity::signingKey, Clock.systemUTC(),
         WebhookRelay.Options.standard(), webhookTargets, outbound);
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
@@ -239,7 +247,8 @@ public final class Engine {
     }
     // Demo clients, with their private keys on disk, exist only in demo mode (the sandboxes on);
     // with real channels an operator registers clients (`clients add`, then the admin API).
-    return orders.rekeyUnkeyedFingerprints()
+    return identity.start()
+        .compose(v -> orders.rekeyUnkeyedFingerprints())
         .onSuccess(rekeyed -> {
           if (rekeyed > 0) {
             LOG.info("event=request_fingerprints.rekeyed orders={}", rekeyed);
@@ -272,11 +281,12 @@ public final class Engine {
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
-                  payerIds, qrPool, metrics, publicBaseUrl,
+                  identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
-                  new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES));
+                  new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
+                  new IdentityRoutes(identity));
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
@@ -301,6 +311,7 @@ public final class Engine {
               engine.managementHost = config.network().managementHost();
               engine.tls = serverTls != null;
               engine.channelClient = channelClient;
+              engine.identity = identity;
               return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
                   .compose(v -> deployManagement(vertx, config.network(), deployments, context))
                   .compose(managementPort -> {
@@ -310,12 +321,52 @@ public final class Engine {
                   .map(jobsDeployment -> {
                     deployments.add(jobsDeployment);
                     engine.scheduleNonceSweep();
+                    engine.scheduleIdentityRefresh();
                     if (serverTls != null) {
                       engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
                     }
                     return engine;
                   });
             })));
+  }
+
+  /** The master key file an engine makes for itself when none is given (demo mode). */
+  public static final String GENERATED_MASTER_KEY_FILE = "master.sm4";
+
+  /**
+   * Reads the key options (blocking: before Vert.x serves anything). The master key is needed
+   * only for the keys kept in the database; when none is given, one is made in the data directory,
+   * as before for every key, with a warning outside demo mode: a second engine on the database
+   * must then be given that file.
+   */
+  static EngineIdentity.Sources identitySources(EngineConfig config) {
+    org.clearing.config.KeySources keys = config.keys();
+    Path keysDirectory = config.dataDir().resolve("keys");
+    EngineKey signing = keys.signingKeyFile() == null ? null : EngineIdentity.readSigningKeyFile(keys.signingKeyFile());
+    List<byte[]> payer;
+    try {
+      payer = keys.payerKeyFile() == null ? null : PayerIdCipher.readKeys(keys.payerKeyFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read --payer-key-file " + keys.payerKeyFile(), e);
+    }
+    MasterKey master = null;
+    if (signing == null || payer == null) {
+      if (keys.masterKeyFile() != null) {
+        master = MasterKey.fromFile(keys.masterKeyFile());
+      } else if (keys.masterKeyText() != null) {
+        master = MasterKey.fromText(keys.masterKeyText(), MasterKey.ENVIRONMENT_VARIABLE);
+      } else {
+        Path file = keysDirectory.resolve(GENERATED_MASTER_KEY_FILE);
+        if (!config.sandboxes()) {
+          LOG.warn("event=master_key.in_data_directory file={} detail=\"no --master-key-file or {}: the keys kept"
+              + " in the database are sealed under a key in the data directory; every other engine on this"
+              + " database needs a copy of it\"", file, MasterKey.ENVIRONMENT_VARIABLE);
+        }
+        master = MasterKey.loadOrCreate(file);
+      }
+      LOG.info("event=master_key.loaded master_key_id={}", master.id());
+    }
+    return new EngineIdentity.Sources(master, signing, payer, keysDirectory);
   }
 
   /**
@@ -389,6 +440,20 @@ public final class Engine {
   /** Forgets the nonces that expired by this engine's clock (also run every minute); how many. */
   public Future<Integer> sweepNonces() {
     return clients.forgetExpiredNonces(clock.instant());
+  }
+
+  /**
+   * Keys another engine rotated are picked up here within {@link EngineIdentity#REFRESH_INTERVAL_MS};
+   * on every instance (not leased), since each signs with its own copy.
+   */
+  private void scheduleIdentityRefresh() {
+    timers.add(vertx.setPeriodic(EngineIdentity.REFRESH_INTERVAL_MS, id -> identity.refresh()
+        .onFailure(e -> LOG.error("event=engine_key.refresh_failed error=\"{}\"", e.toString()))));
+  }
+
+  /** The engine's keys: the one signing now, the payer-ID cipher, rotation. */
+  public EngineIdentity identity() {
+    return identity;
   }
 
   public int httpPort() {

@@ -8,6 +8,7 @@ import org.clearing.cli.ClientsCommand;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.VerifyJournalCommand;
+import org.clearing.cli.VerifyReportCommand;
 import org.clearing.config.EngineConfig;
 import org.clearing.config.Network;
 import picocli.CommandLine;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
-    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class},
+    subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class,
+        VerifyReportCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 
@@ -121,6 +123,26 @@ public final class Main implements Callable<Integer> {
           + " their pay pages to a phone (env CLEARING_SANDBOX_HOST, default ${DEFAULT-VALUE}).")
   String sandboxHost;
 
+  // The engine's own keys (issue 11 §6).
+
+  @Option(names = "--master-key-file", defaultValue = "${env:CLEARING_MASTER_KEY_FILE}",
+      description = "The master key (SM4, 32 hex digits or base64 of 16 bytes; owner-only file) sealing the"
+          + " signing and payer-ID keys kept in the database; every engine on one database needs the same."
+          + " Or set the key itself in CLEARING_MASTER_KEY (env CLEARING_MASTER_KEY_FILE; default: a key"
+          + " made in <data-dir>/keys/master.sm4).")
+  String masterKeyFile;
+
+  @Option(names = "--signing-key-file", defaultValue = "${env:CLEARING_SIGNING_KEY_FILE}",
+      description = "The SM2 key signing webhooks and reports (PKCS#8 PEM, owner-only), instead of the one"
+          + " kept in the database (env CLEARING_SIGNING_KEY_FILE).")
+  String signingKeyFile;
+
+  @Option(names = "--payer-key-file", defaultValue = "${env:CLEARING_PAYER_KEY_FILE}",
+      description = "The SM4 keys of payers' ID numbers, 32 hex digits per line, the current one first and"
+          + " older ones after it (owner-only), instead of the ones kept in the database"
+          + " (env CLEARING_PAYER_KEY_FILE).")
+  String payerKeyFile;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -154,7 +176,15 @@ public final class Main implements Callable<Integer> {
         // An engine serving HTTPS sends its webhooks over HTTPS only: a signed event about
         // payments should not cross a network in clear when the engine itself does not.
         network.tlsEnabled(),
-        network);
+        network,
+        keySources());
+  }
+
+  /** The key options, and the master key from the environment (never an option: {@code ps} shows options). */
+  public org.clearing.config.KeySources keySources() {
+    return new org.clearing.config.KeySources(pathOrNull(masterKeyFile),
+        blankToNull(System.getenv(org.clearing.crypto.MasterKey.ENVIRONMENT_VARIABLE)),
+        pathOrNull(signingKeyFile), pathOrNull(payerKeyFile));
   }
 
   /** The TLS, outbound-trust, management and sandbox options as one value. */

@@ -69,6 +69,23 @@ class MainOptionsTest {
     assertFalse(plain.config().webhookHttpsOnly());
   }
 
+  @Test
+  void theKeyOptionsNameFilesAndTheMasterKeyItselfNeverComesFromAnOption() {
+    Main files = new Main();
+    new CommandLine(files).parseArgs("--master-key-file", "master.key", "--signing-key-file", "signing.pem",
+        "--payer-key-file", "payer.keys");
+    org.clearing.config.KeySources keys = files.config().keys();
+    assertTrue(keys.masterKeyFile().endsWith("master.key") && keys.masterKeyFile().isAbsolute());
+    assertTrue(keys.signingKeyFile().endsWith("signing.pem"));
+    assertTrue(keys.payerKeyFile().endsWith("payer.keys"));
+    Main none = new Main();
+    new CommandLine(none).parseArgs();
+    assertEquals(null, none.config().keys().signingKeyFile(), "by default the keys are kept in the database");
+    StringWriter err = new StringWriter();
+    int exit = new CommandLine(new Main()).setErr(new PrintWriter(err)).execute("--master-key", "00");
+    assertEquals(2, exit, "there is no option carrying the key: the process list would show it");
+  }
+
   private static Duration parse(String value) {
     Main main = new Main();
     new CommandLine(main).parseArgs("--payment-query-after", value);

@@ -6,6 +6,7 @@ import io.vertx.sqlclient.Pool;
 import org.clearing.cashier.CashierRoutes;
 import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
+import org.clearing.identity.IdentityRoutes;
 import org.clearing.order.OrderRepository;
 import org.clearing.outbox.WebhookRoutes;
 import org.clearing.payer.PayerIdCipher;
@@ -34,4 +35,6 @@ public record ApiContext(
     WebhookRoutes webhooks,
     ReportRoutes reports,
     ReconRoutes reconciliation,
-    Uploads uploads) {}
+    Uploads uploads,
+    // The engine's own keys (issue 11 §6).
+    IdentityRoutes identity) {}

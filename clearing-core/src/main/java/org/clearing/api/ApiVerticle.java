@@ -105,6 +105,9 @@ public final class ApiVerticle extends VerticleBase {
       router.route("/api/*").handler(ClientCertificates.required());
     }
     router.post("/api/v1/orders").handler(orders::timeCreate);
+    // Unsigned on purpose: a receiver needs the engine's public keys before it can check anything
+    // the engine signs, and they are no secret (see IdentityRoutes).
+    router.get("/api/v1/engine/public-keys").handler(context.identity()::publicKeys);
     router.route("/api/*").handler(Security.claim(context.authenticator()));
     router.post("/api/v1/orders").handler(Security.require(Role.REGISTRATION)).handler(orders::create);
     router.get("/api/v1/orders/:orderNo").handler(Security.require(Role.REGISTRATION)).handler(orders::get);
@@ -122,6 +125,8 @@ public final class ApiVerticle extends VerticleBase {
     router.put("/api/v1/admin/clients/:clientId/key").handler(Security.require(Role.ADMIN))
         .handler(admin::replaceKey);
     router.get("/api/v1/engine/public-key").handler(Security.signed()).handler(context.webhooks()::publicKey);
+    router.post("/api/v1/admin/engine/keys/rotate").handler(Security.require(Role.ADMIN))
+        .handler(ctx -> context.identity().rotate(ctx, Security.client(ctx)));
     router.get("/api/v1/webhook-endpoint").handler(Security.signed())
         .handler(ctx -> context.webhooks().getEndpoint(ctx, Security.client(ctx)));
     router.put("/api/v1/webhook-endpoint").handler(Security.signed())

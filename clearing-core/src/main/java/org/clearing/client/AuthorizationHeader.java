@@ -74,7 +74,32 @@ public record AuthorizationHeader(
 
   /** Renders the header value, for clients that sign requests. */
   public String render() {
-    return keyType.authorizationScheme() + " client_id=\"" + clientId + "\",timestamp=\"" + timestamp
-        + "\",nonce=\"" + nonce + "\",signature=\"" + signature + "\"";
+    return render(null);
+  }
+
+  /**
+   * Renders the header value with {@code key_id="…"} after the client id when {@code keyId} is
+   * not null (the engine's webhooks); the engine's own check ignores parameters it does not use.
+   */
+  public String render(String keyId) {
+    return keyType.authorizationScheme() + " client_id=\"" + clientId + "\","
+        + (keyId == null ? "" : "key_id=\"" + keyId + "\",")
+        + "timestamp=\"" + timestamp + "\",nonce=\"" + nonce + "\",signature=\"" + signature + "\"";
+  }
+
+  /** The value of parameter {@code name} in a header that {@link #parse} accepts, e.g. {@code key_id}. */
+  public static Optional<String> parameter(String header, String name) {
+    if (header == null || header.length() > LENGTH_MAX || header.indexOf(' ') < 0) {
+      return Optional.empty();
+    }
+    Matcher matcher = PARAMETER.matcher(header);
+    int position = header.indexOf(' ') + 1;
+    while (position < header.length() && matcher.find(position) && matcher.start() == position) {
+      if (matcher.group(1).equals(name)) {
+        return Optional.of(matcher.group(2));
+      }
+      position = matcher.end();
+    }
+    return Optional.empty();
   }
 }

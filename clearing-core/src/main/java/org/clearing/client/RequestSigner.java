@@ -13,12 +13,22 @@ import org.clearing.crypto.SignatureBase;
 public final class RequestSigner {
 
   private final String clientId;
+  private final String keyId;
   private final KeyType keyType;
   private final PrivateKey privateKey;
   private final Clock clock;
 
   public RequestSigner(String clientId, KeyType keyType, PrivateKey privateKey, Clock clock) {
+    this(clientId, null, keyType, privateKey, clock);
+  }
+
+  /**
+   * A signer that also names its key ({@code key_id="…"}), as the engine does for its webhooks so
+   * that receivers can tell its current key from the previous one during a rotation.
+   */
+  public RequestSigner(String clientId, String keyId, KeyType keyType, PrivateKey privateKey, Clock clock) {
     this.clientId = clientId;
+    this.keyId = keyId;
     this.keyType = keyType;
     this.privateKey = privateKey;
     this.clock = clock;
@@ -39,6 +49,6 @@ public final class RequestSigner {
       String method, String pathWithQuery, byte[] body, String timestamp, String nonce) {
     byte[] message = SignatureBase.request(method, pathWithQuery, timestamp, nonce, body);
     String signature = keyType.signatureScheme().sign(privateKey, message);
-    return new AuthorizationHeader(keyType, clientId, timestamp, nonce, signature).render();
+    return new AuthorizationHeader(keyType, clientId, timestamp, nonce, signature).render(keyId);
   }
 }

@@ -21,10 +21,10 @@ import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
 
 /**
- * The engine's own SM2 key, with which it signs its webhooks (DESIGN §8). Created on first start
- * at {@code <data-dir>/keys/engine-sm2.pem} (PKCS#8, owner-only) and loaded on every later start,
- * so receivers can pin the public key. Several engine instances must share this file, or a
- * receiver would see signatures from keys it does not know.
+ * An SM2 key of the engine's own, with which it signs its webhooks and reports. Which key signs
+ * is decided by {@code identity/EngineIdentity} (a key file, or the keys every engine shares
+ * through the database); {@link #loadOrCreate} is the key file of engines before that, which an
+ * engine imports into the database on its first start so receivers keep the key they pinned.
  */
 public final class EngineKey {
 
@@ -35,11 +35,26 @@ public final class EngineKey {
   private final PrivateKey privateKey;
   private final PublicKey publicKey;
   private final String publicKeyPem;
+  private final String keyId;
 
-  private EngineKey(PrivateKey privateKey, PublicKey publicKey) {
+  private EngineKey(PrivateKey privateKey) {
+    if (!(privateKey instanceof ECPrivateKey ec)
+        || !ec.getParameters().getCurve().equals(GMNamedCurves.getByName("sm2p256v1").getCurve())) {
+      throw new IllegalArgumentException("the engine key must be an SM2 private key");
+    }
     this.privateKey = privateKey;
-    this.publicKey = publicKey;
+    this.publicKey = publicOf(ec);
     this.publicKeyPem = Pem.write(publicKey);
+    this.keyId = keyIdOf(publicKey);
+  }
+
+  /**
+   * The id receivers know a key by: {@code sm2-} and the first 16 hexadecimal digits of the SM3
+   * digest of its public key (SubjectPublicKeyInfo DER), so every engine derives the same id from
+   * the same key, and a receiver can recompute it from the published PEM.
+   */
+  public static String keyIdOf(PublicKey publicKey) {
+    return "sm2-" + java.util.HexFormat.of().formatHex(Crypto.sm3(publicKey.getEncoded()), 0, 8);
   }
 
   /**
@@ -60,14 +75,15 @@ public final class EngineKey {
     }
   }
 
+  /** A fresh key. Blocking (key generation): call it from a worker, never on an event loop. */
+  public static EngineKey generate() {
+    return new EngineKey(Crypto.generateSm2().getPrivate());
+  }
+
   /** A key from PKCS#8 PEM text; the public key is derived from it. */
-  static EngineKey fromPrivateKeyPem(String pem) {
+  public static EngineKey fromPrivateKeyPem(String pem) {
     PrivateKey key = Pem.readPrivateKey(pem);
-    if (!(key instanceof ECPrivateKey ec)
-        || !ec.getParameters().getCurve().equals(GMNamedCurves.getByName("sm2p256v1").getCurve())) {
-      throw new IllegalArgumentException("the engine key must be an SM2 private key");
-    }
-    return new EngineKey(key, publicOf(ec));
+    return new EngineKey(key);
   }
 
   /** The public point d·G of the private key, so the file holds only the private key. */
@@ -90,9 +106,22 @@ public final class EngineKey {
     return publicKeyPem;
   }
 
-  /** Signs like a client of the engine's API would: {@code CLEARING-SM2-SM3 client_id="clearing-engine",…}. */
+  /** This key's id ({@link #keyIdOf}), named in every signature it makes. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** The private key as PKCS#8 PEM, to seal it into the database or write it to a key file. */
+  public String privateKeyPem() {
+    return Pem.write(privateKey);
+  }
+
+  /**
+   * Signs like a client of the engine's API would, naming the key:
+   * {@code CLEARING-SM2-SM3 client_id="clearing-engine",key_id="sm2-…",timestamp=…}.
+   */
   public RequestSigner signer(Clock clock) {
-    return new RequestSigner(CLIENT_ID, KeyType.SM2, privateKey, clock);
+    return new RequestSigner(CLIENT_ID, keyId, KeyType.SM2, privateKey, clock);
   }
 
   /** The private key, for signing what the engine publishes (webhooks, reports). */

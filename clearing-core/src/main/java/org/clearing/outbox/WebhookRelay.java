@@ -28,7 +28,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.clearing.client.RequestSigner;
 import org.clearing.crypto.Crypto;
 import org.clearing.lease.LeasedJob;
 import org.clearing.tls.OutboundTrust;
@@ -152,7 +151,7 @@ public final class WebhookRelay implements LeasedJob {
 
   private final Pool pool;
   private final WorkerExecutor cryptoPool;
-  private final RequestSigner signer;
+  private final java.util.function.Supplier<EngineKey> key;
   private final Clock clock;
   private final Options options;
   private final WebClient http;
@@ -165,10 +164,19 @@ public final class WebhookRelay implements LeasedJob {
    */
   public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, EngineKey key, Clock clock,
       Options options, WebhookTargets targets, OutboundTrust trust) {
+    this(vertx, pool, cryptoPool, () -> key, clock, options, targets, trust);
+  }
+
+  /**
+   * A relay signing each webhook with the key {@code key} gives at that moment: the engine's
+   * current key, which a rotation (on any engine) replaces while the relay runs.
+   */
+  public WebhookRelay(Vertx vertx, Pool pool, WorkerExecutor cryptoPool, java.util.function.Supplier<EngineKey> key,
+      Clock clock, Options options, WebhookTargets targets, OutboundTrust trust) {
     this.pool = pool;
     this.targets = targets;
     this.cryptoPool = cryptoPool;
-    this.signer = key.signer(clock);
+    this.key = key;
     this.clock = clock;
     this.options = options;
     this.http = WebClient.create(vertx, trust.applyTo(new WebClientOptions()
@@ -313,7 +321,7 @@ public final class WebhookRelay implements LeasedJob {
 
   /** Signs and sends to the checked address, naming the endpoint's host in Host and SNI. */
   private Future<HttpResponse<Void>> post(WebhookTargets.Allowed target, byte[] body) {
-    return cryptoPool.executeBlocking(() -> signer.authorization("POST", target.pathWithQuery(), body), false)
+    return cryptoPool.executeBlocking(() -> key.get().signer(clock).authorization("POST", target.pathWithQuery(), body), false)
         .compose(authorization -> http.request(HttpMethod.POST,
                 SocketAddress.inetSocketAddress(new InetSocketAddress(target.address(), target.port())),
                 target.port(), target.host(), target.pathWithQuery())

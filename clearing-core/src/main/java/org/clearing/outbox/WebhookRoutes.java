@@ -37,13 +37,19 @@ public final class WebhookRoutes {
   private static final Set<String> FIELDS = Set.of("url", "enabled");
 
   private final WebhookRepository webhooks;
-  private final String publicKeyPem;
+  private final java.util.function.Supplier<EngineKey> engineKey;
   private final WebhookTargets targets;
 
   /** @param targets which addresses endpoints may point to (the relay checks again at delivery) */
   public WebhookRoutes(WebhookRepository webhooks, EngineKey engineKey, WebhookTargets targets) {
+    this(webhooks, () -> engineKey, targets);
+  }
+
+  /** @param engineKey the key that signs now (it changes with a rotation) */
+  public WebhookRoutes(WebhookRepository webhooks, java.util.function.Supplier<EngineKey> engineKey,
+      WebhookTargets targets) {
     this.webhooks = webhooks;
-    this.publicKeyPem = engineKey.publicKeyPem();
+    this.engineKey = engineKey;
     this.targets = targets;
   }
 
@@ -128,10 +134,15 @@ public final class WebhookRoutes {
         }).onFailure(ctx::fail);
   }
 
-  /** The engine's public key: receivers verify webhooks with it (SM2 with SM3, DESIGN §8). */
+  /**
+   * The engine's current public key: receivers verify webhooks with it (SM2 with SM3, signed as clients sign requests).
+   * During a rotation the previous key is still valid; {@code GET /api/v1/engine/public-keys}
+   * lists every key a receiver should accept.
+   */
   public void publicKey(RoutingContext ctx) {
-    json(ctx, 200, new JsonObject().put("client_id", EngineKey.CLIENT_ID)
-        .put("key_type", KeyType.SM2.name()).put("public_key_pem", publicKeyPem));
+    EngineKey current = engineKey.get();
+    json(ctx, 200, new JsonObject().put("client_id", EngineKey.CLIENT_ID).put("key_id", current.keyId())
+        .put("key_type", KeyType.SM2.name()).put("public_key_pem", current.publicKeyPem()));
   }
 
   private static Long eventId(RoutingContext ctx) {

@@ -1,6 +1,8 @@
 package org.clearing.report;
 
 import java.security.PrivateKey;
+import java.util.function.Supplier;
+import org.clearing.outbox.EngineKey;
 import org.clearing.crypto.SignatureScheme;
 
 /**
@@ -15,26 +17,41 @@ public final class ReportSigner {
   public static final String HEADER = "X-Clearing-Signature";
   public static final String SCHEME = "CLEARING-SM2-SM3";
 
-  private final String keyId;
-  private final PrivateKey privateKey;
+  /** A key and the name receivers know it by. */
+  private record Key(String keyId, PrivateKey privateKey) {}
+
+  private final Supplier<Key> key;
 
   /**
-   * @param keyId the name receivers know the key by: the engine's client id, whose public key
-   *     {@code GET /api/v1/engine/public-key} serves
+   * @param keyId the name receivers know the key by, as {@code GET /api/v1/engine/public-keys}
+   *     lists it
    * @param privateKey the engine's SM2 private key
    */
   public ReportSigner(String keyId, PrivateKey privateKey) {
-    this.keyId = keyId;
-    this.privateKey = privateKey;
+    Key fixed = new Key(keyId, privateKey);
+    this.key = () -> fixed;
+  }
+
+  /** Signs with whichever key {@code current} names at the time: the engine's key after a rotation too. */
+  public ReportSigner(Supplier<EngineKey> current) {
+    this.key = () -> {
+      EngineKey engineKey = current.get();
+      return new Key(engineKey.keyId(), engineKey.privateKey());
+    };
   }
 
   /** The base64 DER signature of {@code body}. */
   public String sign(byte[] body) {
-    return SignatureScheme.SM2_SM3.sign(privateKey, body);
+    return SignatureScheme.SM2_SM3.sign(key.get().privateKey(), body);
   }
 
-  /** {@code CLEARING-SM2-SM3 key_id="clearing-engine",signature="<base64 DER>"}. */
+  /**
+   * {@code CLEARING-SM2-SM3 key_id="sm2-…",signature="<base64 DER>"}; the key id and the signature
+   * come from one key even when a rotation happens meanwhile.
+   */
   public String header(byte[] body) {
-    return SCHEME + " key_id=\"" + keyId + "\",signature=\"" + sign(body) + "\"";
+    Key signing = key.get();
+    return SCHEME + " key_id=\"" + signing.keyId() + "\",signature=\""
+        + SignatureScheme.SM2_SM3.sign(signing.privateKey(), body) + "\"";
   }
 }

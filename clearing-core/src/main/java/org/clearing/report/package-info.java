@@ -8,14 +8,15 @@
  * <h2>Verifying a report</h2>
  *
  * <p>Every report answer carries
- * {@code X-Clearing-Signature: CLEARING-SM2-SM3 key_id="clearing-engine",signature="<base64 DER>"}:
+ * {@code X-Clearing-Signature: CLEARING-SM2-SM3 key_id="sm2-…",signature="<base64 DER>"}:
  * an SM2 signature with SM3 (signer id {@code 1234567812345678}, GM/T 0009's default) over the
  * response body exactly as received — for a CSV, from its byte-order mark to its last CRLF; for an
- * XLSX, the whole file. Save
- * the body unchanged (e.g. {@code report.csv}), the public key from
- * {@code GET /api/v1/engine/public-key} (its {@code public_key_pem}) as {@code engine.pem}, and the
- * signature decoded from base64 as {@code sig.der} ({@code base64 -d > sig.der}); then, with
- * OpenSSL 3:
+ * XLSX, the whole file. {@code key_id} names the engine's key that signed it, among those
+ * {@code GET /api/v1/engine/public-keys} lists (the current one, and during a rotation the
+ * previous one until its overlap ends); {@code java -jar clearing-engine.jar verify-report} checks
+ * a report against that list. Or save the body unchanged (e.g. {@code report.csv}), the listed key's
+ * {@code public_key_pem} as {@code engine.pem}, and the signature decoded from base64 as
+ * {@code sig.der} ({@code base64 -d > sig.der}); then, with OpenSSL 3:
  *
  * <pre>{@code
  * openssl pkeyutl -verify -pubin -inkey engine.pem -rawin -digest sm3 \

@@ -20,12 +20,12 @@ import org.clearing.crypto.SignatureScheme;
  * Signatures are checked afterwards on the test thread, as a receiver would, with the engine's
  * public key and nothing of the engine's code but the canonical form of DESIGN §8.
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
 
   static final int SILENT = -1;
 
   /** One request as it arrived. */
-  record Request(String method, String pathWithQuery, String authorization, byte[] body, long arrivedNs,
+  public record Request(String method, String pathWithQuery, String authorization, byte[] body, long arrivedNs,
       String host) {
     JsonObject json() {
       return new JsonObject(new String(body, StandardCharsets.UTF_8));
@@ -62,7 +62,7 @@ final class Receiver implements AutoCloseable {
     return new Receiver(vertx, port, answer);
   }
 
-  static Receiver answering(Vertx vertx, int status) throws Exception {
+  public static Receiver answering(Vertx vertx, int status) throws Exception {
     return new Receiver(vertx, 0, r -> status);
   }
 
@@ -74,11 +74,11 @@ final class Receiver implements AutoCloseable {
     return server.actualPort();
   }
 
-  String url(String pathWithQuery) {
+  public String url(String pathWithQuery) {
     return "http://127.0.0.1:" + port() + pathWithQuery;
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 

@@ -84,7 +84,8 @@ class WebhookRelayTest {
     pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(engine.pgUrl())).using(vertx).build();
     cryptoPool = vertx.createSharedWorkerExecutor("test-webhook-crypto", 2);
     intake = new PaymentIntake(vertx, pool);
-    engineKey = EngineKey.loadOrCreate(engine.dataDir());
+    // The engine's own relay may deliver too (it runs under the same lease): sign alike.
+    engineKey = engine.engine().identity().signingKey();
     loopbackAllowed = new WebhookTargets(List.of(Cidr.parse(TestEngine.WEBHOOK_ALLOW_CIDR)), false,
         WebhookTargets.systemResolver(vertx));
     // Parked events are looked at again only after a minute, so a prompt delivery after an

@@ -259,7 +259,9 @@ class DailyReportsTest {
     byte[] tampered = answer.body().clone();
     tampered[tampered.length / 2] ^= 0x01;
 
-    assertTrue(answer.signature().startsWith("CLEARING-SM2-SM3 key_id=\"clearing-engine\",signature=\""));
+    String keyId = engine.as(Role.FINANCE).get("/api/v1/engine/public-key").json().getString("key_id");
+    assertTrue(answer.signature().startsWith("CLEARING-SM2-SM3 key_id=\"" + keyId + "\",signature=\""),
+        answer.signature());
     assertTrue(SignatureScheme.SM2_SM3.verify(publicKey, answer.body(), signature));
     assertFalse(SignatureScheme.SM2_SM3.verify(publicKey, tampered, signature));
   }

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +21,7 @@ import org.clearing.client.Authenticator;
 import org.clearing.client.ClientRepository;
 import org.clearing.client.RequestSigner;
 import org.clearing.client.Role;
-import org.clearing.crypto.Pem;
 import org.clearing.http.Problem;
-import org.clearing.outbox.EngineKey;
 import org.clearing.testing.TestEngine;
 
 /**
@@ -52,7 +49,7 @@ final class ReportServer implements AutoCloseable {
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
     cryptoPool = vertx.createSharedWorkerExecutor("report-test-crypto", 1);
     ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
-        new ReportSigner(EngineKey.CLIENT_ID, enginePrivateKey()), cryptoPool);
+        new ReportSigner(engine.engine().identity()::signingKey), cryptoPool);
     Authenticator authenticator = new Authenticator(new ClientRepository(vertx, pool), cryptoPool, Clock.systemUTC());
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(64 * 1024));
@@ -69,11 +66,6 @@ final class ReportServer implements AutoCloseable {
     router.get("/api/v1/tax/reports/daily").handler(ctx -> reports.taxDaily(ctx, ctx.<ApiClient>get("client")));
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  /** The engine's key as the engine keeps it (EngineKey does not hand its private key out). */
-  java.security.PrivateKey enginePrivateKey() throws Exception {
-    return Pem.readPrivateKey(Files.readString(dataDir.resolve("keys").resolve("engine-sm2.pem")));
   }
 
   Answer get(Role role, String pathWithQuery) throws Exception {

@@ -60,6 +60,20 @@ public final class ApiCaller {
     return send("GET", path, new byte[0], Map.of(), true);
   }
 
+  /** A signed GET answered with every header, e.g. a report's {@code X-Clearing-Signature}. */
+  public HttpResponse<byte[]> getWithHeaders(String path) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(20))
+        .header("Authorization", signer.authorization("GET", path, new byte[0])).GET().build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Sends a request; {@code signed} false leaves the Authorization header out. */
   public Answer send(String method, String path, byte[] body, Map<String, String> headers, boolean signed) {
     Map<String, String> all = new LinkedHashMap<>(headers);

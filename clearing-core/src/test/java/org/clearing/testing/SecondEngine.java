@@ -7,7 +7,8 @@ import org.clearing.config.EngineConfig;
 
 /**
  * Another engine instance on the database of a running {@link TestEngine}: its own data directory,
- * port and sandboxes, the same PostgreSQL, as a second node of a scaled-out deployment.
+ * port and sandboxes, the same PostgreSQL and the same master key, as a second node of a
+ * scaled-out deployment.
  */
 public final class SecondEngine implements AutoCloseable {
 
@@ -18,6 +19,11 @@ public final class SecondEngine implements AutoCloseable {
   }
 
   public static SecondEngine on(TestEngine first) {
+    return on(first, config -> config);
+  }
+
+  /** A second engine as {@link #on(TestEngine)} makes it, with {@code adjust} applied to its settings last. */
+  public static SecondEngine on(TestEngine first, java.util.function.UnaryOperator<EngineConfig> adjust) {
     try {
       Path dataDir = Files.createTempDirectory("clearing-test-second-");
       int port;
@@ -32,8 +38,11 @@ public final class SecondEngine implements AutoCloseable {
           .withSandboxes(true, 0, TestEngine.SANDBOX_TIME_COMPRESSION)
           .withWebhookTargets(java.util.List.of(TestEngine.WEBHOOK_ALLOW_CIDR), false)
           .withNetwork(org.clearing.config.Network.defaults()
-              .withManagement(org.clearing.config.Network.LOOPBACK, 0));
-      return new SecondEngine(Engine.start(config));
+              .withManagement(org.clearing.config.Network.LOOPBACK, 0))
+          // One identity on one database: the first engine's master key opens the keys it made.
+          .withKeys(org.clearing.config.KeySources.defaults()
+              .withMasterKeyFile(first.dataDir().resolve("keys").resolve(org.clearing.Engine.GENERATED_MASTER_KEY_FILE)));
+      return new SecondEngine(Engine.start(adjust.apply(config)));
     } catch (Exception e) {
       throw new IllegalStateException("second engine did not start", e);
     }
@@ -41,6 +50,11 @@ public final class SecondEngine implements AutoCloseable {
 
   public Engine engine() {
     return engine;
+  }
+
+  /** A caller of this engine signing as {@code first}'s demo client of {@code role} (clients live in the database). */
+  public ApiCaller as(TestEngine first, org.clearing.client.Role role) {
+    return new ApiCaller("http://localhost:" + engine.httpPort(), TestEngine.demoSigner(first.dataDir(), role));
   }
 
   @Override
