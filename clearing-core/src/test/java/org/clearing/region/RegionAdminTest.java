@@ -19,7 +19,9 @@ import org.clearing.testing.Await;
 import org.clearing.testing.Browser;
 import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
+import org.clearing.testing.SecondEngine;
 import org.clearing.testing.TestDatabase;
+import org.clearing.testing.TestEngine;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -118,6 +120,10 @@ class RegionAdminTest {
   }
 
   static ApiCaller.Answer order(String region, String... kinds) {
+    return order(registration, region, kinds);
+  }
+
+  static ApiCaller.Answer order(ApiCaller registration, String region, String... kinds) {
     JsonObject body = OrderBodies.typical("REGION-" + (++cases)).put("region", region);
     JsonArray lines = new JsonArray();
     for (String kind : kinds) {
@@ -460,5 +466,22 @@ class RegionAdminTest {
     assertThrows(IllegalStateException.class, () -> TestDatabase.execute(engine.get().pgUrl(),
         "DELETE FROM region_audit WHERE region = '341508'"));
     assertEquals(3, engine.count("SELECT count(*) FROM region_audit WHERE region = '341508'"));
+  }
+
+  @Test
+  void aChangeMadeOnOneEngineRoutesTheOrdersOfAnotherWithinItsCheckInterval() throws Exception {
+    try (SecondEngine second = SecondEngine.on(engine.get())) {
+      ApiCaller there = new ApiCaller("http://127.0.0.1:" + second.engine().httpPort(),
+          TestEngine.demoSigner(engine.get().dataDir(), Role.REGISTRATION));
+      assertEquals(422, order(there, "341509", "DEED_TAX").status());
+
+      created(region("341509", "叶集新区"));
+
+      Await.value("the other engine takes orders for the new region", java.time.Duration.ofSeconds(20),
+          () -> order(there, "341509", "DEED_TAX").status(), status -> status == 201);
+      assertEquals(200, admin.post("/api/v1/admin/regions/341509/retire", "", null).status());
+      Await.value("the other engine refuses orders for the retired region", java.time.Duration.ofSeconds(20),
+          () -> order(there, "341509", "DEED_TAX").status(), status -> status == 422);
+    }
   }
 }
