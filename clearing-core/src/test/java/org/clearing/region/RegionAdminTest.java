@@ -258,7 +258,11 @@ class RegionAdminTest {
     JsonObject body = region("341505", "舒城县");
     registerAtSandboxes(body);
     created(body);
-    JsonObject order = newOrder("341505", "DEED_TAX", "REGISTRATION_FEE");
+    JsonObject request = OrderBodies.typical("RETIRED-1").put("region", "341505").put("lines", new JsonArray()
+        .add(OrderBodies.line("DEED_TAX", 1_500_000)).add(OrderBodies.line("REGISTRATION_FEE", 8_000)));
+    ApiCaller.Answer first = registration.post("/api/v1/orders", request.encode(), "retired-1");
+    assertEquals(201, first.status(), first.text());
+    JsonObject order = first.json();
 
     ApiCaller.Answer retired = admin.post("/api/v1/admin/regions/341505/retire", "", null);
 
@@ -268,6 +272,12 @@ class RegionAdminTest {
     assertEquals(422, refused.status(), refused.text());
     assertEquals(List.of("region"), fields(refused));
     assertTrue(refused.text().contains("retired"), refused.text());
+    ApiCaller.Answer replay = registration.post("/api/v1/orders", request.encode(), "retired-1");
+    assertEquals(200, replay.status(), "a retry of an order created before is a replay: " + replay.text());
+    assertEquals(order.getString("order_no"), replay.json().getString("order_no"));
+    ApiCaller.Answer otherBody = registration.post("/api/v1/orders",
+        request.copy().put("case_no", "RETIRED-2").encode(), "retired-1");
+    assertEquals(422, otherBody.status(), otherBody.text());
     pay(order, Channel.ALIPAY);
     String orderNo = order.getString("order_no");
     ApiCaller.Answer refund = registration.post("/api/v1/orders/" + orderNo + "/refunds",
