@@ -30,22 +30,12 @@ public final class LiveRouting {
     return routing.reload().map(table -> routing);
   }
 
-  /** A fixed table that never reloads (a pure test's, or a command's). */
-  public static LiveRouting fixed(RoutingTable table) {
-    LiveRouting routing = new LiveRouting(null);
-    routing.current = table;
-    return routing;
-  }
-
   public RoutingTable current() {
     return current;
   }
 
   /** Reads the table again; the stamp is read first, so a change during the read is seen next time. */
   public Future<RoutingTable> reload() {
-    if (repository == null) {
-      return Future.succeededFuture(current);
-    }
     long load = loadsStarted.incrementAndGet();
     return repository.stamp().compose(seen -> repository.load().map(table -> {
       synchronized (this) {
@@ -61,9 +51,6 @@ public final class LiveRouting {
 
   /** Reloads if some engine changed a region since the last load; whether it reloaded. */
   public Future<Boolean> reloadIfChanged() {
-    if (repository == null) {
-      return Future.succeededFuture(false);
-    }
     return repository.stamp().compose(seen -> seen.equals(stamp)
         ? Future.succeededFuture(false) : reload().map(true));
   }
