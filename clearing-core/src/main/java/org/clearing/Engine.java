@@ -49,6 +49,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.clearing.payment.CallbackRoutes;
 import org.clearing.payment.ChannelAccountRepository;
+import org.clearing.payment.ChannelAccounts;
 import org.clearing.payment.DemoSandboxes;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
@@ -67,7 +68,8 @@ import org.clearing.refund.ChannelRefundQueries;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.RefundRepository;
 import org.clearing.refund.RefundService;
-import org.clearing.routing.RoutingRepository;
+import org.clearing.region.Regions;
+import org.clearing.routing.LiveRouting;
 import org.clearing.settlement.SettlementIntake;
 import org.clearing.settlement.SettlementJob;
 import org.clearing.crypto.SecretFiles;
@@ -88,6 +90,8 @@ public final class Engine {
   static final int CRYPTO_POOL_SIZE = 2;
   static final int QR_POOL_SIZE = 2;
   static final long NONCE_SWEEP_INTERVAL_MS = 60_000;
+  /** How soon a region changed on another engine routes this engine's orders: one cheap query. */
+  static final long ROUTING_CHECK_INTERVAL_MS = 5_000;
   static final int CHANNEL_CONNECT_TIMEOUT_MS = 5_000;
   /** Connections to each channel's gateway; opening orders and queries run in parallel. */
   static final int CHANNEL_CONNECTIONS_PER_HOST_MAX = 32;
@@ -254,7 +258,7 @@ public final class Engine {
             LOG.info("event=request_fingerprints.rekeyed orders={}", rekeyed);
           }
         })
-        .compose(rekeyed -> new RoutingRepository(pool).load())
+        .compose(rekeyed -> LiveRouting.load(pool))
         .compose(routing -> (config.sandboxes() ? demoClients.ensure(cryptoPool)
             : warnOfDemoClients(clients).map(List.<Role>of())).map(created -> {
           created.forEach(role -> LOG.info("event=demo_client.created role={} file={}",
@@ -268,8 +272,9 @@ public final class Engine {
                 : Future.<DemoSandboxes>succeededFuture(null))
             .compose(sandboxes -> {
               ChannelSet channels = sandboxes == null ? ChannelSet.none()
-                  : sandboxes.channelSet(accounts).timed(metrics);
-              SettlementJob settlement = new SettlementJob(channels, new SettlementIntake(vertx, pool, accounts),
+                  : sandboxes.channelSet(accounts).withChannelAccounts(ChannelAccounts.live(routing)).timed(metrics);
+              SettlementJob settlement = new SettlementJob(channels,
+                  new SettlementIntake(vertx, pool, ChannelAccounts.live(routing)),
                   config.settlementIntervalMs());
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
               DuplicatePaymentRefunds duplicateRefunds = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
@@ -286,7 +291,7 @@ public final class Engine {
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
-                  new IdentityRoutes(identity));
+                  new IdentityRoutes(identity), new Regions(pool, routing));
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
@@ -322,6 +327,7 @@ public final class Engine {
                     deployments.add(jobsDeployment);
                     engine.scheduleNonceSweep();
                     engine.scheduleIdentityRefresh();
+                    engine.scheduleRoutingCheck(routing);
                     if (serverTls != null) {
                       engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
                     }
@@ -435,6 +441,15 @@ public final class Engine {
   private void scheduleNonceSweep() {
     timers.add(vertx.setPeriodic(NONCE_SWEEP_INTERVAL_MS, id -> sweepNonces()
         .onFailure(e -> LOG.warn("event=nonces.sweep_failed error={}", e.toString()))));
+  }
+
+  /**
+   * Another engine on the database may change a region: this one notices by the regions' stamp
+   * and reloads, so its orders are routed by the change within one interval.
+   */
+  private void scheduleRoutingCheck(LiveRouting routing) {
+    timers.add(vertx.setPeriodic(ROUTING_CHECK_INTERVAL_MS, id -> routing.reloadIfChanged()
+        .onFailure(e -> LOG.warn("event=routing.check_failed error={}", e.toString()))));
   }
 
   /** Forgets the nonces that expired by this engine's clock (also run every minute); how many. */

@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 /**
  * The control endpoints every sandbox shares: read and set the fault switches
@@ -18,7 +21,45 @@ public final class SandboxControl {
   /** Where a sandbox listens unless told otherwise: this machine only (issue 10 §9). */
   public static final String LOOPBACK = "127.0.0.1";
 
+  /** A receiver registered through the control endpoint: letters and digits, as every channel's are. */
+  private static final Pattern RECEIVER = Pattern.compile("[A-Za-z0-9]{1,64}");
+
   private SandboxControl() {}
+
+  /**
+   * The receivers (sub-merchants, settle-in users, secondary merchants) a sandbox accepts, as a set
+   * the control endpoint can add to while the sandbox runs — as a merchant platform registers a new
+   * sub-merchant. Empty means any well-formed receiver, until the first is registered.
+   */
+  public static Set<String> receiverSet(Set<String> initial) {
+    Set<String> receivers = ConcurrentHashMap.newKeySet();
+    if (initial != null) {
+      receivers.addAll(initial);
+    }
+    return receivers;
+  }
+
+  /**
+   * {@code PUT /sandbox/receivers/{receiver}} registers a receiver (201, or 200 if it was known);
+   * {@code GET /sandbox/receivers} lists them. A sandbox refuses a split to an unregistered
+   * receiver, as the channel refuses a sub-merchant it never bound to the merchant.
+   */
+  public static void mountReceivers(Router router, Set<String> receivers) {
+    router.get("/sandbox/receivers").handler(ctx -> {
+      JsonArray list = new JsonArray();
+      receivers.stream().sorted().forEach(list::add);
+      json(ctx, 200, new JsonObject().put("receivers", list));
+    });
+    router.put("/sandbox/receivers/:receiver").handler(ctx -> {
+      String receiver = ctx.pathParam("receiver");
+      if (!RECEIVER.matcher(receiver).matches()) {
+        json(ctx, 400, new JsonObject().put("error", "a receiver is 1 to 64 letters and digits"));
+        return;
+      }
+      boolean added = receivers.add(receiver);
+      json(ctx, added ? 201 : 200, new JsonObject().put("receiver", receiver));
+    });
+  }
 
   /**
    * The host a sandbox names in its URLs (pay pages, bill downloads): the address it is bound to,

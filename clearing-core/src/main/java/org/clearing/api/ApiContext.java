@@ -15,12 +15,14 @@ import org.clearing.receipt.ReceiptRepository;
 import org.clearing.recon.run.ReconRoutes;
 import org.clearing.report.ReportRoutes;
 import org.clearing.refund.RefundService;
+import org.clearing.region.Regions;
+import org.clearing.routing.LiveRouting;
 import org.clearing.routing.RoutingTable;
 
 /** What the HTTP edge needs of the engine; built once at start and shared by every verticle. */
 public record ApiContext(
     Pool pool,
-    RoutingTable routing,
+    LiveRouting liveRouting,
     OrderRepository orders,
     ClientRepository clients,
     Authenticator authenticator,
@@ -36,5 +38,13 @@ public record ApiContext(
     ReportRoutes reports,
     ReconRoutes reconciliation,
     Uploads uploads,
-    // The engine's own keys (issue 11 §6).
-    IdentityRoutes identity) {}
+    // The engine's own keys.
+    IdentityRoutes identity,
+    // Regions, accounts, routes and receivers managed by an administrator.
+    Regions regions) {
+
+  /** The routing table as it is now: take it once per request. */
+  public RoutingTable routing() {
+    return liveRouting.current();
+  }
+}

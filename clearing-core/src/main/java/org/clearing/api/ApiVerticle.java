@@ -204,6 +204,16 @@ public final class ApiVerticle extends VerticleBase {
         .handler(receipts::listFinance);
     router.post("/api/v1/finance/receipts/:lineId/confirm").handler(Security.require(Role.FINANCE))
         .handler(receipts::confirmFinance);
+    // Regions, payee accounts, routes and receivers (issue 11 §2).
+    RegionRoutes regions = new RegionRoutes(context.regions());
+    router.get("/api/v1/admin/regions").handler(Security.require(Role.ADMIN)).handler(regions::list);
+    router.post("/api/v1/admin/regions").handler(Security.require(Role.ADMIN)).handler(regions::create);
+    router.get("/api/v1/admin/regions/:code").handler(Security.require(Role.ADMIN)).handler(regions::get);
+    router.put("/api/v1/admin/regions/:code").handler(Security.require(Role.ADMIN)).handler(regions::change);
+    router.post("/api/v1/admin/regions/:code/retire").handler(Security.require(Role.ADMIN))
+        .handler(regions::retire);
+    router.get("/api/v1/admin/regions/:code/audit").handler(Security.require(Role.ADMIN))
+        .handler(regions::audit);
     router.route("/api/*").handler(ctx ->
         Security.refuse(ctx, Problem.of(404, "not-found", "No such endpoint",
             ctx.request().method() + " " + ctx.request().path() + " is not an endpoint")));

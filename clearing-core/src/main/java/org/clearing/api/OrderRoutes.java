@@ -91,8 +91,7 @@ final class OrderRoutes {
     NewOrder request = ((OrderRequestParser.Parsed) parsed).order();
     OrderDraft.Result drafted = OrderDraft.of(request, context.routing());
     if (drafted instanceof OrderDraft.Invalid invalid) {
-      countCreate(context.routing().knowsRegion(request.region()) ? request.region() : "invalid", "invalid");
-      Problem.invalid(422, invalid.errors()).send(ctx);
+      refuseUnlessReplay(ctx, client, key, request, invalid);
       return;
     }
     OrderDraft draft = ((OrderDraft.Drafted) drafted).draft();
@@ -121,6 +120,30 @@ final class OrderRoutes {
       countCreate(request.region(), "replayed");
       context.orders().find(taken.orderNo()).onSuccess(found ->
           respond(ctx, 200, found.orElseThrow().order())).onFailure(ctx::fail);
+    }).onFailure(ctx::fail);
+  }
+
+  /**
+   * A request the routing refuses now may be the retry of one that created its order before the
+   * region was retired or a kind withdrawn: the retry gets that order, as every replay does.
+   */
+  private void refuseUnlessReplay(RoutingContext ctx, ApiClient client, String key, NewOrder request,
+      OrderDraft.Invalid invalid) {
+    String region = context.routing().knowsRegion(request.region()) ? request.region() : "invalid";
+    if (region.equals("invalid")) {
+      countCreate(region, "invalid");
+      Problem.invalid(422, invalid.errors()).send(ctx);
+      return;
+    }
+    context.orders().findByKey(client.clientId(), key).onSuccess(taken -> {
+      if (taken.isPresent() && context.orders().sameRequest(taken.get(), request)) {
+        countCreate(region, "replayed");
+        context.orders().find(taken.get().orderNo()).onSuccess(found ->
+            respond(ctx, 200, found.orElseThrow().order())).onFailure(ctx::fail);
+        return;
+      }
+      countCreate(region, "invalid");
+      Problem.invalid(422, invalid.errors()).send(ctx);
     }).onFailure(ctx::fail);
   }
 

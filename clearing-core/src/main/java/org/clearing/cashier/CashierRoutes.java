@@ -5,6 +5,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelOrder;
@@ -15,7 +16,8 @@ import org.clearing.order.OrderStatus;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.qr.ApplicantPage;
-import org.clearing.routing.RoutingTable;
+import org.clearing.routing.LiveRouting;
+import org.clearing.split.Leg;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +35,12 @@ public final class CashierRoutes {
   private static final Pattern OAUTH_CODE = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
   private final OrderRepository orders;
-  private final RoutingTable routing;
+  private final LiveRouting routing;
   private final ChannelSet channels;
   private final ChannelOrders channelOrders;
   private final String publicBaseUrl;
 
-  public CashierRoutes(OrderRepository orders, RoutingTable routing, ChannelSet channels,
+  public CashierRoutes(OrderRepository orders, LiveRouting routing, ChannelSet channels,
       ChannelOrders channelOrders, String publicBaseUrl) {
     this.orders = orders;
     this.routing = routing;
@@ -56,8 +58,8 @@ public final class CashierRoutes {
   private void page(RoutingContext ctx) {
     withOpenOrder(ctx, order -> {
       Wallet wallet = Wallet.of(ctx.request().getHeader("User-Agent"));
-      if (wallet == Wallet.OTHER || channels.adapter(wallet.channel()).isEmpty()) {
-        html(ctx, 200, ApplicantPage.render(order, routing, options(order), ""));
+      if (wallet == Wallet.OTHER || !offered(order).contains(wallet.channel())) {
+        html(ctx, 200, ApplicantPage.render(order, routing.current(), options(order), ""));
       } else {
         start(ctx, order, wallet.channel());
       }
@@ -70,7 +72,14 @@ public final class CashierRoutes {
       html(ctx, 404, ApplicantPage.notFound());
       return;
     }
-    withOpenOrder(ctx, order -> start(ctx, order, channel));
+    withOpenOrder(ctx, order -> {
+      if (!offered(order).contains(channel)) {
+        html(ctx, 404, ApplicantPage.render(order, routing.current(), options(order),
+            "此订单不支持该支付方式，请选择其他方式。 This payment method is not offered for this order; please choose another."));
+        return;
+      }
+      start(ctx, order, channel);
+    });
   }
 
   private void start(RoutingContext ctx, Order order, Channel channel) {
@@ -110,23 +119,35 @@ public final class CashierRoutes {
   private void unavailable(RoutingContext ctx, Order order, Channel channel, String why) {
     LOG.warn("event=cashier.channel_unavailable order_no={} channel={} reason=\"{}\"",
         order.orderNo(), channel.code(), why);
-    html(ctx, 502, ApplicantPage.render(order, routing, options(order),
+    html(ctx, 502, ApplicantPage.render(order, routing.current(), options(order),
         "暂时无法使用该支付方式，请选择其他方式。 This payment method is unavailable right now; please choose another."));
   }
 
   private List<ApplicantPage.PayOption> options(Order order) {
     List<ApplicantPage.PayOption> options = new ArrayList<>();
     String base = cashierUrl(order) + "/pay/";
-    if (channels.adapter(Channel.WECHAT).isPresent()) {
+    Set<Channel> offered = offered(order);
+    if (offered.contains(Channel.WECHAT)) {
       options.add(new ApplicantPage.PayOption("微信支付 WeChat Pay", base + "wechat"));
     }
-    if (channels.adapter(Channel.ALIPAY).isPresent()) {
+    if (offered.contains(Channel.ALIPAY)) {
       options.add(new ApplicantPage.PayOption("支付宝 Alipay", base + "alipay"));
     }
-    if (channels.adapter(Channel.UNIONPAY).isPresent()) {
+    if (offered.contains(Channel.UNIONPAY)) {
       options.add(new ApplicantPage.PayOption("云闪付 UnionPay", base + "unionpay"));
     }
     return options;
+  }
+
+  /**
+   * The channels this order can be paid through: configured here, offered for its region (each of
+   * the region's accounts has a receiver there) and able to name a receiver for each of its legs.
+   */
+  private Set<Channel> offered(Order order) {
+    Set<Channel> offered = routing.current().offeredChannels(order.region(),
+        order.legs().stream().map(Leg::payeeAccountId).toList());
+    offered.removeIf(channel -> channels.adapter(channel).isEmpty());
+    return offered;
   }
 
   private String cashierUrl(Order order) {
@@ -146,7 +167,7 @@ public final class CashierRoutes {
       }
       Order order = found.get().order();
       if (order.status() != OrderStatus.OPEN || channels.isEmpty()) {
-        html(ctx, 200, ApplicantPage.render(order, routing));
+        html(ctx, 200, ApplicantPage.render(order, routing.current()));
         return;
       }
       action.accept(order);

@@ -28,6 +28,10 @@ public record OrderDraft(NewOrder request, List<OrderLine> lines, List<Leg> legs
     if (!routing.knowsRegion(request.region())) {
       return new Invalid(List.of(new FieldError("region", "unknown region " + request.region())));
     }
+    if (routing.isRetired(request.region())) {
+      return new Invalid(List.of(new FieldError("region",
+          "region " + request.region() + " is retired and takes no new orders")));
+    }
     List<OrderLine> lines = new ArrayList<>();
     List<SplitPlan.Share> shares = new ArrayList<>();
     long totalFen = 0;

@@ -153,15 +153,25 @@ public final class OrderRepository {
         row.getOffsetDateTime("expires_at").toInstant(), draft.lines(), draft.legs()));
   }
 
+  /**
+   * The order a client created under an idempotency key, if any: a retry of a request that the
+   * routing of today would refuse (its region retired since) still gets the order it created.
+   */
+  public Future<Optional<KeyTaken>> findByKey(String clientId, String idempotencyKey) {
+    return pool.preparedQuery(SELECT_BY_KEY).execute(Tuple.of(clientId, idempotencyKey))
+        .map(rows -> rows.size() == 0 ? Optional.<KeyTaken>empty() : Optional.of(keyTaken(rows.iterator().next())));
+  }
+
+  private static KeyTaken keyTaken(Row row) {
+    return new KeyTaken(row.getString("order_no"), row.getBuffer("request_hash").getBytes(),
+        RequestFingerprints.Scheme.of(row.getShort("request_hash_scheme")));
+  }
+
   /** The key was used before (or earlier in the same group): the order already under it. */
   private Future<Inserted> keyTaken(Insert insert) {
     return pool.preparedQuery(SELECT_BY_KEY)
         .execute(Tuple.of(insert.clientId(), insert.idempotencyKey()))
-        .map(existing -> {
-          Row row = existing.iterator().next();
-          return (Inserted) new KeyTaken(row.getString("order_no"), row.getBuffer("request_hash").getBytes(),
-              RequestFingerprints.Scheme.of(row.getShort("request_hash_scheme")));
-        });
+        .map(existing -> (Inserted) keyTaken(existing.iterator().next()));
   }
 
   private Tuple tuple(String prefix, Insert insert) {

@@ -20,14 +20,27 @@ public final class ChannelSet {
   }
 
   private final Map<Channel, ChannelAdapter> adapters;
-  private final Map<Channel, Map<String, String>> channelAccounts;
+  private final ChannelAccounts channelAccounts;
   private final PayerIdentification wechatPayers;
 
   public ChannelSet(Map<Channel, ChannelAdapter> adapters,
       Map<Channel, Map<String, String>> channelAccounts, PayerIdentification wechatPayers) {
+    this(adapters, ChannelAccounts.fixed(channelAccounts), wechatPayers);
+  }
+
+  public ChannelSet(Map<Channel, ChannelAdapter> adapters, ChannelAccounts channelAccounts,
+      PayerIdentification wechatPayers) {
     this.adapters = adapters.isEmpty() ? Map.of() : new EnumMap<>(adapters);
-    this.channelAccounts = Map.copyOf(channelAccounts);
+    this.channelAccounts = channelAccounts;
     this.wechatPayers = wechatPayers;
+  }
+
+  /**
+   * The same channels, with the payee accounts' receivers read from {@code accounts}: the engine
+   * passes the live ones, so an account an administrator adds can be paid at once.
+   */
+  public ChannelSet withChannelAccounts(ChannelAccounts accounts) {
+    return new ChannelSet(adapters, accounts, wechatPayers);
   }
 
   public static ChannelSet none() {
@@ -54,7 +67,7 @@ public final class ChannelSet {
 
   /** The payee account's identity at the channel, if the account can be paid through it. */
   public Optional<String> channelAccount(Channel channel, String payeeAccountId) {
-    return Optional.ofNullable(channelAccounts.getOrDefault(channel, Map.of()).get(payeeAccountId));
+    return channelAccounts.receiver(channel, payeeAccountId);
   }
 
   public Optional<PayerIdentification> wechatPayers() {

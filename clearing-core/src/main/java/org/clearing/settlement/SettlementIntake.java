@@ -25,6 +25,7 @@ import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
 import org.clearing.order.Orders;
+import org.clearing.payment.ChannelAccounts;
 import org.clearing.payment.OutTradeNumbers;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.split.LegStatus;
@@ -81,7 +82,7 @@ public final class SettlementIntake {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final Map<Channel, Map<String, String>> payeeByChannelAccount;
+  private final ChannelAccounts channelAccounts;
 
   /** A result: lines read, legs settled now, orders that became SETTLED. */
   public record Result(long linesRead, long legsSettled, long ordersSettled) {
@@ -92,14 +93,14 @@ public final class SettlementIntake {
   }
 
   public SettlementIntake(Vertx vertx, Pool pool, Map<Channel, Map<String, String>> channelAccounts) {
+    this(vertx, pool, ChannelAccounts.fixed(channelAccounts));
+  }
+
+  /** @param channelAccounts the receivers a bill line may name (the engine's are live) */
+  public SettlementIntake(Vertx vertx, Pool pool, ChannelAccounts channelAccounts) {
     this.vertx = vertx;
     this.pool = pool;
-    this.payeeByChannelAccount = new HashMap<>();
-    channelAccounts.forEach((channel, accounts) -> {
-      Map<String, String> reverse = new HashMap<>();
-      accounts.forEach((payee, account) -> reverse.put(account, payee));
-      payeeByChannelAccount.put(channel, reverse);
-    });
+    this.channelAccounts = channelAccounts;
   }
 
   /** What a bill line says was settled: a leg by number, by receiver, or the whole order. */
@@ -136,7 +137,7 @@ public final class SettlementIntake {
         if (line.kind() != StatementLine.Kind.SPLIT_SETTLEMENT) {
           return Optional.empty();
         }
-        String payee = payeeByChannelAccount.getOrDefault(channel, Map.of()).get(line.subAccount());
+        String payee = channelAccounts.payeeAccount(channel, line.subAccount()).orElse(null);
         return OutTradeNumbers.orderNo(channel, line.outTradeNo()).filter(o -> payee != null)
             .map(orderNo -> new Report(orderNo, null, payee, line.amount().fen(), ref));
       }

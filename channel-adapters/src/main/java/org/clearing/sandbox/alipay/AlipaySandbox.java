@@ -119,7 +119,7 @@ public final class AlipaySandbox {
       Objects.requireNonNull(appId, "appId");
       Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
       Objects.requireNonNull(sellerId, "sellerId");
-      receivers = Set.copyOf(receivers);
+      receivers = SandboxControl.receiverSet(receivers);
       retrySchedule = List.copyOf(retrySchedule);
       if (splitCapPercent < 0 || splitCapPercent > 100) {
         throw new IllegalArgumentException("splitCapPercent must be 0..100");
@@ -241,6 +241,7 @@ public final class AlipaySandbox {
     this.host = bindHost;
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
+    SandboxControl.mountReceivers(router, options.receivers());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_BYTES_MAX);
     router.route("/gateway.do").handler(body).handler(SandboxControl.apiFaults(faults))
         .handler(this::gateway);

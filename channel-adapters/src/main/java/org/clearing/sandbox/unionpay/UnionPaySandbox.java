@@ -101,7 +101,7 @@ public final class UnionPaySandbox {
       Objects.requireNonNull(dataDirectory, "dataDirectory");
       Objects.requireNonNull(merId, "merId");
       Objects.requireNonNull(merchantCertificate, "merchantCertificate");
-      receivers = Set.copyOf(receivers == null ? Set.of() : receivers);
+      receivers = SandboxControl.receiverSet(receivers);
       retrySchedule = List.copyOf(retrySchedule == null ? RETRY_SCHEDULE : retrySchedule);
       clock = clock == null ? Clock.systemUTC() : clock;
     }
@@ -195,6 +195,7 @@ public final class UnionPaySandbox {
     this.host = bindHost;
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
+    SandboxControl.mountReceivers(router, options.receivers());
     router.post("/gateway/api/*")
         .handler(BodyHandler.create(false).setBodyLimit(REQUEST_BYTES_MAX));
     router.route("/gateway/api/*").handler(SandboxControl.apiFaults(faults));

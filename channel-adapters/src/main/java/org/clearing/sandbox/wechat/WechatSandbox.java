@@ -124,7 +124,7 @@ public final class WechatSandbox {
     public Options {
       Objects.requireNonNull(dataDirectory, "dataDirectory");
       Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
-      receivers = Set.copyOf(receivers);
+      receivers = SandboxControl.receiverSet(receivers);
       if (publicKeyPercent < 0 || publicKeyPercent > 100) {
         throw new IllegalArgumentException("publicKeyPercent must be 0..100");
       }
@@ -310,6 +310,7 @@ public final class WechatSandbox {
   private Router router() {
     Router router = Router.router(vertx);
     SandboxControl.mount(router, faults, dispatcher);
+    SandboxControl.mountReceivers(router, options.receivers());
     router.route("/v3/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
         .handler(SandboxControl.apiFaults(faults)).handler(this::authenticate);
     router.post("/v3/pay/transactions/:type").handler(ctx -> api(ctx, () -> open(ctx, false)));
