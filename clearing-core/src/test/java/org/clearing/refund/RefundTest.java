@@ -219,7 +219,7 @@ class RefundTest {
       assertEquals("ACCEPTED", answer.json().getString("status"));
       // As if the first delivery had been recorded in the inbox and then failed before applying.
       engine.engine().intake().recordRefund(new org.clearing.channel.RefundNotification(Channel.UNIONPAY, "EV-early",
-              org.clearing.payment.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
+              org.clearing.channel.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
               org.clearing.channel.Money.ofFen(1_000), org.clearing.channel.RefundNotification.Status.SUCCEEDED,
               java.time.Instant.now(), org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), org.clearing.payment.PaymentIntake.Source.CALLBACK)
           .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
