@@ -98,6 +98,9 @@ class RefundTest {
         + " HAVING sum(debit_fen) <> sum(credit_fen)) x"));
     assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunded' AND order_no = '"
         + orderNo + "'"));
+    // Every refund notification is recorded under the order it refunds, a WeChat leg's as well.
+    assertEquals(0, engine.count("SELECT count(*) FROM channel_inbox WHERE kind = 'REFUND' AND out_trade_no LIKE '%"
+        + orderNo + "%' AND order_no IS DISTINCT FROM '" + orderNo + "'"));
   }
 
   @Test
