@@ -35,10 +35,10 @@ import org.clearing.split.Legs;
  * clearing account). The channels say it differently ({@link BillSplit}): a split line per
  * receiver, a bill row per leg that names its leg number, or a row per trade whose settle plan was
  * fixed when the order was opened; the adapter's statement lines carry the order's number and the
- * leg, so nothing here knows a channel's number format. A leg whose
- * reported amount differs is left paid for the daily reconciliation to report; a leg under a
- * channel refund still open (requested, accepted or unknown) is left paid until the refund is
- * final. Idempotent: a settled leg is never settled again.
+ * leg, so nothing here knows a channel's number format. A leg whose reported amount differs is
+ * left paid for the daily reconciliation to report; a leg under a channel refund still open
+ * (requested, accepted or unknown) is left paid until the refund is final. Idempotent: a settled
+ * leg is never settled again.
  */
 public final class SettlementIntake {
 
