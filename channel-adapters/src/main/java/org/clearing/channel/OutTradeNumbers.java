@@ -62,7 +62,7 @@ public final class OutTradeNumbers {
     return number + "L" + legNo;
   }
 
-  /** The number a printed number is a part of; a number that is no part is its own parent. */
+  /** The number a printed number is a part of; a number that is no part (or null) is its own parent. */
   public static String parent(Channel channel, String printed) {
     int suffix = partSuffixStart(channel, printed);
     return suffix < 0 ? printed : printed.substring(0, suffix);
@@ -76,7 +76,7 @@ public final class OutTradeNumbers {
 
   /** The index of the {@code L} of a trailing {@code L<1-2 digits>}, or -1. */
   private static int partSuffixStart(Channel channel, String number) {
-    if (!numbersParts(channel)) {
+    if (number == null || !numbersParts(channel)) {
       return -1;
     }
     int digits = 0;

@@ -74,7 +74,7 @@ public record StatementLine(
       Instant occurredAt) {
     this(channel, kind, businessDate, outTradeNo, transactionId, outRefundNo, amount, fee, subAccount,
         occurredAt, OutTradeNumbers.parent(channel, outTradeNo),
-        outRefundNo == null ? "" : OutTradeNumbers.parent(channel, outRefundNo),
+        OutTradeNumbers.parent(channel, outRefundNo),
         BillSplit.of(channel) == BillSplit.BY_LEG_NO ? Math.max(1, OutTradeNumbers.legNo(channel, outTradeNo)) : 0);
   }
 }

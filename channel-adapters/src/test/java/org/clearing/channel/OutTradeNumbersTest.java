@@ -64,6 +64,15 @@ class OutTradeNumbersTest {
   }
 
   @Test
+  void aMissingNumberIsStillRefusedByTheRecordThatNeedsIt() {
+    assertEquals(null, OutTradeNumbers.parent(Channel.WECHAT, null));
+    NullPointerException missing = assertThrows(NullPointerException.class, () -> new StatementLine(Channel.WECHAT,
+        StatementLine.Kind.PAYMENT, java.time.LocalDate.of(2026, 12, 1), null, "4200", "", Money.ofFen(1),
+        Money.ZERO, "", java.time.Instant.EPOCH));
+    assertEquals("outTradeNo", missing.getMessage());
+  }
+
+  @Test
   void aLegNumberBelowOneIsABug() {
     assertThrows(IllegalArgumentException.class, () -> OutTradeNumbers.part(Channel.WECHAT, "WTF1", 0));
   }
