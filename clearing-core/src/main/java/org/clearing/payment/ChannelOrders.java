@@ -14,6 +14,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.ChannelOrder;
 import org.clearing.channel.CloseResult;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.SplitLeg;
 import org.clearing.order.Order;
 import org.clearing.split.Leg;

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
@@ -276,7 +277,7 @@ public final class PaymentIntake {
    */
   public Future<Recorded> recordRefund(RefundNotification refund, Source source) {
     String key = refund.outRefundNo() + ":" + refund.status().name();
-    String orderNo = OutTradeNumbers.orderNo(refund.channel(), refund.outTradeNo()).orElse(null);
+    String orderNo = OutTradeNumbers.orderNo(refund.channel(), refund.parentOutTradeNo()).orElse(null);
     return pool.preparedQuery(INSERT_REFUND_INBOX).execute(Tuple.tuple()
             .addString(refund.channel().code())
             .addString(key)

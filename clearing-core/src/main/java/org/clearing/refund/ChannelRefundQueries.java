@@ -9,6 +9,7 @@ import java.util.List;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
@@ -16,7 +17,6 @@ import org.clearing.lease.LeasedJob;
 import org.clearing.payment.Backoff;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
-import org.clearing.payment.OutTradeNumbers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,16 +2,17 @@ package org.clearing.refund;
 
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.RefundRequest;
 import org.clearing.channel.RefundResult;
 import org.clearing.channel.SplitLeg;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
-import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.RefundNotifications;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
 public final class RefundService implements RefundNotifications {
 
   private static final Logger LOG = LoggerFactory.getLogger(RefundService.class);
+  /** The engine's own refund numbers: a refund's id (RefundRepository numbers them). */
+  private static final Pattern REFUND_NO = Pattern.compile("RF[0-9]{12}");
+  /** The engine's own refund numbers: a duplicate payment's (DuplicatePaymentRefunds numbers them). */
+  private static final Pattern DUPLICATE_REFUND_NO = Pattern.compile("DR[0-9]{12}");
 
   private final RefundRepository refunds;
   private final ChannelSet channels;
@@ -91,35 +96,34 @@ public final class RefundService implements RefundNotifications {
   }
 
   /**
-   * A verified refund notification. WeChat refunds a combined payment leg by leg, with our refund
-   * number plus {@code L<legNo>}; the refund succeeds when every one of its legs has.
+   * A verified refund notification, under our refund number as the engine asked for it. A channel
+   * that refunds leg by leg (WeChat's combined payments) reports each leg: the refund succeeds when
+   * every one of its legs has.
    */
   @Override
   public Future<Void> onNotification(RefundNotification notification) {
-    String outRefundNo = notification.outRefundNo();
-    if (outRefundNo.matches("DR[0-9]{12}(L[0-9]+)?")) {
-      // A duplicate payment given back; WeChat reports each sub-order, any of them completes it
-      // because the whole payment was refunded in one request per sub-order.
+    String refundNo = notification.parentOutRefundNo();
+    if (DUPLICATE_REFUND_NO.matcher(refundNo).matches()) {
+      // A duplicate payment given back; a channel that reports each leg completes it with any of
+      // them because the whole payment was refunded in one request per leg.
       return notification.status() == RefundNotification.Status.SUCCEEDED
-          ? duplicates.succeeded(outRefundNo.replaceFirst("L[0-9]+$", "")) : Future.succeededFuture();
+          ? duplicates.succeeded(refundNo) : Future.succeededFuture();
     }
-    String refundId = outRefundNo.matches("RF[0-9]{12}L[0-9]+") ? outRefundNo.substring(0, outRefundNo.indexOf('L'))
-        : outRefundNo;
-    if (!refundId.matches("RF[0-9]{12}")) {
+    if (!REFUND_NO.matcher(refundNo).matches()) {
       return Future.succeededFuture();
     }
-    return refunds.find(refundId).compose(refund -> {
+    return refunds.find(refundNo).compose(refund -> {
       if (refund == null || refund.status().isFinal()) {
         return Future.succeededFuture();
       }
-      boolean perLeg = !refundId.equals(outRefundNo);
+      boolean perLeg = notification.legNo() > 0;
       return switch (notification.status()) {
         case SUCCEEDED -> perLeg
-            ? refunds.legSucceeded(refundId, Integer.parseInt(outRefundNo.substring(outRefundNo.indexOf('L') + 1)))
-                .compose(all -> all ? refunds.succeeded(refundId, notification.refundId()).mapEmpty()
+            ? refunds.legSucceeded(refundNo, notification.legNo())
+                .compose(all -> all ? refunds.succeeded(refundNo, notification.refundId()).mapEmpty()
                     : Future.succeededFuture())
-            : refunds.succeeded(refundId, notification.refundId()).mapEmpty();
-        case FAILED -> refunds.moveTo(refundId, RefundStatus.FAILED, null).mapEmpty();
+            : refunds.succeeded(refundNo, notification.refundId()).mapEmpty();
+        case FAILED -> refunds.moveTo(refundNo, RefundStatus.FAILED, null).mapEmpty();
         case PROCESSING -> Future.succeededFuture();
       };
     });

@@ -11,11 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.clearing.channel.BillFile;
+import org.clearing.channel.BillSplit;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementReader;
 import org.clearing.journal.Journal;
@@ -26,7 +26,6 @@ import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
 import org.clearing.order.Orders;
 import org.clearing.payment.ChannelAccounts;
-import org.clearing.payment.OutTradeNumbers;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
@@ -34,18 +33,18 @@ import org.clearing.split.Legs;
 /**
  * Settles legs from a channel's bill: a leg is settled when the channel reports that its money
  * reached its account, with the settlement entry (debit the payee account, credit the channel's
- * clearing account). The channels say it differently: UnionPay has a split line per receiver,
- * WeChat a bill row per combined-payment sub-order ({@code <outTradeNo>L<legNo>}, one per leg),
- * Alipay a row per trade whose settle plan was fixed when the order was opened. A leg whose
- * reported amount differs is left paid for the daily reconciliation to report; a leg under a
- * channel refund still open (requested, accepted or unknown) is left paid until the refund is
- * final. Idempotent: a settled leg is never settled again.
+ * clearing account). The channels say it differently ({@link BillSplit}): a split line per
+ * receiver, a bill row per leg that names its leg number, or a row per trade whose settle plan was
+ * fixed when the order was opened; the adapter's statement lines carry the order's number and the
+ * leg, so nothing here knows a channel's number format. A leg whose reported amount differs is
+ * left paid for the daily reconciliation to report; a leg under a channel refund still open
+ * (requested, accepted or unknown) is left paid until the refund is final. Idempotent: a settled
+ * leg is never settled again.
  */
 public final class SettlementIntake {
 
   /** Bill lines handled per transaction. */
   public static final int BATCH_SIZE_MAX = 500;
-  private static final Pattern WECHAT_SUB_ORDER = Pattern.compile("(W.+)L([0-9]+)");
 
   /**
    * The bill's orders, locked before their legs are read. Planning a refund holds its order's row
@@ -127,37 +126,29 @@ public final class SettlementIntake {
         : apply(channel, batch).compose(result -> next(channel, reader, soFar.plus(result))));
   }
 
+  /**
+   * What a line says was settled, read as the channel's bill shows the split: by the leg a row
+   * names, by the receiver a split line names, or (a bill without the split) the whole order.
+   */
   Optional<Report> report(Channel channel, StatementLine line) {
     if (line.kind() == StatementLine.Kind.REFUND) {
       return Optional.empty();
     }
     String ref = channel.code() + ":" + line.transactionId();
-    switch (channel) {
-      case UNIONPAY -> {
+    Optional<String> orderNo = OutTradeNumbers.orderNo(channel, line.parentOutTradeNo());
+    long amountFen = line.amount().fen();
+    return switch (BillSplit.of(channel)) {
+      case BY_RECEIVER -> {
         if (line.kind() != StatementLine.Kind.SPLIT_SETTLEMENT) {
-          return Optional.empty();
+          yield Optional.empty();
         }
         String payee = channelAccounts.payeeAccount(channel, line.subAccount()).orElse(null);
-        return OutTradeNumbers.orderNo(channel, line.outTradeNo()).filter(o -> payee != null)
-            .map(orderNo -> new Report(orderNo, null, payee, line.amount().fen(), ref));
+        yield orderNo.filter(o -> payee != null).map(o -> new Report(o, null, payee, amountFen, ref));
       }
-      case WECHAT -> {
-        Matcher sub = WECHAT_SUB_ORDER.matcher(line.outTradeNo());
-        if (sub.matches()) {
-          return OutTradeNumbers.orderNo(channel, sub.group(1)).map(orderNo ->
-              new Report(orderNo, Integer.parseInt(sub.group(2)), null, line.amount().fen(), ref));
-        }
-        return OutTradeNumbers.orderNo(channel, line.outTradeNo())
-            .map(orderNo -> new Report(orderNo, null, null, line.amount().fen(), ref));
-      }
-      case ALIPAY -> {
-        return OutTradeNumbers.orderNo(channel, line.outTradeNo())
-            .map(orderNo -> new Report(orderNo, null, null, line.amount().fen(), ref));
-      }
-      default -> {
-        return Optional.empty();
-      }
-    }
+      case BY_LEG_NO -> orderNo.map(o -> new Report(o, line.legNo() == 0 ? null : line.legNo(), null,
+          amountFen, ref));
+      case NONE -> orderNo.map(o -> new Report(o, null, null, amountFen, ref));
+    };
   }
 
   private Future<Result> apply(Channel channel, List<StatementLine> lines) {

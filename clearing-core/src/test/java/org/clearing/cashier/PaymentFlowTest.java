@@ -254,7 +254,7 @@ class PaymentFlowTest {
     var legs = order.getJsonArray("legs");
     var refundLeg = legs.getJsonObject(1);
     var refund = adapter.refund(new org.clearing.channel.RefundRequest(
-        org.clearing.payment.OutTradeNumbers.of(channel, orderNo), transactionId, "R" + orderNo,
+        org.clearing.channel.OutTradeNumbers.of(channel, orderNo), transactionId, "R" + orderNo,
         org.clearing.channel.Money.ofFen(1_000), org.clearing.channel.Money.ofFen(1_509_000),
         List.of(new org.clearing.channel.SplitLeg(refundLeg.getInteger("leg_no"), refundLeg.getString("payee_account"),
             channelAccount(channel, refundLeg.getString("payee_account")), org.clearing.channel.Money.ofFen(1_000))),
@@ -270,7 +270,7 @@ class PaymentFlowTest {
     try (var reader = adapter.readBill(bill)) {
       while (reader.hasNext()) {
         var line = reader.next();
-        if (!line.outTradeNo().startsWith(org.clearing.payment.OutTradeNumbers.of(channel, orderNo))) {
+        if (!line.outTradeNo().startsWith(org.clearing.channel.OutTradeNumbers.of(channel, orderNo))) {
           continue;
         }
         if (line.kind() == org.clearing.channel.StatementLine.Kind.PAYMENT) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.clearing.channel.Channel;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.client.Role;
 import org.clearing.sandbox.CallbackDispatcher;
 import org.clearing.testing.ApiCaller;

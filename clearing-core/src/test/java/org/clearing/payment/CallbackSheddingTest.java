@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.client.Role;
 import org.clearing.sandbox.CallbackDispatcher;

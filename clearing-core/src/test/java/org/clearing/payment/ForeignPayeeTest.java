@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.alipay.AlipayNotificationSigner;
 import org.clearing.channel.alipay.AlipayTradeNotice;

@@ -13,6 +13,7 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.Money;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.SplitLeg;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;

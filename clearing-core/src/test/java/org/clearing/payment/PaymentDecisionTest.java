@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.order.OrderStatus;

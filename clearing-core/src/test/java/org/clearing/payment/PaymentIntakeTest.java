@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PaymentNotification;
 import org.clearing.client.Role;
 import org.clearing.testing.ApiCaller;

@@ -98,6 +98,9 @@ class RefundTest {
         + " HAVING sum(debit_fen) <> sum(credit_fen)) x"));
     assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.refunded' AND order_no = '"
         + orderNo + "'"));
+    // Every refund notification is recorded under the order it refunds, a WeChat leg's as well.
+    assertEquals(0, engine.count("SELECT count(*) FROM channel_inbox WHERE kind = 'REFUND' AND out_trade_no LIKE '%"
+        + orderNo + "%' AND order_no IS DISTINCT FROM '" + orderNo + "'"));
   }
 
   @Test
@@ -219,7 +222,7 @@ class RefundTest {
       assertEquals("ACCEPTED", answer.json().getString("status"));
       // As if the first delivery had been recorded in the inbox and then failed before applying.
       engine.engine().intake().recordRefund(new org.clearing.channel.RefundNotification(Channel.UNIONPAY, "EV-early",
-              org.clearing.payment.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
+              org.clearing.channel.OutTradeNumbers.of(Channel.UNIONPAY, orderNo), "", refundId, "",
               org.clearing.channel.Money.ofFen(1_000), org.clearing.channel.RefundNotification.Status.SUCCEEDED,
               java.time.Instant.now(), org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")), org.clearing.payment.PaymentIntake.Source.CALLBACK)
           .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);

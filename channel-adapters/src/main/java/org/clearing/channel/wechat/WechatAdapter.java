@@ -38,6 +38,7 @@ import org.clearing.channel.IncomingNotification;
 import org.clearing.channel.Money;
 import org.clearing.channel.Notification;
 import org.clearing.channel.OpenOrderRequest;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PayeeIdentity;
 import org.clearing.channel.QueryResult;
 import org.clearing.channel.RefundRequest;
@@ -200,7 +201,7 @@ public final class WechatAdapter implements ChannelAdapter {
 
   /** A combined payment's sub-order number for a leg: {@code <outTradeNo>L<legNo>}. */
   public static String subOrderNo(String outTradeNo, int legNo) {
-    return outTradeNo + "L" + legNo;
+    return OutTradeNumbers.part(Channel.WECHAT, outTradeNo, legNo);
   }
 
   private Future<ChannelOrder> jsapiOrder(OpenOrderRequest request, String prepayId) {

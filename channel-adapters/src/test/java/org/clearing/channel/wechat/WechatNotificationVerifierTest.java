@@ -161,6 +161,19 @@ class WechatNotificationVerifierTest {
         Instant.parse("2025-01-01T03:58:00Z"), PayeeIdentity.of(MCHID, "", "")), refund);
   }
 
+  @Test
+  void aCombinedPaymentLegsRefundCarriesTheEngineNumbersAndTheLeg() {
+    JsonObject leg = refund("SUCCESS").put("out_trade_no", "WTF20250101000001L2")
+        .put("out_refund_no", "RF000000000007L2");
+    RefundNotification refund = assertInstanceOf(RefundNotification.class,
+        deliver(signer.sign(signer.refundEnvelope("EV-R2", leg))));
+
+    assertEquals("RF000000000007L2", refund.outRefundNo());
+    assertEquals("RF000000000007", refund.parentOutRefundNo());
+    assertEquals("WTF20250101000001", refund.parentOutTradeNo());
+    assertEquals(2, refund.legNo());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ABNORMAL", "CLOSED"})
   void anAbnormalOrClosedRefundIsAFailedRefundDatedByTheEvent(String status) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementLine.Kind;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,29 @@ class WechatTradeBillTest {
     assertEquals(SUMMARY_HEADER, lines[4]);
     assertEquals("`3,`12425.00,`100.00,`0.00,`73.95000,`12525.00,`100.00", lines[5]);
     assertEquals("", lines[6]);
+  }
+
+  @Test
+  void combinedPaymentRowsCarryTheirOrderAndRefundNumbersAndLeg() {
+    String subOrder = OutTradeNumbers.part(Channel.WECHAT, "WTF20250101000001", 2);
+    List<WechatTradeBillRow> rows = List.of(
+        WechatTradeBillRow.payment(T, "wxd678efh567hg6787", "1900000002", "4200000000202501010000000011",
+            subOrder, "oUser1", "JSAPI", Money.ofFen(500), Money.ofFen(3), 60, "登记费", ""),
+        WechatTradeBillRow.refund(T.plusHours(1), "wxd678efh567hg6787", "1900000002",
+            "4200000000202501010000000011", subOrder, "oUser1", "JSAPI", Money.ofFen(500),
+            "50300000000202501010000000011", OutTradeNumbers.part(Channel.WECHAT, "RF000000000007", 2),
+            Money.ofFen(500), Money.ofFen(-3), 60, "登记费", ""),
+        WechatTradeBillRow.payment(T, "wxd678efh567hg6787", "1900000001", "4200000000202501010000000012",
+            "WTF20250101000002", "oUser2", "JSAPI", Money.ofFen(700), Money.ofFen(4), 60, "契税", ""));
+    List<StatementLine> lines = readAll(new WechatTradeBillParser(new ByteArrayInputStream(write(rows))));
+
+    assertEquals(List.of("WTF20250101000001L2", "WTF20250101000001L2", "WTF20250101000002"),
+        lines.stream().map(StatementLine::outTradeNo).toList());
+    assertEquals(List.of("WTF20250101000001", "WTF20250101000001", "WTF20250101000002"),
+        lines.stream().map(StatementLine::parentOutTradeNo).toList());
+    assertEquals(List.of(2, 2, 1), lines.stream().map(StatementLine::legNo).toList());
+    assertEquals("RF000000000007L2", lines.get(1).outRefundNo());
+    assertEquals("RF000000000007", lines.get(1).parentOutRefundNo());
   }
 
   @Test

@@ -5,13 +5,17 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.clearing.channel.BillSplit;
+import org.clearing.channel.Channel;
+import org.clearing.recon.match.ItemKind;
 import org.clearing.recon.match.ReconItem;
 
 /**
  * Receives the matcher's items and inserts them in batches, numbering them in the order the
  * matcher emits them (which is the same for the same inputs). The payee account of a leg item is
- * resolved in the insert itself: WeChat legs by the order's leg number, UnionPay legs by the
- * receiver's merchant code.
+ * resolved in the insert itself, as the channel's bill names legs ({@link BillSplit}): by the
+ * order's leg number, or by the receiver's merchant code.
  *
  * <p>Blocking: runs on the worker that drives the matcher.
  */
@@ -24,6 +28,8 @@ final class ItemWriter implements Consumer<ReconItem> {
    * matched. Each holds a pool connection, so this stays well under the pool's size.
    */
   static final int IN_FLIGHT_MAX = 3;
+  /** A leg number as a key: at most 10 legs an order, six digits leave room and fit an int. */
+  private static final Pattern LEG_NO = Pattern.compile("[0-9]{1,6}");
   private static final String INSERT = """
       INSERT INTO recon_item (run_id, item_no, class, kind, out_trade_no, key, transaction_id,
                               channel_reference, engine_reference, channel_amount_fen, engine_amount_fen,
@@ -32,30 +38,44 @@ final class ItemWriter implements Consumer<ReconItem> {
              x.engine_reference, x.channel_fen, x.engine_fen, x.channel_lines, x.engine_records, x.reason,
              CASE WHEN x.class = 'MATCHED' THEN NULL ELSE 'OPEN' END,
              CASE WHEN x.kind <> 'LEG' THEN NULL
-                  WHEN $2 = 'wechat' THEN (SELECT g.payee_account_id FROM channel_order co
+                  WHEN x.leg_no IS NOT NULL THEN (SELECT g.payee_account_id FROM channel_order co
                        JOIN leg g ON g.order_no = co.order_no
-                       WHERE co.channel = $2 AND co.out_trade_no = x.out_trade_no
-                         AND g.leg_no = CASE WHEN x.key ~ '^[0-9]{1,6}$' THEN x.key::int END)
-                  ELSE (SELECT a.payee_account_id FROM payee_channel_account a
-                        WHERE a.channel = $2 AND a.channel_account = x.key) END
+                       WHERE co.channel = $2 AND co.out_trade_no = x.out_trade_no AND g.leg_no = x.leg_no)
+                  WHEN x.receiver IS NOT NULL THEN (SELECT a.payee_account_id FROM payee_channel_account a
+                        WHERE a.channel = $2 AND a.channel_account = x.receiver) END
       FROM unnest($3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                  $10::text[], $11::int8[], $12::int8[], $13::int4[], $14::int4[], $15::text[])
+                  $10::text[], $11::int8[], $12::int8[], $13::int4[], $14::int4[], $15::text[], $16::int4[],
+                  $17::text[])
         AS x(item_no, class, kind, out_trade_no, key, transaction_id, channel_reference, engine_reference,
-             channel_fen, engine_fen, channel_lines, engine_records, reason)
+             channel_fen, engine_fen, channel_lines, engine_records, reason, leg_no, receiver)
       """;
 
   private final Pool pool;
   private final long runId;
   private final String channelCode;
+  private final BillSplit billSplit;
   private final List<ReconItem> batch = new ArrayList<>(BATCH_SIZE_MAX);
   private final java.util.ArrayDeque<io.vertx.core.Future<?>> inFlight = new java.util.ArrayDeque<>();
   private int itemNo;
   private long writeNs;
 
-  ItemWriter(Pool pool, long runId, String channelCode) {
+  ItemWriter(Pool pool, long runId, Channel channel) {
     this.pool = pool;
     this.runId = runId;
-    this.channelCode = channelCode;
+    this.channelCode = channel.code();
+    this.billSplit = BillSplit.of(channel);
+  }
+
+  /** The leg number a leg item's key names, when the bill names legs by number; null otherwise. */
+  private Integer legNo(ReconItem item) {
+    boolean named = item.kind() == ItemKind.LEG && billSplit == BillSplit.BY_LEG_NO
+        && LEG_NO.matcher(item.key()).matches();
+    return named ? Integer.valueOf(item.key()) : null;
+  }
+
+  /** The receiver a leg item's key names, when the bill names legs by receiver; null otherwise. */
+  private String receiver(ReconItem item) {
+    return item.kind() == ItemKind.LEG && billSplit != BillSplit.BY_LEG_NO ? item.key() : null;
   }
 
   @Override
@@ -104,7 +124,9 @@ final class ItemWriter implements Consumer<ReconItem> {
         .addArrayOfLong(batch.stream().map(ReconItem::engineAmountFen).toArray(Long[]::new))
         .addArrayOfInteger(batch.stream().map(ReconItem::channelLines).toArray(Integer[]::new))
         .addArrayOfInteger(batch.stream().map(ReconItem::engineRecords).toArray(Integer[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::reason).toArray(String[]::new));
+        .addArrayOfString(batch.stream().map(ReconItem::reason).toArray(String[]::new))
+        .addArrayOfInteger(batch.stream().map(this::legNo).toArray(Integer[]::new))
+        .addArrayOfString(batch.stream().map(this::receiver).toArray(String[]::new));
     inFlight.add(pool.preparedQuery(INSERT).execute(tuple));
     itemNo += batch.size();
     batch.clear();

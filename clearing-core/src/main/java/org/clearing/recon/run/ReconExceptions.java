@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Optional;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.QueryResult;
 import org.clearing.journal.Journal;
 import org.clearing.journal.JournalAccount;
 import org.clearing.journal.JournalEntry;
 import org.clearing.payment.ChannelSet;
-import org.clearing.payment.OutTradeNumbers;
 import org.clearing.payment.PaymentDecision;
 import org.clearing.payment.PaymentIntake;
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.clearing.channel.BillFile;
+import org.clearing.channel.BillSplit;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
@@ -141,20 +142,21 @@ public final class ReconciliationRun {
       """;
   /**
    * The legs the channel settled, from the run's items: each leg item with the channel's side
-   * (an agreed one at the engine's amount). Alipay's bill does not show the split: the legs of an
-   * agreed payment went as the settle plan said.
+   * (an agreed one at the engine's amount), when the bill shows the legs ($3). A bill that does not
+   * show the split ({@link BillSplit#NONE}): the legs of an agreed payment went as the settle plan
+   * said.
    */
   private static final String SETTLED_LEGS = """
       SELECT i.payee_account_id, i.out_trade_no,
              CASE WHEN i.class = 'MATCHED' THEN i.engine_amount_fen ELSE i.channel_amount_fen END AS amount_fen
       FROM recon_item i
-      WHERE $2 <> 'alipay' AND i.run_id = $1 AND i.kind = 'LEG' AND i.payee_account_id IS NOT NULL
+      WHERE $3 AND i.run_id = $1 AND i.kind = 'LEG' AND i.payee_account_id IS NOT NULL
         AND (i.class = 'MATCHED' OR i.channel_amount_fen <> 0)
       UNION ALL
       SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
       FROM recon_item i JOIN channel_order co ON co.channel = $2 AND co.out_trade_no = i.out_trade_no
       JOIN leg g ON g.order_no = co.order_no
-      WHERE $2 = 'alipay' AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
+      WHERE NOT $3 AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
       """;
   private static final String INSERT_ACCOUNTS = """
       INSERT INTO recon_account (run_id, payee_account_id, legs_expected, expected_fen, legs_settled,
@@ -328,7 +330,7 @@ public final class ReconciliationRun {
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
     MatchOptions options = MatchOptions.beijingDay(channel, bill.day()).withTempDirectory(tempDirectory);
-    ItemWriter writer = new ItemWriter(pool, runId, channel.code());
+    ItemWriter writer = new ItemWriter(pool, runId, channel);
     ReconSummary summary;
     Timing timing;
     long startNs = System.nanoTime();
@@ -358,7 +360,8 @@ public final class ReconciliationRun {
             options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))))
         .forEach(row -> expected.add(leg(row)));
     List<SettlementComparison.Leg> settled = new ArrayList<>();
-    Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code())))
+    Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code(),
+            BillSplit.of(channel).showsLegs())))
         .forEach(row -> settled.add(leg(row)));
     List<SettlementComparison.AccountSettlement> accounts = SettlementComparison.compare(expected, settled);
     if (accounts.isEmpty()) {

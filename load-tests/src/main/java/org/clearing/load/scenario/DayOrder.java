@@ -181,6 +181,6 @@ public final class DayOrder {
   }
 
   public String outTradeNo(Channel channel) {
-    return org.clearing.payment.OutTradeNumbers.of(channel, orderNo);
+    return org.clearing.channel.OutTradeNumbers.of(channel, orderNo);
   }
 }

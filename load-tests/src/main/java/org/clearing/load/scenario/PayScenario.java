@@ -23,9 +23,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.clearing.channel.Channel;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
-import org.clearing.payment.OutTradeNumbers;
 
 /**
  * Orders paid through all three sandboxes. Before the timed window the orders are created and

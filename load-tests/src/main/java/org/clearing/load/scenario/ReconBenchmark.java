@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.clearing.Engine;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.wechat.WechatTradeBillRow;
 import org.clearing.channel.wechat.WechatTradeBillWriter;
 import org.clearing.config.EngineConfig;
@@ -118,18 +119,18 @@ public final class ReconBenchmark implements Callable<Integer> {
           SELECT 'BN' || lpad(i::text, 18, '0'), 'bench', 'k' || i, '\\x00', 'C' || i, '341500', 'x', '\\x00',
                  'x', 3000, 'PAID', 'tok' || i, now() + interval '1 day', 'wechat', 'T' || i,
                  now() - interval '10 minutes'
-          FROM generate_series(1, %d) i;
+          FROM generate_series(1, %1$d) i;
           INSERT INTO leg (order_no, leg_no, payee_account_id, amount_fen, status)
           SELECT order_no, 1, 'TRE-341500', 1000, 'PAID' FROM orders WHERE client_id = 'bench'
           UNION ALL SELECT order_no, 2, 'NTX-341500', 2000, 'PAID' FROM orders WHERE client_id = 'bench';
           INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status)
-          SELECT order_no, 'wechat', 'W' || order_no, 'IN_APP', 'PAID' FROM orders WHERE client_id = 'bench';
+          SELECT order_no, 'wechat', '%2$s' || order_no, 'IN_APP', 'PAID' FROM orders WHERE client_id = 'bench';
           INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id, amount_fen,
                                      outcome, source, event_id, occurred_at)
-          SELECT 'wechat', 'PAYMENT', paid_transaction_id, order_no, 'W' || order_no, paid_transaction_id, 3000,
+          SELECT 'wechat', 'PAYMENT', paid_transaction_id, order_no, '%2$s' || order_no, paid_transaction_id, 3000,
                  'APPLIED', 'CALLBACK', 'e' || order_no, paid_at FROM orders WHERE client_id = 'bench';
           ANALYZE;
-          """.formatted(orders));
+          """.formatted(orders, OutTradeNumbers.prefix(Channel.WECHAT)));
     }
   }
 
@@ -185,7 +186,7 @@ public final class ReconBenchmark implements Callable<Integer> {
       if (order > orders) {
         extra++;
         plants.plant(ReconClass.LONG);
-        String outTradeNo = "WBX" + String.format("%017d", extra);
+        String outTradeNo = OutTradeNumbers.of(Channel.WECHAT, "BX" + String.format("%017d", extra));
         return WechatTradeBillRow.payment(paidAt, "wxd678efh567hg6787", "1900000101", "X" + extra,
             outTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "JSAPI", Money.ofFen(3000), Money.ZERO, 60, "税费", "");
       }
@@ -193,7 +194,8 @@ public final class ReconBenchmark implements Callable<Integer> {
       if (delta != 0) {
         plants.plant(ReconClass.AMOUNT_MISMATCH);
       }
-      String outTradeNo = "WBN" + String.format("%018d", order) + "L" + leg;
+      String outTradeNo = OutTradeNumbers.part(Channel.WECHAT,
+          OutTradeNumbers.of(Channel.WECHAT, "BN" + String.format("%018d", order)), leg);
       WechatTradeBillRow row = WechatTradeBillRow.payment(paidAt, "wxd678efh567hg6787",
           leg == 1 ? "1900000101" : "1900000102", "T" + order + leg, outTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
           "JSAPI", Money.ofFen((leg == 1 ? 1000 : 2000) + delta), Money.ZERO, 60, "税费", "");

@@ -1,82 +1,60 @@
 package org.clearing.recon.match;
 
+import org.clearing.channel.BillSplit;
 import org.clearing.channel.Channel;
 import org.clearing.channel.StatementLine;
 
 /**
- * How each channel's bill lines are keyed, so that everything about one order lands in one group.
+ * How bill lines are keyed, so that everything about one order lands in one group. The adapters'
+ * statement lines carry what is needed, so nothing here reads a channel's number format.
  *
- * <p>The group key is the order's out_trade_no at the channel as the engine knows it:
+ * <p>The group key is the order's out_trade_no at the channel as the engine knows it ({@link
+ * StatementLine#parentOutTradeNo()}):
  *
  * <ul>
- *   <li><b>WeChat</b> bills list one row per combined-payment sub-order, numbered {@code
- *       <outTradeNo>L<legNo>}, with the sub-order's own amount and transaction id (channels.md
- *       §1.2 "Combined payment"; {@code WechatAdapter.subOrderNo}). The suffix is stripped for the
- *       group key and kept as the part number: the sub-order rows together are the payment, and
- *       each row is also the settlement of that leg. Refund rows are per sub-order too, with refund
- *       numbers {@code <refundNo>L<legNo>}; the suffix is stripped so that the parts of one refund
- *       add up. A plain (single-leg) order's row has no suffix and counts as leg 1. Only a suffix of
- *       one or two digits is taken (at most 50 sub-orders, §1.2); our order numbers end in digits
- *       without an {@code L}, so a plain number is never mistaken for a sub-order.
- *   <li><b>Alipay</b> bills have one row per trade and one per refund, identified by out_request_no
- *       (§2); the bill carries no split, so legs are not checked against it.
- *   <li><b>UnionPay</b> ZM files have the payment line plus one SPLIT_SETTLEMENT line per receiver
- *       (secondary merchant code and its share) with the same queryId (§3.5, §3.6); legs are
- *       matched by receiver. Split lines of a refund are kept with their refund, not summed twice.
+ *   <li>{@link BillSplit#BY_LEG_NO} (WeChat): one row per combined-payment sub-order, each with
+ *       its own amount and transaction id and its leg number (channels.md §1.2): the sub-order rows
+ *       together are the payment, and each row is also the settlement of that leg. Refund rows are
+ *       per sub-order too and keyed by the refund's own number, so that the parts of one refund add
+ *       up. A plain (single-leg) order's row is leg 1.
+ *   <li>{@link BillSplit#NONE} (Alipay): one row per trade and one per refund, identified by
+ *       out_request_no (§2); the bill carries no split, so legs are not checked against it.
+ *   <li>{@link BillSplit#BY_RECEIVER} (UnionPay): the payment line plus one SPLIT_SETTLEMENT line
+ *       per receiver (secondary merchant code and its share) with the same queryId (§3.5, §3.6);
+ *       legs are matched by receiver. Split lines of a refund are kept with their refund, not
+ *       summed twice.
  * </ul>
  */
-public enum ChannelKeys {
-  WECHAT(LegCheck.BY_LEG_NO),
-  ALIPAY(LegCheck.NONE),
-  UNIONPAY(LegCheck.BY_RECEIVER);
+public final class ChannelKeys {
 
-  /** How a channel's bill shows where a payment's legs went. */
-  public enum LegCheck {
-    /** The bill does not show legs; they are checked against the settlement report instead. */
-    NONE,
-    /** The payment rows are the legs, numbered by the sub-order suffix (WeChat). */
-    BY_LEG_NO,
-    /** Separate split lines name each receiver and its share (UnionPay). */
-    BY_RECEIVER
-  }
+  private final BillSplit billSplit;
 
-  private static final int LEG_SUFFIX_DIGITS_MAX = 2;
-
-  private final LegCheck legCheck;
-
-  ChannelKeys(LegCheck legCheck) {
-    this.legCheck = legCheck;
+  private ChannelKeys(BillSplit billSplit) {
+    this.billSplit = billSplit;
   }
 
   public static ChannelKeys of(Channel channel) {
-    return switch (channel) {
-      case WECHAT -> WECHAT;
-      case ALIPAY -> ALIPAY;
-      case UNIONPAY -> UNIONPAY;
-    };
+    return new ChannelKeys(BillSplit.of(channel));
   }
 
-  public LegCheck legCheck() {
-    return legCheck;
+  /** How the channel's bill shows where a payment's legs went. */
+  public BillSplit billSplit() {
+    return billSplit;
   }
 
   /** The group key of a bill line: the engine's out_trade_no for the order it belongs to. */
   public String groupKey(StatementLine line) {
-    return this == WECHAT ? withoutLegSuffix(line.outTradeNo()) : line.outTradeNo();
+    return line.parentOutTradeNo();
   }
 
   /** The refund number of a refund line as the engine knows it ("" for other lines). */
   public String refundKey(StatementLine line) {
-    return this == WECHAT ? withoutLegSuffix(line.outRefundNo()) : line.outRefundNo();
+    return line.parentOutRefundNo();
   }
 
-  /** The leg number a WeChat row belongs to (1 for a plain order), 0 for other channels. */
+  /** The leg number a row is the money of (1 for a plain WeChat order), 0 for a line naming none. */
   public int legNo(StatementLine line) {
-    if (this != WECHAT) {
-      return 0;
-    }
-    int suffix = legSuffixStart(line.outTradeNo());
-    return suffix < 0 ? 1 : Integer.parseInt(line.outTradeNo().substring(suffix + 1));
+    return line.legNo();
   }
 
   Entry entry(StatementLine line) {
@@ -104,23 +82,5 @@ public enum ChannelKeys {
           Entry.millis(record.occurredAt()), record.status().name(),
           record.outTradeNo() + "#" + record.legNo());
     };
-  }
-
-  private static String withoutLegSuffix(String number) {
-    int suffix = legSuffixStart(number);
-    return suffix < 0 ? number : number.substring(0, suffix);
-  }
-
-  /** The index of the {@code L} of a trailing {@code L<1-2 digits>}, or -1. */
-  private static int legSuffixStart(String number) {
-    int digits = 0;
-    int i = number.length() - 1;
-    while (i >= 0 && digits <= LEG_SUFFIX_DIGITS_MAX && number.charAt(i) >= '0' && number.charAt(i) <= '9') {
-      i--;
-      digits++;
-    }
-    boolean suffix = digits >= 1 && digits <= LEG_SUFFIX_DIGITS_MAX && i > 0
-        && number.charAt(i) == 'L';
-    return suffix ? i : -1;
   }
 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.clearing.channel.BillSplit;
 
 /**
  * Classifies one group: every bill line and engine record of one out_trade_no. A group is small
@@ -72,7 +73,7 @@ final class GroupClassifier {
 
   private void payment(String groupKey, List<Entry> lines, List<Entry> legLines,
       List<Entry> records, List<Entry> legRecords) {
-    if (keys.legCheck() != ChannelKeys.LegCheck.BY_LEG_NO) {
+    if (keys.billSplit() != BillSplit.BY_LEG_NO) {
       lines = withoutSecondTransactions(groupKey, lines);
     }
     Entry primary = enginePayment(groupKey, lines, records);
@@ -86,7 +87,7 @@ final class GroupClassifier {
         ? primary.transactionId() : lines.get(0).transactionId();
     Verdict verdict = judgePayment(lines, primary, channel.amountFen);
     if (verdict.reconClass() != ReconClass.MATCHED
-        || keys.legCheck() == ChannelKeys.LegCheck.NONE) {
+        || keys.billSplit() == BillSplit.NONE) {
       // Legs cannot be judged when the payment is not agreed, nor from a bill that lacks them:
       // they are counted with their payment.
       channel.count(legLines);
@@ -95,7 +96,7 @@ final class GroupClassifier {
           verdict.reason());
       return;
     }
-    if (keys.legCheck() == ChannelKeys.LegCheck.BY_LEG_NO) {
+    if (keys.billSplit() == BillSplit.BY_LEG_NO) {
       // WeChat bills have no split lines of their own; should one appear, it is still counted.
       channel.count(legLines);
     }
@@ -147,7 +148,7 @@ final class GroupClassifier {
       return new Verdict(ReconClass.STATUS_MISMATCH,
           "paid at the channel, " + primary.status() + " in the engine");
     }
-    return new Verdict(ReconClass.MATCHED, keys.legCheck() == ChannelKeys.LegCheck.NONE
+    return new Verdict(ReconClass.MATCHED, keys.billSplit() == BillSplit.NONE
         ? "agrees; this channel's bill does not show the legs" : "agrees");
   }
 
@@ -191,7 +192,7 @@ final class GroupClassifier {
 
   private void legs(String groupKey, String transactionId, List<Entry> paymentLines,
       List<Entry> legLines, List<Entry> legRecords, long paymentFen) {
-    boolean byLegNo = keys.legCheck() == ChannelKeys.LegCheck.BY_LEG_NO;
+    boolean byLegNo = keys.billSplit() == BillSplit.BY_LEG_NO;
     if (!byLegNo && legLines.isEmpty() && legRecords.size() == 1
         && legRecords.get(0).amountFen() == paymentFen) {
       emit(ReconClass.MATCHED, ItemKind.LEG, groupKey, legRecords.get(0).account(), transactionId,
@@ -225,7 +226,7 @@ final class GroupClassifier {
   }
 
   private String legKey(Entry entry) {
-    return keys.legCheck() == ChannelKeys.LegCheck.BY_LEG_NO
+    return keys.billSplit() == BillSplit.BY_LEG_NO
         ? Integer.toString(entry.partNo()) : entry.account();
   }
 

@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.StatementLine;
 
 /**
@@ -198,22 +199,14 @@ public final class SyntheticDay {
     Instant paidAt = pending
         ? options.dayEnd().minusSeconds(1 + random.nextLong(options.pendingWindow().toSeconds() - 1))
         : interiorTime(random);
-    return new Order(this, plant, prefix() + datePart + number, number, legFen,
-        random.nextInt(ACCOUNTS), paidAt);
+    return new Order(this, plant, OutTradeNumbers.of(options.channel(), "TF" + datePart + number), number,
+        legFen, random.nextInt(ACCOUNTS), paidAt);
   }
 
   private Instant interiorTime(SplittableRandom random) {
     Instant from = options.dayStart().plus(options.pendingWindow()).plus(MARGIN);
     Instant to = options.dayEnd().minus(options.pendingWindow()).minus(MARGIN);
     return from.plusSeconds(random.nextLong(Duration.between(from, to).toSeconds() / 2));
-  }
-
-  private String prefix() {
-    return switch (options.channel()) {
-      case WECHAT -> "WTF";
-      case ALIPAY -> "ATF";
-      case UNIONPAY -> "UTF";
-    };
   }
 
   private static long fee(long amountFen) {
@@ -345,7 +338,7 @@ public final class SyntheticDay {
 
     /** A combined payment's sub-order number; a single-leg WeChat order is a plain order. */
     private String subOrder(String number, int legNo) {
-      return legFen.length == 1 ? number : number + "L" + legNo;
+      return legFen.length == 1 ? number : OutTradeNumbers.part(channel(), number, legNo);
     }
 
     private StatementLine line(StatementLine.Kind kind, String tradeNo, String transactionId,
