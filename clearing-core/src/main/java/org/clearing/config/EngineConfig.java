@@ -40,6 +40,8 @@ import org.clearing.net.Cidr;
  *     TLS)
  * @param network TLS on the public port, the management port, where the sandboxes listen and
  *     which certificate authorities the engine trusts when it calls out
+ * @param merchantConfig the merchant configuration file ({@code --config}) the channels are built
+ *     from; null without one. Demo mode writes its own into the data directory and ignores this
  */
 public record EngineConfig(
     String httpHost,
@@ -59,7 +61,9 @@ public record EngineConfig(
     List<String> webhookAllowCidrs,
     boolean webhookHttpsOnly,
     // TLS, the management port, the sandboxes' address, outbound trust (issue 10 §4, §9).
-    Network network) {
+    Network network,
+    // Go-live merchant configuration (issue 11 §1).
+    Path merchantConfig) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
@@ -105,55 +109,55 @@ public record EngineConfig(
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
         SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT,
-        List.of(), false, Network.defaults());
+        List.of(), false, Network.defaults(), null);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network);
+        webhookHttpsOnly, network, merchantConfig);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network);
+        webhookHttpsOnly, network, merchantConfig);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network);
+        webhookHttpsOnly, network, merchantConfig);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network);
+        webhookHttpsOnly, network, merchantConfig);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network);
+        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, merchantConfig);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network);
+        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network, merchantConfig);
   }
 
   /** Webhook targets: ranges allowed although special-purpose, and whether only https goes. */
   public EngineConfig withWebhookTargets(List<String> allowCidrs, boolean httpsOnly) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network);
+        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network, merchantConfig);
   }
 
   // --- issue 10 §4, §9: TLS, the management port, the sandboxes' address, outbound trust ---
@@ -161,7 +165,15 @@ public record EngineConfig(
   public EngineConfig withNetwork(Network value) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value, merchantConfig);
+  }
+
+  // --- issue 11 §1: the merchant configuration file ---
+
+  public EngineConfig withMerchantConfig(Path file) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, file);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

@@ -95,9 +95,15 @@ public final class MerchantCredentials {
     X509Certificate certificate = KeyChecks.certificate(f + ".merchant-certificate", m.merchantCertificate(), now);
     KeyChecks.pair(f + ".merchant-private-key", key, certificate.getPublicKey(), "merchant-certificate");
     String serial = WechatPlatformKeys.certificateSerial(certificate);
-    if (m.merchantCertificateSerial() != null && !m.merchantCertificateSerial().equalsIgnoreCase(serial)) {
-      throw new MerchantConfigException(f + ".merchant-certificate-serial", "is not the serial of merchant-certificate ("
-          + serial + ")");
+    if (m.merchantCertificateSerial() != null) {
+      // Written as the merchant platform shows it, leading zeros and all: that text is what WeChat
+      // registered, so it is sent as written once it names the same number.
+      if (!isHex(m.merchantCertificateSerial())
+          || !new java.math.BigInteger(m.merchantCertificateSerial(), 16).equals(certificate.getSerialNumber())) {
+        throw new MerchantConfigException(f + ".merchant-certificate-serial",
+            "is not the serial of merchant-certificate (" + serial + ")");
+      }
+      serial = m.merchantCertificateSerial().toUpperCase(java.util.Locale.ROOT);
     }
     String apiV3Key = m.apiV3Key().read(f + ".api-v3-key", env);
     if (apiV3Key.getBytes(StandardCharsets.UTF_8).length != API_V3_KEY_BYTES) {
@@ -116,6 +122,10 @@ public final class MerchantCredentials {
     return new WechatAdapter.Config(m.apiUrl(), m.oauthUrl(), m.snsUrl(), m.jsapiCashierUrl(),
         m.nativeCashierUrl(), m.mchid(), m.appid(), appSecret, serial, key, apiV3Key, platform,
         m.callTimeoutMs(), bills);
+  }
+
+  private static boolean isHex(String text) {
+    return text.matches("[0-9A-Fa-f]{1,64}");
   }
 
   static AlipayAdapter.Config alipay(MerchantConfig.Alipay m, Path bills, Instant now, Clock clock) {

@@ -133,6 +133,7 @@ public final class WechatDemo {
     entry.put("app-secret", java.util.Map.of("file", relative + "/app-secret"));
     entry.put("merchant-private-key", relative + "/apiclient_key.pem");
     entry.put("merchant-certificate", relative + "/apiclient_cert.pem");
+    entry.put("merchant-certificate-serial", merchant.getString("serial_no"));
     entry.put("api-v3-key", java.util.Map.of("file", relative + "/apiv3.key"));
     entry.put("platform-public-key", new java.util.LinkedHashMap<>(java.util.Map.of("id", sandbox.publicKeyId(),
         "file", relative + "/pub_key.pem")));

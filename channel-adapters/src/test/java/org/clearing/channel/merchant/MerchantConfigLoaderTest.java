@@ -249,4 +249,35 @@ class MerchantConfigLoaderTest {
     assertEquals("alipay[1].regions: region 341522 is already served by alipay[0]:"
         + " one merchant per channel per region", refusal());
   }
+
+  @Test
+  void aSerialWrittenWithItsLeadingZerosIsSentAsWrittenAndAnotherSerialIsRefused() throws Exception {
+    String yaml = Files.readString(config);
+    String serial = yaml.lines().filter(line -> line.contains("merchant-certificate-serial:")).findFirst()
+        .orElseThrow().replaceAll(".*: *'?([0-9A-Fa-f]+)'?", "$1");
+    SecretFiles.writeString(config, yaml.replace(serial, "00" + serial));
+    // Checked without the download: the sandbox registered the serial without the zeros.
+    assertEquals("00" + serial, MerchantCredentials.check(MerchantConfigFile.read(config), directory,
+        Map.of(), Clock.systemUTC()).wechat().get(0).config().merchantSerial());
+    SecretFiles.writeString(config, yaml.replace(serial, "ABCDEF"));
+    assertTrue(refusal().startsWith("wechat[0].merchant-certificate-serial: is not the serial of merchant-certificate"));
+  }
+
+  /** The documented example names only known fields, each of the right shape. */
+  @Test
+  void theDocumentedExampleReadsWithItsFilesInPlace() throws Exception {
+    Path example = Path.of("..", "docs", "merchant-config.example.yaml");
+    String yaml = Files.readString(example);
+    var files = java.util.regex.Pattern.compile("([\\w./-]+\\.(pem|crt|cer|pfx|password)|wechat/app-secret)").matcher(yaml);
+    while (files.find()) {
+      Path file = directory.resolve("example").resolve(files.group(1));
+      SecretFiles.createDirectories(file.getParent());
+      SecretFiles.writeString(file, "");
+    }
+    MerchantConfig read = MerchantConfigFile.parse(yaml, directory.resolve("example"));
+    assertEquals(1, read.wechat().size());
+    assertEquals("1900000001", read.wechat().get(0).mchid());
+    assertTrue(read.alipay().get(0).certificateMode());
+    assertEquals("https://filedownload.95516.com", read.unionpay().get(0).fileTransferUrl());
+  }
 }
