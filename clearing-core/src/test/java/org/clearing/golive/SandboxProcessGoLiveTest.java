@@ -23,6 +23,7 @@ import org.clearing.testing.Browser;
 import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
 import org.clearing.testing.TestDatabase;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,12 +36,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class SandboxProcessGoLiveTest {
 
+  // The sandbox process first: the engine reads the configuration it writes.
   @RegisterExtension
+  @Order(1)
   static final SandboxProcess sandboxes = new SandboxProcess();
 
   // QR codes point at the engine itself, so the test's browser can follow them; the notify URLs
   // each channel order names are built from the same base, and the sandbox process calls them.
   @RegisterExtension
+  @Order(2)
   static final EngineExtension engine = EngineExtension.with(config -> config
       .withSandboxes(false, 0, 1)
       .withMerchantConfig(sandboxes.merchantConfig())
