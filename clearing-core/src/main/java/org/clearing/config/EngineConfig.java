@@ -94,6 +94,12 @@ public record EngineConfig(
       }
     }
     java.util.Objects.requireNonNull(network, "network");
+    if (sandboxes && merchantConfig != null) {
+      // Demo mode writes and reads its own merchant configuration; silently ignoring the operator's
+      // file would start an engine paying into sandboxes they did not ask for.
+      throw new IllegalArgumentException("--config is read with --no-sandboxes; demo mode writes its own"
+          + " merchant configuration into the data directory");
+    }
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
         throw new IllegalArgumentException(
