@@ -23,6 +23,14 @@ import org.clearing.channel.wechat.WechatAdapter;
  */
 public final class MerchantChannels {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MerchantChannels.class);
+
+  /**
+   * WeChat announces a new platform certificate well before it signs with it; fetching twice a
+   * day, as its SDK does, trusts it in time.
+   */
+  public static final long PLATFORM_CERTIFICATE_REFRESH_MS = 12 * 60 * 60 * 1000L;
+
   private MerchantChannels() {}
 
   /**
@@ -45,6 +53,14 @@ public final class MerchantChannels {
         .map(config -> new WechatAdapter(vertx, client, config)).orElse(null);
     if (wechat != null) {
       adapters.put(Channel.WECHAT, wechat);
+      if (merchants.wechatDownloads().get(0)) {
+        // Each engine keeps its trusted keys in memory, so each refreshes its own: a timer of
+        // this process, not a job leased to one engine of many.
+        vertx.setPeriodic(PLATFORM_CERTIFICATE_REFRESH_MS, timer -> wechat.refreshPlatformCertificates()
+            .onSuccess(trusted -> LOG.info("event=wechat.platform_certificates.refreshed trusted_keys={}", trusted))
+            .onFailure(e -> LOG.warn("event=wechat.platform_certificates.refresh_failed reason=\"{}\"",
+                e.getMessage())));
+      }
     }
     only("alipay", merchants.alipay()).ifPresent(config ->
         adapters.put(Channel.ALIPAY, new AlipayAdapter(vertx, client, config)));

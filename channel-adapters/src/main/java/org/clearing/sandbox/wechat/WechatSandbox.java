@@ -155,7 +155,10 @@ public final class WechatSandbox {
 
   private final Vertx vertx;
   private final Options options;
-  private final WechatPlatformCredential certificateKey;
+  /** The platform certificate key signing now; replaced by {@link #rotatePlatformCertificate()}. */
+  private volatile WechatPlatformCredential certificateKey;
+  /** The certificate key before the last rotation, still listed by GET /v3/certificates. */
+  private volatile WechatPlatformCredential retiredCertificateKey;
   private final WechatPlatformCredential publicKeyKey;
   private final PrivateKey forgingKey;
   private final WechatAuthorization authorization;
@@ -414,17 +417,37 @@ public final class WechatSandbox {
    * itself, since a merchant downloading certificates may trust nothing else yet.
    */
   private void certificates(RoutingContext ctx) {
-    X509Certificate certificate = platformCertificate();
+    WechatPlatformCredential signing = certificateKey;
+    WechatPlatformCredential retired = retiredCertificateKey;
+    JsonArray data = new JsonArray().add(certificateItem(signing.certificate().orElseThrow()));
+    if (retired != null) {
+      data.add(certificateItem(retired.certificate().orElseThrow()));
+    }
+    answer(ctx, 200, new JsonObject().put("data", data), signing);
+  }
+
+  /**
+   * Rotates the platform certificate as WeChat does (channels.md §1.4): a new certificate signs
+   * from now on, and GET /v3/certificates lists both until the next rotation. In memory only: a
+   * restarted sandbox signs with its stored certificate again. For tests of the merchant side.
+   */
+  public X509Certificate rotatePlatformCertificate() {
+    WechatPlatformCredential next = WechatPlatformCredential.withCertificate(WechatSignatureType.RSA, Clock.systemUTC());
+    retiredCertificateKey = certificateKey;
+    certificateKey = next;
+    return next.certificate().orElseThrow();
+  }
+
+  private JsonObject certificateItem(X509Certificate certificate) {
     String nonce = Crypto.hex(randomBytes(6));
     String ciphertext = org.clearing.channel.wechat.AeadCipher.aes256Gcm(options.apiV3Key())
         .encrypt("certificate", nonce, Pem.write(certificate).getBytes(StandardCharsets.UTF_8));
-    JsonObject item = new JsonObject()
+    return new JsonObject()
         .put("serial_no", WechatPlatformKeys.certificateSerial(certificate))
         .put("effective_time", OffsetDateTime.ofInstant(certificate.getNotBefore().toInstant(), BEIJING).toString())
         .put("expire_time", OffsetDateTime.ofInstant(certificate.getNotAfter().toInstant(), BEIJING).toString())
         .put("encrypt_certificate", new JsonObject().put("algorithm", "AEAD_AES_256_GCM")
             .put("nonce", nonce).put("associated_data", "certificate").put("ciphertext", ciphertext));
-    answer(ctx, 200, new JsonObject().put("data", new JsonArray().add(item)), certificateKey);
   }
 
   // ---------------------------------------------------------------- orders
