@@ -51,6 +51,7 @@ import org.clearing.payment.CallbackRoutes;
 import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.ChannelAccounts;
 import org.clearing.payment.DemoSandboxes;
+import org.clearing.payment.MerchantChannels;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.payment.ChannelSet;
 import org.clearing.payment.ExpiredOrderCloser;
@@ -109,6 +110,7 @@ public final class Engine {
   private final String publicBaseUrl;
   private final DemoClients demoClients;
   private final DemoSandboxes sandboxes;
+  private ChannelSet channels = ChannelSet.none();
   private final List<Long> timers = new ArrayList<>();
   private ClientRepository clients;
   private Clock clock;
@@ -267,12 +269,15 @@ public final class Engine {
         }))
         .compose(routing -> new ChannelAccountRepository(pool).load().compose(accounts ->
             (config.sandboxes()
-                ? DemoSandboxes.start(vertx, channelClient, config.dataDir(), config.network().sandboxHost(),
+                ? DemoSandboxes.start(vertx, config.dataDir(), config.network().sandboxHost(),
                     config.sandboxBasePort(), config.sandboxTimeCompression(), accounts)
                 : Future.<DemoSandboxes>succeededFuture(null))
-            .compose(sandboxes -> {
-              ChannelSet channels = sandboxes == null ? ChannelSet.none()
-                  : sandboxes.channelSet(accounts).withChannelAccounts(ChannelAccounts.live(routing)).timed(metrics);
+            .compose(sandboxes -> merchantChannels(vertx, config, sandboxes, channelClient, accounts)
+                .map(loaded -> new Wiring(sandboxes, loaded)))
+            .compose(wiring -> {
+              DemoSandboxes sandboxes = wiring.sandboxes();
+              ChannelSet channels = wiring.channels().withChannelAccounts(ChannelAccounts.live(routing))
+                  .timed(metrics);
               SettlementJob settlement = new SettlementJob(channels,
                   new SettlementIntake(vertx, pool, ChannelAccounts.live(routing)),
                   config.settlementIntervalMs());
@@ -306,6 +311,7 @@ public final class Engine {
                       Clock.systemUTC())));
               Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
                   publicBaseUrl, demoClients, sandboxes);
+              engine.channels = channels;
               engine.clients = clients;
               engine.clock = clock;
               engine.settlement = settlement;
@@ -380,7 +386,8 @@ public final class Engine {
    * channels' merchant keys and settings): each must be owner-only, or the engine does not start.
    */
   public static List<Path> secretDirectories(Path dataDir) {
-    return List.of(dataDir.resolve("keys"), dataDir.resolve("clients"), dataDir.resolve("channels"));
+    return List.of(dataDir.resolve("keys"), dataDir.resolve("clients"), dataDir.resolve("channels"),
+        dataDir.resolve("merchant"));
   }
 
   /**
@@ -518,6 +525,33 @@ public final class Engine {
   /** Settles legs from the channels' bills of a day (also run on a schedule). */
   public SettlementJob settlement() {
     return settlement;
+  }
+
+  /** The demo sandboxes (null when live) and the channels built from the merchant configuration. */
+  private record Wiring(DemoSandboxes sandboxes, ChannelSet channels) {}
+
+  /**
+   * The channels, always from a merchant configuration file: the one the demo sandboxes just
+   * wrote, or {@code --config}; none without either. A configuration that fails its checks stops
+   * the start-up (and the sandboxes started for it), its message naming the field.
+   */
+  private static Future<ChannelSet> merchantChannels(Vertx vertx, EngineConfig config, DemoSandboxes sandboxes,
+      WebClient channelClient, java.util.Map<org.clearing.channel.Channel, java.util.Map<String, String>> accounts) {
+    Path file = sandboxes != null ? sandboxes.merchantConfig() : config.merchantConfig();
+    if (file == null) {
+      LOG.warn("event=channels.none reason=\"no --config and no sandboxes: orders cannot be paid\"");
+      return Future.succeededFuture(ChannelSet.none());
+    }
+    return MerchantChannels.load(vertx, channelClient, file,
+            config.dataDir().resolve("bills"), accounts)
+        .onSuccess(channels -> LOG.info("event=merchant_config.loaded file={}", file))
+        .recover(error -> (sandboxes == null ? Future.<Void>succeededFuture() : sandboxes.stop())
+            .transform(stopped -> Future.failedFuture(error)));
+  }
+
+  /** The channels this engine collects through (tests reach the adapters here). */
+  public ChannelSet channels() {
+    return channels;
   }
 
   /** The sandboxes started in demo mode; empty when the engine talks to real channels. */

@@ -7,6 +7,7 @@ import org.clearing.cli.CidrConverter;
 import org.clearing.cli.ClientsCommand;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
+import org.clearing.cli.SandboxesCommand;
 import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.cli.VerifyReportCommand;
 import org.clearing.config.EngineConfig;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
     subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class,
-        VerifyReportCommand.class},
+        VerifyReportCommand.class, SandboxesCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 
@@ -143,13 +144,33 @@ public final class Main implements Callable<Integer> {
           + " (env CLEARING_PAYER_KEY_FILE).")
   String payerKeyFile;
 
+  // Go-live merchant configuration (issue 11 §1).
+
+  @Option(names = "--config", defaultValue = "${env:CLEARING_CONFIG}",
+      description = "Merchant configuration file (YAML): the WeChat Pay, Alipay and UnionPay merchants,"
+          + " their keys and certificates (see channel-adapters/docs/merchant-config.md); with --no-sandboxes"
+          + " the channels come from it. Checked at start-up: the engine refuses to start naming the field at fault"
+          + " (env CLEARING_CONFIG).")
+  String merchantConfig;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
-    Engine engine = Engine.start(config());
+    Engine engine;
+    try {
+      engine = Engine.start(config());
+    } catch (Exception e) {
+      java.util.Optional<org.clearing.channel.merchant.MerchantConfigException> configProblem = merchantConfigProblem(e);
+      if (configProblem.isPresent()) {
+        // An operator's mistake, not a crash: one line naming the field, no stack trace.
+        System.err.println("The engine did not start: merchant configuration: " + configProblem.get().getMessage());
+        return EXIT_BAD_CONFIG;
+      }
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -165,6 +186,19 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
+  /** The exit code of a start refused for its merchant configuration. */
+  public static final int EXIT_BAD_CONFIG = 3;
+
+  private static java.util.Optional<org.clearing.channel.merchant.MerchantConfigException> merchantConfigProblem(
+      Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof org.clearing.channel.merchant.MerchantConfigException problem) {
+        return java.util.Optional.of(problem);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The engine's settings from the options. */
   public EngineConfig config() {
     Network network = network();
@@ -177,7 +211,8 @@ public final class Main implements Callable<Integer> {
         // payments should not cross a network in clear when the engine itself does not.
         network.tlsEnabled(),
         network,
-        keySources());
+        keySources(),
+        pathOrNull(merchantConfig));
   }
 
   /** The key options, and the master key from the environment (never an option: {@code ps} shows options). */
@@ -217,6 +252,8 @@ public final class Main implements Callable<Integer> {
       System.out.println("  Clients         none made here; with the engine stopped, add an administrator:"
           + " clients add --role admin --client-id ID --public-key FILE");
     }
+    engine.sandboxes().ifPresent(sandboxes -> System.out.println("  Merchant config " + sandboxes.merchantConfig()
+        + "  (what the sandboxes handed over; --config reads the same format)"));
     engine.sandboxes().ifPresent(sandboxes -> sandboxes.started().forEach(started ->
         System.out.printf("  Sandbox %-8s %s  (faults: %s/sandbox/faults)%n",
             started.channel().code(), started.baseUrl(), started.baseUrl())));

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
 import org.clearing.payment.ChannelAccountRepository;
 import org.clearing.payment.DemoSandboxes;
+import org.clearing.payment.MerchantChannels;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.recon.run.ReconciliationRun;
 import org.clearing.store.Database;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
  * a business day against bill files a finance officer downloaded from the merchant platforms, with
  * the engine stopped (it opens the database itself, like {@code verify-journal}). Each file is read
  * in its channel's own format, byte for byte as the channel serves it. LONG payments are verified
- * by querying the channel through the demo sandboxes' adapters (keys under the data directory);
+ * by querying the channel through the adapters of {@code --config}, or of the demo sandboxes;
  * with a running engine, use its admin API instead ({@code POST /api/v1/admin/reconciliation/runs},
  * which also fetches the bill itself). Exit code 0 when every run finished, 1 otherwise.
  */
@@ -53,6 +54,11 @@ public final class ReconcileCommand implements Callable<Integer> {
   @Option(names = "--pg-url", defaultValue = "${env:CLEARING_PG_URL}",
       description = "An external PostgreSQL instead of the embedded one.")
   String pgUrl;
+
+  @Option(names = "--config", defaultValue = "${env:CLEARING_CONFIG}",
+      description = "Merchant configuration file whose adapters verify LONG payments; without it the demo"
+          + " sandboxes start and hand over theirs.")
+  Path merchantConfig;
 
   @Override
   public Integer call() throws Exception {
@@ -83,11 +89,14 @@ public final class ReconcileCommand implements Callable<Integer> {
     WebClient client = WebClient.create(vertx);
     DemoSandboxes[] sandboxes = new DemoSandboxes[1];
     Future<List<ReconciliationRun.Result>> all = new ChannelAccountRepository(pool).load()
-        .compose(accounts -> DemoSandboxes.start(vertx, client, data, 0, 1, accounts).map(started -> {
-          sandboxes[0] = started;
-          return new ReconciliationRun(vertx, pool, started.channelSet(accounts), new PaymentIntake(vertx, pool),
-              Path.of(System.getProperty("java.io.tmpdir")));
-        }))
+        .compose(accounts -> (merchantConfig != null ? Future.succeededFuture(merchantConfig.toAbsolutePath())
+            : DemoSandboxes.start(vertx, data, 0, 1, accounts).map(started -> {
+              sandboxes[0] = started;
+              return started.merchantConfig();
+            }))
+            .compose(file -> MerchantChannels.load(vertx, client, file, data.resolve("bills"), accounts)))
+        .map(channels -> new ReconciliationRun(vertx, pool, channels, new PaymentIntake(vertx, pool),
+            Path.of(System.getProperty("java.io.tmpdir"))))
         .compose(run -> {
           Future<List<ReconciliationRun.Result>> chain = Future.succeededFuture(new ArrayList<>());
           for (Map.Entry<Channel, Path> file : files.entrySet()) {

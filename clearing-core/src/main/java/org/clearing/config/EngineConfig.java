@@ -42,6 +42,8 @@ import org.clearing.net.Cidr;
  *     which certificate authorities the engine trusts when it calls out
  * @param keys where the engine's signing and payer-ID keys and the master key sealing them come
  *     from (issue 11 §6)
+ * @param merchantConfig the merchant configuration file ({@code --config}) the channels are built
+ *     from; null without one. Demo mode writes its own into the data directory and ignores this
  */
 public record EngineConfig(
     String httpHost,
@@ -63,7 +65,9 @@ public record EngineConfig(
     // TLS, the management port, the sandboxes' address, outbound trust (issue 10 §4, §9).
     Network network,
     // The engine's own keys (issue 11 §6).
-    KeySources keys) {
+    KeySources keys,
+    // Go-live merchant configuration (issue 11 §1).
+    Path merchantConfig) {
 
   public static final int DB_POOL_SIZE_DEFAULT = 8;
   public static final long EVENT_LOOP_BLOCK_WARN_MS_DEFAULT = 2_000;
@@ -95,6 +99,12 @@ public record EngineConfig(
     }
     java.util.Objects.requireNonNull(network, "network");
     java.util.Objects.requireNonNull(keys, "keys");
+    if (sandboxes && merchantConfig != null) {
+      // Demo mode writes and reads its own merchant configuration; silently ignoring the operator's
+      // file would start an engine paying into sandboxes they did not ask for.
+      throw new IllegalArgumentException("--config is read with --no-sandboxes; demo mode writes its own"
+          + " merchant configuration into the data directory");
+    }
     if (publicBaseUrl != null) {
       if (!publicBaseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
         throw new IllegalArgumentException(
@@ -110,55 +120,62 @@ public record EngineConfig(
     return new EngineConfig("0.0.0.0", 8080, dataDir, null, null, DB_POOL_SIZE_DEFAULT,
         DB_WAIT_QUEUE_SIZE_DEFAULT, EVENT_LOOP_BLOCK_WARN_MS_DEFAULT, true, SANDBOX_BASE_PORT_DEFAULT, 1,
         SETTLEMENT_INTERVAL_MS_DEFAULT, PAYMENT_QUERY_DELAY_MS_DEFAULT,
-        List.of(), false, Network.defaults(), KeySources.defaults());
+        List.of(), false, Network.defaults(), KeySources.defaults(), null);
   }
 
   public EngineConfig withHttpPort(int port) {
     return new EngineConfig(httpHost, port, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network, keys);
+        webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   public EngineConfig withPgUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, url, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network, keys);
+        webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   public EngineConfig withPublicBaseUrl(String url) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, url, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network, keys);
+        webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   public EngineConfig withEventLoopBlockWarnMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, ms, sandboxes, sandboxBasePort, sandboxTimeCompression,
         settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs,
-        webhookHttpsOnly, network, keys);
+        webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   /** Sandboxes on or off, on which base port, how fast their callback schedules run. */
   public EngineConfig withSandboxes(boolean on, int basePort, double timeCompression) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, on, basePort, timeCompression, settlementIntervalMs,
-        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, keys);
+        paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   public EngineConfig withPaymentQueryDelayMs(long ms) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network, keys);
+        settlementIntervalMs, ms, webhookAllowCidrs, webhookHttpsOnly, network, keys,
+        merchantConfig);
   }
 
   /** Webhook targets: ranges allowed although special-purpose, and whether only https goes. */
   public EngineConfig withWebhookTargets(List<String> allowCidrs, boolean httpsOnly) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network, keys);
+        settlementIntervalMs, paymentQueryDelayMs, allowCidrs, httpsOnly, network, keys,
+        merchantConfig);
   }
 
   // --- issue 10 §4, §9: TLS, the management port, the sandboxes' address, outbound trust ---
@@ -166,15 +183,25 @@ public record EngineConfig(
   public EngineConfig withNetwork(Network value) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value, keys);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, value, keys,
+        merchantConfig);
   }
 
-  // --- issue 11 §6: the engine's own keys ---
+  // --- the engine's own keys ---
 
   public EngineConfig withKeys(KeySources value) {
     return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
         dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
-        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, value);
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, value,
+        merchantConfig);
+  }
+
+  // --- the merchant configuration file ---
+
+  public EngineConfig withMerchantConfig(Path file) {
+    return new EngineConfig(httpHost, httpPort, dataDir, pgUrl, publicBaseUrl, dbPoolSizeMax,
+        dbWaitQueueSizeMax, eventLoopBlockWarnMs, sandboxes, sandboxBasePort, sandboxTimeCompression,
+        settlementIntervalMs, paymentQueryDelayMs, webhookAllowCidrs, webhookHttpsOnly, network, keys, file);
   }
 
   /** The public base URL, or one built from this machine's first LAN address and the port. */

@@ -2,97 +2,83 @@ package org.clearing.payment;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.clearing.channel.Channel;
-import org.clearing.channel.ChannelAdapter;
-import org.clearing.channel.alipay.AlipayAdapter;
-import org.clearing.channel.unionpay.UnionPayAdapter;
-import org.clearing.channel.wechat.WechatAdapter;
+import org.clearing.sandbox.MerchantHandover;
 import org.clearing.sandbox.SandboxControl;
 import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;
 import org.clearing.sandbox.wechat.WechatDemo;
 
 /**
- * Demo mode: the three channel sandboxes in this process, each on its own port with its own keys
- * under {@code <data-dir>/channels/<channel>}, and the real adapters pointed at them. The adapters
- * cannot tell a sandbox from the real channel except by base URL and keys.
+ * The three channel sandboxes, each on its own port with its own keys under {@code
+ * <data-dir>/channels/<channel>}, handing their merchant over as a merchant platform does: {@code
+ * <data-dir>/merchant-config.yaml} and the files it names. The engine (demo mode) and the {@code
+ * sandboxes} command start them alike; the engine then reads that file as it reads a real
+ * merchant's, so the adapters cannot tell a sandbox from the channel except by address and keys.
  */
 public final class DemoSandboxes {
 
-  /** A started sandbox: its adapter, its base URL and how to stop it. */
-  public record Started(Channel channel, ChannelAdapter adapter, String baseUrl,
-      Supplier<Future<Void>> stop) {}
+  /** A started sandbox: its base URL and how to stop it. */
+  public record Started(Channel channel, String baseUrl, Supplier<Future<Void>> stop) {}
 
   private final List<Started> started;
-  private final ChannelSet.PayerIdentification wechatPayers;
+  private final Path merchantConfig;
 
-  private DemoSandboxes(List<Started> started, ChannelSet.PayerIdentification wechatPayers) {
+  private DemoSandboxes(List<Started> started, Path merchantConfig) {
     this.started = List.copyOf(started);
-    this.wechatPayers = wechatPayers;
+    this.merchantConfig = merchantConfig;
   }
 
   /** Starts the sandboxes on 127.0.0.1. */
-  public static Future<DemoSandboxes> start(Vertx vertx, WebClient client, Path dataDir,
-      int basePort, double timeCompression, Map<Channel, Map<String, String>> accounts) {
-    return start(vertx, client, dataDir, SandboxControl.LOOPBACK, basePort, timeCompression, accounts);
+  public static Future<DemoSandboxes> start(Vertx vertx, Path dataDir, int basePort, double timeCompression,
+      Map<Channel, Map<String, String>> accounts) {
+    return start(vertx, dataDir, SandboxControl.LOOPBACK, basePort, timeCompression, accounts);
   }
 
   /**
-   * Starts the sandboxes.
+   * Starts the sandboxes and writes their merchant configuration into {@code dataDir}.
    *
    * @param host the address all three bind to and name in their URLs: 127.0.0.1 keeps them on
    *     this machine; a LAN address shows their pay pages to a phone on that network
    * @param basePort the WeChat sandbox's port, Alipay's and UnionPay's the next two; 0 for any
-   * @param accounts each payee account's identity at each channel, registered at the sandboxes
+   * @param accounts each payee account's identity at each channel: the receivers (sub-merchants)
+   *     each sandbox accepts in a split
    */
-  public static Future<DemoSandboxes> start(Vertx vertx, WebClient client, Path dataDir, String host,
-      int basePort, double timeCompression, Map<Channel, Map<String, String>> accounts) {
+  public static Future<DemoSandboxes> start(Vertx vertx, Path dataDir, String host, int basePort,
+      double timeCompression, Map<Channel, Map<String, String>> accounts) {
     Path channels = dataDir.resolve("channels");
-    Path bills = dataDir.resolve("bills");
     List<Started> started = new ArrayList<>();
-    WechatAdapter[] wechat = new WechatAdapter[1];
+    WechatDemo[] wechat = new WechatDemo[1];
+    AlipayDemo[] alipay = new AlipayDemo[1];
     return WechatDemo.start(vertx, channels.resolve("wechat"), host, port(basePort, 0), timeCompression,
             receivers(accounts, Channel.WECHAT))
         .compose(demo -> {
-          wechat[0] = new WechatAdapter(vertx, client, demo.adapterConfig(bills.resolve("wechat")));
-          started.add(new Started(Channel.WECHAT, wechat[0], demo.sandbox().baseUrl(), demo::stop));
+          wechat[0] = demo;
+          started.add(new Started(Channel.WECHAT, demo.sandbox().baseUrl(), demo::stop));
           // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
           return AlipayDemo.start(vertx, channels.resolve("alipay"), host, port(basePort, 1),
               timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
         })
         .compose(demo -> {
-          started.add(new Started(Channel.ALIPAY,
-              new AlipayAdapter(vertx, client, demo.adapterConfig(bills.resolve("alipay"))),
-              demo.sandbox().baseUrl(), demo::stop));
+          alipay[0] = demo;
+          started.add(new Started(Channel.ALIPAY, demo.sandbox().baseUrl(), demo::stop));
           return UnionPayDemo.start(vertx, channels.resolve("unionpay"), host, port(basePort, 2),
               timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC());
         })
-        .map(demo -> {
-          started.add(new Started(Channel.UNIONPAY,
-              new UnionPayAdapter(vertx, client, demo.adapterConfig(bills.resolve("unionpay"))),
-              demo.sandbox().baseUrl(), demo::stop));
-          return new DemoSandboxes(started, new ChannelSet.PayerIdentification() {
-            @Override
-            public String authorizeUrl(String redirectUri, String state) {
-              return wechat[0].oauthAuthorizeUrl(redirectUri, state);
-            }
-
-            @Override
-            public Future<String> payerIdForCode(String code) {
-              return wechat[0].openIdForCode(code);
-            }
-          });
+        .compose(demo -> {
+          started.add(new Started(Channel.UNIONPAY, demo.sandbox().baseUrl(), demo::stop));
+          return vertx.executeBlocking(() -> MerchantHandover.write(dataDir, MerchantHandover.DEMO_REGIONS,
+              wechat[0], alipay[0], demo));
         })
+        .map(file -> new DemoSandboxes(started, file))
         .recover(error -> Future.join(started.stream().map(s -> s.stop().get()).toList())
             .transform(stopped -> Future.failedFuture(error)));
   }
@@ -105,10 +91,9 @@ public final class DemoSandboxes {
     return new HashSet<>(accounts.getOrDefault(channel, Map.of()).values());
   }
 
-  public ChannelSet channelSet(Map<Channel, Map<String, String>> accounts) {
-    Map<Channel, ChannelAdapter> adapters = new EnumMap<>(Channel.class);
-    started.forEach(s -> adapters.put(s.channel(), s.adapter()));
-    return new ChannelSet(adapters, accounts, wechatPayers);
+  /** The merchant configuration the sandboxes wrote: what {@code --config} would be given. */
+  public Path merchantConfig() {
+    return merchantConfig;
   }
 
   public List<Started> started() {

@@ -240,7 +240,7 @@ class StoryPropertiesTest {
 
   private static void query(String orderNo) {
     for (var started : engine.engine().sandboxes().orElseThrow().started()) {
-      QueryResult result = Await.result(started.adapter().query(OutTradeNumbers.of(started.channel(), orderNo)));
+      QueryResult result = Await.result(engine.engine().channels().adapter(started.channel()).orElseThrow().query(OutTradeNumbers.of(started.channel(), orderNo)));
       if (result instanceof QueryResult.Paid paid) {
         Await.result(engine.engine().intake().recordPayment(paid.payment(), PaymentIntake.Source.QUERY));
       }

@@ -247,8 +247,7 @@ class PaymentFlowTest {
     payThroughCashier(channel, order);
     String orderNo = order.getString("order_no");
     assertEquals("PAID", awaitStatus(orderNo, "PAID"));
-    var adapter = engine.engine().sandboxes().orElseThrow().started().stream()
-        .filter(s -> s.channel() == channel).findFirst().orElseThrow().adapter();
+    var adapter = engine.engine().channels().adapter(channel).orElseThrow();
     String transactionId = org.clearing.testing.TestDatabase.queryString(engine.pgUrl(),
         "SELECT paid_transaction_id FROM orders WHERE order_no = '" + orderNo + "'");
     var legs = order.getJsonArray("legs");

@@ -57,8 +57,7 @@ class OddCasesTest {
   }
 
   private static ChannelAdapter adapter(Channel channel) {
-    return engine.engine().sandboxes().orElseThrow().started().stream()
-        .filter(s -> s.channel() == channel).findFirst().orElseThrow().adapter();
+    return engine.engine().channels().adapter(channel).orElseThrow();
   }
 
   @Test

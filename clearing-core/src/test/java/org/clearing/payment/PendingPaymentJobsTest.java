@@ -57,7 +57,7 @@ class PendingPaymentJobsTest {
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
     var accounts = Await.result(new ChannelAccountRepository(pool).load());
-    channels = engine.engine().sandboxes().orElseThrow().channelSet(accounts);
+    channels = engine.engine().channels();
     intake = new PaymentIntake(vertx, pool);
     channelOrders = new ChannelOrders(pool, channels, engine.engine().publicBaseUrl());
   }

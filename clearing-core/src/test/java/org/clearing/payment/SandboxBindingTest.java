@@ -54,7 +54,7 @@ class SandboxBindingTest {
     Assumptions.assumeTrue(lan != null, "this machine has no LAN address to listen on");
     var vertx = engine.engine().vertx();
     WebClient client = WebClient.create(vertx);
-    DemoSandboxes sandboxes = DemoSandboxes.start(vertx, client, Files.createTempDirectory("clearing-lan-sandboxes-"),
+    DemoSandboxes sandboxes = DemoSandboxes.start(vertx, Files.createTempDirectory("clearing-lan-sandboxes-"),
         lan, 0, 1, Map.of()).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     try {
       for (DemoSandboxes.Started started : sandboxes.started()) {

@@ -84,10 +84,20 @@ public final class AlipayAdapter implements ChannelAdapter {
    * @param billDirectory where downloaded bills are saved
    * @param notifyTimeBound how far a notification's notify_time may be from now (§2.3)
    * @param clock for request timestamps and notification freshness
+   * @param certificateSn in certificate mode, the serial numbers every request names; null in
+   *     public-key mode
    */
   public record Config(String gatewayUrl, String appId, String sellerId,
       PrivateKey merchantPrivateKey, PublicKey alipayPublicKey, long callTimeoutMs,
-      Path billDirectory, Duration notifyTimeBound, Clock clock) {
+      Path billDirectory, Duration notifyTimeBound, Clock clock, AlipayCertificateSn certificateSn) {
+
+    /** Public-key mode. */
+    public Config(String gatewayUrl, String appId, String sellerId,
+        PrivateKey merchantPrivateKey, PublicKey alipayPublicKey, long callTimeoutMs,
+        Path billDirectory, Duration notifyTimeBound, Clock clock) {
+      this(gatewayUrl, appId, sellerId, merchantPrivateKey, alipayPublicKey, callTimeoutMs,
+          billDirectory, notifyTimeBound, clock, null);
+    }
 
     public Config {
       Objects.requireNonNull(gatewayUrl, "gatewayUrl");
@@ -151,7 +161,8 @@ public final class AlipayAdapter implements ChannelAdapter {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.client = Objects.requireNonNull(client, "client");
     this.config = Objects.requireNonNull(config, "config");
-    this.signer = new AlipayRequestSigner(config.appId(), config.merchantPrivateKey(), config.clock());
+    this.signer = new AlipayRequestSigner(config.appId(), config.merchantPrivateKey(), config.clock(),
+        config.certificateSn());
     this.responses = new AlipayResponseVerifier(config.alipayPublicKey());
     this.notifications = new AlipayNotificationVerifier(config.alipayPublicKey(), config.appId(),
         config.sellerId(), config.clock(), config.notifyTimeBound());

@@ -20,12 +20,20 @@ public final class AlipayRequestSigner {
   private final String appId;
   private final PrivateKey merchantKey;
   private final Clock clock;
+  private final AlipayCertificateSn certificateSn;
 
   public AlipayRequestSigner(String appId, PrivateKey merchantKey, Clock clock) {
+    this(appId, merchantKey, clock, null);
+  }
+
+  /** @param certificateSn in certificate mode, the serial numbers each request names; else null */
+  public AlipayRequestSigner(String appId, PrivateKey merchantKey, Clock clock,
+      AlipayCertificateSn certificateSn) {
     AlipayOrder.requireText(appId, "appId");
     this.appId = appId;
     this.merchantKey = Objects.requireNonNull(merchantKey, "merchantKey");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.certificateSn = certificateSn;
   }
 
   public Map<String, String> precreate(AlipayOrder order, String notifyUrl) {
@@ -78,6 +86,12 @@ public final class AlipayRequestSigner {
     params.put("sign_type", "RSA2");
     params.put("timestamp", AlipayTime.format(clock.instant()));
     params.put("version", "1.0");
+    if (certificateSn != null) {
+      // Certificate mode: Alipay picks the app certificate and root by these, and they are signed
+      // like every other parameter (the SDK's AlipayConstants.APP_CERT_SN / ALIPAY_ROOT_CERT_SN).
+      params.put("app_cert_sn", certificateSn.appCertSn());
+      params.put("alipay_root_cert_sn", certificateSn.alipayRootCertSn());
+    }
     putIfPresent(params, "notify_url", notifyUrl);
     putIfPresent(params, "return_url", returnUrl);
     params.put("biz_content", Objects.requireNonNull(bizContent, "bizContent"));

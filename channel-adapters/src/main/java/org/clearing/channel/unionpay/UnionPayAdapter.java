@@ -65,9 +65,27 @@ public final class UnionPayAdapter implements ChannelAdapter {
   static final int TXN_TIMES_MAX = 100_000;
 
   /**
+   * The gateway addresses: UnionPay serves back-channel requests and queries at one host and
+   * bill files at another ({@code https://filedownload.95516.com/}).
+   */
+  public record Endpoints(String backUrl, String queryUrl, String fileTransferUrl) {
+    public Endpoints {
+      Objects.requireNonNull(backUrl, "backUrl");
+      Objects.requireNonNull(queryUrl, "queryUrl");
+      Objects.requireNonNull(fileTransferUrl, "fileTransferUrl");
+    }
+
+    /** The three addresses under one base, as the sandbox serves them. */
+    public static Endpoints under(String gatewayBaseUrl) {
+      return new Endpoints(gatewayBaseUrl + "/gateway/api/backTransReq.do",
+          gatewayBaseUrl + "/gateway/api/queryTrans.do", gatewayBaseUrl + "/gateway/api/fileTransfer.do");
+    }
+  }
+
+  /**
    * What the adapter needs.
    *
-   * @param gatewayBaseUrl e.g. {@code https://gateway.95516.com} (no trailing slash)
+   * @param endpoints where back-channel requests, queries and file transfers go
    * @param merId the merchant's 15-character code
    * @param merchantKey the merchant's signing private key
    * @param merchantCertificate its certificate (certId = decimal serial)
@@ -77,13 +95,13 @@ public final class UnionPayAdapter implements ChannelAdapter {
    * @param callTimeoutMs timeout of every call
    * @param billDirectory where downloaded bills are saved
    */
-  public record Config(String gatewayBaseUrl, String merId, PrivateKey merchantKey,
+  public record Config(Endpoints endpoints, String merId, PrivateKey merchantKey,
       X509Certificate merchantCertificate, X509Certificate rootCertificate,
       X509Certificate intermediateCertificate, boolean strictOwner, long callTimeoutMs,
       Path billDirectory) {
 
     public Config {
-      Objects.requireNonNull(gatewayBaseUrl, "gatewayBaseUrl");
+      Objects.requireNonNull(endpoints, "endpoints");
       Objects.requireNonNull(merId, "merId");
       Objects.requireNonNull(merchantKey, "merchantKey");
       Objects.requireNonNull(merchantCertificate, "merchantCertificate");
@@ -93,6 +111,15 @@ public final class UnionPayAdapter implements ChannelAdapter {
       if (callTimeoutMs <= 0) {
         throw new IllegalArgumentException("callTimeoutMs must be positive");
       }
+    }
+
+    /** Every address under {@code gatewayBaseUrl}, e.g. {@code https://gateway.95516.com}. */
+    public Config(String gatewayBaseUrl, String merId, PrivateKey merchantKey,
+        X509Certificate merchantCertificate, X509Certificate rootCertificate,
+        X509Certificate intermediateCertificate, boolean strictOwner, long callTimeoutMs,
+        Path billDirectory) {
+      this(Endpoints.under(gatewayBaseUrl), merId, merchantKey, merchantCertificate, rootCertificate,
+          intermediateCertificate, strictOwner, callTimeoutMs, billDirectory);
     }
 
     /** With the strict owner check on, as production needs. */
@@ -144,7 +171,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
                 l.amount().fen())).collect(Collectors.toList()), null)));
     return signed.compose(fields -> {
       rememberTxnTime(request.outTradeNo(), fields.get("txnTime"));
-      return call("/gateway/api/backTransReq.do", fields);
+      return call(config.endpoints().backUrl(), fields);
     }).compose(answer -> {
       if (answer instanceof Answer.Trusted trusted) {
         Map<String, String> fields = trusted.fields();
@@ -217,7 +244,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
         UnionPayTime.txnTime(clock.instant()));
     return vertx.<Map<String, String>>executeBlocking(() -> requests.query(outTradeNo, txnTime,
             UnionPayRequests.BIZ_TYPE_QR))
-        .compose(fields -> call("/gateway/api/queryTrans.do", fields))
+        .compose(fields -> call(config.endpoints().queryUrl(), fields))
         .<QueryResult>map(answer -> {
           if (!(answer instanceof Answer.Trusted trusted)) {
             return new QueryResult.Unknown(answer.reason());
@@ -267,7 +294,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
     return vertx.<Map<String, String>>executeBlocking(() -> requests.refund(
             request.outRefundNo(), request.transactionId(), request.amount().fen(),
             request.notifyUrl(), UnionPayRequests.BIZ_TYPE_QR))
-        .compose(fields -> call("/gateway/api/backTransReq.do", fields))
+        .compose(fields -> call(config.endpoints().backUrl(), fields))
         .<RefundResult>map(answer -> {
           if (!(answer instanceof Answer.Trusted trusted)) {
             return new RefundResult.Unknown(answer.reason());
@@ -293,7 +320,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
   public Future<RefundResult> queryRefund(RefundRequest request) {
     return vertx.<Map<String, String>>executeBlocking(() -> requests.query(request.outRefundNo(),
             UnionPayTime.txnTime(clock.instant()), UnionPayRequests.BIZ_TYPE_QR))
-        .compose(fields -> call("/gateway/api/queryTrans.do", fields))
+        .compose(fields -> call(config.endpoints().queryUrl(), fields))
         .<RefundResult>map(answer -> {
           if (!(answer instanceof Answer.Trusted trusted)) {
             return new RefundResult.Unknown(answer.reason());
@@ -323,7 +350,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
   @Override
   public Future<BillFile> downloadBill(LocalDate day) {
     return vertx.<Map<String, String>>executeBlocking(() -> requests.fileTransfer(day))
-        .compose(fields -> call("/gateway/api/fileTransfer.do", fields))
+        .compose(fields -> call(config.endpoints().fileTransferUrl(), fields))
         .compose(answer -> {
           if (!(answer instanceof Answer.Trusted trusted)) {
             return Future.failedFuture(new IllegalStateException(
@@ -402,9 +429,9 @@ public final class UnionPayAdapter implements ChannelAdapter {
   static final int ANSWER_BYTES_MAX = 256 * 1024 * 1024;
 
   /** POSTs a signed form; the answer counts only when UnionPay's signature on it verifies. */
-  private Future<Answer> call(String path, Map<String, String> fields) {
+  private Future<Answer> call(String url, Map<String, String> fields) {
     String body = UnionPayNotifications.encodeForm(fields);
-    return client.postAbs(config.gatewayBaseUrl() + path).timeout(config.callTimeoutMs())
+    return client.postAbs(url).timeout(config.callTimeoutMs())
         .putHeader("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
         .sendBuffer(Buffer.buffer(body, "UTF-8"))
         .compose(response -> {

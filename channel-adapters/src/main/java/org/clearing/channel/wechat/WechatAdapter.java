@@ -112,6 +112,12 @@ public final class WechatAdapter implements ChannelAdapter {
   private final Config config;
   private final WechatRequestSigner signer;
   private final WechatNotificationVerifier verifier;
+  /**
+   * The platform keys trusted now: the configured ones plus every platform certificate downloaded
+   * since start-up, so during a rotation the old and the new certificate both verify.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<WechatPlatformKeys> trusted =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final Clock clock;
 
   public WechatAdapter(Vertx vertx, WebClient client, Config config) {
@@ -121,7 +127,8 @@ public final class WechatAdapter implements ChannelAdapter {
     this.clock = Clock.systemUTC();
     this.signer = new WechatRequestSigner(config.mchid(), config.merchantSerial(),
         config.merchantPrivateKey(), clock);
-    this.verifier = new WechatNotificationVerifier(config.platformKeys(), config.apiV3Key(),
+    this.trusted.set(config.platformKeys());
+    this.verifier = new WechatNotificationVerifier(trusted::get, config.apiV3Key(),
         config.mchid(), config.appid(), clock, RESPONSE_WINDOW);
   }
 
@@ -668,6 +675,27 @@ public final class WechatAdapter implements ChannelAdapter {
   // ---------------------------------------------------------------- HTTP
 
   /**
+   * Downloads the platform certificates again (GET /v3/certificates, checked as at start-up) and
+   * trusts the new ones beside those already trusted. WeChat announces a new certificate before
+   * it signs with it, so a refresh twice a day trusts it in time; a failed refresh keeps the keys
+   * trusted so far. Returns how many keys are trusted afterwards.
+   */
+  public Future<Integer> refreshPlatformCertificates() {
+    WechatAdapter.Config current = new WechatAdapter.Config(config.apiBaseUrl(), config.oauthBaseUrl(),
+        config.snsBaseUrl(), config.jsapiCashierUrl(), config.nativeCashierUrl(), config.mchid(), config.appid(),
+        config.appSecret(), config.merchantSerial(), config.merchantPrivateKey(), config.apiV3Key(), trusted.get(),
+        config.callTimeoutMs(), config.billDirectory());
+    return WechatPlatformCertificates.download(vertx, client, current, clock).map(certificates ->
+        trusted.updateAndGet(keys -> {
+          WechatPlatformKeys next = keys;
+          for (var certificate : certificates) {
+            next = next.withCertificate(certificate);
+          }
+          return next;
+        }).size());
+  }
+
+  /**
    * One signed call whose answer is verified: 2xx and 4xx answers must carry a valid platform
    * signature (WeChat signs both); a 5xx, a timeout or an unverifiable answer fails with {@link
    * UnknownOutcome}.
@@ -703,7 +731,7 @@ public final class WechatAdapter implements ChannelAdapter {
         || !WechatTimestamp.isUnixSeconds(timestamp)) {
       throw new UnknownOutcome("answer " + response.statusCode() + " is not signed");
     }
-    var key = config.platformKeys().find(serial)
+    var key = trusted.get().find(serial)
         .orElseThrow(() -> new UnknownOutcome("answer signed by an untrusted key " + serial));
     if (!WechatTimestamp.isFresh(timestamp, clock, RESPONSE_WINDOW)) {
       throw new UnknownOutcome("answer timestamp outside the window");

@@ -34,7 +34,8 @@ public final class WechatNotificationVerifier {
   /** WeChat's deliberately wrong signatures start with this (channels.md §1.4, unverified). */
   public static final String PROBE_PREFIX = "WECHATPAY/SIGNTEST/";
 
-  private final WechatPlatformKeys platformKeys;
+  /** Read at each delivery: a platform-certificate refresh takes effect at once. */
+  private final java.util.function.Supplier<WechatPlatformKeys> platformKeys;
   private final String apiV3Key;
   private final String mchid;
   private final String appid;
@@ -53,6 +54,17 @@ public final class WechatNotificationVerifier {
       String appid,
       Clock clock,
       Duration window) {
+    this(constant(Objects.requireNonNull(platformKeys, "platformKeys")), apiV3Key, mchid, appid, clock, window);
+  }
+
+  /** As above, the trusted keys read at each delivery from {@code platformKeys}. */
+  public WechatNotificationVerifier(
+      java.util.function.Supplier<WechatPlatformKeys> platformKeys,
+      String apiV3Key,
+      String mchid,
+      String appid,
+      Clock clock,
+      Duration window) {
     this.platformKeys = Objects.requireNonNull(platformKeys, "platformKeys");
     this.apiV3Key = Objects.requireNonNull(apiV3Key, "apiV3Key");
     AeadCipher.aes256Gcm(apiV3Key); // fails fast on a key of the wrong length
@@ -60,6 +72,10 @@ public final class WechatNotificationVerifier {
     this.appid = Objects.requireNonNull(appid, "appid");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.window = Objects.requireNonNull(window, "window");
+  }
+
+  private static java.util.function.Supplier<WechatPlatformKeys> constant(WechatPlatformKeys keys) {
+    return () -> keys;
   }
 
   /**
@@ -87,7 +103,7 @@ public final class WechatNotificationVerifier {
     if (signature.startsWith(PROBE_PREFIX)) {
       return reject(Reason.PROBE, "signature probe");
     }
-    Optional<WechatPlatformKeys.PlatformKey> key = platformKeys.find(serial);
+    Optional<WechatPlatformKeys.PlatformKey> key = platformKeys.get().find(serial);
     if (key.isEmpty()) {
       return reject(Reason.UNKNOWN_KEY, "Wechatpay-Serial not trusted: " + serial);
     }

@@ -92,6 +92,43 @@ public final class AlipayDemo {
         AlipayNotificationVerifier.DEFAULT_NOTIFY_TIME_BOUND, clock);
   }
 
+  /**
+   * Writes what Alipay's open platform gives a merchant in certificate mode into {@code
+   * directory}: the app private key (0600), the app certificate, the Alipay public-key certificate
+   * and the Alipay root certificate, the two certificates issued by that root; and returns the
+   * merchant's entry of the configuration file, paths relative to {@code relative}. The root is
+   * made afresh each time: the keys it certifies are the same. Blocking.
+   */
+  public java.util.Map<String, Object> handOver(Path directory, String relative) throws java.io.IOException {
+    SecretFiles.createDirectories(directory);
+    java.time.Instant notBefore = clock.instant().minus(java.time.Duration.ofDays(1));
+    KeyPair rootKeys = Crypto.generateRsa(2048);
+    String rootName = "CN=Sandbox Alipay Root CA, OU=Clearing Sandbox, O=Ant Financial, C=CN";
+    var root = org.clearing.sandbox.SandboxCertificates.authority(rootName, rootKeys, notBefore,
+        java.time.Duration.ofDays(3660));
+    var app = org.clearing.sandbox.SandboxCertificates.issue("CN=" + APP_ID + ", OU=Clearing Sandbox, C=CN",
+        merchantKeys.getPublic(), org.clearing.sandbox.SandboxCertificates.randomSerial(), rootName,
+        rootKeys.getPrivate(), notBefore, java.time.Duration.ofDays(1830), false);
+    var alipay = org.clearing.sandbox.SandboxCertificates.issue("CN=" + SELLER_ID + ", OU=Alipay Sandbox, C=CN",
+        sandbox.alipayPublicKey(), org.clearing.sandbox.SandboxCertificates.randomSerial(), rootName,
+        rootKeys.getPrivate(), notBefore, java.time.Duration.ofDays(1830), false);
+    SecretFiles.writeString(directory.resolve("app_private_key.pem"), Pem.write(merchantKeys.getPrivate()));
+    SecretFiles.writeString(directory.resolve("appCertPublicKey_" + APP_ID + ".crt"), Pem.write(app));
+    SecretFiles.writeString(directory.resolve("alipayCertPublicKey_RSA2.crt"), Pem.write(alipay));
+    SecretFiles.writeString(directory.resolve("alipayRootCert.crt"), Pem.write(root));
+    var entry = new java.util.LinkedHashMap<String, Object>();
+    entry.put("app-id", APP_ID);
+    entry.put("seller-id", SELLER_ID);
+    entry.put("app-private-key", relative + "/app_private_key.pem");
+    entry.put("app-certificate", relative + "/appCertPublicKey_" + APP_ID + ".crt");
+    entry.put("alipay-public-key-certificate", relative + "/alipayCertPublicKey_RSA2.crt");
+    entry.put("alipay-root-certificate", relative + "/alipayRootCert.crt");
+    entry.put("gateway-url", sandbox.gatewayUrl());
+    entry.put("charset", "utf-8");
+    entry.put("call-timeout-ms", Long.toString(CALL_TIMEOUT_MS));
+    return entry;
+  }
+
   public Future<Void> stop() {
     return sandbox.stop();
   }

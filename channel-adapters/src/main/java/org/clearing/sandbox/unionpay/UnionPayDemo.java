@@ -83,6 +83,39 @@ public final class UnionPayDemo {
         true, CALL_TIMEOUT_MS, billDirectory);
   }
 
+  /**
+   * Writes what UnionPay gives a merchant into {@code directory}: the signing certificate as a
+   * PKCS#12 file with its password in a file of its own (both 0600), and the root and
+   * intermediate certificates UnionPay's signatures chain to; and returns the merchant's entry of
+   * the configuration file, paths relative to {@code relative}. Blocking.
+   */
+  public java.util.Map<String, Object> handOver(Path directory, String relative) throws java.io.IOException {
+    SecretFiles.createDirectories(directory);
+    String password = org.clearing.crypto.Crypto.randomToken(18);
+    SecretFiles.write(directory.resolve("acp_sign.pfx"), org.clearing.sandbox.SandboxCertificates.pkcs12(
+        merchant.keyPair().getPrivate(), merchant.certificate(), password.toCharArray()));
+    SecretFiles.writeString(directory.resolve("acp_sign.password"), password + "\n");
+    SecretFiles.writeString(directory.resolve("acp_root.cer"), org.clearing.crypto.Pem.write(sandbox.rootCertificate()));
+    SecretFiles.writeString(directory.resolve("acp_middle.cer"),
+        org.clearing.crypto.Pem.write(sandbox.intermediateCertificate()));
+    String base = sandbox.baseUrl();
+    var entry = new java.util.LinkedHashMap<String, Object>();
+    entry.put("mer-id", MER_ID);
+    entry.put("signing-certificate", relative + "/acp_sign.pfx");
+    entry.put("signing-certificate-password", java.util.Map.of("file", relative + "/acp_sign.password"));
+    entry.put("verification-root-certificate", relative + "/acp_root.cer");
+    entry.put("verification-intermediate-certificate", relative + "/acp_middle.cer");
+    var urls = new java.util.LinkedHashMap<String, Object>();
+    urls.put("front", base + "/gateway/api/frontTransReq.do");
+    urls.put("back", base + "/gateway/api/backTransReq.do");
+    urls.put("query", base + "/gateway/api/queryTrans.do");
+    urls.put("file-transfer", base + "/gateway/api/fileTransfer.do");
+    entry.put("urls", urls);
+    entry.put("strict-owner", "true");
+    entry.put("call-timeout-ms", Long.toString(CALL_TIMEOUT_MS));
+    return entry;
+  }
+
   public Future<Void> stop() {
     return sandbox.stop();
   }

@@ -37,11 +37,14 @@ public final class WechatDemo {
   private final WechatSandbox sandbox;
   private final JsonObject merchant;
   private final PrivateKey merchantKey;
+  private final PublicKey merchantPublicKey;
 
-  private WechatDemo(WechatSandbox sandbox, JsonObject merchant, PrivateKey merchantKey) {
+  private WechatDemo(WechatSandbox sandbox, JsonObject merchant, PrivateKey merchantKey,
+      PublicKey merchantPublicKey) {
     this.sandbox = sandbox;
     this.merchant = merchant;
     this.merchantKey = merchantKey;
+    this.merchantPublicKey = merchantPublicKey;
   }
 
   public static Future<WechatDemo> start(Vertx vertx, Path directory, int port,
@@ -61,7 +64,7 @@ public final class WechatDemo {
           timeCompression, merchant.getString("mchid"), merchant.getString("appid"),
           merchant.getString("app_secret"), merchant.getString("api_v3_key"),
           merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT);
-      return WechatSandbox.start(vertx, options, host).map(s -> new WechatDemo(s, merchant, key));
+      return WechatSandbox.start(vertx, options, host).map(s -> new WechatDemo(s, merchant, key, publicKey));
     });
   }
 
@@ -102,6 +105,48 @@ public final class WechatDemo {
         base + "/sandbox/native", merchant.getString("mchid"), merchant.getString("appid"),
         merchant.getString("app_secret"), merchant.getString("serial_no"), merchantKey,
         merchant.getString("api_v3_key"), sandbox.platformKeys(), CALL_TIMEOUT_MS, billDirectory);
+  }
+
+  /**
+   * Writes what WeChat's merchant platform gives a merchant into {@code directory}: the API key
+   * and its certificate (serial = the merchant serial), the API v3 key and the app secret (0600),
+   * the WeChat Pay public key with its id; and returns the merchant's entry of the configuration
+   * file, paths relative to {@code directory}'s parent named {@code relative}. Blocking.
+   */
+  public java.util.Map<String, Object> handOver(Path directory, String relative) throws java.io.IOException {
+    SecretFiles.createDirectories(directory);
+    java.time.Instant notBefore = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+    String subject = "CN=" + merchant.getString("mchid") + ", OU=Clearing Sandbox, O=Tenpay, C=CN";
+    var certificate = org.clearing.sandbox.SandboxCertificates.issue(subject, merchantPublicKey,
+        new java.math.BigInteger(merchant.getString("serial_no"), 16), subject, merchantKey, notBefore,
+        java.time.Duration.ofDays(5 * 365), false);
+    SecretFiles.writeString(directory.resolve("apiclient_key.pem"), Pem.write(merchantKey));
+    SecretFiles.writeString(directory.resolve("apiclient_cert.pem"), Pem.write(certificate));
+    SecretFiles.writeString(directory.resolve("apiv3.key"), merchant.getString("api_v3_key") + "\n");
+    SecretFiles.writeString(directory.resolve("app-secret"), merchant.getString("app_secret") + "\n");
+    SecretFiles.writeString(directory.resolve("pub_key.pem"), Pem.write(sandbox.platformPublicKey()));
+    String base = sandbox.baseUrl();
+    var entry = new java.util.LinkedHashMap<String, Object>();
+    entry.put("mode", "direct");
+    entry.put("mchid", merchant.getString("mchid"));
+    entry.put("appid", merchant.getString("appid"));
+    entry.put("app-secret", java.util.Map.of("file", relative + "/app-secret"));
+    entry.put("merchant-private-key", relative + "/apiclient_key.pem");
+    entry.put("merchant-certificate", relative + "/apiclient_cert.pem");
+    entry.put("merchant-certificate-serial", merchant.getString("serial_no"));
+    entry.put("api-v3-key", java.util.Map.of("file", relative + "/apiv3.key"));
+    entry.put("platform-public-key", new java.util.LinkedHashMap<>(java.util.Map.of("id", sandbox.publicKeyId(),
+        "file", relative + "/pub_key.pem")));
+    entry.put("platform-certificates", java.util.List.of("download"));
+    var urls = new java.util.LinkedHashMap<String, Object>();
+    urls.put("api", base);
+    urls.put("oauth", base);
+    urls.put("sns", base);
+    urls.put("jsapi-cashier", base + "/sandbox/jsapi-cashier");
+    urls.put("native-cashier", base + "/sandbox/native");
+    entry.put("urls", urls);
+    entry.put("call-timeout-ms", Long.toString(CALL_TIMEOUT_MS));
+    return entry;
   }
 
   public Future<Void> stop() {

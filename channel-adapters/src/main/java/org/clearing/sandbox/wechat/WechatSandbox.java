@@ -155,7 +155,10 @@ public final class WechatSandbox {
 
   private final Vertx vertx;
   private final Options options;
-  private final WechatPlatformCredential certificateKey;
+  /** The platform certificate key signing now; replaced by {@link #rotatePlatformCertificate()}. */
+  private volatile WechatPlatformCredential certificateKey;
+  /** The certificate key before the last rotation, still listed by GET /v3/certificates. */
+  private volatile WechatPlatformCredential retiredCertificateKey;
   private final WechatPlatformCredential publicKeyKey;
   private final PrivateKey forgingKey;
   private final WechatAuthorization authorization;
@@ -325,6 +328,7 @@ public final class WechatSandbox {
         .handler(ctx -> api(ctx, () -> close(ctx, true)));
     router.post("/v3/refund/domestic/refunds").handler(ctx -> api(ctx, () -> refund(ctx)));
     router.get("/v3/refund/domestic/refunds/:no").handler(ctx -> api(ctx, () -> refundQuery(ctx)));
+    router.get("/v3/certificates").handler(this::certificates);
     router.get("/v3/bill/tradebill").handler(this::tradeBill);
     router.get("/v3/billdownload/file").handler(this::billDownload);
     router.get("/connect/oauth2/authorize").handler(this::oauthAuthorize);
@@ -380,8 +384,12 @@ public final class WechatSandbox {
    * §1.4) with one of the two platform keys; a 204 signs the empty body.
    */
   private void answer(RoutingContext ctx, int status, JsonObject body) {
+    answer(ctx, status, body, currentCredential());
+  }
+
+  private void answer(RoutingContext ctx, int status, JsonObject body, WechatPlatformCredential credential) {
     byte[] bytes = body == null ? new byte[0] : body.encode().getBytes(StandardCharsets.UTF_8);
-    vertx.executeBlocking(() -> signer(currentCredential()).sign(bytes))
+    vertx.executeBlocking(() -> signer(credential).sign(bytes))
         .onComplete(signed -> {
           if (signed.failed()) {
             ctx.response().setStatusCode(500).end();
@@ -402,6 +410,45 @@ public final class WechatSandbox {
 
   private WechatNotificationSigner signer(WechatPlatformCredential credential) {
     return new WechatNotificationSigner(credential, options.apiV3Key(), Clock.systemUTC());
+  }
+
+  /**
+   * GET /v3/certificates: the platform certificates, each encrypted with the merchant's API v3 key
+   * (AEAD_AES_256_GCM, associated data "certificate"), the answer signed by the certificate key
+   * itself, since a merchant downloading certificates may trust nothing else yet.
+   */
+  private void certificates(RoutingContext ctx) {
+    WechatPlatformCredential signing = certificateKey;
+    WechatPlatformCredential retired = retiredCertificateKey;
+    JsonArray data = new JsonArray().add(certificateItem(signing.certificate().orElseThrow()));
+    if (retired != null) {
+      data.add(certificateItem(retired.certificate().orElseThrow()));
+    }
+    answer(ctx, 200, new JsonObject().put("data", data), signing);
+  }
+
+  /**
+   * Rotates the platform certificate as WeChat does (channels.md §1.4): a new certificate signs
+   * from now on, and GET /v3/certificates lists both until the next rotation. In memory only: a
+   * restarted sandbox signs with its stored certificate again. For tests of the merchant side.
+   */
+  public X509Certificate rotatePlatformCertificate() {
+    WechatPlatformCredential next = WechatPlatformCredential.withCertificate(WechatSignatureType.RSA, Clock.systemUTC());
+    retiredCertificateKey = certificateKey;
+    certificateKey = next;
+    return next.certificate().orElseThrow();
+  }
+
+  private JsonObject certificateItem(X509Certificate certificate) {
+    String nonce = Crypto.hex(randomBytes(6));
+    String ciphertext = org.clearing.channel.wechat.AeadCipher.aes256Gcm(options.apiV3Key())
+        .encrypt("certificate", nonce, Pem.write(certificate).getBytes(StandardCharsets.UTF_8));
+    return new JsonObject()
+        .put("serial_no", WechatPlatformKeys.certificateSerial(certificate))
+        .put("effective_time", OffsetDateTime.ofInstant(certificate.getNotBefore().toInstant(), BEIJING).toString())
+        .put("expire_time", OffsetDateTime.ofInstant(certificate.getNotAfter().toInstant(), BEIJING).toString())
+        .put("encrypt_certificate", new JsonObject().put("algorithm", "AEAD_AES_256_GCM")
+            .put("nonce", nonce).put("associated_data", "certificate").put("ciphertext", ciphertext));
   }
 
   // ---------------------------------------------------------------- orders

@@ -556,8 +556,8 @@ class UnionPaySandboxTest {
   void aSlowGatewayGivesUnknownAfterTheAdaptersTimeout() throws Exception {
     UnionPayAdapter.Config base = demo.adapterConfig(directory.resolve("bills"));
     UnionPayAdapter impatient = new UnionPayAdapter(vertx, client, new UnionPayAdapter.Config(
-        base.gatewayBaseUrl(), base.merId(), base.merchantKey(), base.merchantCertificate(),
-        base.rootCertificate(), base.intermediateCertificate(), 300, base.billDirectory()));
+        base.endpoints(), base.merId(), base.merchantKey(), base.merchantCertificate(),
+        base.rootCertificate(), base.intermediateCertificate(), true, 300, base.billDirectory()));
     sandbox.faults().set(SandboxFaults.NONE.withResponseDelayMs(1500));
     assertInstanceOf(QueryResult.Unknown.class, await(impatient.query(nextOrderNo())));
   }
@@ -607,8 +607,8 @@ class UnionPaySandboxTest {
         UnionPayCertificates.STRICT_OWNER_SIGNING_CN, UnionPayDemo.MER_ID);
     UnionPayAdapter.Config base = demo.adapterConfig(directory.resolve("bills"));
     UnionPayAdapter wrongTrust = new UnionPayAdapter(vertx, client, new UnionPayAdapter.Config(
-        base.gatewayBaseUrl(), base.merId(), base.merchantKey(), base.merchantCertificate(),
-        otherPki.root().certificate(), otherPki.intermediate().certificate(), 5000,
+        base.endpoints(), base.merId(), base.merchantKey(), base.merchantCertificate(),
+        otherPki.root().certificate(), otherPki.intermediate().certificate(), true, 5000,
         base.billDirectory()));
     QueryResult.Unknown unknown =
         assertInstanceOf(QueryResult.Unknown.class, await(wrongTrust.query(nextOrderNo())));

@@ -48,7 +48,7 @@ final class ReconBench implements AutoCloseable {
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(64))
         .connectingTo(engine.engine().database().connectOptions()).using(vertx).build();
     var accounts = Await.result(new ChannelAccountRepository(pool).load());
-    channels = engine.engine().sandboxes().orElseThrow().channelSet(accounts);
+    channels = engine.engine().channels();
     Path temp = Files.createTempDirectory("recon-test-");
     run = new ReconciliationRun(vertx, pool, channels, engine.engine().intake(), temp);
     exceptions = new ReconExceptions(pool, channels, engine.engine().intake());

@@ -47,8 +47,7 @@ class ReconciliationApiTest {
         new JsonObject().put("date", today).put("channel", "wechat").encode(), null);
     assertTrue(run.status() == 200 || run.status() == 201, run.text());
 
-    var adapter = engine.engine().sandboxes().orElseThrow().started().stream()
-        .filter(s -> s.channel() == Channel.WECHAT).findFirst().orElseThrow().adapter();
+    var adapter = engine.engine().channels().adapter(Channel.WECHAT).orElseThrow();
     BillFile bill = adapter.downloadBill(LocalDate.parse(today)).toCompletionStage().toCompletableFuture()
         .get(20, TimeUnit.SECONDS);
     byte[] bytes = Files.readAllBytes(bill.path());
