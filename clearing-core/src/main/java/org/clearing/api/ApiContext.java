@@ -34,4 +34,6 @@ public record ApiContext(
     WebhookRoutes webhooks,
     ReportRoutes reports,
     ReconRoutes reconciliation,
-    Uploads uploads) {}
+    Uploads uploads,
+    // The consoles (issue 13).
+    org.clearing.console.ConsoleRoutes console) {}
