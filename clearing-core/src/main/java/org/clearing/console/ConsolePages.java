@@ -131,7 +131,7 @@ final class ConsolePages {
       render(locale, "/console/", "home", null, signedIn);
       Map<String, Object> tax = new HashMap<>(signedIn);
       tax.putAll(Map.of("rows", List.of(row), "day", "2026-01-01", "region", "", "status", "unconfirmed",
-          "flash", "-", "failed", false, "canConfirm", true));
+          "flash", "-", "failed", false, "canConfirm", true, "anyOpen", true));
       render(locale, "/console/tax/receipts", "tax-receipts", null, tax);
       render(locale, "/console/tax/receipts", "tax-receipts", "receipts", tax);
     }

@@ -34,6 +34,7 @@ import org.clearing.receipt.ReceiptRepository;
  */
 public final class ConsoleRoutes {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsoleRoutes.class);
   static final String SESSION_COOKIE = "console_session";
   static final String SIGN_IN_COOKIE = "console_sign_in";
   static final String CSRF_FIELD = "_csrf";
@@ -58,9 +59,11 @@ public final class ConsoleRoutes {
       boolean secureCookies) {
     this.people = people;
     this.audit = audit;
+    long startNs = System.nanoTime();
     this.assets = ConsoleAssets.load();
     this.pages = new ConsolePages(vertx, assets);
     pages.warmUp();
+    LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
   }

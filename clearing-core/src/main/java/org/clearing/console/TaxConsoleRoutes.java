@@ -197,6 +197,7 @@ final class TaxConsoleRoutes {
           data.put("flash", flash);
           data.put("failed", status >= 400);
           data.put("canConfirm", person.role() == PersonRole.TAX);
+          data.put("anyOpen", found.stream().anyMatch(line -> line.confirmationNo() == null));
           boolean fragment = "true".equals(ctx.request().getHeader("HX-Request"));
           return pages.send(ctx, status, "tax-receipts", fragment ? "receipts" : null, data);
         })
