@@ -28,13 +28,17 @@ import org.clearing.person.PersonRole;
 public final class ConsoleFixture implements AutoCloseable {
 
   private static final AtomicInteger CASES = new AtomicInteger();
-  private final EngineExtension engine;
+  private final TestEngine engine;
   private final Pool pool;
   private final WorkerExecutor worker;
   private final PaymentIntake intake;
   private final People people;
 
   public ConsoleFixture(EngineExtension engine) {
+    this(engine.get());
+  }
+
+  public ConsoleFixture(TestEngine engine) {
     this.engine = engine;
     this.pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(engine.pgUrl()))
         .using(engine.engine().vertx()).build();
