@@ -134,6 +134,10 @@ final class ConsolePages {
           "flash", "-", "failed", false, "canConfirm", true, "anyOpen", true));
       render(locale, "/console/tax/receipts", "tax-receipts", null, tax);
       render(locale, "/console/tax/receipts", "tax-receipts", "receipts", tax);
+      Map<String, Object> audit = new HashMap<>(signedIn);
+      audit.putAll(Map.of("day", "2026-01-01", "events", List.of(Map.of("at", "-", "login", "-", "action", "-",
+          "target", "-", "outcome", "ok", "detail", "-", "ip", "-"))));
+      render(locale, "/console/audit", "audit", null, audit);
     }
   }
 

@@ -50,6 +50,7 @@ public final class ConsoleRoutes {
   private final ConsoleAssets assets;
   private final boolean secureCookies;
   private final TaxConsoleRoutes tax;
+  private final AuditConsoleRoutes auditPages;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -66,6 +67,7 @@ public final class ConsoleRoutes {
     LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
+    this.auditPages = new AuditConsoleRoutes(pages, audit);
   }
 
   public void mount(Router router) {
@@ -84,6 +86,8 @@ public final class ConsoleRoutes {
     router.get("/console/tax/receipts").handler(require(PersonRole.TAX, PersonRole.AUDITOR)).handler(tax::page);
     router.post("/console/tax/receipts/confirm").handler(require(PersonRole.TAX))
         .handler(ctx -> tax.confirm(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/audit").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::page);
+    router.get("/console/audit.csv").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::csv);
   }
 
   // ---- signing in and out

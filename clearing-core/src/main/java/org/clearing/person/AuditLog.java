@@ -18,6 +18,8 @@ import java.util.List;
 public final class AuditLog {
 
   public static final int PAGE_SIZE_MAX = 500;
+  /** A day's page and export are bounded too; a busier day would be read in pages (not built yet). */
+  public static final int DAY_MAX = 10_000;
   /** Details are short sentences; anything longer is cut, never refused (the action stands). */
   static final int DETAIL_LENGTH_MAX = 500;
 
@@ -28,6 +30,10 @@ public final class AuditLog {
   private static final String RECENT = """
       SELECT audit_id, at, person_id, login, action, target, outcome, detail, client_ip
       FROM audit_event ORDER BY audit_id DESC LIMIT $1
+      """;
+  private static final String OF_DAY = """
+      SELECT audit_id, at, person_id, login, action, target, outcome, detail, client_ip
+      FROM audit_event WHERE at >= $1 AND at < $2 ORDER BY audit_id LIMIT $3
       """;
 
   /** What an action came to. */
@@ -76,15 +82,24 @@ public final class AuditLog {
   /** The latest {@code limit} events, newest first. */
   public Future<List<Recorded>> recent(int limit) {
     return pool.preparedQuery(RECENT).execute(Tuple.of(Math.min(Math.max(limit, 1), PAGE_SIZE_MAX)))
-        .map(rows -> {
-          List<Recorded> out = new ArrayList<>();
-          for (Row row : rows) {
-            out.add(new Recorded(row.getLong("audit_id"), row.getOffsetDateTime("at").toInstant(),
-                row.getLong("person_id"), row.getString("login"), row.getString("action"),
-                row.getString("target"), row.getString("outcome"), row.getString("detail"),
-                row.getString("client_ip")));
-          }
-          return out;
-        });
+        .map(AuditLog::recorded);
+  }
+
+  /** A day's events (Beijing time), oldest first, at most {@code limit}. */
+  public Future<List<Recorded>> ofDay(java.time.LocalDate day, int limit) {
+    java.time.OffsetDateTime from = day.atStartOfDay().atOffset(java.time.ZoneOffset.ofHours(8));
+    return pool.preparedQuery(OF_DAY).execute(Tuple.of(from, from.plusDays(1), Math.min(Math.max(limit, 1), DAY_MAX)))
+        .map(AuditLog::recorded);
+  }
+
+  private static List<Recorded> recorded(io.vertx.sqlclient.RowSet<Row> rows) {
+    List<Recorded> out = new ArrayList<>();
+    for (Row row : rows) {
+      out.add(new Recorded(row.getLong("audit_id"), row.getOffsetDateTime("at").toInstant(),
+          row.getLong("person_id"), row.getString("login"), row.getString("action"),
+          row.getString("target"), row.getString("outcome"), row.getString("detail"),
+          row.getString("client_ip")));
+    }
+    return out;
   }
 }

@@ -34,8 +34,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * signs in with a one-time password, must change it, confirms three receipts in one go through
  * htmx and sees them confirmed, and the signed API agrees. The officer's page shows nothing of
  * Lu'an (341500), and requests forged from the page — another region's line, a post without the
- * CSRF token — are refused. Five wrong passwords lock the login. Screenshots of each page are
- * saved under target/console-screenshots/.
+ * CSRF token — are refused. Five wrong passwords lock the login. An auditor reads but cannot act.
+ * Screenshots of each page are saved under target/console-screenshots/.
  */
 class TaxConsoleBrowserTest {
 
@@ -186,6 +186,23 @@ class TaxConsoleBrowserTest {
     signIn("huoqiu.locked", password);
     assertTrue(driver.findElement(By.id("error")).getText().contains("已锁定"), "the right password is refused while locked");
     assertTrue(driver.getCurrentUrl().endsWith("/console/sign-in"));
+  }
+
+  @Test
+  void anAuditorSeesTheReceiptsWithoutAnyWayToActAndReadsTheAuditLog() throws Exception {
+    String password = fixture.addSettledPerson("huoqiu.auditor", PersonRole.AUDITOR, "341522");
+    String line = fixture.paidOrder("341522") + "-1";
+    signIn("huoqiu.auditor", password);
+    waiting().until(ExpectedConditions.urlContains("/console/tax/receipts"));
+    assertTrue(driver.findElement(By.id("line-" + line)).isDisplayed());
+    assertTrue(driver.findElements(By.id("confirm")).isEmpty(), "no confirm button");
+    assertTrue(driver.findElements(By.name("line")).isEmpty(), "no line to tick");
+    chrome.screenshot("08-auditor-tax-receipts-read-only");
+
+    driver.findElement(By.linkText("审计日志")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/audit"));
+    assertTrue(driver.findElement(By.id("events")).getText().contains("huoqiu.auditor"));
+    chrome.screenshot("09-audit-log");
   }
 
   @Test
