@@ -312,6 +312,7 @@ public final class Engine {
                   new ExpiredOrderCloser(pool, orders, channels, intake, channelOrders,
                       ExpiredOrderCloser.Settings.DEFAULT),
                   new JournalSealer(vertx, pool),
+                  new org.clearing.person.AuditSealer(vertx, pool),
                   settlement,
                   duplicateRefunds,
                   refundQueries,
