@@ -132,6 +132,7 @@ final class ConsolePages {
       Map<String, Object> tax = new HashMap<>(signedIn);
       tax.putAll(Map.of("rows", List.of(row), "day", "2026-01-01", "region", "", "status", "unconfirmed",
           "flash", "-", "failed", false, "canConfirm", true, "anyOpen", true));
+      tax.put("otherErrors", List.of("-"));
       render(locale, "/console/tax/receipts", "tax-receipts", null, tax);
       render(locale, "/console/tax/receipts", "tax-receipts", "receipts", tax);
       Map<String, Object> audit = new HashMap<>(signedIn);

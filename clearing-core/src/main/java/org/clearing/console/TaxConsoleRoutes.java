@@ -186,15 +186,25 @@ final class TaxConsoleRoutes {
     receipts.list(PayeeSide.TREASURY, query.day(), query.filter(), query.regions(person), "", 0, LINES_PER_PAGE_MAX)
         .compose(found -> {
           List<Map<String, Object>> rows = new ArrayList<>();
+          Set<String> shown = new java.util.HashSet<>();
           for (ReceiptRepository.ReceiptLine line : found) {
             rows.add(row(line, errors, english, ctx));
+            shown.add(line.orderNo() + "-" + line.lineNo());
           }
+          // A line in error may not be listed (confirmed already, another day): say so above the table.
+          List<String> otherErrors = new ArrayList<>();
+          errors.forEach((lineId, error) -> {
+            if (!shown.contains(lineId)) {
+              otherErrors.add(lineId + ": " + error);
+            }
+          });
           Map<String, Object> data = common(ctx, person);
           data.put("rows", rows);
           data.put("day", query.day().toString());
           data.put("region", query.region());
           data.put("status", query.status());
           data.put("flash", flash);
+          data.put("otherErrors", otherErrors);
           data.put("failed", status >= 400);
           data.put("canConfirm", person.role() == PersonRole.TAX);
           data.put("anyOpen", found.stream().anyMatch(line -> line.confirmationNo() == null));
