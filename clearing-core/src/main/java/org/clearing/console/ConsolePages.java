@@ -139,6 +139,12 @@ final class ConsolePages {
       audit.putAll(Map.of("day", "2026-01-01", "events", List.of(Map.of("at", "-", "login", "-", "action", "-",
           "target", "-", "outcome", "ok", "detail", "-", "ip", "-"))));
       render(locale, "/console/audit", "audit", null, audit);
+      Map<String, Object> people = new HashMap<>(signedIn);
+      people.putAll(Map.of("people", List.of(Map.of("login", "-", "name", "-", "role", "tax", "regions", "-",
+          "active", true, "locked", true, "mustChange", true, "mine", true)), "roles", List.of("tax"),
+          "failed", false));
+      people.put("flash", "-");
+      render(locale, "/console/admin/people", "people", null, people);
     }
   }
 

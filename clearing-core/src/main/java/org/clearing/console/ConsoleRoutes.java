@@ -51,6 +51,7 @@ public final class ConsoleRoutes {
   private final boolean secureCookies;
   private final TaxConsoleRoutes tax;
   private final AuditConsoleRoutes auditPages;
+  private final PeopleConsoleRoutes peoplePages;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -68,6 +69,7 @@ public final class ConsoleRoutes {
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
     this.auditPages = new AuditConsoleRoutes(pages, audit);
+    this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
   }
 
   public void mount(Router router) {
@@ -88,6 +90,12 @@ public final class ConsoleRoutes {
         .handler(ctx -> tax.confirm(ctx, person(ctx), clientIp(ctx)));
     router.get("/console/audit").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::page);
     router.get("/console/audit.csv").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::csv);
+    router.get("/console/admin/people").handler(require(PersonRole.ADMIN)).handler(peoplePages::page);
+    router.post("/console/admin/people").handler(require(PersonRole.ADMIN)).handler(peoplePages::add);
+    router.post("/console/admin/people/:login/disable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> peoplePages.administer(ctx, false));
+    router.post("/console/admin/people/:login/reset").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> peoplePages.administer(ctx, true));
   }
 
   // ---- signing in and out
@@ -228,6 +236,10 @@ public final class ConsoleRoutes {
     }
     if (person.role() == PersonRole.TAX || person.role() == PersonRole.AUDITOR) {
       redirect(ctx, "/console/tax/receipts");
+      return;
+    }
+    if (person.role() == PersonRole.ADMIN) {
+      redirect(ctx, "/console/admin/people");
       return;
     }
     Map<String, Object> data = TaxConsoleRoutes.common(ctx, person);

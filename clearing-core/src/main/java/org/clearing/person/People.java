@@ -315,6 +315,84 @@ public final class People {
         }));
   }
 
+  // ---- administration
+
+  private static final String LIST = """
+      SELECT person_id, login, display_name, role, regions, must_change_password, status,
+             locked_until > now() AS locked, created_at
+      FROM person ORDER BY login LIMIT $1
+      """;
+  private static final String LOCK_BY_LOGIN_FOR_ADMIN =
+      "SELECT person_id, regions, status FROM person WHERE login = $1 FOR UPDATE";
+  private static final String DISABLE = "UPDATE person SET status = 'DISABLED' WHERE person_id = $1";
+  private static final String RESET = """
+      UPDATE person SET password_hash = $2, must_change_password = true, failed_sign_ins = 0,
+             locked_until = NULL, status = 'ACTIVE'
+      WHERE person_id = $1
+      """;
+  private static final String END_SESSIONS = "DELETE FROM person_session WHERE person_id = $1";
+  public static final int LIST_MAX = 1_000;
+
+  /** A person as an administrator sees them. */
+  public record Listed(String login, String displayName, PersonRole role, List<String> regions,
+      boolean mustChangePassword, boolean active, boolean locked) {}
+
+  /** Everyone (bounded), by login. */
+  public Future<List<Listed>> list() {
+    return pool.preparedQuery(LIST).execute(Tuple.of(LIST_MAX)).map(rows -> {
+      List<Listed> out = new ArrayList<>();
+      for (Row row : rows) {
+        out.add(new Listed(row.getString("login"), row.getString("display_name"),
+            PersonRole.fromCode(row.getString("role")).orElseThrow(), List.of(row.getArrayOfStrings("regions")),
+            row.getBoolean("must_change_password"), "ACTIVE".equals(row.getString("status")),
+            Boolean.TRUE.equals(row.getBoolean("locked"))));
+      }
+      return out;
+    });
+  }
+
+  /** What an administrator's action on a person came to. */
+  public sealed interface Administered {}
+
+  /** Done; for a reset, the new one-time password. */
+  public record AdministeredDone(Optional<String> oneTimePassword) implements Administered {}
+
+  public record NoSuchPerson() implements Administered {}
+
+  /** The person acts for a region the administrator does not, or is the administrator. */
+  public record NotYours() implements Administered {}
+
+  /**
+   * Disables {@code login} (and ends its sessions), or resets its password to a new one-time
+   * password (unlocking it): only for a person all of whose regions the administrator acts for,
+   * and never the administrator's own account. Recorded in the same transaction.
+   */
+  public Future<Administered> administer(Person admin, String login, boolean reset, String clientIp) {
+    String password = reset ? PasswordHashing.oneTimePassword() : null;
+    Future<String> hash = reset ? cryptoPool.executeBlocking(() -> PasswordHashing.hash(password.toCharArray()), false)
+        : Future.succeededFuture(null);
+    return hash.compose(newHash -> pool.withTransaction(conn -> conn.preparedQuery(LOCK_BY_LOGIN_FOR_ADMIN)
+        .execute(Tuple.of(login)).compose(rows -> {
+          String action = reset ? "person.reset_password" : "person.disable";
+          if (rows.size() == 0) {
+            return Future.succeededFuture((Administered) new NoSuchPerson());
+          }
+          Row row = rows.iterator().next();
+          long personId = row.getLong("person_id");
+          if (personId == admin.personId() || !admin.regions().containsAll(List.of(row.getArrayOfStrings("regions")))) {
+            return AuditLog.append(conn, AuditLog.Event.of(admin, action, login, AuditLog.Outcome.REFUSED,
+                "outside the administrator's regions, or the administrator's own account", clientIp))
+                .map(v -> (Administered) new NotYours());
+          }
+          Future<?> change = reset ? conn.preparedQuery(RESET).execute(Tuple.of(personId, newHash))
+              : conn.preparedQuery(DISABLE).execute(Tuple.of(personId));
+          return change.compose(v -> conn.preparedQuery(END_SESSIONS).execute(Tuple.of(personId)))
+              .compose(v -> AuditLog.append(conn, AuditLog.Event.of(admin, action, login, AuditLog.Outcome.OK,
+                  null, clientIp)))
+              .map(v -> (Administered) new AdministeredDone(Optional.ofNullable(password)));
+        })));
+  }
+
   // ---- rows and tokens
 
   private static Person person(Row row) {
