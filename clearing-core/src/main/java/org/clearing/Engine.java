@@ -61,6 +61,9 @@ import org.clearing.report.DailyReports;
 import org.clearing.report.ReportRoutes;
 import org.clearing.report.ReportSigner;
 import org.clearing.receipt.ReceiptRepository;
+import org.clearing.console.ConsoleRoutes;
+import org.clearing.person.AuditLog;
+import org.clearing.person.People;
 import org.clearing.recon.run.DailyReconciliation;
 import org.clearing.recon.run.ReconExceptions;
 import org.clearing.recon.run.ReconRoutes;
@@ -125,6 +128,9 @@ public final class Engine {
   private boolean tls;
   private WebClient channelClient;
   private EngineIdentity identity;
+  private String demoAdminPassword;
+  /** The login of the consoles' first administrator in demo mode. */
+  public static final String DEMO_ADMIN_LOGIN = "admin";
 
   private Engine(Database database, Vertx vertx, Pool pool,
       List<String> deployments, List<WorkerExecutor> workers, int httpPort, String publicBaseUrl,
@@ -200,6 +206,18 @@ public final class Engine {
         .using(vertx)
         .build();
     WorkerExecutor cryptoPool = vertx.createSharedWorkerExecutor("clearing-crypto", CRYPTO_POOL_SIZE);
+    // The consoles (issue 13): their assets are read and hashed and their templates parsed here,
+    // on the starting thread, not on an event loop.
+    People people = new People(pool, cryptoPool);
+    AuditLog audit = new AuditLog(pool);
+    ReceiptRepository receipts = new ReceiptRepository(pool);
+    ConsoleRoutes console;
+    try {
+      console = new ConsoleRoutes(vertx, people, audit, receipts, config.network().tlsEnabled());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    java.util.concurrent.atomic.AtomicReference<String> demoAdminPassword = new java.util.concurrent.atomic.AtomicReference<>();
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
@@ -267,6 +285,16 @@ public final class Engine {
               role.code(), demoClients.directory().resolve(role.code() + ".json")));
           return routing;
         }))
+        // In demo mode the first administrator of the consoles, its one-time password for the banner.
+        .compose(routing -> (config.sandboxes()
+            ? people.addFirstAdmin(DEMO_ADMIN_LOGIN, "管理员", "127.0.0.1")
+            : Future.succeededFuture(java.util.Optional.<String>empty())).map(password -> {
+              password.ifPresent(p -> {
+                demoAdminPassword.set(p);
+                LOG.info("event=demo_admin.created login={}", DEMO_ADMIN_LOGIN);
+              });
+              return routing;
+            }))
         .compose(routing -> new ChannelAccountRepository(pool).load().compose(accounts ->
             (config.sandboxes()
                 ? DemoSandboxes.start(vertx, config.dataDir(), config.network().sandboxHost(),
@@ -294,15 +322,16 @@ public final class Engine {
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
-                  new ReceiptRepository(pool), refunds, webhookRoutes, reports, reconRoutes,
+                  receipts, refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
-                  new IdentityRoutes(identity), new Regions(pool, routing));
+                  new IdentityRoutes(identity), new Regions(pool, routing), console);
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
                   new ExpiredOrderCloser(pool, orders, channels, intake, channelOrders,
                       ExpiredOrderCloser.Settings.DEFAULT),
                   new JournalSealer(vertx, pool),
+                  new org.clearing.person.AuditSealer(vertx, pool),
                   settlement,
                   duplicateRefunds,
                   refundQueries,
@@ -323,6 +352,7 @@ public final class Engine {
               engine.tls = serverTls != null;
               engine.channelClient = channelClient;
               engine.identity = identity;
+              engine.demoAdminPassword = demoAdminPassword.get();
               return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
                   .compose(v -> deployManagement(vertx, config.network(), deployments, context))
                   .compose(managementPort -> {
@@ -552,6 +582,14 @@ public final class Engine {
   /** The channels this engine collects through (tests reach the adapters here). */
   public ChannelSet channels() {
     return channels;
+  }
+
+  /**
+   * The one-time password of the consoles' first administrator ({@value #DEMO_ADMIN_LOGIN}), when
+   * this start created it in demo mode; empty otherwise (it is printed once, never stored).
+   */
+  public java.util.Optional<String> demoAdminPassword() {
+    return java.util.Optional.ofNullable(demoAdminPassword);
   }
 
   /** The sandboxes started in demo mode; empty when the engine talks to real channels. */

@@ -8,6 +8,7 @@ import org.clearing.cli.ClientsCommand;
 import org.clearing.cli.DurationConverter;
 import org.clearing.cli.ReconcileCommand;
 import org.clearing.cli.SandboxesCommand;
+import org.clearing.cli.UsersCommand;
 import org.clearing.cli.VerifyJournalCommand;
 import org.clearing.cli.VerifyReportCommand;
 import org.clearing.config.EngineConfig;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
     name = "clearing-engine",
     mixinStandardHelpOptions = true,
     subcommands = {VerifyJournalCommand.class, ReconcileCommand.class, ClientsCommand.class,
-        VerifyReportCommand.class, SandboxesCommand.class},
+        VerifyReportCommand.class, SandboxesCommand.class,
+        UsersCommand.class},
     description = "Combined tax-and-fee payment clearing engine.")
 public final class Main implements Callable<Integer> {
 
@@ -242,6 +244,9 @@ public final class Main implements Callable<Integer> {
     System.out.println("Clearing engine is running.");
     System.out.println("  API             " + local + "/api/v1/orders  (signed requests; see README)");
     System.out.println("  Health          " + local + "/health");
+    System.out.println("  Consoles        " + local + "/console/  (sign in as a person)");
+    engine.demoAdminPassword().ifPresent(password -> System.out.println("  Console admin   "
+        + Engine.DEMO_ADMIN_LOGIN + " / " + password + "  (one-time password: change it at the first sign-in)"));
     System.out.println("  Metrics         " + engine.managementUrl() + "/metrics  (management port)");
     System.out.println("  QR codes open   " + engine.publicBaseUrl() + "/q/<token>");
     System.out.println("  Database        " + engine.database().description());

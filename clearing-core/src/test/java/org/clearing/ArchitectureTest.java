@@ -28,7 +28,7 @@ import org.clearing.recon.match.ReconMatcher;
  * no cycle, its HTTP types sit in a leaf that domain code does not import, domain code reaches no
  * Vert.x Web server type, and the modules below the engine import nothing of it.
  *
- * <p>Which side a class is on: the <b>web layer</b> is {@code api}, {@code cashier} and the leaf
+ * <p>Which side a class is on: the <b>web layer</b> is {@code api}, {@code cashier}, {@code console} and the leaf
  * {@code http}, plus every class named {@code ...Routes} (or nested in one), which stays beside
  * the domain it serves so that {@code payment/} shows the callback path; the <b>wiring</b> is the
  * top package ({@code Engine}, {@code Main}), {@code cli} and {@code config}; everything else of
@@ -45,7 +45,7 @@ class ArchitectureTest {
       c -> topLevelSimpleName(c).endsWith("Routes"));
   private static final String[] WEB_AND_WIRING = {
       "org.clearing", "org.clearing.api..", "org.clearing.cashier..", "org.clearing.http..",
-      "org.clearing.cli..", "org.clearing.config.."};
+      "org.clearing.cli..", "org.clearing.config..", "org.clearing.console.."};
   private static final DescribedPredicate<JavaClass> DOMAIN = describe("domain classes of the engine",
       c -> ENGINE.test(c) && !resideInAnyPackage(WEB_AND_WIRING).test(c) && !ROUTES.test(c));
 

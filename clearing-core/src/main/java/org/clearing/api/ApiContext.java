@@ -41,7 +41,9 @@ public record ApiContext(
     // The engine's own keys.
     IdentityRoutes identity,
     // Regions, accounts, routes and receivers managed by an administrator.
-    Regions regions) {
+    Regions regions,
+    // The consoles.
+    org.clearing.console.ConsoleRoutes console) {
 
   /** The routing table as it is now: take it once per request. */
   public RoutingTable routing() {

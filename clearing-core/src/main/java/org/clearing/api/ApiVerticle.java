@@ -97,6 +97,7 @@ public final class ApiVerticle extends VerticleBase {
     context.callbacks().mount(router);
     router.get("/q/:token/qr.png").handler(qr::png);
     router.get("/q/:token/qr.svg").handler(qr::svg);
+    context.console().mount(router);
 
     // Signed API: with --tls-client-ca the connection's certificate first, then the headers are
     // checked before any body is read, the role next, then the body (bounded, or streamed to a

@@ -148,6 +148,9 @@ final class ReceiptRoutes {
                 .put("order_completed", done.orderCompleted()).encode());
       } else if (outcome instanceof ReceiptRepository.Conflict conflict) {
         Problem.of(409, "confirmation-conflict", "The line is confirmed differently", conflict.reason()).send(ctx);
+      } else if (outcome instanceof ReceiptRepository.OutOfScope) {
+        // API clients act for every region; only a console's person is scoped.
+        Problem.of(403, "forbidden", "Not allowed", "the line is outside the caller's regions").send(ctx);
       } else {
         ReceiptRepository.NotConfirmable no = (ReceiptRepository.NotConfirmable) outcome;
         Problem.of(no.notFound() ? 404 : 409, no.notFound() ? "not-found" : "not-confirmable",

@@ -85,7 +85,8 @@ public final class JournalCanonicalForm {
     return seal(previousSeal, canonical.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static StringBuilder appendField(StringBuilder out, String value) {
+  /** Appends a text field, escaped so that it can never forge a separator or a line. */
+  public static StringBuilder appendField(StringBuilder out, String value) {
     if (value == null) {
       return out;
     }

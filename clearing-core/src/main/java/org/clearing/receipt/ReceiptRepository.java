@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
@@ -41,11 +42,12 @@ public final class ReceiptRepository {
         AND o.status = ANY($4::text[])
         AND ($5 = 'all' OR ($5 = 'confirmed') = (l.confirmation_no IS NOT NULL))
         AND (l.order_no, l.line_no) > ($6, $7)
+        AND ($9::text[] IS NULL OR o.region = ANY($9::text[]))
       ORDER BY l.order_no, l.line_no
       LIMIT $8
       """;
   private static final String LOCK_LINE = """
-      SELECT l.side, l.confirmation_no, l.tax_voucher_no, o.status
+      SELECT l.side, l.confirmation_no, l.tax_voucher_no, o.status, o.region
       FROM order_line l JOIN orders o ON o.order_no = l.order_no
       WHERE l.order_no = $1 AND l.line_no = $2 FOR UPDATE OF o, l
       """;
@@ -85,6 +87,15 @@ public final class ReceiptRepository {
 
   public Future<List<ReceiptLine>> list(PayeeSide side, LocalDate day, Filter filter,
       String afterOrderNo, int afterLineNo, int limit) {
+    return list(side, day, filter, null, afterOrderNo, afterLineNo, limit);
+  }
+
+  /**
+   * The lines of {@code day}, only of {@code regions} when not null: a person in a console acts
+   * for some regions only, an API client for all.
+   */
+  public Future<List<ReceiptLine>> list(PayeeSide side, LocalDate day, Filter filter, Set<String> regions,
+      String afterOrderNo, int afterLineNo, int limit) {
     OffsetDateTime from = day.atStartOfDay().atOffset(BEIJING);
     return pool.preparedQuery(LIST).execute(Tuple.tuple()
             .addString(side.name())
@@ -94,7 +105,8 @@ public final class ReceiptRepository {
             .addString(filter.name().toLowerCase(java.util.Locale.ROOT))
             .addString(afterOrderNo)
             .addInteger(afterLineNo)
-            .addInteger(Math.min(limit, PAGE_SIZE_MAX)))
+            .addInteger(Math.min(limit, PAGE_SIZE_MAX))
+            .addArrayOfString(regions == null ? null : regions.toArray(String[]::new)))
         .map(rows -> {
           List<ReceiptLine> lines = new ArrayList<>();
           for (Row row : rows) {
@@ -116,14 +128,76 @@ public final class ReceiptRepository {
   /** No such line for this authority, or not paid. */
   public record NotConfirmable(String reason, boolean notFound) implements Confirmed {}
 
+  /** The line is of a region the confirming person does not act for. */
+  public record OutOfScope(String region) implements Confirmed {}
+
   public Future<Confirmed> confirm(PayeeSide side, String orderNo, int lineNo,
       String confirmationNo, String taxVoucherNo, String confirmedBy) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_LINE).execute(Tuple.of(orderNo, lineNo))
+    return pool.withTransaction(conn -> confirmIn(conn, side,
+        new Confirmation(orderNo, lineNo, confirmationNo, taxVoucherNo), confirmedBy, null));
+  }
+
+  /** One line to confirm with its number. */
+  public record Confirmation(String orderNo, int lineNo, String confirmationNo, String taxVoucherNo) {}
+
+  /** What confirming several lines together came to: every outcome, and whether they were kept. */
+  public record Batch(List<Confirmed> outcomes, boolean committed) {}
+
+  /**
+   * Confirms {@code lines} in one transaction, each as {@link #confirm} would, only of
+   * {@code regions} when not null: all or none. If any line is refused (conflict, not confirmable,
+   * out of scope) nothing is kept and every outcome is returned, so a person sees each row's error.
+   * {@code record} runs inside the transaction with the outcomes (the audit of the action), so the
+   * confirmations are never kept without it.
+   */
+  public Future<Batch> confirmAll(PayeeSide side, List<Confirmation> lines, String confirmedBy,
+      Set<String> regions, java.util.function.BiFunction<SqlConnection, Batch, Future<Void>> record) {
+    List<Confirmed> outcomes = new ArrayList<>();
+    return pool.withTransaction(conn -> confirmEach(conn, side, lines, 0, confirmedBy, regions, outcomes)
+        .compose(v -> {
+          boolean allDone = outcomes.stream().allMatch(o -> o instanceof Done);
+          Batch batch = new Batch(List.copyOf(outcomes), allDone);
+          return allDone ? record.apply(conn, batch).map(batch) : Future.failedFuture(new Refused(batch));
+        }))
+        .recover(e -> e instanceof Refused refused ? Future.succeededFuture(refused.batch) : Future.failedFuture(e));
+  }
+
+  /** Rolls the batch back: an expected outcome, carried as a failure only to end the transaction. */
+  private static final class Refused extends RuntimeException {
+    final transient Batch batch;
+
+    Refused(Batch batch) {
+      super("batch refused", null, false, false);
+      this.batch = batch;
+    }
+  }
+
+  private Future<Void> confirmEach(SqlConnection conn, PayeeSide side, List<Confirmation> lines, int index,
+      String confirmedBy, Set<String> regions, List<Confirmed> outcomes) {
+    if (index == lines.size()) {
+      return Future.succeededFuture();
+    }
+    return confirmIn(conn, side, lines.get(index), confirmedBy, regions).compose(outcome -> {
+      outcomes.add(outcome);
+      return confirmEach(conn, side, lines, index + 1, confirmedBy, regions, outcomes);
+    });
+  }
+
+  private Future<Confirmed> confirmIn(SqlConnection conn, PayeeSide side, Confirmation line, String confirmedBy,
+      Set<String> regions) {
+    String orderNo = line.orderNo();
+    int lineNo = line.lineNo();
+    String confirmationNo = line.confirmationNo();
+    String taxVoucherNo = line.taxVoucherNo();
+    return conn.preparedQuery(LOCK_LINE).execute(Tuple.of(orderNo, lineNo))
         .compose(rows -> {
           if (rows.size() == 0 || !rows.iterator().next().getString("side").equals(side.name())) {
             return Future.succeededFuture(new NotConfirmable("no such line", true));
           }
           Row row = rows.iterator().next();
+          if (regions != null && !regions.contains(row.getString("region"))) {
+            return Future.succeededFuture(new OutOfScope(row.getString("region")));
+          }
           String existing = row.getString("confirmation_no");
           String voucher = row.getString("tax_voucher_no");
           if (existing != null) {
@@ -144,7 +218,7 @@ public final class ReceiptRepository {
               .execute(Tuple.of(orderNo, lineNo, confirmationNo, confirmedBy, taxVoucherNo))
               .compose(v -> completeIfDone(conn, orderNo, status))
               .map(completed -> (Confirmed) new Done(false, completed));
-        }));
+        });
   }
 
   /**

@@ -1,0 +1,315 @@
+package org.clearing.console;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.clearing.person.AuditLog;
+import org.clearing.person.People;
+import org.clearing.person.Person;
+import org.clearing.person.PersonRole;
+import org.clearing.receipt.ReceiptRepository;
+
+/**
+ * The consoles' door: signing in and out, the forced password change, the session cookie and the
+ * CSRF check every form goes through, then each console's pages. Everything lives under
+ * {@code /console}; the signed API is untouched.
+ *
+ * <p>The session cookie is HttpOnly and SameSite=Strict, and Secure when the engine serves TLS.
+ * Every POST of a signed-in person must carry the session's synchronizer token (form field
+ * {@code _csrf} or header {@code X-CSRF-Token}, which htmx sends); the sign-in form, before any
+ * session, carries a double-submit token matched against a cookie of its own.
+ */
+public final class ConsoleRoutes {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsoleRoutes.class);
+  static final String SESSION_COOKIE = "console_session";
+  static final String SIGN_IN_COOKIE = "console_sign_in";
+  static final String CSRF_FIELD = "_csrf";
+  static final String CSRF_HEADER = "X-CSRF-Token";
+  /** Console forms are a few fields per line for at most {@value TaxConsoleRoutes#LINES_PER_CONFIRM_MAX} lines. */
+  static final long FORM_SIZE_MAX_BYTES = 64 * 1024;
+  private static final String SESSION_KEY = "console.session";
+  private static final String TOKEN_KEY = "console.token";
+
+  private final People people;
+  private final AuditLog audit;
+  private final ConsolePages pages;
+  private final ConsoleAssets assets;
+  private final boolean secureCookies;
+  private final TaxConsoleRoutes tax;
+  private final AuditConsoleRoutes auditPages;
+  private final PeopleConsoleRoutes peoplePages;
+
+  /**
+   * Reads the assets and readies the templates: blocking (about a second the first time), so the
+   * engine builds this on its starting thread, never on an event loop.
+   */
+  public ConsoleRoutes(Vertx vertx, People people, AuditLog audit, ReceiptRepository receipts,
+      boolean secureCookies) {
+    this.people = people;
+    this.audit = audit;
+    long startNs = System.nanoTime();
+    this.assets = ConsoleAssets.load();
+    this.pages = new ConsolePages(vertx, assets);
+    pages.warmUp();
+    LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
+    this.secureCookies = secureCookies;
+    this.tax = new TaxConsoleRoutes(pages, receipts, audit);
+    this.auditPages = new AuditConsoleRoutes(pages, audit);
+    this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
+  }
+
+  public void mount(Router router) {
+    router.get(ConsoleAssets.PREFIX + "*").handler(assets::serve);
+    router.route("/console/*").handler(BodyHandler.create(false).setBodyLimit(FORM_SIZE_MAX_BYTES));
+    router.get("/console/sign-in").handler(this::signInPage);
+    router.post("/console/sign-in").handler(this::signIn);
+    router.route("/console/*").handler(this::session);
+    router.route("/console/*").handler(this::csrf);
+    router.get("/console").handler(this::home);
+    router.get("/console/").handler(this::home);
+    router.post("/console/sign-out").handler(this::signOut);
+    router.get("/console/password").handler(ctx -> passwordPage(ctx, 200, null));
+    router.post("/console/password").handler(this::changePassword);
+    router.route("/console/*").handler(this::passwordChanged);
+    router.get("/console/tax/receipts").handler(require(PersonRole.TAX, PersonRole.AUDITOR)).handler(tax::page);
+    router.post("/console/tax/receipts/confirm").handler(require(PersonRole.TAX))
+        .handler(ctx -> tax.confirm(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/audit").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::page);
+    router.get("/console/audit.csv").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::csv);
+    router.get("/console/admin/people").handler(require(PersonRole.ADMIN)).handler(peoplePages::page);
+    router.post("/console/admin/people").handler(require(PersonRole.ADMIN)).handler(peoplePages::add);
+    router.post("/console/admin/people/:login/disable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> peoplePages.administer(ctx, false));
+    router.post("/console/admin/people/:login/reset").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> peoplePages.administer(ctx, true));
+  }
+
+  // ---- signing in and out
+
+  private void signInPage(RoutingContext ctx) {
+    signInForm(ctx, 200, null);
+  }
+
+  private void signInForm(RoutingContext ctx, int status, String error) {
+    String token = People.randomToken();
+    ctx.response().addCookie(cookie(SIGN_IN_COOKIE, token));
+    Map<String, Object> data = new HashMap<>();
+    data.put("csrf", token);
+    data.put("error", error);
+    data.put("login", Optional.ofNullable(ctx.request().getFormAttribute("login")).orElse(""));
+    pages.send(ctx, status, "sign-in", data).onFailure(ctx::fail);
+  }
+
+  private void signIn(RoutingContext ctx) {
+    Cookie expected = ctx.request().getCookie(SIGN_IN_COOKIE);
+    if (expected == null || !same(expected.getValue(), ctx.request().getFormAttribute(CSRF_FIELD))) {
+      refuseCsrf(ctx, null);
+      return;
+    }
+    String login = ctx.request().getFormAttribute("login");
+    String password = ctx.request().getFormAttribute("password");
+    Locale locale = ConsolePages.locale(ctx);
+    people.signIn(login == null ? "" : login.trim(), password == null ? new char[0] : password.toCharArray(),
+        clientIp(ctx)).onSuccess(outcome -> {
+          if (outcome instanceof People.SignedIn signedIn) {
+            ctx.response().addCookie(cookie(SIGN_IN_COOKIE, "").setMaxAge(0));
+            ctx.response().addCookie(cookie(SESSION_COOKIE, signedIn.sessionToken()));
+            redirect(ctx, signedIn.person().mustChangePassword() ? "/console/password" : "/console/");
+          } else if (outcome instanceof People.Locked locked) {
+            long seconds = Math.max(1, java.time.Duration.between(java.time.Instant.now(), locked.until()).toSeconds());
+            ctx.response().putHeader("Retry-After", Long.toString(seconds));
+            signInForm(ctx, 429, ConsolePages.message(locale, "signIn.locked", seconds));
+          } else {
+            signInForm(ctx, 401, ConsolePages.message(locale, "signIn.wrong"));
+          }
+        }).onFailure(ctx::fail);
+  }
+
+  private void signOut(RoutingContext ctx) {
+    people.signOut(sessionToken(ctx), person(ctx), clientIp(ctx)).onSuccess(v -> {
+      ctx.response().addCookie(cookie(SESSION_COOKIE, "").setMaxAge(0));
+      redirect(ctx, "/console/sign-in");
+    }).onFailure(ctx::fail);
+  }
+
+  // ---- the session and the CSRF check
+
+  /** Resumes the session from its cookie; without one a page sends the browser to sign in. */
+  private void session(RoutingContext ctx) {
+    Cookie cookie = ctx.request().getCookie(SESSION_COOKIE);
+    people.resume(cookie == null ? null : cookie.getValue()).onSuccess(session -> {
+      if (session.isEmpty()) {
+        if (ctx.request().method() == HttpMethod.GET) {
+          redirect(ctx, "/console/sign-in");
+        } else {
+          ctx.response().setStatusCode(401).putHeader("Content-Type", "text/plain; charset=utf-8")
+              .end("signed out: sign in again");
+        }
+        return;
+      }
+      ctx.put(SESSION_KEY, session.get());
+      ctx.put(TOKEN_KEY, cookie.getValue());
+      ctx.next();
+    }).onFailure(ctx::fail);
+  }
+
+  /** Every state-changing request of a session carries the session's token, or nothing happens. */
+  private void csrf(RoutingContext ctx) {
+    if (ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD) {
+      ctx.next();
+      return;
+    }
+    People.Session session = ctx.get(SESSION_KEY);
+    String sent = ctx.request().getHeader(CSRF_HEADER);
+    if (sent == null) {
+      sent = ctx.request().getFormAttribute(CSRF_FIELD);
+    }
+    if (!same(session.csrfToken(), sent)) {
+      refuseCsrf(ctx, session.person());
+      return;
+    }
+    ctx.next();
+  }
+
+  private void refuseCsrf(RoutingContext ctx, Person person) {
+    AuditLog.Event event = person == null
+        ? new AuditLog.Event(null, "", "csrf", ctx.request().path(), AuditLog.Outcome.REFUSED,
+            "form without its token", clientIp(ctx))
+        : AuditLog.Event.of(person, "csrf", ctx.request().path(), AuditLog.Outcome.REFUSED,
+            "form without its token", clientIp(ctx));
+    audit.append(event).onComplete(done -> ctx.response().setStatusCode(403)
+        .putHeader("Content-Type", "text/plain; charset=utf-8")
+        .end(ConsolePages.message(ConsolePages.locale(ctx), "csrf.refused")));
+  }
+
+  /** A person who must change the password sees nothing else until it is done. */
+  private void passwordChanged(RoutingContext ctx) {
+    if (person(ctx).mustChangePassword()) {
+      redirect(ctx, "/console/password");
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Only {@code roles} pass; anyone else gets 403, recorded. */
+  Handler<RoutingContext> require(PersonRole... roles) {
+    Set<PersonRole> allowed = Set.of(roles);
+    return ctx -> {
+      Person person = person(ctx);
+      if (allowed.contains(person.role())) {
+        ctx.next();
+        return;
+      }
+      forbidden(ctx, audit, person, "role " + person.role().code() + " may not " + ctx.request().method()
+          + " " + ctx.request().path());
+    };
+  }
+
+  static void forbidden(RoutingContext ctx, AuditLog audit, Person person, String detail) {
+    audit.append(AuditLog.Event.of(person, "access", ctx.request().path(), AuditLog.Outcome.REFUSED, detail,
+        clientIp(ctx))).onComplete(done -> ctx.response().setStatusCode(403)
+        .putHeader("Content-Type", "text/plain; charset=utf-8")
+        .end(ConsolePages.message(ConsolePages.locale(ctx), "forbidden")));
+  }
+
+  // ---- home and password
+
+  private void home(RoutingContext ctx) {
+    Person person = person(ctx);
+    if (person.mustChangePassword()) {
+      redirect(ctx, "/console/password");
+      return;
+    }
+    if (person.role() == PersonRole.TAX || person.role() == PersonRole.AUDITOR) {
+      redirect(ctx, "/console/tax/receipts");
+      return;
+    }
+    if (person.role() == PersonRole.ADMIN) {
+      redirect(ctx, "/console/admin/people");
+      return;
+    }
+    Map<String, Object> data = TaxConsoleRoutes.common(ctx, person);
+    pages.send(ctx, 200, "home", data).onFailure(ctx::fail);
+  }
+
+  private void passwordPage(RoutingContext ctx, int status, String error) {
+    Map<String, Object> data = TaxConsoleRoutes.common(ctx, person(ctx));
+    data.put("error", error);
+    pages.send(ctx, status, "password", data).onFailure(ctx::fail);
+  }
+
+  private void changePassword(RoutingContext ctx) {
+    Locale locale = ConsolePages.locale(ctx);
+    String current = ctx.request().getFormAttribute("current_password");
+    String replacement = ctx.request().getFormAttribute("new_password");
+    String again = ctx.request().getFormAttribute("new_password_again");
+    if (replacement == null || !replacement.equals(again)) {
+      passwordPage(ctx, 422, ConsolePages.message(locale, "password.mismatch"));
+      return;
+    }
+    people.changePassword(person(ctx), sessionToken(ctx), current == null ? null : current.toCharArray(),
+        replacement.toCharArray(), clientIp(ctx)).onSuccess(outcome -> {
+          if (outcome instanceof People.Changed) {
+            redirect(ctx, "/console/");
+          } else if (outcome instanceof People.CurrentPasswordWrong) {
+            passwordPage(ctx, 422, ConsolePages.message(locale, "password.currentWrong"));
+          } else {
+            passwordPage(ctx, 422, ConsolePages.message(locale, "password.rules",
+                org.clearing.person.PasswordHashing.PASSWORD_LENGTH_MIN));
+          }
+        }).onFailure(ctx::fail);
+  }
+
+  // ---- helpers of the door
+
+  static Person person(RoutingContext ctx) {
+    People.Session session = ctx.get(SESSION_KEY);
+    return session.person();
+  }
+
+  static String csrfToken(RoutingContext ctx) {
+    People.Session session = ctx.get(SESSION_KEY);
+    return session.csrfToken();
+  }
+
+  private static String sessionToken(RoutingContext ctx) {
+    return ctx.get(TOKEN_KEY);
+  }
+
+  static String clientIp(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+  }
+
+  private Cookie cookie(String name, String value) {
+    return Cookie.cookie(name, value).setPath("/console").setHttpOnly(true).setSecure(secureCookies)
+        .setSameSite(CookieSameSite.STRICT);
+  }
+
+  /** After a POST, 303 so that reloading the page does not post again. */
+  static void redirect(RoutingContext ctx, String location) {
+    ctx.response().setStatusCode(ctx.request().method() == HttpMethod.GET ? 302 : 303)
+        .putHeader("Location", location).end();
+  }
+
+  /** Constant-time comparison of two tokens; a missing one never matches. */
+  static boolean same(String expected, String sent) {
+    if (expected == null || sent == null || expected.isEmpty()) {
+      return false;
+    }
+    return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), sent.getBytes(StandardCharsets.UTF_8));
+  }
+}
