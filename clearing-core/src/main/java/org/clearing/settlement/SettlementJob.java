@@ -125,6 +125,11 @@ public final class SettlementJob implements LeasedJob {
             chain = chain.compose(v -> run(day.channel(), day.day())).mapEmpty();
           }
           return chain;
+        })
+        // The older days wait for the next revisit; today's and yesterday's bills are read anyway.
+        .recover(error -> {
+          LOG.warn("event=settlement.revisit_failed reason=\"{}\"", error.getMessage());
+          return Future.succeededFuture();
         });
   }
 }
