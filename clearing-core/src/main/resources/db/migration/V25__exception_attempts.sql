@@ -83,3 +83,11 @@ CREATE UNIQUE INDEX duplicate_refund_one_standing ON duplicate_refund (channel, 
 -- money (deferred under an open channel refund, or a bill that was not there): orders paid and
 -- not yet settled, by when they were paid. Few rows: most orders settle the next day.
 CREATE INDEX orders_awaiting_settlement ON orders (paid_at) WHERE status IN ('PAID', 'REFUNDING');
+
+-- The inbox's outcome is a status the engine filters on (AMOUNT_MISMATCH, NOT_PAYABLE, ...): it
+-- must be one the engine knows, PaymentDecision.Outcome for a payment and RefundNotification.Status
+-- for a refund.
+ALTER TABLE channel_inbox ADD CONSTRAINT channel_inbox_outcome_known CHECK (
+  (kind = 'PAYMENT' AND outcome IN
+    ('APPLIED', 'NOT_SUCCESSFUL', 'UNKNOWN_ORDER', 'AMOUNT_MISMATCH', 'NOT_PAYABLE', 'FOREIGN'))
+  OR (kind = 'REFUND' AND outcome IN ('SUCCEEDED', 'FAILED', 'PROCESSING')));
