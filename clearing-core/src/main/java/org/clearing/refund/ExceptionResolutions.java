@@ -113,6 +113,22 @@ public final class ExceptionResolutions {
       INSERT INTO exception_refund_refusal (order_no, attempt, out_refund_no, channel_reason, journal_entry_key)
       VALUES ($1, $2, $3, $4, $5)
       """;
+  private static final String LOCK_REFUND = """
+      SELECT d.channel, d.transaction_id, d.order_no, d.out_trade_no, d.amount_fen, d.status,
+             EXISTS (SELECT 1 FROM exception_refund_refusal f WHERE f.out_refund_no = d.out_refund_no) AS exception_refund,
+             EXISTS (SELECT 1 FROM duplicate_refund s WHERE s.channel = d.channel
+                     AND s.transaction_id = d.transaction_id AND s.status <> 'FAILED') AS standing
+      FROM duplicate_refund d WHERE d.out_refund_no = $1 FOR UPDATE OF d
+      """;
+  private static final String RETRY = """
+      SELECT t.out_refund_no, t.retried_out_refund_no, t.retried_by, t.reason, t.retried_at, d.amount_fen, d.order_no
+      FROM duplicate_refund_retry t JOIN duplicate_refund d ON d.out_refund_no = t.out_refund_no
+      WHERE t.retried_out_refund_no = $1
+      """;
+  private static final String INSERT_RETRY = """
+      INSERT INTO duplicate_refund_retry (out_refund_no, retried_out_refund_no, retried_by, reason)
+      VALUES ($1, $2, $3, $4)
+      """;
   /** The most of a channel's refusal reason kept (its code and message are short in practice). */
   static final int CHANNEL_REASON_LENGTH_MAX = 1_000;
 
@@ -132,8 +148,10 @@ public final class ExceptionResolutions {
       UNION ALL
       SELECT 'duplicate_refund', out_refund_no, order_no, channel, status, attempts, amount_fen
       FROM duplicate_refund d WHERE status IN ('UNKNOWN', 'ACCEPTED', 'FAILED') AND (attempts >= $2 OR status = 'FAILED')
-        -- A refused exception refund puts its order back on the list of exceptions instead.
+        -- A refused exception refund puts its order back on the list of exceptions instead, and
+        -- a refused refund a person asked again is done with.
         AND NOT EXISTS (SELECT 1 FROM exception_refund_refusal f WHERE f.out_refund_no = d.out_refund_no)
+        AND NOT EXISTS (SELECT 1 FROM duplicate_refund_retry t WHERE t.retried_out_refund_no = d.out_refund_no)
       ORDER BY 1, 2 LIMIT $1
       """;
 
@@ -199,6 +217,54 @@ public final class ExceptionResolutions {
             });
           });
         }));
+  }
+
+  /**
+   * Asks the channel again for a refund it refused (a payment an order could not take, or the
+   * excess of an accepted one), once a person has fixed the cause: a new request under a new
+   * number, with who and why. A replay returns the stored retry. A refund that is not FAILED, or
+   * that was a person's REFUND of an order's exception (resolve the order again instead), is
+   * refused; expected refusals are values, never failures.
+   */
+  public Future<Resolution> retryRefund(String outRefundNo, String reason, String clientId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_REFUND).execute(Tuple.of(outRefundNo))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(Resolution.refused(404, "not-found", "no refund " + outRefundNo));
+          }
+          Row refund = rows.iterator().next();
+          return conn.preparedQuery(RETRY).execute(Tuple.of(outRefundNo)).compose(earlier -> {
+            if (earlier.size() > 0) {
+              return Future.succeededFuture(Resolution.done(retryJson(earlier.iterator().next())));
+            }
+            if (!DuplicateRefundStatus.FAILED.name().equals(refund.getString("status"))) {
+              return Future.succeededFuture(Resolution.refused(409, "not-refused", "refund " + outRefundNo
+                  + " is " + refund.getString("status") + "; only a refund the channel refused is asked again"));
+            }
+            if (refund.getBoolean("exception_refund")) {
+              return Future.succeededFuture(Resolution.refused(409, "resolve-the-order", "refund " + outRefundNo
+                  + " gave back order " + refund.getString("order_no") + "'s payment held in EXCEPTION;"
+                  + " resolve the order's exception again instead"));
+            }
+            if (refund.getBoolean("standing")) {
+              return Future.succeededFuture(Resolution.refused(409, "already-asked", "the payment of refund "
+                  + outRefundNo + " is being given back under another refund already"));
+            }
+            return requestChannelRefund(conn, refund.getString("order_no"), refund, refund.getLong("amount_fen"))
+                .compose(newRefundNo -> conn.preparedQuery(INSERT_RETRY)
+                    .execute(Tuple.of(newRefundNo, outRefundNo, clientId, reason)))
+                .compose(v -> conn.preparedQuery(RETRY).execute(Tuple.of(outRefundNo)))
+                .map(stored -> Resolution.done(retryJson(stored.iterator().next())));
+          });
+        }));
+  }
+
+  private static JsonObject retryJson(Row row) {
+    return new JsonObject().put("refund_no", row.getString("out_refund_no"))
+        .put("retried_refund_no", row.getString("retried_out_refund_no")).put("order_no", row.getString("order_no"))
+        .put("amount_fen", row.getLong("amount_fen")).put("retried_by", row.getString("retried_by"))
+        .put("reason", row.getString("reason"))
+        .put("retried_at", row.getOffsetDateTime("retried_at").toInstant().toString());
   }
 
   /** One person's action on one order: which attempt it is, on which payment, by whom and why. */

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * that tells the truth. A refund the channel refuses is no dead end: the order is back in EXCEPTION
  * with its payment in suspense, and a person acts again (refund again, or accept). A short payment
  * cannot be accepted; bad input and other roles change nothing; and neither the engine's own
- * database role nor the database's owner can change or remove a resolution or a refusal.
+ * database role nor the database's owner can change or remove a resolution or a refusal. A refused
+ * refund of held money (an accepted overpayment's excess) is asked again by a person, once.
  */
 class ExceptionResolutionTest {
 
@@ -401,5 +402,79 @@ class ExceptionResolutionTest {
         + "' AND reason <> 'nothing happened'"));
     assertEquals(1, engine.count("SELECT count(*) FROM exception_refund_refusal WHERE order_no = '" + orderNo + "'"));
     Await.until("returned by the channel", () -> status(orderNo).equals("REFUNDED"));
+  }
+
+  private static ApiCaller.Answer retry(ApiCaller as, String refundNo, String body) {
+    return as.post("/api/v1/admin/refunds/" + refundNo + "/retry", body, null);
+  }
+
+  @Test
+  void aRefusedRefundOfAnAcceptedOverpaymentsExcessIsAskedAgainByAPersonAndGoesBackOnce() {
+    JsonObject order = orderPaidWrongly(300);
+    String orderNo = order.getString("order_no");
+    refuseRefunds();
+    ApiCaller.Answer accepted = resolve(finance, orderNo, "accept", reason("checked with the payer"));
+    assertEquals(200, accepted.status(), accepted.text());
+    String refused = accepted.json().getString("out_refund_no");
+    Await.until("the excess refused", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE out_refund_no = '"
+        + refused + "' AND status = 'FAILED'") == 1);
+    faults(new JsonObject());
+    assertTrue(finance.get("/api/v1/admin/attention").json().getJsonArray("refunds").encode().contains(refused),
+        "a refused refund waits for a person");
+    assertEquals(300, balance(orderNo, "refund:alipay") * -1, "the excess is still owed to the payer");
+
+    ApiCaller.Answer again = retry(engine.as(Role.ADMIN), refused, reason("balance topped up; ticket 12"));
+
+    assertEquals(200, again.status(), again.text());
+    assertEquals(refused, again.json().getString("retried_refund_no"));
+    assertEquals(DemoClients.clientId(Role.ADMIN), again.json().getString("retried_by"));
+    String newRefundNo = again.json().getString("refund_no");
+    Await.until("the excess given back", () -> engine.count("SELECT count(*) FROM duplicate_refund WHERE out_refund_no = '"
+        + newRefundNo + "' AND amount_fen = 300 AND status = 'SUCCEEDED'") == 1);
+    assertEquals(0, balance(orderNo, "refund:alipay"));
+    assertEquals(TOTAL_FEN, balance(orderNo, "clearing:alipay"), "Alipay holds exactly the order's total");
+    assertEquals(1, kind(orderNo, "DUPLICATE_REFUND"), "the excess went back once");
+    assertEquals("PAID", status(orderNo));
+    assertFalse(finance.get("/api/v1/admin/attention").json().getJsonArray("refunds").encode().contains(refused));
+    ApiCaller.Answer replay = retry(finance, refused, reason("again"));
+    assertEquals(200, replay.status(), replay.text());
+    assertEquals(newRefundNo, replay.json().getString("refund_no"), "a replay returns the stored retry");
+    ApiCaller.Answer done = retry(finance, newRefundNo, reason("once more"));
+    assertEquals(409, done.status(), "a refund that succeeded is not asked again: " + done.text());
+    assertEquals("application/problem+json", done.contentType());
+    IllegalStateException edit = assertThrows(IllegalStateException.class, () -> TestDatabase.execute(engine.pgUrl(),
+        "UPDATE duplicate_refund_retry SET retried_by = 'someone-else'"));
+    assertTrue(edit.getMessage().contains("append-only"), edit.getMessage());
+    JsonObject invariants = engine.as(Role.ADMIN).get("/api/v1/admin/invariants").json();
+    assertTrue(invariants.getBoolean("ok"), invariants.encode());
+  }
+
+  @Test
+  void aRetryIsRefusedForAnExceptionRefundAnUnknownRefundBadInputAndOtherRoles() {
+    JsonObject order = orderPaidWrongly(-200);
+    String orderNo = order.getString("order_no");
+    String refused = refundRefused(order, TOTAL_FEN - 200).getString("out_refund_no");
+
+    ApiCaller.Answer exception = retry(finance, refused, reason("try again"));
+    assertEquals(409, exception.status(), exception.text());
+    assertTrue(exception.json().getString("detail").contains("resolve the order"), exception.text());
+    assertEquals(404, retry(finance, "DR999999999999", reason("r")).status());
+    for (String[] c : new String[][] {
+        {refused, "{}", "reason"},
+        {refused, "{\"reason\":\"ok\",\"amount_fen\":1}", "amount_fen"},
+        {"RF000000000001", "{\"reason\":\"ok\"}", "refund_no"}}) {
+      ApiCaller.Answer bad = retry(finance, c[0], c[1]);
+      assertEquals(422, bad.status(), bad.text());
+      assertEquals("application/problem+json", bad.contentType());
+      assertTrue(bad.text().contains("\"" + c[2] + "\""), bad.text());
+    }
+    for (Role role : new Role[] {Role.REGISTRATION, Role.TAX}) {
+      assertEquals(403, retry(engine.as(role), refused, reason("let me")).status(), role.toString());
+    }
+    assertEquals(0, engine.count("SELECT count(*) FROM duplicate_refund_retry"
+        + " WHERE retried_out_refund_no = '" + refused + "'"));
+    assertEquals(1, engine.count("SELECT count(*) FROM duplicate_refund WHERE order_no = '" + orderNo + "'"),
+        "nothing was asked of the channel");
+    assertEquals("EXCEPTION", status(orderNo));
   }
 }
