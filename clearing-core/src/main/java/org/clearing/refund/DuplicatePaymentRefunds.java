@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * arrived): a leased job finds them in the inbox, records one refund per channel transaction, and
  * asks the channel to refund it, with bounded, backed-off retries when the answer is unknown. When
  * the channel has refunded, the refund side is cleared: debit {@code refund:{channel}}, credit
- * {@code clearing:{channel}}. A refusal is held for a person (status FAILED). A refund whose
- * answer was lost (UNKNOWN) or that the channel accepted and never confirmed (ACCEPTED) is asked
- * about at the channel before anything is sent again.
+ * {@code clearing:{channel}}. A refusal is held for a person (status FAILED), who may ask again
+ * under a new number ({@link ExceptionResolutions#retryRefund}); at most one request per payment
+ * is not FAILED, so the money goes back at most once. A refund whose answer was lost (UNKNOWN)
+ * or that the channel accepted and never confirmed (ACCEPTED) is asked about at the channel before
+ * anything is sent again.
  */
 public final class DuplicatePaymentRefunds implements LeasedJob {
 
