@@ -155,8 +155,9 @@ public final class Engine {
   }
 
   /**
-   * Starts the engine with the clock its request authentication and nonce sweep read, so a test
-   * can put a request at the very edge of the timestamp window.
+   * Starts the engine with the clock its request authentication, nonce sweep and settlement job
+   * (which day it is) read, so a test can put a request at the very edge of the timestamp window
+   * or let days pass.
    */
   public static Engine start(EngineConfig config, Clock clock) throws Exception {
     long startNs = System.nanoTime();
@@ -308,7 +309,7 @@ public final class Engine {
                   .timed(metrics);
               SettlementJob settlement = new SettlementJob(channels,
                   new SettlementIntake(vertx, pool, ChannelAccounts.live(routing)),
-                  config.settlementIntervalMs());
+                  config.settlementIntervalMs(), clock);
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
               DuplicatePaymentRefunds duplicateRefunds = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,

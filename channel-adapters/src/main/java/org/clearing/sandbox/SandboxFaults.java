@@ -25,6 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param loseAnswerPercent share of API requests the channel carries out whose answer never reaches
  *     the merchant (the connection drops as the answer is sent): the call is unknown to the
  *     merchant, though the refund or payment happened
+ * @param refuseRefundsPercent share of refund requests the channel refuses outright, as Alipay
+ *     does when the merchant's balance cannot cover the refund (ACQ.SELLER_BALANCE_NOT_ENOUGH):
+ *     nothing is refunded and the merchant may ask again. Honoured by the Alipay sandbox.
  */
 public record SandboxFaults(
     int deliveries,
@@ -37,9 +40,10 @@ public record SandboxFaults(
     int failRequestsPercent,
     long responseDelayMs,
     long amountDeltaFen,
-    int loseAnswerPercent) {
+    int loseAnswerPercent,
+    int refuseRefundsPercent) {
 
-  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0, 0, 0);
+  public static final SandboxFaults NONE = new SandboxFaults(1, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0);
   /** A bound on copies so a mistyped switch cannot flood the engine. */
   public static final int DELIVERIES_MAX = 20;
 
@@ -48,7 +52,7 @@ public record SandboxFaults(
       throw new IllegalArgumentException("deliveries must be 1.." + DELIVERIES_MAX);
     }
     for (int percent : new int[] {outOfOrderPercent, dropPercent, forgePercent, failRequestsPercent,
-        loseAnswerPercent}) {
+        loseAnswerPercent, refuseRefundsPercent}) {
       if (percent < 0 || percent > 100) {
         throw new IllegalArgumentException("percentages must be 0..100");
       }
@@ -70,7 +74,8 @@ public record SandboxFaults(
         json.getInteger("fail_requests_percent", 0),
         json.getLong("response_delay_ms", 0L),
         json.getLong("amount_delta_fen", 0L),
-        json.getInteger("lose_answer_percent", 0));
+        json.getInteger("lose_answer_percent", 0),
+        json.getInteger("refuse_refunds_percent", 0));
   }
 
   public JsonObject toJson() {
@@ -85,62 +90,80 @@ public record SandboxFaults(
         .put("fail_requests_percent", failRequestsPercent)
         .put("response_delay_ms", responseDelayMs)
         .put("amount_delta_fen", amountDeltaFen)
-        .put("lose_answer_percent", loseAnswerPercent);
+        .put("lose_answer_percent", loseAnswerPercent)
+        .put("refuse_refunds_percent", refuseRefundsPercent);
   }
 
   public SandboxFaults withDeliveries(int count) {
     return new SandboxFaults(count, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withDropPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, percent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withForgePercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        percent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        percent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withSkewSeconds(long seconds) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, seconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withProbe(boolean on) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, on, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, on, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, ms, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withOutOfOrderPercent(int percent) {
     return new SandboxFaults(deliveries, percent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withFailRequestsPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, percent, responseDelayMs, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, percent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withResponseDelayMs(long ms) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, ms, amountDeltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, ms, amountDeltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withAmountDeltaFen(long deltaFen) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, deltaFen, loseAnswerPercent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, deltaFen, loseAnswerPercent,
+        refuseRefundsPercent);
   }
 
   public SandboxFaults withLoseAnswerPercent(int percent) {
     return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
-        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, percent);
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, percent,
+        refuseRefundsPercent);
+  }
+
+  public SandboxFaults withRefuseRefundsPercent(int percent) {
+    return new SandboxFaults(deliveries, outOfOrderPercent, delayMs, dropPercent, skewSeconds,
+        forgePercent, probe, failRequestsPercent, responseDelayMs, amountDeltaFen, loseAnswerPercent,
+        percent);
   }
 
   /** Rolls a percentage: true in {@code percent} of calls. */

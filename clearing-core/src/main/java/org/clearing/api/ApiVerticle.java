@@ -148,6 +148,8 @@ public final class ApiVerticle extends VerticleBase {
         .handler(ctx -> exceptions.accept(ctx, Security.client(ctx)));
     router.get("/api/v1/admin/attention").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(exceptions::attention);
+    router.post("/api/v1/admin/refunds/:refund_no/retry").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
+        .handler(ctx -> exceptions.retryRefund(ctx, Security.client(ctx)));
     JournalExport export = new JournalExport(context.pool());
     router.get("/api/v1/journal/export").handler(Security.requireAny(Role.ADMIN, Role.FINANCE))
         .handler(ctx -> exportJournal(ctx, export));

@@ -49,10 +49,11 @@ public final class Invariants {
           WHERE g.status = 'PAID' AND o.paid_channel IS NOT NULL GROUP BY 1
         ), held AS (
           -- A payment a person accepted against its order is in transit as that order's legs;
-          -- only its excess, until given back, is still held.
+          -- only its excess, until given back, is still held. (A payment is accepted at most once;
+          -- its refused REFUND attempts, if any, hold nothing.)
           SELECT i.channel, sum(CASE WHEN x.action = 'ACCEPT' THEN x.returned_fen ELSE i.amount_fen END) AS fen
           FROM channel_inbox i LEFT JOIN exception_resolution x
-            ON x.channel = i.channel AND x.transaction_id = i.transaction_id
+            ON x.channel = i.channel AND x.transaction_id = i.transaction_id AND x.action = 'ACCEPT'
           WHERE i.kind = 'PAYMENT' AND i.outcome IN ('UNKNOWN_ORDER', 'AMOUNT_MISMATCH', 'NOT_PAYABLE')
             AND NOT EXISTS (SELECT 1 FROM duplicate_refund d WHERE d.channel = i.channel
                             AND d.transaction_id = i.transaction_id AND d.status = 'SUCCEEDED')

@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * arrived): a leased job finds them in the inbox, records one refund per channel transaction, and
  * asks the channel to refund it, with bounded, backed-off retries when the answer is unknown. When
  * the channel has refunded, the refund side is cleared: debit {@code refund:{channel}}, credit
- * {@code clearing:{channel}}. A refusal is held for a person (status FAILED). A refund whose
- * answer was lost (UNKNOWN) or that the channel accepted and never confirmed (ACCEPTED) is asked
- * about at the channel before anything is sent again.
+ * {@code clearing:{channel}}. A refusal is held for a person (status FAILED), who may ask again
+ * under a new number ({@link ExceptionResolutions#retryRefund}); at most one request per payment
+ * is not FAILED, so the money goes back at most once. A refund whose answer was lost (UNKNOWN)
+ * or that the channel accepted and never confirmed (ACCEPTED) is asked about at the channel before
+ * anything is sent again.
  */
 public final class DuplicatePaymentRefunds implements LeasedJob {
 
@@ -95,15 +97,15 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
 
   /**
    * A payment a person decided to give back (an order's EXCEPTION resolved by REFUND) finishes
-   * the order with its refund: REFUNDING to REFUNDED when the channel refunded, back to EXCEPTION
-   * for a person when it refused. Other duplicate refunds leave their orders alone. The order is
-   * locked here, so its move through {@link Orders#transition} cannot race.
+   * the order with its refund: REFUNDING to REFUNDED when the channel refunded; when it refused,
+   * {@link ExceptionResolutions#refused} returns the order to EXCEPTION for a person. Other
+   * duplicate refunds leave their orders alone. The order is locked here, so its move through
+   * {@link Orders#transition} cannot race.
    */
   private static final String RETURNED_ORDER = """
-      SELECT o.status FROM orders o
-      WHERE o.order_no = $1
-        AND EXISTS (SELECT 1 FROM exception_resolution r WHERE r.order_no = $1 AND r.action = 'REFUND'
-                    AND r.channel = $2 AND r.transaction_id = $3)
+      SELECT o.order_no, o.status FROM orders o
+      WHERE EXISTS (SELECT 1 FROM exception_resolution r WHERE r.order_no = o.order_no AND r.action = 'REFUND'
+                    AND r.out_refund_no = $1)
       FOR UPDATE OF o
       """;
 
@@ -197,22 +199,21 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
           channel.code(), transactionId, row.getString("order_no"), attempts);
     }
     double backoffS = ATTEMPTS.delayMsAfter(attempts) / 1_000.0;
-    return pool.withTransaction(conn -> transition(conn, next, row.getString("out_refund_no"), backoffS)
-        .compose(moved -> moved.isPresent() && next == DuplicateRefundStatus.FAILED
-            ? moveReturnedOrder(conn, row.getString("order_no"), channel.code(), transactionId, OrderEvent.FAULT)
+    String outRefundNo = row.getString("out_refund_no");
+    return pool.withTransaction(conn -> transition(conn, next, outRefundNo, backoffS)
+        .compose(moved -> moved.isPresent() && result instanceof RefundResult.Refused refused
+            ? ExceptionResolutions.refused(conn, outRefundNo, refused.code() + ": " + refused.message()).<Void>mapEmpty()
             : Future.<Void>succeededFuture()));
   }
 
-  private static Future<Void> moveReturnedOrder(SqlConnection conn, String orderNo,
-      String channel, String transactionId, OrderEvent event) {
-    if (orderNo == null) {
-      return Future.succeededFuture();
-    }
-    return conn.preparedQuery(RETURNED_ORDER).execute(Tuple.of(orderNo, channel, transactionId))
+  /** A person's REFUND that the channel carried out: its order, REFUNDING, is REFUNDED. */
+  private static Future<Void> moveReturnedOrder(SqlConnection conn, String outRefundNo) {
+    return conn.preparedQuery(RETURNED_ORDER).execute(Tuple.of(outRefundNo))
         .compose(rows -> rows.size() == 1
                 && OrderStatus.REFUNDING.name().equals(rows.iterator().next().getString("status"))
-            ? Orders.transition(conn, Orders.Guard.LOCKED,
-                List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, event))).<Void>mapEmpty()
+            ? Orders.transition(conn, Orders.Guard.LOCKED, List.of(Orders.Move.of(
+                rows.iterator().next().getString("order_no"), OrderStatus.REFUNDING, OrderEvent.REFUND_COMPLETED)))
+                .<Void>mapEmpty()
             : Future.<Void>succeededFuture());
   }
 
@@ -232,8 +233,7 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
               orderNo, channel.code(), List.of(
                   JournalEntry.Posting.debit(JournalAccount.refund(channel), amountFen),
                   JournalEntry.Posting.credit(JournalAccount.clearing(channel), amountFen)));
-          return moveReturnedOrder(conn, orderNo, channel.code(), row.getString("transaction_id"),
-                  OrderEvent.REFUND_COMPLETED)
+          return moveReturnedOrder(conn, outRefundNo)
               .compose(moved -> Journal.post(conn, entry))
               .compose(v -> Outbox.append(conn, new Outbox.Event("payment.refunded", orderNo,
                   new JsonObject().put("type", "payment.refunded").put("order_no", orderNo)

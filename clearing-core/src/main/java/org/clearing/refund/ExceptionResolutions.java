@@ -22,6 +22,8 @@ import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The way out of an order in EXCEPTION: its payment of the wrong amount is held in suspense until
@@ -42,9 +44,15 @@ import org.clearing.split.Legs;
  * Every resolution keeps who (API client), when and why, in the same transaction as its journal
  * entry, its outbox event and the order's move; a replay of the same action returns the stored
  * resolution, a different action afterwards is refused.
+ *
+ * <p>A REFUND the channel refuses is not the end: {@link #refused} books the payment back into
+ * suspense, records the refusal beside the attempt and returns the order to EXCEPTION, where a
+ * person may act again (refund again, or accept). Each action is a new attempt, appended; the
+ * refused ones stay as they were.
  */
 public final class ExceptionResolutions {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ExceptionResolutions.class);
   public static final int REASON_LENGTH_MAX = 1_000;
 
   /** What a person decides. */
@@ -63,9 +71,14 @@ public final class ExceptionResolutions {
 
   private static final String LOCK_ORDER =
       "SELECT status, total_fen FROM orders WHERE order_no = $1 FOR UPDATE";
-  private static final String RESOLVED =
-      "SELECT order_no, action, channel, transaction_id, amount_fen, returned_fen, resolved_by, reason,"
-          + " resolved_at, journal_entry_key FROM exception_resolution WHERE order_no = $1";
+  private static final String COLUMNS = "r.order_no, r.attempt, r.action, r.channel, r.transaction_id, r.amount_fen,"
+      + " r.returned_fen, r.resolved_by, r.reason, r.resolved_at, r.journal_entry_key, r.out_refund_no";
+  /** The order's latest attempt, and whether the channel refused it (then it no longer stands). */
+  private static final String LATEST = "SELECT " + COLUMNS + ", f.attempt IS NOT NULL AS refused"
+      + " FROM exception_resolution r LEFT JOIN exception_refund_refusal f USING (order_no, attempt)"
+      + " WHERE r.order_no = $1 ORDER BY r.attempt DESC LIMIT 1";
+  private static final String ATTEMPT =
+      "SELECT " + COLUMNS + " FROM exception_resolution r WHERE r.order_no = $1 AND r.attempt = $2";
   /** The payment the order could not take because of its amount: at most one (later ones are NOT_PAYABLE). */
   private static final String SUSPENSE_PAYMENT =
       "SELECT channel, transaction_id, out_trade_no, amount_fen, occurred_at FROM channel_inbox"
@@ -74,16 +87,50 @@ public final class ExceptionResolutions {
   private static final String LEGS =
       "SELECT leg_no, payee_account_id, amount_fen FROM leg WHERE order_no = $1 ORDER BY leg_no";
   private static final String INSERT_RESOLUTION = """
-      INSERT INTO exception_resolution (order_no, action, channel, transaction_id, amount_fen, returned_fen,
-                                        resolved_by, reason, journal_entry_key)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      INSERT INTO exception_resolution (order_no, attempt, action, channel, transaction_id, amount_fen,
+                                        returned_fen, resolved_by, reason, journal_entry_key, out_refund_no)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       """;
-  /** The money to give back, for the duplicate-refund job (which asks the channel, with retries). */
+  /**
+   * The money to give back, for the duplicate-refund job (which asks the channel, with retries).
+   * Each attempt asks under a refund number of its own.
+   */
   private static final String REQUEST_CHANNEL_REFUND = """
       INSERT INTO duplicate_refund (channel, transaction_id, order_no, out_trade_no, amount_fen,
                                     out_refund_no, status)
       VALUES ($1, $2, $3, $4, $5, 'DR' || lpad(nextval('refund_seq')::text, 12, '0'), 'REQUESTED')
+      RETURNING out_refund_no
       """;
+  /** The standing REFUND attempt that asked the channel under this refund number, its order locked. */
+  private static final String REFUND_ATTEMPT = """
+      SELECT r.order_no, r.attempt, r.channel, r.transaction_id, r.amount_fen, o.status
+      FROM exception_resolution r JOIN orders o ON o.order_no = r.order_no
+      WHERE r.out_refund_no = $1 AND r.action = 'REFUND'
+        AND NOT EXISTS (SELECT 1 FROM exception_refund_refusal f WHERE f.order_no = r.order_no AND f.attempt = r.attempt)
+      FOR UPDATE OF o
+      """;
+  private static final String INSERT_REFUSAL = """
+      INSERT INTO exception_refund_refusal (order_no, attempt, out_refund_no, channel_reason, journal_entry_key)
+      VALUES ($1, $2, $3, $4, $5)
+      """;
+  private static final String LOCK_REFUND = """
+      SELECT d.channel, d.transaction_id, d.order_no, d.out_trade_no, d.amount_fen, d.status,
+             EXISTS (SELECT 1 FROM exception_refund_refusal f WHERE f.out_refund_no = d.out_refund_no) AS exception_refund,
+             EXISTS (SELECT 1 FROM duplicate_refund s WHERE s.channel = d.channel
+                     AND s.transaction_id = d.transaction_id AND s.status <> 'FAILED') AS standing
+      FROM duplicate_refund d WHERE d.out_refund_no = $1 FOR UPDATE OF d
+      """;
+  private static final String RETRY = """
+      SELECT t.out_refund_no, t.retried_out_refund_no, t.retried_by, t.reason, t.retried_at, d.amount_fen, d.order_no
+      FROM duplicate_refund_retry t JOIN duplicate_refund d ON d.out_refund_no = t.out_refund_no
+      WHERE t.retried_out_refund_no = $1
+      """;
+  private static final String INSERT_RETRY = """
+      INSERT INTO duplicate_refund_retry (out_refund_no, retried_out_refund_no, retried_by, reason)
+      VALUES ($1, $2, $3, $4)
+      """;
+  /** The most of a channel's refusal reason kept (its code and message are short in practice). */
+  static final int CHANNEL_REASON_LENGTH_MAX = 1_000;
 
   /** The most rows of each kind the attention list shows; the oldest first. */
   public static final int ATTENTION_ROWS_MAX = 500;
@@ -100,7 +147,11 @@ public final class ExceptionResolutions {
       FROM refund WHERE mode = 'CHANNEL' AND status IN ('UNKNOWN', 'ACCEPTED') AND query_attempts >= $2
       UNION ALL
       SELECT 'duplicate_refund', out_refund_no, order_no, channel, status, attempts, amount_fen
-      FROM duplicate_refund WHERE status IN ('UNKNOWN', 'ACCEPTED', 'FAILED') AND (attempts >= $2 OR status = 'FAILED')
+      FROM duplicate_refund d WHERE status IN ('UNKNOWN', 'ACCEPTED', 'FAILED') AND (attempts >= $2 OR status = 'FAILED')
+        -- A refused exception refund puts its order back on the list of exceptions instead, and
+        -- a refused refund a person asked again is done with.
+        AND NOT EXISTS (SELECT 1 FROM exception_refund_refusal f WHERE f.out_refund_no = d.out_refund_no)
+        AND NOT EXISTS (SELECT 1 FROM duplicate_refund_retry t WHERE t.retried_out_refund_no = d.out_refund_no)
       ORDER BY 1, 2 LIMIT $1
       """;
 
@@ -140,14 +191,15 @@ public final class ExceptionResolutions {
             return Future.succeededFuture(Resolution.refused(404, "not-found", "no order " + orderNo));
           }
           Row order = orders.iterator().next();
-          return conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)).compose(resolved -> {
-            if (resolved.size() > 0) {
-              Row earlier = resolved.iterator().next();
+          return conn.preparedQuery(LATEST).execute(Tuple.of(orderNo)).compose(latest -> {
+            Row earlier = latest.size() == 0 ? null : latest.iterator().next();
+            if (earlier != null && !earlier.getBoolean("refused")) {
               return Future.succeededFuture(earlier.getString("action").equals(action.name())
                   ? Resolution.done(json(earlier))
                   : Resolution.refused(409, "already-resolved", "the exception of order " + orderNo
                       + " was resolved by " + earlier.getString("action") + " already"));
             }
+            int attempt = earlier == null ? 1 : earlier.getInteger("attempt") + 1;
             OrderStatus status = OrderStatus.valueOf(order.getString("status"));
             if (status != OrderStatus.EXCEPTION) {
               return Future.succeededFuture(Resolution.refused(409, "not-an-exception",
@@ -160,39 +212,99 @@ public final class ExceptionResolutions {
               }
               Row payment = payments.iterator().next();
               long totalFen = order.getLong("total_fen");
-              return action == Action.REFUND
-                  ? giveBack(conn, orderNo, payment, reason, clientId)
-                  : accept(conn, orderNo, totalFen, payment, reason, clientId);
+              Attempt by = new Attempt(orderNo, attempt, payment, reason, clientId);
+              return action == Action.REFUND ? giveBack(conn, by) : accept(conn, by, totalFen);
             });
           });
         }));
   }
 
-  private Future<Resolution> giveBack(SqlConnection conn, String orderNo, Row payment, String reason,
-      String clientId) {
-    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
-    long amountFen = payment.getLong("amount_fen");
-    JournalEntry entry = new JournalEntry(
-        "EXCEPTION_REFUND:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_REFUND",
+  /**
+   * Asks the channel again for a refund it refused (a payment an order could not take, or the
+   * excess of an accepted one), once a person has fixed the cause: a new request under a new
+   * number, with who and why. A replay returns the stored retry. A refund that is not FAILED, or
+   * that was a person's REFUND of an order's exception (resolve the order again instead), is
+   * refused; expected refusals are values, never failures.
+   */
+  public Future<Resolution> retryRefund(String outRefundNo, String reason, String clientId) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_REFUND).execute(Tuple.of(outRefundNo))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(Resolution.refused(404, "not-found", "no refund " + outRefundNo));
+          }
+          Row refund = rows.iterator().next();
+          return conn.preparedQuery(RETRY).execute(Tuple.of(outRefundNo)).compose(earlier -> {
+            if (earlier.size() > 0) {
+              return Future.succeededFuture(Resolution.done(retryJson(earlier.iterator().next())));
+            }
+            if (!DuplicateRefundStatus.FAILED.name().equals(refund.getString("status"))) {
+              return Future.succeededFuture(Resolution.refused(409, "not-refused", "refund " + outRefundNo
+                  + " is " + refund.getString("status") + "; only a refund the channel refused is asked again"));
+            }
+            if (refund.getBoolean("exception_refund")) {
+              return Future.succeededFuture(Resolution.refused(409, "resolve-the-order", "refund " + outRefundNo
+                  + " gave back order " + refund.getString("order_no") + "'s payment held in EXCEPTION;"
+                  + " resolve the order's exception again instead"));
+            }
+            if (refund.getBoolean("standing")) {
+              return Future.succeededFuture(Resolution.refused(409, "already-asked", "the payment of refund "
+                  + outRefundNo + " is being given back under another refund already"));
+            }
+            return requestChannelRefund(conn, refund.getString("order_no"), refund, refund.getLong("amount_fen"))
+                .compose(newRefundNo -> conn.preparedQuery(INSERT_RETRY)
+                    .execute(Tuple.of(newRefundNo, outRefundNo, clientId, reason)))
+                .compose(v -> conn.preparedQuery(RETRY).execute(Tuple.of(outRefundNo)))
+                .map(stored -> Resolution.done(retryJson(stored.iterator().next())));
+          });
+        }));
+  }
+
+  private static JsonObject retryJson(Row row) {
+    return new JsonObject().put("refund_no", row.getString("out_refund_no"))
+        .put("retried_refund_no", row.getString("retried_out_refund_no")).put("order_no", row.getString("order_no"))
+        .put("amount_fen", row.getLong("amount_fen")).put("retried_by", row.getString("retried_by"))
+        .put("reason", row.getString("reason"))
+        .put("retried_at", row.getOffsetDateTime("retried_at").toInstant().toString());
+  }
+
+  /** One person's action on one order: which attempt it is, on which payment, by whom and why. */
+  private record Attempt(String orderNo, int number, Row payment, String reason, String clientId) {
+    Channel channel() {
+      return Channel.fromCode(payment.getString("channel")).orElseThrow();
+    }
+
+    /** The attempt's journal entry key: the first keeps the plain key, later ones are numbered. */
+    String entryKey(String kind) {
+      String key = kind + ":" + channel().code() + ":" + payment.getString("transaction_id");
+      return number == 1 ? key : key + ":" + number;
+    }
+  }
+
+  private Future<Resolution> giveBack(SqlConnection conn, Attempt attempt) {
+    Channel channel = attempt.channel();
+    String orderNo = attempt.orderNo();
+    long amountFen = attempt.payment().getLong("amount_fen");
+    JournalEntry entry = new JournalEntry(attempt.entryKey("EXCEPTION_REFUND"), "EXCEPTION_REFUND",
         orderNo, channel.code(), List.of(JournalEntry.Posting.debit(JournalAccount.SUSPENSE, amountFen),
             JournalEntry.Posting.credit(JournalAccount.refund(channel), amountFen)));
     return Journal.post(conn, entry)
         .compose(v -> moveOrder(conn, orderNo, OrderEvent.RETURN_PAYMENT, null))
-        .compose(v -> requestChannelRefund(conn, orderNo, payment, amountFen))
-        .compose(v -> record(conn, orderNo, Action.REFUND, payment, amountFen, reason, clientId, entry))
+        .compose(v -> requestChannelRefund(conn, orderNo, attempt.payment(), amountFen))
+        .compose(outRefundNo -> record(conn, attempt, Action.REFUND, amountFen, entry, outRefundNo))
         .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.refunding", orderNo,
             event("order.refunding", orderNo, resolution))).map(Resolution.done(resolution)));
   }
 
-  private Future<Resolution> accept(SqlConnection conn, String orderNo, long totalFen, Row payment, String reason,
-      String clientId) {
+  private Future<Resolution> accept(SqlConnection conn, Attempt attempt, long totalFen) {
+    Row payment = attempt.payment();
+    String orderNo = attempt.orderNo();
     long amountFen = payment.getLong("amount_fen");
     if (amountFen < totalFen) {
       return Future.succeededFuture(Resolution.refused(409, "payment-short",
           "the payment of " + amountFen + " fen does not cover the order total of " + totalFen
               + " fen; a short payment cannot be split over the legs, so it can only be refunded"));
     }
-    Channel channel = Channel.fromCode(payment.getString("channel")).orElseThrow();
+    Channel channel = attempt.channel();
     long excessFen = amountFen - totalFen;
     return conn.preparedQuery(LEGS).execute(Tuple.of(orderNo)).compose(legs -> {
       List<JournalEntry.Posting> postings = new ArrayList<>();
@@ -202,8 +314,7 @@ public final class ExceptionResolutions {
       if (excessFen > 0) {
         postings.add(JournalEntry.Posting.credit(JournalAccount.refund(channel), excessFen));
       }
-      JournalEntry entry = new JournalEntry(
-          "EXCEPTION_ACCEPT:" + channel.code() + ":" + payment.getString("transaction_id"), "EXCEPTION_ACCEPT",
+      JournalEntry entry = new JournalEntry(attempt.entryKey("EXCEPTION_ACCEPT"), "EXCEPTION_ACCEPT",
           orderNo, channel.code(), postings);
       List<Integer> legNos = new ArrayList<>();
       legs.forEach(leg -> legNos.add(leg.getInteger("leg_no")));
@@ -212,10 +323,56 @@ public final class ExceptionResolutions {
           .compose(v -> markLegsPaid(conn, orderNo, legNos))
           .compose(v -> markChannelOrderPaid(conn, orderNo, channel))
           .compose(v -> excessFen > 0 ? requestChannelRefund(conn, orderNo, payment, excessFen)
-              : Future.<Void>succeededFuture())
-          .compose(v -> record(conn, orderNo, Action.ACCEPT, payment, excessFen, reason, clientId, entry))
+              : Future.<String>succeededFuture(null))
+          .compose(outRefundNo -> record(conn, attempt, Action.ACCEPT, excessFen, entry, outRefundNo))
           .compose(resolution -> Outbox.append(conn, new Outbox.Event("order.paid", orderNo,
               event("order.paid", orderNo, resolution))).map(Resolution.done(resolution)));
+    });
+  }
+
+  /**
+   * The channel refused the refund {@code outRefundNo}. When it was asked for by a person's REFUND
+   * that still stands, that is not the end of the order: in the caller's transaction the payment
+   * goes back into suspense (debit the refund side, credit suspense), the refusal is recorded
+   * beside the attempt, the order returns from REFUNDING to EXCEPTION and the registration system
+   * is told, so a person can act again. Any other refused refund is left to the caller.
+   *
+   * @return whether the refusal belonged to a person's REFUND (and was handled here)
+   */
+  public static Future<Boolean> refused(SqlConnection conn, String outRefundNo, String channelReason) {
+    return conn.preparedQuery(REFUND_ATTEMPT).execute(Tuple.of(outRefundNo)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(false);
+      }
+      Row attempt = rows.iterator().next();
+      String orderNo = attempt.getString("order_no");
+      OrderStatus status = OrderStatus.valueOf(attempt.getString("status"));
+      if (status != OrderStatus.REFUNDING && status != OrderStatus.EXCEPTION) {
+        // The REFUND moved the order to REFUNDING and only this refund's outcome (or a fault, to
+        // EXCEPTION) moves it on; anywhere else the refusal is for a person, on the attention list.
+        LOG.warn("event=exception_refund.refused_out_of_turn order_no={} status={} out_refund_no={} needs=person",
+            orderNo, status, outRefundNo);
+        return Future.succeededFuture(false);
+      }
+      Channel channel = Channel.fromCode(attempt.getString("channel")).orElseThrow();
+      long amountFen = attempt.getLong("amount_fen");
+      JournalEntry entry = new JournalEntry("EXCEPTION_REFUND_REFUSED:" + channel.code() + ":" + outRefundNo,
+          "EXCEPTION_REFUND_REFUSED", orderNo, channel.code(), List.of(
+              JournalEntry.Posting.debit(JournalAccount.refund(channel), amountFen),
+              JournalEntry.Posting.credit(JournalAccount.SUSPENSE, amountFen)));
+      String reason = channelReason.length() > CHANNEL_REASON_LENGTH_MAX
+          ? channelReason.substring(0, CHANNEL_REASON_LENGTH_MAX) : channelReason;
+      return Journal.post(conn, entry)
+          .compose(v -> status == OrderStatus.EXCEPTION ? Future.succeededFuture() : Orders.transition(conn,
+              Orders.Guard.LOCKED, List.of(Orders.Move.of(orderNo, OrderStatus.REFUNDING, OrderEvent.FAULT))))
+          .compose(v -> conn.preparedQuery(INSERT_REFUSAL).execute(Tuple.of(orderNo, attempt.getInteger("attempt"),
+              outRefundNo, reason, entry.entryKey())))
+          .compose(v -> Outbox.append(conn, new Outbox.Event("order.exception", orderNo, new JsonObject()
+              .put("type", "order.exception").put("order_no", orderNo).put("channel", channel.code())
+              .put("transaction_id", attempt.getString("transaction_id")).put("amount_fen", amountFen)
+              .put("refund_refused", new JsonObject().put("attempt", attempt.getInteger("attempt"))
+                  .put("out_refund_no", outRefundNo).put("channel_reason", reason)))))
+          .map(true);
     });
   }
 
@@ -243,18 +400,22 @@ public final class ExceptionResolutions {
         List.of(new ChannelOrders.Key(orderNo, channel)), null).mapEmpty();
   }
 
-  private static Future<Void> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
+  /** Asks the duplicate-refund job to give {@code amountFen} back; the refund number it will use. */
+  private static Future<String> requestChannelRefund(SqlConnection conn, String orderNo, Row payment, long amountFen) {
     return conn.preparedQuery(REQUEST_CHANNEL_REFUND).execute(Tuple.of(payment.getString("channel"),
-        payment.getString("transaction_id"), orderNo, payment.getString("out_trade_no"), amountFen)).mapEmpty();
+            payment.getString("transaction_id"), orderNo, payment.getString("out_trade_no"), amountFen))
+        .map(rows -> rows.iterator().next().getString("out_refund_no"));
   }
 
-  private static Future<JsonObject> record(SqlConnection conn, String orderNo, Action action, Row payment,
-      long returnedFen, String reason, String clientId, JournalEntry entry) {
-    return conn.preparedQuery(INSERT_RESOLUTION).execute(Tuple.tuple().addString(orderNo).addString(action.name())
+  private static Future<JsonObject> record(SqlConnection conn, Attempt attempt, Action action, long returnedFen,
+      JournalEntry entry, String outRefundNo) {
+    Row payment = attempt.payment();
+    return conn.preparedQuery(INSERT_RESOLUTION).execute(Tuple.tuple().addString(attempt.orderNo())
+            .addInteger(attempt.number()).addString(action.name())
             .addString(payment.getString("channel")).addString(payment.getString("transaction_id"))
-            .addLong(payment.getLong("amount_fen")).addLong(returnedFen).addString(clientId).addString(reason)
-            .addString(entry.entryKey()))
-        .compose(v -> conn.preparedQuery(RESOLVED).execute(Tuple.of(orderNo)))
+            .addLong(payment.getLong("amount_fen")).addLong(returnedFen).addString(attempt.clientId())
+            .addString(attempt.reason()).addString(entry.entryKey()).addString(outRefundNo))
+        .compose(v -> conn.preparedQuery(ATTEMPT).execute(Tuple.of(attempt.orderNo(), attempt.number())))
         .map(rows -> json(rows.iterator().next()));
   }
 
@@ -264,11 +425,13 @@ public final class ExceptionResolutions {
   }
 
   private static JsonObject json(Row row) {
-    return new JsonObject().put("order_no", row.getString("order_no")).put("action", row.getString("action"))
+    return new JsonObject().put("order_no", row.getString("order_no")).put("attempt", row.getInteger("attempt"))
+        .put("action", row.getString("action"))
         .put("channel", row.getString("channel")).put("transaction_id", row.getString("transaction_id"))
         .put("amount_fen", row.getLong("amount_fen")).put("returned_fen", row.getLong("returned_fen"))
         .put("resolved_by", row.getString("resolved_by")).put("reason", row.getString("reason"))
         .put("resolved_at", row.getOffsetDateTime("resolved_at").toInstant().toString())
-        .put("journal_entry_key", row.getString("journal_entry_key"));
+        .put("journal_entry_key", row.getString("journal_entry_key"))
+        .put("out_refund_no", row.getString("out_refund_no"));
   }
 }

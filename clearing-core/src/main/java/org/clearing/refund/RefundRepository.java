@@ -99,6 +99,19 @@ public final class RefundRepository {
       "UPDATE refund SET status = $2, channel_refund_id = COALESCE($4, channel_refund_id),"
           + " updated_at = now() WHERE refund_id = $1 AND status = ANY($3::text[])";
   private static final String RELEASE_LINES = "DELETE FROM refund_line WHERE refund_id = $1";
+
+  /**
+   * Moves one refund to {@code to}, from the statuses {@link RefundStatus} allows: the one door for
+   * a refund's status. Not moving is a value (an answer that arrived out of order), never a failure.
+   *
+   * @param channelRefundId the channel's own refund id when it gave one; null keeps the one recorded
+   * @return whether the refund moved
+   */
+  static Future<Boolean> transition(SqlConnection conn, String refundId, RefundStatus to, String channelRefundId) {
+    return conn.preparedQuery(MOVE_REFUND).execute(Tuple.tuple().addString(refundId).addString(to.name())
+            .addArrayOfString(RefundStatus.from(to)).addString(channelRefundId))
+        .map(rows -> rows.rowCount() == 1);
+  }
   /** A leg whose whole amount the channel gave back is REFUNDED: nothing of it will settle. */
   private static final String LEGS_WHOLLY_REFUNDED = """
       SELECT g.leg_no FROM leg g
@@ -363,9 +376,8 @@ public final class RefundRepository {
     }
     // The refund row is locked (LOCK_AUTHORITY_LEG): the move must happen.
     RefundStatus to = RefundStatus.valueOf(next);
-    Future<?> moved = conn.preparedQuery(MOVE_REFUND).execute(Tuple.tuple().addString(refundId).addString(to.name())
-            .addArrayOfString(RefundStatus.from(to)).addString(null))
-        .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
+    Future<?> moved = transition(conn, refundId, to, null)
+        .compose(done -> done ? Future.succeededFuture()
             : Future.failedFuture(new IllegalStateException("refund " + refundId + " cannot move "
                 + refundStatus + " -> " + to)));
     if (!next.equals("PAID_BACK")) {
@@ -384,11 +396,9 @@ public final class RefundRepository {
 
   /** Records the channel's answer: accepted, unknown, or refused (the lines become refundable again). */
   public Future<Refund> moveTo(String refundId, RefundStatus next, String channelRefundId) {
-    return pool.withTransaction(conn -> conn.preparedQuery(MOVE_REFUND)
-        .execute(Tuple.tuple().addString(refundId).addString(next.name())
-            .addArrayOfString(RefundStatus.from(next)).addString(channelRefundId))
+    return pool.withTransaction(conn -> transition(conn, refundId, next, channelRefundId)
         .compose(moved -> {
-          if (moved.rowCount() == 0 || next != RefundStatus.FAILED) {
+          if (!moved || next != RefundStatus.FAILED) {
             return load(conn, refundId);
           }
           return load(conn, refundId).compose(refund -> conn.preparedQuery(RELEASE_LINES).execute(Tuple.of(refundId))
@@ -406,10 +416,8 @@ public final class RefundRepository {
    * order is REFUNDED, and the registration system hears of it. Idempotent.
    */
   public Future<Refund> succeeded(String refundId, String channelRefundId) {
-    return pool.withTransaction(conn -> conn.preparedQuery(MOVE_REFUND)
-        .execute(Tuple.tuple().addString(refundId).addString(RefundStatus.SUCCEEDED.name())
-            .addArrayOfString(RefundStatus.from(RefundStatus.SUCCEEDED)).addString(channelRefundId))
-        .compose(moved -> load(conn, refundId).compose(refund -> moved.rowCount() == 0
+    return pool.withTransaction(conn -> transition(conn, refundId, RefundStatus.SUCCEEDED, channelRefundId)
+        .compose(moved -> load(conn, refundId).compose(refund -> !moved
             ? Future.succeededFuture(refund)
             : book(conn, refund).compose(v -> load(conn, refundId)))));
   }

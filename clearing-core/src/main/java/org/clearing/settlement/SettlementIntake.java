@@ -6,6 +6,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +47,8 @@ public final class SettlementIntake {
 
   /** Bill lines handled per transaction. */
   public static final int BATCH_SIZE_MAX = 500;
+  /** Channels' business days are Beijing's (the bill of a day lists that day's payments). */
+  private static final ZoneOffset BEIJING = ZoneOffset.ofHours(8);
 
   /**
    * The bill's orders, locked before their legs are read. Planning a refund holds its order's row
@@ -79,6 +83,20 @@ public final class SettlementIntake {
       ORDER BY o.order_no FOR UPDATE OF o
       """;
 
+  /**
+   * The channels and business days (Beijing) of orders paid in {@code [$1, $2)} that still have a
+   * leg waiting for its money. The order statuses are spelled out so that the partial index
+   * {@code orders_awaiting_settlement} serves the query: an order whose legs may be unsettled is
+   * PAID, or REFUNDING while a refund of some of its lines is open.
+   */
+  private static final String AWAITING_DAYS = """
+      SELECT DISTINCT o.paid_channel, (o.paid_at AT TIME ZONE INTERVAL '+08:00')::date AS day
+      FROM orders o
+      WHERE o.status IN ('PAID', 'REFUNDING') AND o.paid_at >= $1 AND o.paid_at < $2
+        AND EXISTS (SELECT 1 FROM leg g WHERE g.order_no = o.order_no AND g.status = 'PAID')
+      ORDER BY 2, 1 LIMIT $3
+      """;
+
   private final Vertx vertx;
   private final Pool pool;
   private final ChannelAccounts channelAccounts;
@@ -100,6 +118,24 @@ public final class SettlementIntake {
     this.vertx = vertx;
     this.pool = pool;
     this.channelAccounts = channelAccounts;
+  }
+
+  /** A channel's bill of one business day. */
+  public record ChannelDay(Channel channel, LocalDate day) {}
+
+  /**
+   * The channels' business days from {@code from} up to (not including) {@code before} whose
+   * bills may still settle legs: those with legs of orders paid that day still waiting for their
+   * money. At most {@code daysMax} of them, the oldest first.
+   */
+  public Future<List<ChannelDay>> awaitingDays(LocalDate from, LocalDate before, int daysMax) {
+    return pool.preparedQuery(AWAITING_DAYS).execute(Tuple.of(from.atStartOfDay().atOffset(BEIJING),
+        before.atStartOfDay().atOffset(BEIJING), daysMax)).map(rows -> {
+          List<ChannelDay> days = new ArrayList<>();
+          rows.forEach(row -> Channel.fromCode(row.getString("paid_channel"))
+              .ifPresent(channel -> days.add(new ChannelDay(channel, row.getLocalDate("day")))));
+          return days;
+        });
   }
 
   /** What a bill line says was settled: a leg by number, by receiver, or the whole order. */

@@ -15,12 +15,14 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
+import org.clearing.channel.RefundNotification;
 import org.clearing.client.Role;
 import org.clearing.order.OrderEvent;
 import org.clearing.order.OrderStatus;
 import org.clearing.order.Orders;
 import org.clearing.payment.ChannelOrderStatus;
 import org.clearing.payment.ChannelOrders;
+import org.clearing.payment.PaymentDecision;
 import org.clearing.refund.DuplicatePaymentRefunds;
 import org.clearing.refund.DuplicateRefundStatus;
 import org.clearing.refund.RefundLegStatus;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Statuses change only through their guarded doors: an illegal order, leg, channel order, refund leg
  * or duplicate refund transition
  * fails loudly and undoes its whole transaction, a repeat changes nothing, and the database itself
- * refuses a status no enum knows, written as the engine's role.
+ * refuses a status (or a channel inbox outcome) no enum knows, written as the engine's role.
  */
 class StatusGuardsTest {
 
@@ -158,7 +160,10 @@ class StatusGuardsTest {
         refund.formatted("REQUESTED") + "; INSERT INTO refund_leg (refund_id, leg_no, payee_account_id, side,"
             + " amount_fen, status) VALUES ('RF-GUARD', 1, 'TRE-341500', 'TREASURY', 100, 'BOGUS')",
         "INSERT INTO duplicate_refund (channel, transaction_id, out_trade_no, amount_fen, out_refund_no, status)"
-            + " VALUES ('wechat', 'T-GUARD', 'W1', 100, 'DR-GUARD', 'BOGUS')")) {
+            + " VALUES ('wechat', 'T-GUARD', 'W1', 100, 'DR-GUARD', 'BOGUS')",
+        "INSERT INTO channel_inbox (channel, kind, event_key, out_trade_no, transaction_id, amount_fen, outcome,"
+            + " source, event_id, occurred_at) VALUES ('wechat', 'PAYMENT', 'T-GUARD', 'W1', 'T-GUARD', 100,"
+            + " 'PROCESSING', 'CALLBACK', 'e', now())")) {
       ExecutionException failure = assertThrows(ExecutionException.class, () -> await(asEngine.withTransaction(conn -> {
         Future<?> chain = Future.succeededFuture();
         for (String sql : attack.split("; ")) {
@@ -258,6 +263,20 @@ class StatusGuardsTest {
     assertEquals(RefundLegStatus.values().length, constraint("refund_leg_status_known").split("'").length / 2);
     assertEquals(DuplicateRefundStatus.values().length,
         constraint("duplicate_refund_status_known").split("'").length / 2);
+  }
+
+  @Test
+  void theDatabaseKnowsExactlyTheInboxOutcomesTheEnumsKnow() {
+    String known = constraint("channel_inbox_outcome_known");
+    for (PaymentDecision.Outcome outcome : PaymentDecision.Outcome.values()) {
+      assertTrue(known.contains("'" + outcome.name() + "'"), outcome.toString());
+    }
+    for (RefundNotification.Status status : RefundNotification.Status.values()) {
+      assertTrue(known.contains("'" + status.name() + "'"), status.toString());
+    }
+    // The two kinds, and each outcome once.
+    assertEquals(2 + PaymentDecision.Outcome.values().length + RefundNotification.Status.values().length,
+        known.split("'").length / 2);
   }
 
   private static String constraint(String name) {

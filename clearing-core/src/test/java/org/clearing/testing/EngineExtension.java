@@ -50,6 +50,14 @@ public final class EngineExtension implements BeforeAllCallback, AfterAllCallbac
     return new EngineExtension(() -> TestEngine.startWith(adjust));
   }
 
+  /**
+   * An engine with the three sandboxes whose own clock (request authentication, nonce sweep, the
+   * settlement job's today) is {@code clock}; the sandboxes keep real time.
+   */
+  public static EngineExtension withSandboxesAndClock(Clock clock) {
+    return new EngineExtension(() -> TestEngine.startWithSandboxes(clock));
+  }
+
   /** A plain engine whose request authentication and nonce sweep read {@code clock}. */
   public static EngineExtension withClock(Clock clock) {
     return new EngineExtension(() -> TestEngine.startWithClock(clock));

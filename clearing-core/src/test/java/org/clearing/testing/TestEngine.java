@@ -82,6 +82,11 @@ public final class TestEngine implements AutoCloseable {
     return start(false, clock, network -> network, config -> config, null);
   }
 
+  /** An engine with the sandboxes, as {@link #startWithSandboxes()}, whose engine clock is {@code clock}. */
+  public static TestEngine startWithSandboxes(Clock clock) {
+    return start(true, clock, network -> network, config -> config, null);
+  }
+
   private static TestEngine start(boolean sandboxes) {
     return start(sandboxes, Clock.systemUTC(), network -> network, config -> config, null);
   }
@@ -180,11 +185,16 @@ public final class TestEngine implements AutoCloseable {
   }
 
   public static RequestSigner demoSigner(Path dataDir, Role role) {
+    return demoSigner(dataDir, role, Clock.systemUTC());
+  }
+
+  /** The demo client's signer, stamping its requests with {@code clock}'s time. */
+  public static RequestSigner demoSigner(Path dataDir, Role role, Clock clock) {
     try {
       JsonObject file = new JsonObject(
           Files.readString(dataDir.resolve("clients").resolve(role.code() + ".json")));
       return new RequestSigner(file.getString("client_id"), KeyType.valueOf(file.getString("key_type")),
-          Pem.readPrivateKey(file.getString("private_key_pem")), Clock.systemUTC());
+          Pem.readPrivateKey(file.getString("private_key_pem")), clock);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

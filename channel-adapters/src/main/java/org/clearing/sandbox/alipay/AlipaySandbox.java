@@ -624,6 +624,10 @@ public final class AlipaySandbox {
     if (!amount.isPositive() || trade.refunded().plus(amount).compareTo(trade.amount()) > 0) {
       return Future.succeededFuture(failure("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
     }
+    if (SandboxFaults.roll(faults.get().refuseRefundsPercent())) {
+      // Refused before anything is recorded: the same out_request_no may be sent again later.
+      return Future.succeededFuture(failure("ACQ.SELLER_BALANCE_NOT_ENOUGH", "卖家余额不足"));
+    }
     JsonObject record = AlipayTradeBook.refundRecord(trade.outTradeNo, outRequestNo, amount, now);
     book.apply(record);
     AlipayTradeBook.Refund refund = trade.refunds.get(outRequestNo);

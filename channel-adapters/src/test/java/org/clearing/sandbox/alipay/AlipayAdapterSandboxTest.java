@@ -321,6 +321,23 @@ class AlipayAdapterSandboxTest {
   }
 
   @Test
+  void aRefundRefusedForTheMerchantsBalanceRefundsNothingAndMayBeAskedAgainUnderItsNumber() {
+    String no = paidOrder(700, 300);
+    PaymentNotification payment = payment(no);
+    RefundRequest request = new RefundRequest(no, payment.transactionId(), no + "R1", Money.ofFen(1000),
+        Money.ofFen(1000), List.of(), world.notifyUrl(), "test");
+    world.sandbox().faults().set(SandboxFaults.NONE.withRefuseRefundsPercent(100));
+
+    RefundResult refused = await(world.adapter.refund(request));
+
+    assertEquals("ACQ.SELLER_BALANCE_NOT_ENOUGH", assertInstanceOf(RefundResult.Refused.class, refused).code());
+    assertInstanceOf(RefundResult.NotFound.class, await(world.adapter.queryRefund(request)),
+        "nothing was refunded");
+    world.sandbox().faults().set(SandboxFaults.NONE);
+    assertInstanceOf(RefundResult.Succeeded.class, await(world.adapter.refund(request)));
+  }
+
+  @Test
   void refundingAnUnpaidOrUnknownTradeIsRefused() {
     String open = world.outTradeNo();
     await(world.adapter.openOrder(world.order(open, Flow.CHANNEL_QR, 100)));
