@@ -165,7 +165,7 @@ public final class Main implements Callable<Integer> {
     try {
       engine = Engine.start(config());
     } catch (Exception e) {
-      java.util.Optional<org.clearing.channel.merchant.MerchantConfigException> configProblem = merchantConfigProblem(e);
+      java.util.Optional<org.clearing.merchant.MerchantConfigException> configProblem = merchantConfigProblem(e);
       if (configProblem.isPresent()) {
         // An operator's mistake, not a crash: one line naming the field, no stack trace.
         System.err.println("The engine did not start: merchant configuration: " + configProblem.get().getMessage());
@@ -191,10 +191,10 @@ public final class Main implements Callable<Integer> {
   /** The exit code of a start refused for its merchant configuration. */
   public static final int EXIT_BAD_CONFIG = 3;
 
-  private static java.util.Optional<org.clearing.channel.merchant.MerchantConfigException> merchantConfigProblem(
+  private static java.util.Optional<org.clearing.merchant.MerchantConfigException> merchantConfigProblem(
       Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof org.clearing.channel.merchant.MerchantConfigException problem) {
+      if (cause instanceof org.clearing.merchant.MerchantConfigException problem) {
         return java.util.Optional.of(problem);
       }
     }

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.clearing.channel.Channel;
-import org.clearing.sandbox.MerchantHandover;
+import org.clearing.sandbox.handover.MerchantHandover;
 import org.clearing.sandbox.SandboxControl;
 import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;

@@ -11,9 +11,9 @@ import java.util.Map;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.alipay.AlipayAdapter;
-import org.clearing.channel.merchant.MerchantConfigException;
-import org.clearing.channel.merchant.MerchantConfigLoader;
-import org.clearing.channel.merchant.MerchantCredentials;
+import org.clearing.merchant.MerchantConfigException;
+import org.clearing.merchant.MerchantConfigLoader;
+import org.clearing.merchant.MerchantCredentials;
 import org.clearing.channel.unionpay.UnionPayAdapter;
 import org.clearing.channel.wechat.WechatAdapter;
 

@@ -1,4 +1,4 @@
-package org.clearing.sandbox;
+package org.clearing.sandbox.handover;
 
 import java.io.IOException;
 import java.nio.file.Path;

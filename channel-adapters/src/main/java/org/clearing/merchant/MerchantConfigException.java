@@ -1,4 +1,4 @@
-package org.clearing.channel.merchant;
+package org.clearing.merchant;
 
 /**
  * A merchant configuration the engine must not start with. The message names the field as it is

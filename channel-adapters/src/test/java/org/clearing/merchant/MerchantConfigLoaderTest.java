@@ -1,4 +1,4 @@
-package org.clearing.channel.merchant;
+package org.clearing.merchant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -28,7 +28,7 @@ import org.clearing.channel.wechat.WechatAdapter;
 import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
-import org.clearing.sandbox.MerchantHandover;
+import org.clearing.sandbox.handover.MerchantHandover;
 import org.clearing.sandbox.SandboxCertificates;
 import org.clearing.sandbox.alipay.AlipayDemo;
 import org.clearing.sandbox.unionpay.UnionPayDemo;

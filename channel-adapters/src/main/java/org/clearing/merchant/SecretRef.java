@@ -1,4 +1,4 @@
-package org.clearing.channel.merchant;
+package org.clearing.merchant;
 
 import java.io.IOException;
 import java.nio.file.Path;

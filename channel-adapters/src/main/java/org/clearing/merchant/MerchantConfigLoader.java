@@ -1,4 +1,4 @@
-package org.clearing.channel.merchant;
+package org.clearing.merchant;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
