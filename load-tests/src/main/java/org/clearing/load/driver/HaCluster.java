@@ -27,6 +27,7 @@ public final class HaCluster implements AutoCloseable {
   private final Path script;
   private final Path stateDir;
   private final int portBase;
+  private String engineExtraFlags = "";
 
   private HaCluster(Path script, Path stateDir, int portBase) {
     this.script = script;
@@ -38,8 +39,10 @@ public final class HaCluster implements AutoCloseable {
    * Runs {@code cluster up} in {@code stateDir} on ports from {@code portBase}; fails with the
    * script's own words (e.g. which Debian package is missing) when it cannot.
    */
-  public static HaCluster up(Path script, Path stateDir, int portBase, List<String> upOptions) throws Exception {
+  public static HaCluster up(Path script, Path stateDir, int portBase, List<String> upOptions,
+      String engineExtraFlags) throws Exception {
     HaCluster cluster = new HaCluster(script, stateDir, portBase);
+    cluster.engineExtraFlags = engineExtraFlags;
     List<String> command = new ArrayList<>(List.of("up"));
     command.addAll(upOptions);
     try {
@@ -54,6 +57,23 @@ public final class HaCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  /** One engine directly, not through the front (1 or 2). */
+  public String engineUrl(int engine) {
+    return "http://127.0.0.1:" + (portBase + 80 + engine);
+  }
+
+  /** A demo sandbox of engine1, as its log names it ("Sandbox wechat http://..."). */
+  public String sandboxUrl(org.clearing.channel.Channel channel) throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Sandbox (\\w+)\\s+(http://\\S+)")
+        .matcher(Files.readString(stateDir.resolve("logs/engine1.log")));
+    while (m.find()) {
+      if (m.group(1).equalsIgnoreCase(channel.code())) {
+        return m.group(2);
+      }
+    }
+    throw new IllegalStateException("engine1's log names no " + channel.code() + " sandbox (demo mode only)");
   }
 
   /** The HTTP front over the engines. */
@@ -103,6 +123,7 @@ public final class HaCluster implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("HA_DIR", stateDir.toString());
     builder.environment().put("HA_PORT_BASE", Integer.toString(portBase));
+    builder.environment().put("ENGINE_EXTRA_FLAGS", engineExtraFlags);
     Process process = builder.start();
     if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
