@@ -50,6 +50,9 @@ final class HaCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Write the JSON report here.")
   Path report;
 
+  @Option(names = "--logs", description = "Copy the cluster's logs (engines, nodes, etcd, HAProxy) here before teardown.")
+  Path logs;
+
   @Override
   public Integer call() throws Exception {
     // The leader must die after the writes are steady and the outage (about ttl, 10 s) must end
@@ -67,6 +70,9 @@ final class HaCommand implements Callable<Integer> {
     // The engines ask a channel about a silent payment only after 180 s, so the active query
     // does not book the pre-paid payments before their callbacks are replayed.
     try (HaCluster cluster = HaCluster.up(script, stateDir, portBase, List.of(), "--payment-query-after 180s")) {
+      if (logs != null) {
+        cluster.keepLogsIn(logs);
+      }
       JsonObject section = HaScenario.run(cluster, new HaScenario.Settings(ratePerS, orders, inFlightMax, System.out));
       if (report != null) {
         Files.writeString(report, section.encodePrettily());

@@ -137,9 +137,27 @@ public final class HaCluster implements AutoCloseable {
     return output;
   }
 
+  private Path keepLogsIn;
+
+  /** At {@link #close}, the cluster's logs (engines, nodes, etcd, HAProxy) are copied here first. */
+  public void keepLogsIn(Path directory) {
+    this.keepLogsIn = directory;
+  }
+
   /** {@code cluster down}: everything stopped by PID, the state directory removed. */
   @Override
   public void close() throws Exception {
-    run(Duration.ofMinutes(3), "down");
+    try {
+      if (keepLogsIn != null && Files.isDirectory(stateDir.resolve("logs"))) {
+        Files.createDirectories(keepLogsIn);
+        try (var logs = Files.list(stateDir.resolve("logs"))) {
+          for (Path log : logs.toList()) {
+            Files.copy(log, keepLogsIn.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+    } finally {
+      run(Duration.ofMinutes(3), "down");
+    }
   }
 }
