@@ -1,6 +1,7 @@
 package org.clearing.api;
 
 import java.net.ConnectException;
+import org.clearing.store.DatabaseUnreachable;
 import org.clearing.store.GroupCommitter;
 
 /** Recognises failures that mean "try again later" rather than "the engine is broken". */
@@ -9,6 +10,9 @@ final class Unavailable {
   private Unavailable() {}
 
   static boolean isUnavailable(Throwable error) {
+    if (DatabaseUnreachable.is(error)) {
+      return true;
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
       if (t instanceof ConnectException

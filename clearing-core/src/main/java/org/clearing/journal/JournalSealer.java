@@ -10,6 +10,8 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Function;
+import org.clearing.lease.Fence;
 import org.clearing.lease.LeasedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,23 +107,46 @@ public final class JournalSealer implements LeasedJob {
     return sealPending();
   }
 
-  /** Writes seals until nothing sealable is left or {@link #SEALS_PER_RUN_MAX} are written. */
-  public Future<Run> sealPending() {
-    return sealFrom(new Run(0, 0));
+  /**
+   * One run of the job under its lease: each seal's transaction checks the fence, so a sealer
+   * that stalled past its lease (a failover, a pause) writes nothing once another engine took
+   * the job over.
+   */
+  @Override
+  public Future<Run> runOnce(Fence fence) {
+    return sealFrom(new Run(0, 0), conn -> fence.check(conn));
   }
 
-  private Future<Run> sealFrom(Run sofar) {
+  /** Writes seals until nothing sealable is left or {@link #SEALS_PER_RUN_MAX} are written. */
+  public Future<Run> sealPending() {
+    return sealFrom(new Run(0, 0), UNFENCED);
+  }
+
+  private static final Function<SqlConnection, Future<Void>> UNFENCED = conn -> Future.succeededFuture();
+
+  private Future<Run> sealFrom(Run sofar, Function<SqlConnection, Future<Void>> fence) {
     if (sofar.sealsWritten() >= SEALS_PER_RUN_MAX) {
       return Future.succeededFuture(sofar);
     }
-    return sealOnce().compose(sealed -> sealed.isEmpty()
+    return sealOnce(fence).compose(sealed -> sealed.isEmpty()
         ? Future.succeededFuture(sofar)
-        : sealFrom(new Run(sofar.sealsWritten() + 1, sofar.entriesSealed() + sealed.get().entryCount())));
+        : sealFrom(new Run(sofar.sealsWritten() + 1, sofar.entriesSealed() + sealed.get().entryCount()), fence));
   }
 
   /** Writes at most one seal, in one transaction; empty when nothing new has finished committing. */
   public Future<Optional<Sealed>> sealOnce() {
-    return pool.withTransaction(conn -> conn.query(LOCK).execute()
+    return sealOnce(UNFENCED);
+  }
+
+  /** {@link #sealOnce()} under a lease: refused with {@link Fence.LeaseLost} once it is lost. */
+  public Future<Optional<Sealed>> sealOnce(Fence fence) {
+    return sealOnce(conn -> fence.check(conn));
+  }
+
+  private Future<Optional<Sealed>> sealOnce(Function<SqlConnection, Future<Void>> fence) {
+    // The fence first: its row lock, held to the commit, also keeps a new holder from taking the
+    // lease while this seal is being written.
+    return pool.withTransaction(conn -> fence.apply(conn).compose(fenced -> conn.query(LOCK).execute())
         .compose(locked -> conn.query(LAST_SEAL).execute())
         .compose(last -> conn.query(HORIZON).execute()
             .compose(horizonRows -> {

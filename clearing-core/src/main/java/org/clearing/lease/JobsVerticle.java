@@ -73,17 +73,17 @@ public final class JobsVerticle extends VerticleBase {
     }
     slot.phase = Phase.ACQUIRING;
     String name = slot.job.name();
-    Future<Boolean> acquiring = lease.acquire(name, slot.job.leaseMs());
-    slot.acquiring = acquiring;
+    Future<java.util.Optional<Fence>> acquiring = lease.take(name, slot.job.leaseMs());
+    slot.acquiring = acquiring.map(java.util.Optional::isPresent);
     acquiring
-        .compose(held -> {
+        .compose(fence -> {
           // A stop that came while the lease was being taken wins: the job does not start.
-          if (!held || slot.stopped) {
+          if (fence.isEmpty() || slot.stopped) {
             return Future.succeededFuture();
           }
           slot.phase = Phase.RUNNING;
           slot.runs.incrementAndGet();
-          return slot.job.runOnce().mapEmpty();
+          return slot.job.runOnce(fence.get()).mapEmpty();
         })
         .onFailure(e -> LOG.warn("event=job.failed job={} holder={} error={}", name, lease.holder(), e.toString()))
         .onComplete(done -> slot.phase = Phase.IDLE);

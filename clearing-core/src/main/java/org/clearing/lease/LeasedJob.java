@@ -38,6 +38,16 @@ public interface LeasedJob {
    */
   Future<?> runOnce();
 
+  /**
+   * One run under {@code fence}, the lease it was started under. A job whose writes must never
+   * land once another instance has taken the job over (because its lease expired while this run
+   * stalled, e.g. through a database failover) overrides this and passes each of its
+   * transactions through {@link Fence#check} before committing; the default ignores the fence.
+   */
+  default Future<?> runOnce(Fence fence) {
+    return runOnce();
+  }
+
   /** A job made of a name, an interval and a run (for wiring a method, or a test's own job). */
   static LeasedJob of(String name, long intervalMs, Supplier<? extends Future<?>> run) {
     Objects.requireNonNull(name, "name");

@@ -25,6 +25,7 @@ import org.clearing.channel.PaymentNotification;
 import org.clearing.channel.RefundNotification;
 import org.clearing.channel.Rejection;
 import org.clearing.metrics.LatencyTimers;
+import org.clearing.store.DatabaseUnreachable;
 import org.clearing.store.GroupCommitter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,6 +163,10 @@ public final class CallbackRoutes {
           if (error instanceof GroupCommitter.Overloaded) {
             LOG.warn("event=callback.shed channel={} reason=\"{}\"", channel.code(), error.getMessage());
             count(channel, "overloaded");
+          } else if (DatabaseUnreachable.is(error)) {
+            // A failover or a restart of the database: expected for seconds, not an engine fault.
+            LOG.warn("event=callback.unavailable channel={} error=\"{}\"", channel.code(), error.toString());
+            count(channel, "unavailable");
           } else {
             LOG.error("event=callback.failed channel={}", channel.code(), error);
             count(channel, "error");

@@ -45,6 +45,11 @@ public final class EngineExtension implements BeforeAllCallback, AfterAllCallbac
     return new EngineExtension(TestEngine::startWithSandboxes);
   }
 
+  /** An engine with the sandboxes, with {@code adjust} applied to its settings last. */
+  public static EngineExtension withSandboxes(UnaryOperator<EngineConfig> adjust) {
+    return new EngineExtension(() -> TestEngine.startWithSandboxes(adjust));
+  }
+
   /** A plain engine with {@code adjust} applied to its settings last. */
   public static EngineExtension with(UnaryOperator<EngineConfig> adjust) {
     return new EngineExtension(() -> TestEngine.startWith(adjust));

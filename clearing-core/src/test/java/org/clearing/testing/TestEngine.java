@@ -74,6 +74,11 @@ public final class TestEngine implements AutoCloseable {
     return start(true);
   }
 
+  /** An engine as {@link #startWithSandboxes()} makes it, with {@code adjust} applied to its settings last. */
+  public static TestEngine startWithSandboxes(java.util.function.UnaryOperator<EngineConfig> adjust) {
+    return start(true, Clock.systemUTC(), network -> network, adjust, null);
+  }
+
   /** A 24-hour retry schedule runs in about 86 seconds. */
   public static final double SANDBOX_TIME_COMPRESSION = 1_000;
 

@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "clearing-load", mixinStandardHelpOptions = true,
     subcommands = {LoadMain.Create.class, LoadMain.Pay.class, LoadMain.Storm.class, LoadMain.Kill.class,
         LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class,
-        ReconBenchmark.class, DayCommand.class},
+        ReconBenchmark.class, DayCommand.class,
+        HaCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 
