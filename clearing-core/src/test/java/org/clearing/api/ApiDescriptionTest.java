@@ -120,8 +120,8 @@ class ApiDescriptionTest {
     undescribed.removeAll(described);
     Set<String> unmounted = new TreeSet<>(described);
     unmounted.removeAll(mounted);
-    assertTrue(undescribed.isEmpty(), "mounted but not described in clearing-api.yaml: " + undescribed);
-    assertTrue(unmounted.isEmpty(), "described in clearing-api.yaml but not mounted: " + unmounted);
+    assertTrue(undescribed.isEmpty() && unmounted.isEmpty(), "mounted but not described in clearing-api.yaml: "
+        + undescribed + "; described but not mounted: " + unmounted);
     assertTrue(mounted.size() > 40, "the router's routes were read: " + mounted);
   }
 
@@ -230,6 +230,46 @@ class ApiDescriptionTest {
         new JsonObject().put("purpose", "everything").encode(), null);
     assertEquals(422, badRotation.status(), badRotation.text());
     validateResponse("/api/v1/admin/engine/keys/rotate", "post", badRotation);
+  }
+
+  @Test
+  void theEnginesEverydayAnswersValidateAgainstTheirOperations() throws Exception {
+    ApiCaller admin = engine.as(Role.ADMIN);
+    ApiCaller finance = engine.as(Role.FINANCE);
+    ApiCaller tax = engine.as(Role.TAX);
+    ApiCaller registration = engine.as(Role.REGISTRATION);
+    String today = java.time.LocalDate.now(java.time.ZoneOffset.ofHours(8)).toString();
+    Map<String, ApiCaller.Answer> answers = new java.util.LinkedHashMap<>();
+    answers.put("get /api/v1/engine/public-key", registration.get("/api/v1/engine/public-key"));
+    answers.put("get /api/v1/admin/clients", admin.get("/api/v1/admin/clients"));
+    answers.put("get /api/v1/admin/regions", admin.get("/api/v1/admin/regions"));
+    answers.put("get /api/v1/admin/regions/{code}", admin.get("/api/v1/admin/regions/341500"));
+    answers.put("get /api/v1/admin/regions/{code}/audit", admin.get("/api/v1/admin/regions/341500/audit"));
+    answers.put("get /api/v1/admin/attention", finance.get("/api/v1/admin/attention"));
+    answers.put("get /api/v1/journal/balances", finance.get("/api/v1/journal/balances"));
+    answers.put("get /api/v1/admin/invariants", finance.get("/api/v1/admin/invariants"));
+    answers.put("get /api/v1/tax/receipts", tax.get("/api/v1/tax/receipts?date=" + today));
+    answers.put("get /api/v1/finance/receipts", finance.get("/api/v1/finance/receipts?date=" + today + "&status=all"));
+    answers.put("get /api/v1/tax/refunds", tax.get("/api/v1/tax/refunds"));
+    answers.put("get /api/v1/finance/refunds", finance.get("/api/v1/finance/refunds?status=all"));
+    answers.put("get /api/v1/finance/settlement", finance.get("/api/v1/finance/settlement?date=" + today));
+    answers.put("get /api/v1/admin/reconciliation/items", finance.get("/api/v1/admin/reconciliation/items"));
+    answers.put("put /api/v1/webhook-endpoint", registration.send("PUT", "/api/v1/webhook-endpoint",
+        new JsonObject().put("url", "http://127.0.0.1:9/hooks").encode().getBytes(StandardCharsets.UTF_8),
+        Map.of("Content-Type", "application/json"), true));
+    answers.put("get /api/v1/webhook-endpoint", registration.get("/api/v1/webhook-endpoint"));
+    ApiCaller.Answer order = registration.post("/api/v1/orders", OrderBodies.typical("LA-DESC-CANCEL").encode(),
+        "desc-cancel");
+    answers.put("post /api/v1/orders/{orderNo}/cancel", registration.send("POST",
+        "/api/v1/orders/" + order.json().getString("order_no") + "/cancel", new byte[0], Map.of(), true));
+    for (Map.Entry<String, ApiCaller.Answer> answer : answers.entrySet()) {
+      String[] operation = answer.getKey().split(" ");
+      assertTrue(answer.getValue().status() < 300, answer.getKey() + " answered " + answer.getValue().text());
+      validateResponse(operation[1], operation[0], answer.getValue());
+    }
+    HttpResponse<byte[]> keys = unsignedGet("/api/v1/engine/public-keys", Map.of());
+    validateResponse("/api/v1/engine/public-keys", "get", new ApiCaller.Answer(keys.statusCode(),
+        keys.headers().firstValue("Content-Type").orElse(""), keys.body()));
   }
 
   /** The order body of the README's worked example, exactly as its recipe sends it. */
