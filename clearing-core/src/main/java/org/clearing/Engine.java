@@ -129,6 +129,8 @@ public final class Engine {
   private WebClient channelClient;
   private EngineIdentity identity;
   private String demoAdminPassword;
+  /** One of the API verticles; all mount the same routes. */
+  private ApiVerticle api;
   /** The login of the consoles' first administrator in demo mode. */
   public static final String DEMO_ADMIN_LOGIN = "admin";
 
@@ -355,7 +357,10 @@ public final class Engine {
               engine.identity = identity;
               engine.demoAdminPassword = demoAdminPassword.get();
               return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
-                  .compose(v -> deployManagement(vertx, config.network(), deployments, context))
+                  .compose(api -> {
+                    engine.api = api;
+                    return deployManagement(vertx, config.network(), deployments, context);
+                  })
                   .compose(managementPort -> {
                     engine.managementPort = managementPort;
                     return vertx.deployVerticle(jobs);
@@ -425,16 +430,18 @@ public final class Engine {
    * Deploys one API verticle per core, all on one port. Port 0 was resolved to a free port
    * before, because the QR URLs in the shared context must name the port the verticles listen on.
    */
-  private static Future<Void> deployApi(Vertx vertx, String host, int port, List<String> deployments,
+  private static Future<ApiVerticle> deployApi(Vertx vertx, String host, int port, List<String> deployments,
       ApiContext context, ServerTls tls) {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<Future<String>> deployed = new ArrayList<>();
+    List<ApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
-      deployed.add(vertx.deployVerticle(new ApiVerticle(context, host, port, tls), new DeploymentOptions()));
+      verticles.add(new ApiVerticle(context, host, port, tls));
+      deployed.add(vertx.deployVerticle(verticles.get(i), new DeploymentOptions()));
     }
     return Future.all(deployed).map(all -> {
       deployed.forEach(f -> deployments.add(f.result()));
-      return null;
+      return verticles.get(0);
     });
   }
 
@@ -507,6 +514,11 @@ public final class Engine {
   /** The engine's keys: the one signing now, the payer-ID cipher, rotation. */
   public EngineIdentity identity() {
     return identity;
+  }
+
+  /** The routes the API port mounted, as its router holds them (for tests that check the API's description). */
+  public List<io.vertx.ext.web.Route> apiRoutes() {
+    return api.routes();
   }
 
   public int httpPort() {

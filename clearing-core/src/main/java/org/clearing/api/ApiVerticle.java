@@ -4,8 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.clearing.client.ClientStatus;
 import org.clearing.client.Role;
@@ -39,6 +41,8 @@ public final class ApiVerticle extends VerticleBase {
   /** Null: plain HTTP (demo mode, or TLS ends at a proxy in front). */
   private final ServerTls tls;
   private HttpServer server;
+  /** The routes as mounted, for the test that holds them against the API's description. */
+  private volatile Router router;
 
   public ApiVerticle(ApiContext context, String host, int port, ServerTls tls) {
     this.context = context;
@@ -63,11 +67,20 @@ public final class ApiVerticle extends VerticleBase {
     }
     ConnectionGuard guard = new ConnectionGuard(vertx, options);
     server = vertx.createHttpServer(options).connectionHandler(guard::opened);
-    return server.requestHandler(router(guard)).listen().onSuccess(listening -> {
+    return vertx.executeBlocking(ApiDescription::load, false).compose(description -> {
+      router = router(guard, description);
+      return server.requestHandler(router).listen();
+    }).onSuccess(listening -> {
       if (tls != null) {
         tls.serving(listening);
       }
     });
+  }
+
+  /** Every route this verticle mounted, in order (empty before it starts). */
+  public List<Route> routes() {
+    Router mounted = router;
+    return mounted == null ? List.of() : mounted.getRoutes();
   }
 
   /** Stops accepting, then waits for requests in flight (bounded) before closing. */
@@ -83,7 +96,7 @@ public final class ApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private Router router(ConnectionGuard guard) {
+  private Router router(ConnectionGuard guard, ApiDescription description) {
     Router router = Router.router(vertx);
     router.route().handler(guard.requests());
     OrderRoutes orders = new OrderRoutes(context);
@@ -106,6 +119,8 @@ public final class ApiVerticle extends VerticleBase {
       router.route("/api/*").handler(ClientCertificates.required());
     }
     router.post("/api/v1/orders").handler(orders::timeCreate);
+    // Unsigned: a caller reads how to sign before it can sign anything; it holds no secret.
+    router.get(ApiDescription.PATH).handler(description::serve);
     // Unsigned on purpose: a receiver needs the engine's public keys before it can check anything
     // the engine signs, and they are no secret (see IdentityRoutes).
     router.get("/api/v1/engine/public-keys").handler(context.identity()::publicKeys);
