@@ -202,7 +202,7 @@ class OrderApiTest {
     assertEquals(0, engine.count("SELECT count(*) FROM orders WHERE"
         + " position(convert_to('34150019900101123X', 'UTF8') in payer_id_cipher) > 0"));
     assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE idempotency_key = 'pii-1'"
-        + " AND length(payer_id_cipher) = 1 + 12 + 18 + 16"));
+        + " AND length(payer_id_cipher) = 1 + 8 + 12 + 18 + 16"));  // version, key id, nonce, ID, tag
   }
 
   @Test
