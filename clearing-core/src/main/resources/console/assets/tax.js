@@ -40,6 +40,7 @@
         var names = data.kinds.map(function (k) { return k.name; });
         var chart = echarts.init(node, null, { renderer: "svg" });
         chart.setOption({
+          animation: false,
           tooltip: { trigger: "axis" },
           legend: { data: [node.getAttribute("data-day-label"), node.getAttribute("data-month-label")] },
           xAxis: { type: "category", data: names },
