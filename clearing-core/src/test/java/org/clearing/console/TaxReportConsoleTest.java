@@ -128,6 +128,20 @@ class TaxReportConsoleTest {
   }
 
   @Test
+  void theTaxPagesSpeakEnglishOnRequest() throws Exception {
+    String password = fixture.addSettledPerson("report.en", PersonRole.TAX, "341522");
+    ConsoleClient english = new ConsoleClient(engine.baseUrl());
+    english.signIn("report.en", password);
+    assertTrue(english.get("/console/tax/report?lang=en").body().contains("Tax daily report and collections"));
+    assertTrue(english.get("/console/tax/refunds?lang=en").body().contains("Refunds after settlement"));
+    String receipts = english.get("/console/tax/receipts?lang=en").body();
+    assertTrue(receipts.contains("Confirm by CSV upload"), receipts);
+    assertFalse(receipts.contains("??"), "every text has its English");
+    JsonObject figures = new JsonObject(english.get("/console/tax/collections.json?date=" + TODAY).body());
+    assertEquals("Deed tax", figures.getJsonArray("kinds").getJsonObject(0).getString("name"));
+  }
+
+  @Test
   void aPersonWithoutTheTaxOrAuditorRoleIsRefused() throws Exception {
     String password = fixture.addSettledPerson("report.admin", PersonRole.ADMIN, "341522");
     ConsoleClient admin = new ConsoleClient(engine.baseUrl());
