@@ -214,12 +214,6 @@ public final class Engine {
     People people = new People(pool, cryptoPool);
     AuditLog audit = new AuditLog(pool);
     ReceiptRepository receipts = new ReceiptRepository(pool);
-    ConsoleRoutes console;
-    try {
-      console = new ConsoleRoutes(vertx, people, audit, receipts, config.network().tlsEnabled());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
     java.util.concurrent.atomic.AtomicReference<String> demoAdminPassword = new java.util.concurrent.atomic.AtomicReference<>();
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
@@ -245,8 +239,18 @@ public final class Engine {
         config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
         WebhookTargets.systemResolver(vertx));
     WebhookRoutes webhookRoutes = new WebhookRoutes(new WebhookRepository(pool), identity::signingKey, webhookTargets);
-    ReportRoutes reports = new ReportRoutes(new DailyReports(pool, Clock.systemUTC()),
-        new ReportSigner(identity::signingKey), cryptoPool);
+    DailyReports dailyReports = new DailyReports(pool, Clock.systemUTC());
+    ReportSigner reportSigner = new ReportSigner(identity::signingKey);
+    ReportRoutes reports = new ReportRoutes(dailyReports, reportSigner, cryptoPool);
+    ConsoleRoutes console;
+    try {
+      // The tax console reads and acts through the API's own repositories and signs its report
+      // download with the engine's key, as the API does.
+      console = new ConsoleRoutes(vertx, people, audit, receipts, config.network().tlsEnabled(),
+          new ConsoleRoutes.TaxDesk(new RefundRepository(pool), dailyReports, reportSigner, cryptoPool));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     ServerTls serverTls;
     OutboundTrust outbound;
     try {

@@ -59,6 +59,10 @@ public final class ApiVerticle extends VerticleBase {
         .setCompressionSupported(true)
         .setIdleTimeout(60)
         .setMaxHeaderSize(16 * 1024)
+        // A console form field may be a whole uploaded CSV (the tax receipts' confirmation file);
+        // the console's body limit, the same number, bounds the form as a whole. Vert.x's default
+        // of 8 KiB per field would refuse a CSV of a few hundred rows with a bare 400.
+        .setMaxFormAttributeSize((int) org.clearing.console.ConsoleRoutes.FORM_SIZE_MAX_BYTES)
         // No cleartext HTTP/2 upgrade: its handler holds the HTTP/1.x decoder that ConnectionGuard
         // swaps, and a payment API has no use for h2c (HTTP/2 belongs behind TLS, over ALPN).
         .setHttp2ClearTextEnabled(false);

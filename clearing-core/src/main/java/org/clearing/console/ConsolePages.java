@@ -133,8 +133,18 @@ final class ConsolePages {
       tax.putAll(Map.of("rows", List.of(row), "day", "2026-01-01", "region", "", "status", "unconfirmed",
           "flash", "-", "failed", false, "canConfirm", true, "anyOpen", true));
       tax.put("otherErrors", List.of("-"));
+      tax.putAll(Map.of("office", "", "after", "", "paged", true, "nextAfter", "-", "csvHeader", "-",
+          "csvRowsMax", 1, "csvErrors", List.of(Map.of("row", 2, "lineId", "-", "error", "-"))));
       render(locale, "/console/tax/receipts", "tax-receipts", null, tax);
       render(locale, "/console/tax/receipts", "tax-receipts", "receipts", tax);
+      Map<String, Object> refunds = new HashMap<>(signedIn);
+      refunds.putAll(Map.of("rows", List.of(TaxRefundConsoleRoutes.sampleRow()), "status", "requested",
+          "flash", "-", "failed", true, "canAct", true));
+      render(locale, "/console/tax/refunds", "tax-refunds", null, refunds);
+      render(locale, "/console/tax/refunds", "tax-refunds", "refunds", refunds);
+      Map<String, Object> report = new HashMap<>(signedIn);
+      report.put("day", "2026-01-01");
+      render(locale, "/console/tax/report", "tax-report", null, report);
       Map<String, Object> audit = new HashMap<>(signedIn);
       audit.putAll(Map.of("day", "2026-01-01", "events", List.of(Map.of("at", "-", "login", "-", "action", "-",
           "target", "-", "outcome", "ok", "detail", "-", "ip", "-"))));

@@ -39,8 +39,11 @@ public final class ConsoleRoutes {
   static final String SIGN_IN_COOKIE = "console_sign_in";
   static final String CSRF_FIELD = "_csrf";
   static final String CSRF_HEADER = "X-CSRF-Token";
-  /** Console forms are a few fields per line for at most {@value TaxConsoleRoutes#LINES_PER_CONFIRM_MAX} lines. */
-  static final long FORM_SIZE_MAX_BYTES = 64 * 1024;
+  /**
+   * Console forms are a few fields per line for at most {@value TaxConsoleRoutes#LINES_PER_CONFIRM_MAX}
+   * lines, or one uploaded CSV of at most {@value TaxConsoleRoutes#CSV_ROWS_MAX} rows.
+   */
+  public static final long FORM_SIZE_MAX_BYTES = 64 * 1024;
   private static final String SESSION_KEY = "console.session";
   private static final String TOKEN_KEY = "console.token";
 
@@ -52,13 +55,22 @@ public final class ConsoleRoutes {
   private final TaxConsoleRoutes tax;
   private final AuditConsoleRoutes auditPages;
   private final PeopleConsoleRoutes peoplePages;
+  private final TaxRefundConsoleRoutes taxRefunds;
+  private final TaxReportConsoleRoutes taxReports;
+
+  /**
+   * What the tax console needs beyond the receipts: the refunds after settlement, the daily report
+   * and its signer, and the pool that renders and signs it (CPU work, off the event loop).
+   */
+  public record TaxDesk(org.clearing.refund.RefundRepository refunds, org.clearing.report.DailyReports reports,
+      org.clearing.report.ReportSigner signer, io.vertx.core.WorkerExecutor cryptoPool) {}
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
    * engine builds this on its starting thread, never on an event loop.
    */
   public ConsoleRoutes(Vertx vertx, People people, AuditLog audit, ReceiptRepository receipts,
-      boolean secureCookies) {
+      boolean secureCookies, TaxDesk taxDesk) {
     this.people = people;
     this.audit = audit;
     long startNs = System.nanoTime();
@@ -70,6 +82,8 @@ public final class ConsoleRoutes {
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
     this.auditPages = new AuditConsoleRoutes(pages, audit);
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
+    this.taxRefunds = new TaxRefundConsoleRoutes(pages, taxDesk.refunds(), audit);
+    this.taxReports = new TaxReportConsoleRoutes(pages, taxDesk.reports(), taxDesk.signer(), taxDesk.cryptoPool(), audit);
   }
 
   public void mount(Router router) {
@@ -88,6 +102,18 @@ public final class ConsoleRoutes {
     router.get("/console/tax/receipts").handler(require(PersonRole.TAX, PersonRole.AUDITOR)).handler(tax::page);
     router.post("/console/tax/receipts/confirm").handler(require(PersonRole.TAX))
         .handler(ctx -> tax.confirm(ctx, person(ctx), clientIp(ctx)));
+    router.post("/console/tax/receipts/upload").handler(require(PersonRole.TAX))
+        .handler(ctx -> tax.upload(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/tax/refunds").handler(require(PersonRole.TAX, PersonRole.AUDITOR)).handler(taxRefunds::page);
+    router.post("/console/tax/refunds/:refundId/legs/:legNo/confirm").handler(require(PersonRole.TAX))
+        .handler(ctx -> taxRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.CONFIRM));
+    router.post("/console/tax/refunds/:refundId/legs/:legNo/paid-back").handler(require(PersonRole.TAX))
+        .handler(ctx -> taxRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.PAY_BACK));
+    router.get("/console/tax/report").handler(require(PersonRole.TAX, PersonRole.AUDITOR)).handler(taxReports::page);
+    router.get("/console/tax/report/download").handler(require(PersonRole.TAX, PersonRole.AUDITOR))
+        .handler(ctx -> taxReports.download(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/tax/collections.json").handler(require(PersonRole.TAX, PersonRole.AUDITOR))
+        .handler(taxReports::collections);
     router.get("/console/audit").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::page);
     router.get("/console/audit.csv").handler(require(PersonRole.AUDITOR, PersonRole.ADMIN)).handler(auditPages::csv);
     router.get("/console/admin/people").handler(require(PersonRole.ADMIN)).handler(peoplePages::page);

@@ -43,6 +43,7 @@ public final class ReceiptRepository {
         AND ($5 = 'all' OR ($5 = 'confirmed') = (l.confirmation_no IS NOT NULL))
         AND (l.order_no, l.line_no) > ($6, $7)
         AND ($9::text[] IS NULL OR o.region = ANY($9::text[]))
+        AND ($10::text IS NULL OR l.tax_office_code = $10::text)
       ORDER BY l.order_no, l.line_no
       LIMIT $8
       """;
@@ -96,6 +97,15 @@ public final class ReceiptRepository {
    */
   public Future<List<ReceiptLine>> list(PayeeSide side, LocalDate day, Filter filter, Set<String> regions,
       String afterOrderNo, int afterLineNo, int limit) {
+    return list(side, day, filter, regions, null, afterOrderNo, afterLineNo, limit);
+  }
+
+  /**
+   * As above, and only the lines of {@code taxOfficeCode} when not null: an officer works through
+   * one tax office's lines at a time.
+   */
+  public Future<List<ReceiptLine>> list(PayeeSide side, LocalDate day, Filter filter, Set<String> regions,
+      String taxOfficeCode, String afterOrderNo, int afterLineNo, int limit) {
     OffsetDateTime from = day.atStartOfDay().atOffset(BEIJING);
     return pool.preparedQuery(LIST).execute(Tuple.tuple()
             .addString(side.name())
@@ -106,7 +116,8 @@ public final class ReceiptRepository {
             .addString(afterOrderNo)
             .addInteger(afterLineNo)
             .addInteger(Math.min(limit, PAGE_SIZE_MAX))
-            .addArrayOfString(regions == null ? null : regions.toArray(String[]::new)))
+            .addArrayOfString(regions == null ? null : regions.toArray(String[]::new))
+            .addString(taxOfficeCode))
         .map(rows -> {
           List<ReceiptLine> lines = new ArrayList<>();
           for (Row row : rows) {

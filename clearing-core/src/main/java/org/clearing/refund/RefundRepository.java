@@ -298,8 +298,8 @@ public final class RefundRepository {
   }
 
   private static final String LOCK_AUTHORITY_LEG = """
-      SELECT r.status AS refund_status, r.order_no, r.whole_order, g.side, g.status, g.voucher_no
-      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id
+      SELECT r.status AS refund_status, r.order_no, r.whole_order, g.side, g.status, g.voucher_no, o.region
+      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id JOIN orders o ON o.order_no = r.order_no
       WHERE r.refund_id = $1 AND g.leg_no = $2 AND r.mode = 'AUTHORITY' FOR UPDATE OF r, g
       """;
   private static final String AUTHORITY_LEGS_OPEN =
@@ -307,9 +307,10 @@ public final class RefundRepository {
           + " count(*) FILTER (WHERE status <> $3) AS unpaid FROM refund_leg WHERE refund_id = $1";
   private static final String LIST_AUTHORITY = """
       SELECT r.refund_id, r.order_no, r.reason, g.leg_no, g.payee_account_id, g.amount_fen,
-             g.status, g.voucher_no
-      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id
+             g.status, g.voucher_no, o.region, o.case_no
+      FROM refund r JOIN refund_leg g ON g.refund_id = r.refund_id JOIN orders o ON o.order_no = r.order_no
       WHERE r.mode = 'AUTHORITY' AND g.side = $1 AND ($2 = 'ALL' OR g.status = $2)
+        AND ($3::text[] IS NULL OR o.region = ANY($3::text[]))
       ORDER BY r.refund_id, g.leg_no LIMIT 1000
       """;
 
@@ -318,14 +319,21 @@ public final class RefundRepository {
 
   /** An authority refund leg as the authority lists it. */
   public record AuthorityLeg(String refundId, String orderNo, String reason, int legNo, String payeeAccountId,
-      long amountFen, String status, String voucherNo) {}
+      long amountFen, String status, String voucherNo, String region, String caseNo) {}
 
   public Future<List<AuthorityLeg>> authorityLegs(String side, String status) {
-    return pool.preparedQuery(LIST_AUTHORITY).execute(Tuple.of(side, status)).map(rows -> {
+    return authorityLegs(side, status, null);
+  }
+
+  /** As above, only the legs of orders of {@code regions} when not null (a person in a console). */
+  public Future<List<AuthorityLeg>> authorityLegs(String side, String status, Set<String> regions) {
+    return pool.preparedQuery(LIST_AUTHORITY).execute(Tuple.of(side, status,
+        regions == null ? null : regions.toArray(String[]::new))).map(rows -> {
       List<AuthorityLeg> legs = new ArrayList<>();
       rows.forEach(r -> legs.add(new AuthorityLeg(r.getString("refund_id"), r.getString("order_no"),
           r.getString("reason"), r.getInteger("leg_no"), r.getString("payee_account_id"),
-          r.getLong("amount_fen"), r.getString("status"), r.getString("voucher_no"))));
+          r.getLong("amount_fen"), r.getString("status"), r.getString("voucher_no"),
+          r.getString("region"), r.getString("case_no"))));
       return legs;
     });
   }
@@ -339,12 +347,35 @@ public final class RefundRepository {
    */
   public Future<Planned> authorityStep(String side, String refundId, int legNo, AuthorityStep step,
       String voucherNo, String by) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_AUTHORITY_LEG).execute(Tuple.of(refundId, legNo))
+    return authorityStep(side, refundId, legNo, step, voucherNo, by, null, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, for a person acting for {@code regions} only (null: all): a leg of an order of
+   * another region is refused (403, type {@code out-of-scope}) and changes nothing. {@code record}
+   * runs in the step's transaction when the step is made or replayed (the audit of the action), so
+   * the two commit together.
+   */
+  public Future<Planned> authorityStep(String side, String refundId, int legNo, AuthorityStep step,
+      String voucherNo, String by, Set<String> regions,
+      java.util.function.Function<SqlConnection, Future<Void>> record) {
+    return pool.withTransaction(conn -> authorityStep(conn, side, refundId, legNo, step, voucherNo, by, regions)
+        .compose(planned -> planned instanceof Refused ? Future.succeededFuture(planned)
+            : record.apply(conn).map(planned)));
+  }
+
+  private Future<Planned> authorityStep(SqlConnection conn, String side, String refundId, int legNo,
+      AuthorityStep step, String voucherNo, String by, Set<String> regions) {
+    return conn.preparedQuery(LOCK_AUTHORITY_LEG).execute(Tuple.of(refundId, legNo))
         .compose(rows -> {
           if (rows.size() == 0 || !rows.iterator().next().getString("side").equals(side)) {
             return Future.succeededFuture((Planned) new Refused(404, "not-found", "no refund leg " + refundId + "/" + legNo));
           }
           Row row = rows.iterator().next();
+          if (regions != null && !regions.contains(row.getString("region"))) {
+            return Future.succeededFuture((Planned) new Refused(403, "out-of-scope",
+                "refund leg " + refundId + "/" + legNo + " is of region " + row.getString("region")));
+          }
           RefundLegStatus current = RefundLegStatus.valueOf(row.getString("status"));
           RefundLegStatus target = step == AuthorityStep.CONFIRM ? RefundLegStatus.CONFIRMED : RefundLegStatus.PAID_BACK;
           if (step == AuthorityStep.CONFIRM && row.getString("voucher_no") != null
@@ -366,7 +397,7 @@ public final class RefundRepository {
                   RefundLegStatus.CONFIRMED.name(), RefundLegStatus.PAID_BACK.name())))
               .compose(open -> afterAuthorityStep(conn, refundId, row.getString("refund_status"), open.iterator().next()))
               .compose(v -> load(conn, refundId)).map(r -> (Planned) new Created(r, null, 0));
-        }));
+        });
   }
 
   private static Future<Void> afterAuthorityStep(SqlConnection conn, String refundId, String refundStatus, Row counts) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.clearing.crypto.Crypto;
 
 /**
@@ -85,6 +86,7 @@ public final class DailyReports {
              coalesce(sum(l.amount_fen) FILTER (WHERE l.confirmation_no IS NULL), 0) AS unconfirmed_fen
       FROM order_line l JOIN orders o ON o.order_no = l.order_no
       WHERE l.side = 'TREASURY' AND o.paid_at >= $1 AND o.paid_at < $2 AND o.status = ANY($3::text[])
+        AND ($4::text[] IS NULL OR o.region = ANY($4::text[]))
       GROUP BY l.kind, coalesce(l.tax_office_code, '')
       ORDER BY l.kind, tax_office_code
       """;
@@ -127,7 +129,27 @@ public final class DailyReports {
   }
 
   public Future<TaxReport> tax(LocalDate day) {
-    Tuple range = range(day).addArrayOfString(CONFIRMABLE);
+    return tax(day, null);
+  }
+
+  /**
+   * The tax report of {@code day}, of {@code regions} only when not null: a tax officer in the
+   * console acts for some regions, an API client for all.
+   */
+  public Future<TaxReport> tax(LocalDate day, Set<String> regions) {
+    return taxRows(day, day.plusDays(1), regions).map(rows -> new TaxReport(day, clock.instant(), rows));
+  }
+
+  /**
+   * The report's rows over the Beijing days {@code from} (included) to {@code until} (excluded),
+   * e.g. a month to date for the console's chart: the same query as the daily report, so the two
+   * agree.
+   */
+  public Future<List<TaxReport.Row>> taxRows(LocalDate from, LocalDate until, Set<String> regions) {
+    Tuple range = Tuple.tuple().addOffsetDateTime(from.atStartOfDay().atOffset(BEIJING))
+        .addOffsetDateTime(until.atStartOfDay().atOffset(BEIJING))
+        .addArrayOfString(CONFIRMABLE)
+        .addArrayOfString(regions == null ? null : regions.toArray(String[]::new));
     return pool.preparedQuery(TAX).execute(range).map(result -> {
       List<TaxReport.Row> list = new ArrayList<>();
       for (Row r : result) {
@@ -135,7 +157,7 @@ public final class DailyReports {
             r.getLong("paid_fen"), r.getLong("confirmed_count"), r.getLong("confirmed_fen"),
             r.getLong("unconfirmed_count"), r.getLong("unconfirmed_fen")));
       }
-      return new TaxReport(day, clock.instant(), list);
+      return list;
     });
   }
 

@@ -35,6 +35,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * htmx and sees them confirmed, and the signed API agrees. The officer's page shows nothing of
  * Lu'an (341500), and requests forged from the page — another region's line, a post without the
  * CSRF token — are refused. Five wrong passwords lock the login. An auditor reads but cannot act.
+ * An officer uploads a CSV file: a bad one shows each row's error and confirms nothing, the
+ * corrected one confirms every row; the report page draws its chart under the same policy.
  * Screenshots of each page are saved under target/console-screenshots/.
  */
 class TaxConsoleBrowserTest {
@@ -203,6 +205,58 @@ class TaxConsoleBrowserTest {
     waiting().until(ExpectedConditions.urlContains("/console/audit"));
     assertTrue(driver.findElement(By.id("events")).getText().contains("huoqiu.auditor"));
     chrome.screenshot("09-audit-log");
+  }
+
+  @Test
+  void anOfficerUploadsACsvSeesEachBadRowThenConfirmsTheCorrectedFile() throws Exception {
+    String password = fixture.addSettledPerson("huoqiu.csv", PersonRole.TAX, "341522");
+    String first = fixture.paidOrder("341522") + "-1";
+    String second = fixture.paidOrder("341522") + "-1";
+    String luan = fixture.paidOrder("341500") + "-1";
+    java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "console-csv"));
+    java.nio.file.Path bad = java.nio.file.Files.writeString(dir.resolve("bad.csv"),
+        "line_id,certificate_no\n" + first + ",WSZM-CSV-01\n" + luan + ",WSZM-CSV-02\n" + first + ",WSZM-CSV-03\n");
+    java.nio.file.Path good = java.nio.file.Files.writeString(dir.resolve("good.csv"),
+        "line_id,certificate_no\n" + first + ",WSZM-CSV-01\n" + second + ",WSZM-CSV-02\n");
+    signIn("huoqiu.csv", password);
+    waiting().until(ExpectedConditions.urlContains("/console/tax/receipts"));
+
+    choose(bad);
+    driver.findElement(By.id("csv-submit")).click();
+    waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("csv-errors")));
+    String errors = driver.findElement(By.id("csv-errors")).getText();
+    assertTrue(errors.contains("不是您所辖区划的税票。"), errors);
+    assertTrue(errors.contains("与第 2 行的税票行号重复。"), errors);
+    assertTrue(driver.findElement(By.id("flash")).getText().contains("本次未确认任何税票"));
+    assertEquals(0, engine.count("SELECT count(*) FROM order_line WHERE order_no || '-' || line_no IN ('"
+        + first + "', '" + second + "', '" + luan + "') AND confirmation_no IS NOT NULL"));
+    chrome.screenshot("10-tax-csv-upload-errors");
+
+    choose(good);
+    driver.findElement(By.id("csv-submit")).click();
+    waiting().until(ExpectedConditions.textToBe(By.id("flash"), "已确认 2 笔。"));
+    assertTrue(driver.findElements(By.id("line-" + first)).isEmpty());
+    assertTrue(driver.findElements(By.id("line-" + second)).isEmpty());
+    assertEquals(2, engine.count("SELECT count(*) FROM order_line WHERE order_no || '-' || line_no IN ('"
+        + first + "', '" + second + "') AND confirmation_no LIKE 'WSZM-CSV-0%'"));
+    chrome.screenshot("11-tax-csv-upload-confirmed");
+
+    driver.findElement(By.id("tab-report")).click();
+    waiting().until(ExpectedConditions.attributeToBe(By.id("collections-chart"), "data-drawn", "1"));
+    assertTrue(driver.findElement(By.id("collections-totals")).getText().contains(today));
+    chrome.screenshot("12-tax-report-chart");
+    driver.findElement(By.id("tab-refunds")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/tax/refunds"));
+    chrome.screenshot("13-tax-refunds");
+  }
+
+  /** Chooses {@code file} in the upload form; the page's script reads it into the form's text. */
+  private static void choose(java.nio.file.Path file) throws Exception {
+    String content = java.nio.file.Files.readString(file);
+    WebElement textarea = driver.findElement(By.id("csv"));
+    driver.findElement(By.id("csv-file")).sendKeys(file.toAbsolutePath().toString());
+    waiting().until(d -> content.equals(d.findElement(By.id("csv")).getAttribute("value")));
+    assertTrue(textarea.isDisplayed());
   }
 
   @Test

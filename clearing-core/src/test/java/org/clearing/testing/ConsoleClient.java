@@ -78,7 +78,16 @@ public final class ConsoleClient {
     return cookies;
   }
 
+  /** A GET whose body is kept as bytes, e.g. a signed report download. */
+  public HttpResponse<byte[]> download(String path) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   private HttpResponse<String> send(HttpRequest.Builder request) {
+    return send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
     if (!cookies.isEmpty()) {
       StringBuilder header = new StringBuilder();
       cookies.forEach((k, v) -> header.append(header.length() == 0 ? "" : "; ").append(k).append('=').append(v));
@@ -86,7 +95,7 @@ public final class ConsoleClient {
     }
     request.header("Accept-Language", "zh-CN,zh;q=0.9").timeout(Duration.ofSeconds(30));
     try {
-      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<T> response = http.send(request.build(), handler);
       for (String set : response.headers().allValues("Set-Cookie")) {
         String pair = set.split(";", 2)[0];
         int eq = pair.indexOf('=');
