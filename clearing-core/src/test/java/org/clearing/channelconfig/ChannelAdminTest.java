@@ -237,11 +237,18 @@ class ChannelAdminTest {
     KeyPair stranger = Crypto.generateRsa(2048);
     var certificate = SandboxCertificates.issue("CN=1900000001", stranger.getPublic(), SandboxCertificates.randomSerial(),
         "CN=1900000001", stranger.getPrivate(), Instant.now().minus(Duration.ofDays(1)), Duration.ofDays(30), false);
-    JsonObject wrong = handedOver().put("merchant-certificate", Pem.write(certificate))
-        .put("platform-certificates", new JsonArray());
+    JsonObject wrong = handedOver().put("merchant-certificate", Pem.write(certificate));
     wrong.remove("merchant-certificate-serial");
     wrong.put("secrets", new JsonObject().put("merchant-private-key", Pem.write(stranger.getPrivate())));
 
+    // Asked to download the platform certificates, the save itself meets WeChat's refusal.
+    ApiCaller.Answer refused = put(admin(), PATH, wrong);
+    assertEquals(422, refused.status(), refused.text());
+    assertTrue(refused.text().contains("\"secrets.merchant-private-key\""), refused.text());
+
+    // Given the platform certificate as a file instead, it is saved; only check can tell.
+    wrong.put("platform-certificates", new JsonArray().add(Files.readString(
+        engine.dataDir().resolve("channels/wechat/sandbox/keys/platform-certificate.pem"))));
     ApiCaller.Answer saved = put(admin(), PATH, wrong);
     assertEquals(200, saved.status(), saved.text());
     JsonObject check = admin().get(PATH + "/check").json();
