@@ -283,4 +283,52 @@ class ChannelAdminTest {
     Await.value("341500 no longer uses the tampered configuration",
         () -> admin().get("/api/v1/admin/channels/341500/wechat/check").json().getString("source"), "file"::equals);
   }
+
+  @Test
+  @Order(6)
+  @SuppressWarnings("unchecked")
+  void alipayAndUnionPayMerchantsAreSavedFromTheirHandOverAndAPfxWithTheWrongPasswordIsRefused() throws Exception {
+    Map<String, Object> document = (Map<String, Object>) new Load(LoadSettings.builder().build())
+        .loadFromString(Files.readString(engine.dataDir().resolve("merchant-config.yaml")));
+    Map<String, Object> alipay = ((List<Map<String, Object>>) document.get("alipay")).get(0);
+    JsonObject alipayBody = new JsonObject().put("app-id", alipay.get("app-id")).put("seller-id", alipay.get("seller-id"))
+        .put("app-certificate", read(alipay.get("app-certificate")))
+        .put("alipay-public-key-certificate", read(alipay.get("alipay-public-key-certificate")))
+        .put("alipay-root-certificate", read(alipay.get("alipay-root-certificate")))
+        .put("gateway-url", alipay.get("gateway-url"))
+        .put("secrets", new JsonObject().put("app-private-key", read(alipay.get("app-private-key"))));
+    String alipayPath = "/api/v1/admin/channels/" + REGION + "/alipay";
+    assertEquals(200, put(admin(), alipayPath, alipayBody).status());
+    JsonObject alipayCheck = admin().get(alipayPath + "/check").json();
+    assertEquals(true, alipayCheck.getBoolean("ok"), alipayCheck.encode());
+    assertEquals("database", alipayCheck.getString("source"));
+    assertNoSecretIn(admin().get(alipayPath).text(), alipayBody.getJsonObject("secrets"), "Alipay's GET");
+
+    Map<String, Object> unionpay = ((List<Map<String, Object>>) document.get("unionpay")).get(0);
+    String password = read(((Map<String, Object>) unionpay.get("signing-certificate-password")).get("file")).strip();
+    String pfx = Base64.getEncoder().encodeToString(Files.readAllBytes(
+        engine.dataDir().resolve(unionpay.get("signing-certificate").toString())));
+    JsonObject unionPayBody = new JsonObject().put("mer-id", unionpay.get("mer-id"))
+        .put("verification-root-certificate", read(unionpay.get("verification-root-certificate")))
+        .put("verification-intermediate-certificate", read(unionpay.get("verification-intermediate-certificate")))
+        .put("urls", new JsonObject((Map<String, Object>) unionpay.get("urls")))
+        .put("secrets", new JsonObject().put("signing-certificate", pfx).put("signing-certificate-password", "wrong"));
+    String unionPayPath = "/api/v1/admin/channels/" + REGION + "/unionpay";
+
+    ApiCaller.Answer refused = put(admin(), unionPayPath, unionPayBody);
+    assertEquals(422, refused.status(), refused.text());
+    assertTrue(refused.text().contains("\"secrets.signing-certificate-password\""), refused.text());
+    assertEquals(404, admin().get(unionPayPath).status(), "nothing saved");
+
+    unionPayBody.getJsonObject("secrets").put("signing-certificate-password", password);
+    assertEquals(200, put(admin(), unionPayPath, unionPayBody).status());
+    ApiCaller.Answer read = admin().get(unionPayPath);
+    assertNoSecretIn(read.text(), unionPayBody.getJsonObject("secrets"), "UnionPay's GET");
+    JsonObject signing = read.json().getJsonObject("secrets").getJsonObject("signing-certificate");
+    assertTrue(signing.getBoolean("set") && signing.containsKey("serial") && signing.containsKey("not_after"),
+        signing.encode());
+    JsonObject unionPayCheck = admin().get(unionPayPath + "/check").json();
+    assertEquals(true, unionPayCheck.getBoolean("ok"), unionPayCheck.encode());
+    assertNoSecretIn(tableText(), unionPayBody.getJsonObject("secrets"), "the tables' text");
+  }
 }
