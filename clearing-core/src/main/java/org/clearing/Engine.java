@@ -36,6 +36,7 @@ import org.clearing.lease.JobsVerticle;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
 import org.clearing.net.Cidr;
+import org.clearing.channelconfig.ChannelConfigs;
 import org.clearing.crypto.MasterKey;
 import org.clearing.identity.EngineIdentity;
 import org.clearing.identity.IdentityRoutes;
@@ -230,8 +231,11 @@ public final class Engine {
             + PaymentIntake.QUEUED_MAX + ")")
         .register(metrics);
     EngineIdentity identity;
+    MasterKey channelSecretsKey;
     try {
-      identity = new EngineIdentity(pool, cryptoPool, identitySources(config));
+      EngineIdentity.Sources sources = identitySources(config);
+      identity = new EngineIdentity(pool, cryptoPool, sources);
+      channelSecretsKey = channelSecretsKey(config, sources);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -325,13 +329,15 @@ public final class Engine {
               ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
+              ChannelConfigs channelConfigs = new ChannelConfigs(vertx, pool, channelClient, channelSecretsKey,
+                  channels, tempDir, config.dataDir().resolve("bills"), metrics);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   receipts, refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
-                  new IdentityRoutes(identity), new Regions(pool, routing), console);
+                  new IdentityRoutes(identity), new Regions(pool, routing), console, channelConfigs);
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
@@ -360,7 +366,9 @@ public final class Engine {
               engine.channelClient = channelClient;
               engine.identity = identity;
               engine.demoAdminPassword = demoAdminPassword.get();
-              return deployApi(vertx, config.httpHost(), port, deployments, context, serverTls)
+              // The merchants an administrator keeps in the database apply from the first order.
+              return channelConfigs.reload()
+                  .compose(v -> deployApi(vertx, config.httpHost(), port, deployments, context, serverTls))
                   .compose(api -> {
                     engine.api = api;
                     return deployManagement(vertx, config.network(), deployments, context);
@@ -374,6 +382,7 @@ public final class Engine {
                     engine.scheduleNonceSweep();
                     engine.scheduleIdentityRefresh();
                     engine.scheduleRoutingCheck(routing);
+                    engine.scheduleChannelConfigCheck(channelConfigs);
                     if (serverTls != null) {
                       engine.timers.add(serverTls.watch(vertx, config.network().tlsReloadCheckMs()));
                     }
@@ -499,6 +508,31 @@ public final class Engine {
   private void scheduleRoutingCheck(LiveRouting routing) {
     timers.add(vertx.setPeriodic(ROUTING_CHECK_INTERVAL_MS, id -> routing.reloadIfChanged()
         .onFailure(e -> LOG.warn("event=routing.check_failed error={}", e.toString()))));
+  }
+
+  /**
+   * Another engine on the database may save a channel's configuration: this one notices by the
+   * configurations' stamp and applies it to the channel orders it opens within one interval.
+   */
+  private void scheduleChannelConfigCheck(ChannelConfigs configs) {
+    timers.add(vertx.setPeriodic(ChannelConfigs.CHECK_INTERVAL_MS, id -> configs.reloadIfChanged()
+        .onFailure(e -> LOG.warn("event=channel_config.check_failed error={}", e.toString()))));
+  }
+
+  /**
+   * The key that seals the channel secrets an administrator saves: the engine's master key, also
+   * when the engine's own keys come from files and it would not otherwise need one; null when none
+   * is given (then nothing can be saved in the database).
+   */
+  private static MasterKey channelSecretsKey(EngineConfig config, EngineIdentity.Sources sources) {
+    if (sources.masterKey() != null) {
+      return sources.masterKey();
+    }
+    org.clearing.config.KeySources keys = config.keys();
+    if (keys.masterKeyFile() != null) {
+      return MasterKey.fromFile(keys.masterKeyFile());
+    }
+    return keys.masterKeyText() == null ? null : MasterKey.fromText(keys.masterKeyText(), MasterKey.ENVIRONMENT_VARIABLE);
   }
 
   /** Forgets the nonces that expired by this engine's clock (also run every minute); how many. */

@@ -43,7 +43,9 @@ public record ApiContext(
     // Regions, accounts, routes and receivers managed by an administrator.
     Regions regions,
     // The consoles.
-    org.clearing.console.ConsoleRoutes console) {
+    org.clearing.console.ConsoleRoutes console,
+    // Channel merchants per region kept in the database (issue 11 §1).
+    org.clearing.channelconfig.ChannelConfigs channelConfigs) {
 
   /** The routing table as it is now: take it once per request. */
   public RoutingTable routing() {

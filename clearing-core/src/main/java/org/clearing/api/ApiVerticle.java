@@ -236,6 +236,16 @@ public final class ApiVerticle extends VerticleBase {
         .handler(regions::retire);
     router.get("/api/v1/admin/regions/:code/audit").handler(Security.require(Role.ADMIN))
         .handler(regions::audit);
+    // A channel's merchant per region, kept in the database (issue 11 §1).
+    ChannelConfigRoutes channelConfigs = new ChannelConfigRoutes(context.channelConfigs());
+    router.get("/api/v1/admin/channels/:region/:channel").handler(Security.require(Role.ADMIN))
+        .handler(channelConfigs::get);
+    router.put("/api/v1/admin/channels/:region/:channel").handler(Security.require(Role.ADMIN))
+        .handler(channelConfigs::put);
+    router.get("/api/v1/admin/channels/:region/:channel/audit").handler(Security.require(Role.ADMIN))
+        .handler(channelConfigs::audit);
+    router.get("/api/v1/admin/channels/:region/:channel/check").handler(Security.require(Role.ADMIN))
+        .handler(channelConfigs::check);
     router.route("/api/*").handler(ctx ->
         Security.refuse(ctx, Problem.of(404, "not-found", "No such endpoint",
             ctx.request().method() + " " + ctx.request().path() + " is not an endpoint")));

@@ -68,7 +68,7 @@ public final class CashierRoutes {
 
   private void payWith(RoutingContext ctx) {
     Channel channel = Channel.fromCode(ctx.pathParam("channel")).orElse(null);
-    if (channel == null || channels.adapter(channel).isEmpty()) {
+    if (channel == null || !channels.offers(channel)) {
       html(ctx, 404, ApplicantPage.notFound());
       return;
     }
@@ -84,7 +84,7 @@ public final class CashierRoutes {
 
   private void start(RoutingContext ctx, Order order, Channel channel) {
     if (channel == Channel.WECHAT) {
-      ChannelSet.PayerIdentification payers = channels.wechatPayers().orElse(null);
+      ChannelSet.PayerIdentification payers = channels.wechatPayers(order.region()).orElse(null);
       if (payers == null) {
         unavailable(ctx, order, channel, "WeChat payer identification is not configured");
         return;
@@ -104,9 +104,16 @@ public final class CashierRoutes {
       html(ctx, 400, ApplicantPage.notFound());
       return;
     }
-    withOpenOrder(ctx, order -> channels.wechatPayers().orElseThrow().payerIdForCode(code)
-        .onSuccess(openId -> open(ctx, order, Channel.WECHAT, openId))
-        .onFailure(e -> unavailable(ctx, order, Channel.WECHAT, e.getMessage())));
+    withOpenOrder(ctx, order -> {
+      ChannelSet.PayerIdentification payers = channels.wechatPayers(order.region()).orElse(null);
+      if (payers == null) {
+        unavailable(ctx, order, Channel.WECHAT, "WeChat payer identification is not configured");
+        return;
+      }
+      payers.payerIdForCode(code)
+          .onSuccess(openId -> open(ctx, order, Channel.WECHAT, openId))
+          .onFailure(e -> unavailable(ctx, order, Channel.WECHAT, e.getMessage()));
+    });
   }
 
   private void open(RoutingContext ctx, Order order, Channel channel, String payerId) {
@@ -146,7 +153,7 @@ public final class CashierRoutes {
   private Set<Channel> offered(Order order) {
     Set<Channel> offered = routing.current().offeredChannels(order.region(),
         order.legs().stream().map(Leg::payeeAccountId).toList());
-    offered.removeIf(channel -> channels.adapter(channel).isEmpty());
+    offered.removeIf(channel -> channels.merchantFor(order.region(), channel).isEmpty());
     return offered;
   }
 

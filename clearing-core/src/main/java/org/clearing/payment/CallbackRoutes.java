@@ -88,6 +88,8 @@ public final class CallbackRoutes {
     // attributes on the event loop, which the adapters never read (they verify the raw bytes);
     // in a profile of replayed callbacks that decoding was a tenth of the engine's CPU.
     router.post("/callbacks/:channel").handler(this::receive);
+    // A merchant other than the channel's default names itself, so its own keys verify it.
+    router.post("/callbacks/:channel/:merchant").handler(this::receive);
   }
 
   /** The body was over {@link #BODY_SIZE_MAX_BYTES}. */
@@ -100,7 +102,12 @@ public final class CallbackRoutes {
   private void receive(RoutingContext ctx) {
     long startNs = System.nanoTime();
     Channel channel = Channel.fromCode(ctx.pathParam("channel")).orElse(null);
-    ChannelAdapter adapter = channel == null ? null : channels.adapter(channel).orElse(null);
+    String merchantId = ctx.pathParam("merchant");
+    java.util.List<ChannelSet.Merchant> merchants = channel == null ? java.util.List.of()
+        : merchantId == null ? channels.merchants(channel)
+        : channels.merchant(channel, merchantId).filter(m -> m.id() != null).map(java.util.List::of)
+            .orElse(java.util.List.of());
+    ChannelAdapter adapter = merchants.isEmpty() ? null : merchants.get(0).adapter();
     if (adapter == null) {
       ctx.response().setStatusCode(404).end();
       return;
@@ -118,7 +125,7 @@ public final class CallbackRoutes {
     ctx.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
     readBody(ctx.request(), BODY_SIZE_MAX_BYTES)
         .onFailure(error -> ctx.fail(error instanceof TooLarge ? 413 : 400, error))
-        .onSuccess(body -> verifyAndRecord(ctx, channel, adapter,
+        .onSuccess(body -> verifyAndRecord(ctx, channel, merchants,
             new IncomingNotification(headers, body.getBytes()), startNs));
   }
 
@@ -153,10 +160,33 @@ public final class CallbackRoutes {
     return promise.future();
   }
 
-  private void verifyAndRecord(RoutingContext ctx, Channel channel, ChannelAdapter adapter,
+  /**
+   * Verifies with the merchant the path names or, on the plain path, with the default merchant and
+   * then each other one: a notification is any merchant's of the channel whose keys verify it, and
+   * is then taken only for a channel order opened with that merchant.
+   */
+  private static Verified verify(java.util.List<ChannelSet.Merchant> merchants, IncomingNotification incoming) {
+    Verified first = null;
+    for (ChannelSet.Merchant merchant : merchants) {
+      Notification notification = merchant.adapter().verify(incoming);
+      Verified verified = new Verified(merchant, notification);
+      if (!(notification instanceof Rejection rejection) || (rejection.reason() != Rejection.Reason.BAD_SIGNATURE
+          && rejection.reason() != Rejection.Reason.UNKNOWN_KEY)) {
+        return verified;
+      }
+      first = first == null ? verified : first;
+    }
+    return first;
+  }
+
+  private record Verified(ChannelSet.Merchant merchant, Notification notification) {}
+
+  private void verifyAndRecord(RoutingContext ctx, Channel channel, java.util.List<ChannelSet.Merchant> merchants,
       IncomingNotification incoming, long startNs) {
-    Future<Acknowledgement> answered = cryptoPool.executeBlocking(() -> adapter.verify(incoming), false)
-        .compose(notification -> handle(channel, adapter, notification));
+    ChannelAdapter adapter = merchants.get(0).adapter();
+    Future<Acknowledgement> answered = cryptoPool.executeBlocking(() -> verify(merchants, incoming), false)
+        .compose(verified -> ofMerchant(channel, verified)
+            .compose(notification -> handle(channel, verified.merchant().adapter(), notification)));
     answered
         .recover(error -> {
           // Not committed, so not acknowledged: the channel will send it again.
@@ -178,6 +208,23 @@ public final class CallbackRoutes {
           latency.get(channel)[answered.succeeded() ? 0 : 1]
               .record(System.nanoTime() - startNs, java.util.concurrent.TimeUnit.NANOSECONDS);
         });
+  }
+
+  /**
+   * The notification, or a FOREIGN rejection when it concerns a channel order opened with another
+   * merchant: one merchant's genuine signature says nothing about another merchant's orders.
+   */
+  private Future<Notification> ofMerchant(Channel channel, Verified verified) {
+    String outTradeNo = verified.notification() instanceof PaymentNotification payment ? payment.outTradeNo()
+        : verified.notification() instanceof RefundNotification refund ? refund.outTradeNo() : null;
+    // With a single merchant at the channel there is no other merchant's order to take.
+    if (outTradeNo == null || channels.merchants(channel).size() == 1) {
+      return Future.succeededFuture(verified.notification());
+    }
+    return channelOrders.openedWith(channel, outTradeNo, verified.merchant()).map(same -> same
+        ? verified.notification()
+        : new Rejection(channel, Rejection.Reason.FOREIGN, "signed by merchant " + verified.merchant().id()
+            + ", which did not open channel order " + outTradeNo));
   }
 
   private io.vertx.core.Future<Acknowledgement> handle(

@@ -32,10 +32,18 @@ public final class ChannelOrders {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelOrders.class);
 
   private static final String INSERT =
-      "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status, payee)"
-          + " VALUES ($1, $2, $3, $4, 'OPENING', $5::jsonb) ON CONFLICT (order_no, channel) DO NOTHING";
+      "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status, payee, merchant_id)"
+          + " VALUES ($1, $2, $3, $4, 'OPENING', $5::jsonb, $6) ON CONFLICT (order_no, channel) DO NOTHING";
+  /**
+   * The merchant a re-open goes to: the one the channel order was first opened with, so an order
+   * keeps its merchant when an administrator changes the region's configuration meanwhile.
+   */
+  private static final String MERCHANT_OF_ORDER =
+      "SELECT merchant_id FROM channel_order WHERE order_no = $1 AND channel = $2";
+  private static final String MERCHANT_OF_TRADE =
+      "SELECT merchant_id FROM channel_order WHERE channel = $1 AND out_trade_no = $2";
   private static final String SELECT_OTHERS =
-      "SELECT channel, out_trade_no FROM channel_order WHERE order_no = $1 AND channel <> $2"
+      "SELECT channel, out_trade_no, merchant_id FROM channel_order WHERE order_no = $1 AND channel <> $2"
           + " AND status IN ('OPENING', 'OPEN')";
   /**
    * The only {@code UPDATE channel_order SET status}. A move to OPEN also records what the
@@ -83,13 +91,28 @@ public final class ChannelOrders {
     return baseUrl + "/callbacks/" + channel.code();
   }
 
-  /** Opens (or re-opens, idempotently) the order at a channel. */
+  /**
+   * Opens (or re-opens, idempotently) the order at a channel, through the merchant of the order's
+   * region — or, on a re-open, the merchant it was first opened with.
+   */
   public Future<ChannelOrder> open(Order order, Channel channel, OpenOrderRequest.Flow flow,
       String payerId, String returnUrl) {
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
-    if (adapter == null) {
-      return Future.failedFuture(new IllegalStateException(channel.code() + " is not configured"));
-    }
+    return pool.preparedQuery(MERCHANT_OF_ORDER).execute(Tuple.of(order.orderNo(), channel.code()))
+        .compose(rows -> {
+          ChannelSet.Merchant merchant = rows.size() == 0
+              ? channels.merchantFor(order.region(), channel).orElse(null)
+              : channels.merchant(channel, rows.iterator().next().getString("merchant_id")).orElse(null);
+          if (merchant == null) {
+            return Future.failedFuture(new IllegalStateException(channel.code()
+                + " is not configured for region " + order.region()));
+          }
+          return open(order, channel, merchant, flow, payerId, returnUrl);
+        });
+  }
+
+  private Future<ChannelOrder> open(Order order, Channel channel, ChannelSet.Merchant merchant,
+      OpenOrderRequest.Flow flow, String payerId, String returnUrl) {
+    ChannelAdapter adapter = merchant.adapter();
     List<SplitLeg> legs = new ArrayList<>();
     for (Leg leg : order.legs()) {
       String account = channels.channelAccount(channel, leg.payeeAccountId()).orElse(null);
@@ -102,18 +125,40 @@ public final class ChannelOrders {
     String outTradeNo = OutTradeNumbers.of(channel, order.orderNo());
     OpenOrderRequest request = new OpenOrderRequest(order.orderNo(), outTradeNo, order.total(),
         "不动产登记税费 " + order.caseNo(), order.expiresAt(), legs,
-        notifyUrl(notifyBaseUrl, channel), returnUrl, flow, payerId);
+        channels.notifyUrl(notifyBaseUrl, channel, merchant), returnUrl, flow, payerId);
     // Bound as a JSON object: a Java string bound to jsonb would be stored as one JSON string.
     JsonObject payee = new JsonObject(adapter.payee(legs).toJson());
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(order.orderNo(), channel.code(), outTradeNo, flow.name(), payee))
+        .execute(Tuple.of(order.orderNo(), channel.code(), outTradeNo, flow.name(), payee, merchant.id()))
         .compose(v -> adapter.openOrder(request))
         .compose(opened -> transition(pool, ChannelOrderStatus.OPEN,
                 List.of(new Key(order.orderNo(), channel)),
                 new Opened(opened.channelReference(), flow.name(), payee))
             .map(opened))
-        .onSuccess(opened -> LOG.info("event=channel_order.opened order_no={} channel={} flow={}",
-            order.orderNo(), channel.code(), flow));
+        .onSuccess(opened -> LOG.info("event=channel_order.opened order_no={} channel={} merchant={} flow={}",
+            order.orderNo(), channel.code(), merchant.id(), flow));
+  }
+
+  /**
+   * Whether a notification verified with {@code merchant}'s keys may concern the channel order
+   * {@code outTradeNo}: only if that order was opened with that merchant. A channel order opened
+   * before merchants were recorded belongs to the channel's default merchant; a trade number with
+   * no channel order is left to the intake, which books nothing it did not ask for.
+   */
+  public Future<Boolean> openedWith(Channel channel, String outTradeNo, ChannelSet.Merchant merchant) {
+    return pool.preparedQuery(MERCHANT_OF_TRADE).execute(Tuple.of(channel.code(), outTradeNo)).map(rows -> {
+      if (rows.size() == 0) {
+        return true;
+      }
+      return channels.merchant(channel, rows.iterator().next().getString("merchant_id"))
+          .map(recorded -> recorded == merchant || (recorded.id() != null && recorded.id().equals(merchant.id())))
+          .orElse(false);
+    });
+  }
+
+  /** The adapter of the merchant a channel order was opened with (null: the default). */
+  public java.util.Optional<ChannelAdapter> adapterOf(Channel channel, String merchantId) {
+    return channels.adapter(channel, merchantId);
   }
 
   /**
@@ -127,14 +172,14 @@ public final class ChannelOrders {
           List<Future<Void>> closes = new ArrayList<>();
           for (Row row : rows) {
             Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
-            closes.add(close(orderNo, channel, row.getString("out_trade_no")));
+            closes.add(close(orderNo, channel, row.getString("out_trade_no"), row.getString("merchant_id")));
           }
           return Future.join(closes).mapEmpty();
         });
   }
 
-  private Future<Void> close(String orderNo, Channel channel, String outTradeNo) {
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+  private Future<Void> close(String orderNo, Channel channel, String outTradeNo, String merchantId) {
+    ChannelAdapter adapter = channels.adapter(channel, merchantId).orElse(null);
     if (adapter == null) {
       return Future.succeededFuture();
     }

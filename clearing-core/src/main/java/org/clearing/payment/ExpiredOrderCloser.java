@@ -52,7 +52,7 @@ public final class ExpiredOrderCloser implements LeasedJob {
   }
 
   private static final String DUE = """
-      SELECT c.order_no, c.channel, c.out_trade_no, c.close_attempts,
+      SELECT c.order_no, c.channel, c.out_trade_no, c.merchant_id, c.close_attempts,
              o.expires_at + make_interval(secs => $3::int8 / 1000.0) AS lapses_at,
              o.expires_at + make_interval(secs => $3::int8 / 1000.0) <= now() AS lapsed
       FROM channel_order c JOIN orders o ON o.order_no = c.order_no
@@ -125,7 +125,8 @@ public final class ExpiredOrderCloser implements LeasedJob {
     Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
     String outTradeNo = row.getString("out_trade_no");
     int attempts = row.getInteger("close_attempts") + 1;
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+    // The merchant the channel order was opened with: another merchant does not know it.
+    ChannelAdapter adapter = channels.adapter(channel, row.getString("merchant_id")).orElse(null);
     if (adapter == null) {
       return retryLater(orderNo, channel, attempts);
     }

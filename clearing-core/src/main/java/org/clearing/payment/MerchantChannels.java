@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -48,41 +49,96 @@ public final class MerchantChannels {
 
   private static ChannelSet channelSet(Vertx vertx, WebClient client, MerchantCredentials.Merchants merchants,
       Map<Channel, Map<String, String>> accounts) {
-    Map<Channel, ChannelAdapter> adapters = new EnumMap<>(Channel.class);
-    WechatAdapter wechat = only("wechat", merchants.wechat())
-        .map(config -> new WechatAdapter(vertx, client, config)).orElse(null);
-    if (wechat != null) {
-      adapters.put(Channel.WECHAT, wechat);
-      if (merchants.wechatDownloads().get(0)) {
-        // Each engine keeps its trusted keys in memory, so each refreshes its own: a timer of
-        // this process, not a job leased to one engine of many.
-        vertx.setPeriodic(PLATFORM_CERTIFICATE_REFRESH_MS, timer -> wechat.refreshPlatformCertificates()
-            .onSuccess(trusted -> LOG.info("event=wechat.platform_certificates.refreshed trusted_keys={}", trusted))
-            .onFailure(e -> LOG.warn("event=wechat.platform_certificates.refresh_failed reason=\"{}\"",
-                e.getMessage())));
+    Map<Channel, List<ChannelSet.Merchant>> byChannel = new EnumMap<>(Channel.class);
+    List<ChannelSet.Merchant> wechat = new ArrayList<>();
+    for (int i = 0; i < merchants.wechat().size(); i++) {
+      var checked = merchants.wechat().get(i);
+      WechatAdapter adapter = new WechatAdapter(vertx, client, checked.config());
+      wechat.add(merchant(wechat, checked, checked.config().mchid(), "mchid", adapter,
+          checked.config().appSecret().isEmpty() ? null : payers(adapter)));
+      if (merchants.wechatDownloads().get(i)) {
+        refreshPlatformCertificates(vertx, adapter);
       }
     }
-    only("alipay", merchants.alipay()).ifPresent(config ->
-        adapters.put(Channel.ALIPAY, new AlipayAdapter(vertx, client, config)));
-    only("unionpay", merchants.unionpay()).ifPresent(config ->
-        adapters.put(Channel.UNIONPAY, new UnionPayAdapter(vertx, client, config)));
-    boolean oauth = wechat != null && !merchants.wechat().get(0).config().appSecret().isEmpty();
-    return new ChannelSet(adapters, accounts, oauth ? payers(wechat) : null);
+    byChannel.put(Channel.WECHAT, wechat);
+    List<ChannelSet.Merchant> alipay = new ArrayList<>();
+    for (var checked : merchants.alipay()) {
+      alipay.add(merchant(alipay, checked, checked.config().appId(), "app-id",
+          new AlipayAdapter(vertx, client, checked.config()), null));
+    }
+    byChannel.put(Channel.ALIPAY, alipay);
+    List<ChannelSet.Merchant> unionpay = new ArrayList<>();
+    for (var checked : merchants.unionpay()) {
+      unionpay.add(merchant(unionpay, checked, checked.config().merId(), "mer-id",
+          new UnionPayAdapter(vertx, client, checked.config()), null));
+    }
+    byChannel.put(Channel.UNIONPAY, unionpay);
+    // Without a region, payers are identified through the default merchant's official account.
+    return ChannelSet.ofMerchants(byChannel, accounts, wechat.isEmpty() ? null : wechat.get(0).payers());
+  }
+
+  /** The id of the merchant an administrator configured for {@code region} in the database. */
+  public static String regionMerchantId(String region) {
+    return "region-" + region;
   }
 
   /**
-   * This engine routes each channel to one adapter whatever the order's region, so the file may
-   * name one merchant per channel; several regions share it.
+   * Loads a configuration file naming one merchant of {@code channel} (an administrator's, written
+   * out from the database) as that region's merchant, checked as the file's are.
+   *
+   * @param metrics times its calls as the file's merchants' are; null: untimed
    */
-  private static <C> java.util.Optional<C> only(String channel, List<MerchantCredentials.Checked<C>> merchants) {
-    if (merchants.size() > 1) {
-      throw new MerchantConfigException(merchants.get(1).field(), "this engine collects through one merchant"
-          + " per channel for all its regions; list the regions of " + channel + "[1] under " + channel + "[0]");
-    }
-    return merchants.stream().findFirst().map(MerchantCredentials.Checked::config);
+  public static Future<ChannelSet.Merchant> regionMerchant(Vertx vertx, WebClient client, Path file,
+      Path billRoot, String region, Channel channel, io.micrometer.core.instrument.MeterRegistry metrics) {
+    return MerchantConfigLoader.load(vertx, client, file, billRoot, Map.of(), Clock.systemUTC())
+        .compose(merchants -> vertx.executeBlocking(() -> {
+          org.clearing.channel.ChannelAdapter adapter;
+          ChannelSet.PayerIdentification payers = null;
+          switch (channel) {
+            case WECHAT -> {
+              var config = merchants.wechat().get(0).config();
+              WechatAdapter wechat = new WechatAdapter(vertx, client, config);
+              if (merchants.wechatDownloads().get(0)) {
+                refreshPlatformCertificates(vertx, wechat);
+              }
+              payers = config.appSecret().isEmpty() ? null : payers(wechat);
+              adapter = wechat;
+            }
+            case ALIPAY -> adapter = new AlipayAdapter(vertx, client, merchants.alipay().get(0).config());
+            default -> adapter = new UnionPayAdapter(vertx, client, merchants.unionpay().get(0).config());
+          }
+          return new ChannelSet.Merchant(regionMerchantId(region), List.of(region),
+              metrics == null ? adapter : new TimedChannelAdapter(adapter, metrics), payers);
+        }));
   }
 
-  private static ChannelSet.PayerIdentification payers(WechatAdapter wechat) {
+  /** Each WeChat merchant keeps its own trusted platform keys, so each refreshes its own. */
+  static void refreshPlatformCertificates(Vertx vertx, WechatAdapter wechat) {
+    // Each engine keeps its trusted keys in memory, so each refreshes its own: a timer of
+    // this process, not a job leased to one engine of many.
+    vertx.setPeriodic(PLATFORM_CERTIFICATE_REFRESH_MS, timer -> wechat.refreshPlatformCertificates()
+        .onSuccess(trusted -> LOG.info("event=wechat.platform_certificates.refreshed trusted_keys={}", trusted))
+        .onFailure(e -> LOG.warn("event=wechat.platform_certificates.refresh_failed reason=\"{}\"",
+            e.getMessage())));
+  }
+
+  /**
+   * A merchant of the file, named by its id at the channel: the id callbacks carry in their path
+   * ({@code /callbacks/<channel>/<id>}) and channel orders record, so two merchants of one channel
+   * must not share it.
+   */
+  private static ChannelSet.Merchant merchant(List<ChannelSet.Merchant> earlier, MerchantCredentials.Checked<?> checked,
+      String id, String idField, org.clearing.channel.ChannelAdapter adapter, ChannelSet.PayerIdentification payers) {
+    for (ChannelSet.Merchant other : earlier) {
+      if (id.equals(other.id())) {
+        throw new MerchantConfigException(checked.field() + "." + idField, "is also the " + idField
+            + " of an earlier merchant of this channel; list that merchant's regions under it instead");
+      }
+    }
+    return new ChannelSet.Merchant(id, checked.regions(), adapter, payers);
+  }
+
+  static ChannelSet.PayerIdentification payers(WechatAdapter wechat) {
     return new ChannelSet.PayerIdentification() {
       @Override
       public String authorizeUrl(String redirectUri, String state) {

@@ -58,7 +58,7 @@ public final class PendingPaymentQueries implements LeasedJob {
    * that are due. Oldest first, bounded.
    */
   private static final String DUE = """
-      SELECT c.order_no, c.channel, c.out_trade_no, c.query_attempts, o.status AS order_status,
+      SELECT c.order_no, c.channel, c.out_trade_no, c.merchant_id, c.query_attempts, o.status AS order_status,
              o.expires_at < now() AS expired
       FROM channel_order c JOIN orders o ON o.order_no = c.order_no
       WHERE (c.status = 'OPEN' OR (c.status = 'OPENING' AND c.opened_at < now() - interval '1 minute'))
@@ -122,7 +122,8 @@ public final class PendingPaymentQueries implements LeasedJob {
     String orderNo = row.getString("order_no");
     Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
     int attempts = row.getInteger("query_attempts") + 1;
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+    // The merchant the channel order was opened with: another merchant does not know it.
+    ChannelAdapter adapter = channels.adapter(channel, row.getString("merchant_id")).orElse(null);
     if (adapter == null) {
       return retryLater(orderNo, channel, attempts);
     }

@@ -44,7 +44,9 @@ public final class ChannelRefundQueries implements LeasedJob {
 
   private static final String DUE = """
       SELECT r.refund_id, r.order_no, r.channel, r.amount_fen, r.status, r.query_attempts,
-             o.paid_transaction_id, o.total_fen
+             o.paid_transaction_id, o.total_fen,
+             (SELECT c.merchant_id FROM channel_order c WHERE c.order_no = r.order_no AND c.channel = r.channel)
+               AS merchant_id
       FROM refund r JOIN orders o ON o.order_no = r.order_no
       WHERE r.mode = 'CHANNEL' AND r.status IN ('UNKNOWN', 'ACCEPTED') AND r.query_attempts < $2
         AND greatest(r.next_query_at, r.updated_at + make_interval(secs => $3::float8)) <= now()
@@ -95,7 +97,8 @@ public final class ChannelRefundQueries implements LeasedJob {
   private Future<Void> ask(Row row) {
     String refundId = row.getString("refund_id");
     Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+    // The merchant the order was paid through: only it knows the refund.
+    ChannelAdapter adapter = channels.adapter(channel, row.getString("merchant_id")).orElse(null);
     if (adapter == null || row.getString("paid_transaction_id") == null) {
       return Future.succeededFuture();
     }
@@ -140,7 +143,7 @@ public final class ChannelRefundQueries implements LeasedJob {
           Money.ofFen(leg.getLong("amount_fen")))));
       return new RefundRequest(OutTradeNumbers.of(channel, row.getString("order_no")),
           row.getString("paid_transaction_id"), row.getString("refund_id"), Money.ofFen(row.getLong("amount_fen")),
-          Money.ofFen(row.getLong("total_fen")), legs, ChannelOrders.notifyUrl(notifyBaseUrl, channel), "");
+          Money.ofFen(row.getLong("total_fen")), legs, channels.notifyUrl(notifyBaseUrl, channel, row.getString("merchant_id")), "");
     });
   }
 }

@@ -67,7 +67,9 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
       """;
   private static final String DUE = """
       SELECT d.channel, d.transaction_id, d.order_no, d.out_trade_no, d.amount_fen, d.out_refund_no,
-             d.attempts, d.status, o.total_fen
+             d.attempts, d.status, o.total_fen,
+             (SELECT c.merchant_id FROM channel_order c WHERE c.channel = d.channel AND c.out_trade_no = d.out_trade_no)
+               AS merchant_id
       FROM duplicate_refund d LEFT JOIN orders o ON o.order_no = d.order_no
       WHERE d.status = ANY($3::text[]) AND d.next_attempt_at <= now() AND d.attempts < $2
       ORDER BY d.next_attempt_at LIMIT $1
@@ -144,7 +146,8 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
 
   private Future<Void> refund(Row row) {
     Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+    // The merchant the payment was made to: only it can give it back.
+    ChannelAdapter adapter = channels.adapter(channel, row.getString("merchant_id")).orElse(null);
     if (adapter == null) {
       return Future.succeededFuture();
     }
@@ -178,7 +181,7 @@ public final class DuplicatePaymentRefunds implements LeasedJob {
         : Future.succeededFuture(List.of());
     return legs.map(split -> new RefundRequest(row.getString("out_trade_no"), row.getString("transaction_id"),
         row.getString("out_refund_no"), Money.ofFen(amountFen), Money.ofFen(amountFen), split,
-        ChannelOrders.notifyUrl(notifyBaseUrl, channel), "重复支付退款 duplicate payment"));
+        channels.notifyUrl(notifyBaseUrl, channel, row.getString("merchant_id")), "重复支付退款 duplicate payment"));
   }
 
   private Future<Void> answered(Row row, Channel channel, DuplicateRefundStatus status, RefundResult result) {

@@ -123,6 +123,14 @@ public final class RefundRepository {
       """;
 
   private final Pool pool;
+  private static final String MERCHANT_OF_ORDER =
+      "SELECT merchant_id FROM channel_order WHERE order_no = $1 AND channel = $2";
+
+  /** The merchant the order's channel order was opened with (null: the channel's default). */
+  public Future<String> merchantOf(String orderNo, String channel) {
+    return pool.preparedQuery(MERCHANT_OF_ORDER).execute(Tuple.of(orderNo, channel))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("merchant_id"));
+  }
 
   public RefundRepository(Pool pool) {
     this.pool = pool;

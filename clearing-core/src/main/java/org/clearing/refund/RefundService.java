@@ -63,8 +63,15 @@ public final class RefundService implements RefundNotifications {
 
   private Future<RefundRepository.Refund> callChannel(RefundRepository.Created created) {
     RefundRepository.Refund refund = created.refund();
+    // The merchant the order was paid through: only it can refund the payment.
+    return refunds.merchantOf(refund.orderNo(), refund.channel())
+        .compose(merchantId -> callChannel(created, merchantId));
+  }
+
+  private Future<RefundRepository.Refund> callChannel(RefundRepository.Created created, String merchantId) {
+    RefundRepository.Refund refund = created.refund();
     Channel channel = Channel.fromCode(refund.channel()).orElseThrow();
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
+    ChannelAdapter adapter = channels.adapter(channel, merchantId).orElse(null);
     if (adapter == null) {
       return refunds.moveTo(refund.refundId(), RefundStatus.UNKNOWN, null);
     }
@@ -73,7 +80,7 @@ public final class RefundService implements RefundNotifications {
         Money.ofFen(leg.amountFen()))).toList();
     RefundRequest request = new RefundRequest(OutTradeNumbers.of(channel, refund.orderNo()),
         created.paidTransactionId(), refund.refundId(), Money.ofFen(refund.amountFen()),
-        Money.ofFen(created.orderTotalFen()), legs, ChannelOrders.notifyUrl(notifyBaseUrl, channel),
+        Money.ofFen(created.orderTotalFen()), legs, channels.notifyUrl(notifyBaseUrl, channel, merchantId),
         refund.reason());
     return adapter.refund(request)
         .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))

@@ -55,8 +55,17 @@ public final class WechatDemo {
   /** As {@link #start(Vertx, Path, int, double, Set)}, the sandbox listening on {@code host}. */
   public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers) {
+    return start(vertx, directory, host, port, timeCompression, receivers, MCHID);
+  }
+
+  /**
+   * As {@link #start(Vertx, Path, String, int, double, Set)}, for the merchant {@code mchid} made
+   * on first start: a second merchant of WeChat, as a region of its own would have.
+   */
+  public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers, String mchid) {
     Path merchantDir = directory.resolve("merchant");
-    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir)).compose(loaded -> {
+    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir, mchid)).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
       PrivateKey key = Pem.readPrivateKey(loaded.getString("private_key"));
       PublicKey publicKey = Pem.readPublicKey(loaded.getString("public_key"));
@@ -68,7 +77,7 @@ public final class WechatDemo {
     });
   }
 
-  private static JsonObject loadOrCreateMerchant(Path dir) throws Exception {
+  private static JsonObject loadOrCreateMerchant(Path dir, String mchid) throws Exception {
     SecretFiles.createDirectories(dir);
     Path settings = dir.resolve("merchant.json");
     Path keyFile = dir.resolve("apiclient_key.pem");
@@ -78,7 +87,7 @@ public final class WechatDemo {
       SecretFiles.writeString(keyFile, Pem.write(pair.getPrivate()));
       SecretFiles.writeString(publicFile, Pem.write(pair.getPublic()));
       // The API v3 key is 32 ASCII characters (channels.md §1.5); the serial 40 hex digits.
-      JsonObject json = new JsonObject().put("mchid", MCHID).put("appid", APPID)
+      JsonObject json = new JsonObject().put("mchid", mchid).put("appid", APPID)
           .put("app_secret", Crypto.hex(random(16)))
           .put("api_v3_key", Crypto.hex(random(16)))
           .put("serial_no", Crypto.hex(random(20)).toUpperCase(java.util.Locale.ROOT));

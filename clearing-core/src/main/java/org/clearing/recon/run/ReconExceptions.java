@@ -83,6 +83,8 @@ public final class ReconExceptions {
       WHERE run_id = $1 AND item_no = $2
       """;
   private static final String ORDER_STATUS = "SELECT status FROM orders WHERE order_no = $1";
+  private static final String MERCHANT_OF_TRADE =
+      "SELECT merchant_id FROM channel_order WHERE channel = $1 AND out_trade_no = $2";
 
   private final Pool pool;
   private final ChannelSet channels;
@@ -182,7 +184,14 @@ public final class ReconExceptions {
       return Future.succeededFuture(Resolution.refused(422, "action", action + " applies to payment items only"));
     }
     Channel channel = Channel.valueOf(item.getString("channel").toUpperCase());
-    Optional<ChannelAdapter> adapter = channels.adapter(channel);
+    // Asked of the merchant the channel order was opened with: another one does not know it.
+    return conn.preparedQuery(MERCHANT_OF_TRADE).execute(Tuple.of(channel.code(), item.getString("out_trade_no")))
+        .compose(rows -> bookPayment(conn, item, action, reason, clientId, channel,
+            channels.adapter(channel, rows.size() == 0 ? null : rows.iterator().next().getString("merchant_id"))));
+  }
+
+  private Future<Resolution> bookPayment(SqlConnection conn, Row item, Action action, String reason, String clientId,
+      Channel channel, Optional<ChannelAdapter> adapter) {
     if (adapter.isEmpty()) {
       return Future.succeededFuture(Resolution.refused(409, null, "no adapter for " + channel.code()));
     }
