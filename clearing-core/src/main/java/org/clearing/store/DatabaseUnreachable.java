@@ -23,7 +23,10 @@ public final class DatabaseUnreachable {
         return true;
       }
       String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-      if (message.contains("pool closed") || message.contains("connection refused")) {
+      // "Connection is not active now, current status: CLOSED": the next statement of a
+      // transaction whose connection the dying leader (or HAProxy) already closed.
+      if (message.contains("pool closed") || message.contains("connection refused")
+          || message.contains("connection is not active now")) {
         return true;
       }
     }

@@ -21,10 +21,11 @@ import picocli.CommandLine.Spec;
  * packages the script names; exit 1 unless the audit is clean.
  */
 @Command(name = "ha", mixinStandardHelpOptions = true,
-    description = "Orders and payment callbacks at a steady rate through HAProxy over two engines on a Patroni"
-        + " cluster; the leader's PostgreSQL and Patroni SIGKILLed half way, one engine at three quarters; writes'"
-        + " outage, answers and throughput reported; audit. Needs load-tests/ha/cluster's prerequisites."
-        + " Exit 1 unless clean.")
+    description = "Orders and payments at a steady rate through HAProxy over two engines on a Patroni cluster,"
+        + " the sandbox process's callbacks under a storm (x3, reordered, dropped, forged); the leader's PostgreSQL"
+        + " and Patroni SIGKILLed half way, one engine at three quarters; writes' outage, answers and throughput"
+        + " reported; audit, seals, verify-journal, the day's reconciliation. Needs load-tests/ha/cluster's"
+        + " prerequisites. Exit 1 unless clean.")
 final class HaCommand implements Callable<Integer> {
 
   @Spec
@@ -40,6 +41,10 @@ final class HaCommand implements Callable<Integer> {
 
   @Option(names = "--cluster-script", defaultValue = "load-tests/ha/cluster")
   Path script;
+
+  @Option(names = "--engine-jar", defaultValue = "clearing-core/target/clearing-engine.jar",
+      description = "The engine jar the cluster runs, and whose verify-journal is run (default ${DEFAULT-VALUE}).")
+  Path engineJar;
 
   @Option(names = "--port-base", defaultValue = "17000", description = "HA_PORT_BASE for the cluster (default ${DEFAULT-VALUE}).")
   int portBase;
@@ -67,13 +72,18 @@ final class HaCommand implements Callable<Integer> {
     Path stateDir = Files.createTempDirectory("clearing-ha-run-");
     Files.delete(stateDir); // the script makes it, and refuses one that exists
     int orders = (int) Math.round(ratePerS * duration.toSeconds());
-    // The engines ask a channel about a silent payment only after 180 s, so the active query
-    // does not book the pre-paid payments before their callbacks are replayed.
-    try (HaCluster cluster = HaCluster.up(script, stateDir, portBase, List.of(), "--payment-query-after 180s")) {
+    // The engines first ask a channel about a silent payment a window plus a minute after its
+    // order opened (opened just before the window): after every payment of the window, so that the
+    // active query heals the storm's drops rather than racing their callbacks, and soon enough
+    // for a short run.
+    Duration queryAfter = duration.plusSeconds(60);
+    try (HaCluster cluster = HaCluster.up(script, stateDir, portBase, List.of(), engineJar,
+        "--payment-query-after " + queryAfter.toSeconds() + "s")) {
       if (logs != null) {
         cluster.keepLogsIn(logs);
       }
-      JsonObject section = HaScenario.run(cluster, new HaScenario.Settings(ratePerS, orders, inFlightMax, System.out));
+      JsonObject section = HaScenario.run(cluster, new HaScenario.Settings(ratePerS, orders, inFlightMax,
+          queryAfter, System.out));
       if (report != null) {
         Files.writeString(report, section.encodePrettily());
       }

@@ -15,7 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
-import org.clearing.load.driver.Harness;
+import org.clearing.load.driver.SystemUnderTest;
 import org.clearing.load.scenario.PayScenario;
 
 /**
@@ -50,7 +50,7 @@ public final class MoneyAudit {
 
   private MoneyAudit() {}
 
-  public static Verdict run(Harness harness, List<PayScenario.Story> stories) throws Exception {
+  public static Verdict run(SystemUnderTest harness, List<PayScenario.Story> stories) throws Exception {
     List<String> findings = new ArrayList<>();
     Map<String, Boolean> sandboxSaysPaid = sandboxTruth(harness, stories, findings);
     Map<Channel, long[]> sandboxPaid = new EnumMap<>(Channel.class);
@@ -131,7 +131,7 @@ public final class MoneyAudit {
    * What every audit ends with: the journal balances entry by entry and in all, its balances can be
    * read, and the engine's own invariants hold.
    */
-  public static void journalAndInvariants(Harness harness, List<String> findings) throws Exception {
+  public static void journalAndInvariants(SystemUnderTest harness, List<String> findings) throws Exception {
     try (Connection db = harness.jdbc(); PreparedStatement q = db.prepareStatement(
         "SELECT (SELECT coalesce(sum(debit_fen) - sum(credit_fen), 0) FROM journal_posting),"
             + " (SELECT count(*) FROM (SELECT entry_id FROM journal_posting GROUP BY entry_id"
@@ -153,7 +153,7 @@ public final class MoneyAudit {
   }
 
   /** Asks each sandbox, order by order, whether it took the money (its own record, not ours). */
-  private static Map<String, Boolean> sandboxTruth(Harness harness, List<PayScenario.Story> stories,
+  private static Map<String, Boolean> sandboxTruth(SystemUnderTest harness, List<PayScenario.Story> stories,
       List<String> findings) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
@@ -175,7 +175,7 @@ public final class MoneyAudit {
     }
   }
 
-  private static boolean paidAtSandbox(Harness harness, PayScenario.Story story) throws Exception {
+  private static boolean paidAtSandbox(SystemUnderTest harness, PayScenario.Story story) throws Exception {
     String path = switch (story.channel()) {
       case WECHAT -> "/sandbox/splits/";
       case ALIPAY -> "/sandbox/trades/";

@@ -34,11 +34,11 @@ public final class EngineApi {
 
   static final long REQUEST_TIMEOUT_S = 60;
 
-  private final Harness harness;
+  private final SystemUnderTest harness;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<Role, RequestSigner> signers = new EnumMap<>(Role.class);
 
-  public EngineApi(Harness harness) throws Exception {
+  public EngineApi(SystemUnderTest harness) throws Exception {
     this.harness = harness;
     for (Role role : Role.values()) {
       signers.put(role, harness.signer(role.code()));

@@ -28,7 +28,7 @@ import org.clearing.store.Database;
  * it), the engine jar as its own process on that database with its three sandboxes, and signed
  * callers for the engine's API. Killing and restarting either side keeps the data.
  */
-public final class Harness implements AutoCloseable {
+public final class Harness implements SystemUnderTest, AutoCloseable {
 
   /**
    * How long after a channel order opens the engine first asks the channel when no callback came
@@ -185,6 +185,7 @@ public final class Harness implements AutoCloseable {
     return pgPort;
   }
 
+  @Override
   public Connection jdbc() throws SQLException {
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "postgres");
   }
@@ -193,6 +194,7 @@ public final class Harness implements AutoCloseable {
     return engine;
   }
 
+  @Override
   public String baseUrl() {
     return engine.baseUrl();
   }
@@ -206,11 +208,12 @@ public final class Harness implements AutoCloseable {
     return sandboxUrls.get(channel);
   }
 
+  @Override
   public RequestSigner signer(String role) throws Exception {
     return CreateScenario.signer(engine.dataDir().resolve("clients").resolve(role + ".json"));
   }
 
-  /** A signed GET of the engine's API; the answer's status and body. */
+  @Override
   public HttpResponse<String> signedGet(String role, String path) throws Exception {
     String authorization = signer(role).authorization("GET", path, new byte[0]);
     return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(60))
@@ -229,6 +232,7 @@ public final class Harness implements AutoCloseable {
     }
   }
 
+  @Override
   public HttpResponse<String> sandboxGet(Channel channel, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(sandboxUrl(channel) + path)).timeout(Duration.ofSeconds(30))
         .GET().build(), HttpResponse.BodyHandlers.ofString());

@@ -26,6 +26,7 @@ import org.clearing.channel.Channel;
 import org.clearing.channel.OutTradeNumbers;
 import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
+import org.clearing.load.driver.SystemUnderTest;
 
 /**
  * Orders paid through all three sandboxes. Before the timed window the orders are created and
@@ -53,7 +54,7 @@ public final class PayScenario {
   private PayScenario() {}
 
   /** Creates {@code count} orders and opens each at one channel; returns them in order. */
-  public static List<Story> prepare(Harness harness, int count, String runId) throws Exception {
+  public static List<Story> prepare(SystemUnderTest harness, int count, String runId) throws Exception {
     var signer = harness.signer("registration");
     List<OpenLoopDriver.PreparedRequest> requests = new ArrayList<>();
     java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
