@@ -319,6 +319,11 @@ public final class Engine {
               ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
+              // The operator's console acts through the same code as the API (issue 13).
+              console.operator(new org.clearing.console.OperatorConsoleRoutes.Domain(
+                  new org.clearing.history.OrderSearch(pool),
+                  new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), new WebhookRepository(pool)),
+                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), new WebhookRepository(pool)));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),

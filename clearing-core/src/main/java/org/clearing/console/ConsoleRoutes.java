@@ -52,6 +52,8 @@ public final class ConsoleRoutes {
   private final TaxConsoleRoutes tax;
   private final AuditConsoleRoutes auditPages;
   private final PeopleConsoleRoutes peoplePages;
+  /** The operator's pages, once the engine has built the domain code they act through. */
+  private OperatorConsoleRoutes operatorPages;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -65,11 +67,20 @@ public final class ConsoleRoutes {
     this.assets = ConsoleAssets.load();
     this.pages = new ConsolePages(vertx, assets);
     pages.warmUp();
+    OperatorConsoleRoutes.warmUp(pages);
     LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
     this.auditPages = new AuditConsoleRoutes(pages, audit);
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
+  }
+
+  /**
+   * Adds the operator's pages. Their domain code (refunds, channels) is built after this, so the
+   * engine hands it over here before the routes are mounted (their templates were parsed at start).
+   */
+  public void operator(OperatorConsoleRoutes.Domain domain) {
+    this.operatorPages = new OperatorConsoleRoutes(pages, audit, domain);
   }
 
   public void mount(Router router) {
@@ -96,6 +107,22 @@ public final class ConsoleRoutes {
         .handler(ctx -> peoplePages.administer(ctx, false));
     router.post("/console/admin/people/:login/reset").handler(require(PersonRole.ADMIN))
         .handler(ctx -> peoplePages.administer(ctx, true));
+    if (operatorPages != null) {
+      mountOperator(router);
+    }
+  }
+
+  private void mountOperator(Router router) {
+    PersonRole[] readers = OperatorConsoleRoutes.READERS.toArray(PersonRole[]::new);
+    PersonRole[] actors = OperatorConsoleRoutes.ACTORS.toArray(PersonRole[]::new);
+    router.get("/console/operator/orders").handler(require(readers)).handler(operatorPages::search);
+    router.get("/console/operator/orders/:orderNo").handler(require(readers)).handler(operatorPages::order);
+    router.post("/console/operator/orders/:orderNo/cancel").handler(require(actors)).handler(operatorPages::cancel);
+    router.post("/console/operator/orders/:orderNo/refund").handler(require(actors)).handler(operatorPages::refund);
+    router.post("/console/operator/orders/:orderNo/exception/:action").handler(require(actors))
+        .handler(operatorPages::resolve);
+    router.post("/console/operator/orders/:orderNo/webhooks/:eventId/redeliver").handler(require(actors))
+        .handler(operatorPages::redeliver);
   }
 
   // ---- signing in and out
@@ -236,6 +263,10 @@ public final class ConsoleRoutes {
     }
     if (person.role() == PersonRole.TAX || person.role() == PersonRole.AUDITOR) {
       redirect(ctx, "/console/tax/receipts");
+      return;
+    }
+    if (person.role() == PersonRole.OPERATOR && operatorPages != null) {
+      redirect(ctx, "/console/operator/orders");
       return;
     }
     if (person.role() == PersonRole.ADMIN) {
