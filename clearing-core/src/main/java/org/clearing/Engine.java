@@ -320,17 +320,19 @@ public final class Engine {
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
                   new ReconExceptions(pool, channels, intake));
               // The operator's console acts through the same code as the API (issue 13).
+              Regions regions = new Regions(pool, routing);
               console.operator(new org.clearing.console.OperatorConsoleRoutes.Domain(
                   new org.clearing.history.OrderSearch(pool),
                   new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), new WebhookRepository(pool)),
-                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), new WebhookRepository(pool)));
+                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), new WebhookRepository(pool),
+                  clients, regions));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   receipts, refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
-                  new IdentityRoutes(identity), new Regions(pool, routing), console);
+                  new IdentityRoutes(identity), regions, console);
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),

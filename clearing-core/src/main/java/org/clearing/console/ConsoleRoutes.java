@@ -54,6 +54,7 @@ public final class ConsoleRoutes {
   private final PeopleConsoleRoutes peoplePages;
   /** The operator's pages, once the engine has built the domain code they act through. */
   private OperatorConsoleRoutes operatorPages;
+  private ClientsConsoleRoutes clientPages;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -81,6 +82,7 @@ public final class ConsoleRoutes {
    */
   public void operator(OperatorConsoleRoutes.Domain domain) {
     this.operatorPages = new OperatorConsoleRoutes(pages, audit, domain);
+    this.clientPages = new ClientsConsoleRoutes(pages, audit, domain.clients(), domain.regions());
   }
 
   public void mount(Router router) {
@@ -123,6 +125,14 @@ public final class ConsoleRoutes {
         .handler(operatorPages::resolve);
     router.post("/console/operator/orders/:orderNo/webhooks/:eventId/redeliver").handler(require(actors))
         .handler(operatorPages::redeliver);
+    router.get("/console/admin/clients").handler(require(PersonRole.ADMIN)).handler(clientPages::page);
+    router.post("/console/admin/clients/:clientId/disable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.DISABLE));
+    router.post("/console/admin/clients/:clientId/enable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.ENABLE));
+    router.post("/console/admin/clients/:clientId/key").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.REPLACE_KEY));
+    router.get("/console/admin/regions").handler(require(PersonRole.ADMIN)).handler(clientPages::regions);
   }
 
   // ---- signing in and out

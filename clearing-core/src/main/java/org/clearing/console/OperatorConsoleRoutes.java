@@ -50,7 +50,8 @@ public final class OperatorConsoleRoutes {
 
   /** What the operator's pages read and act through: the engine's own domain code, built at start. */
   public record Domain(OrderSearch search, OrderHistory history, OrderRepository orders, RefundService refunds,
-      ExceptionResolutions resolutions, WebhookRepository webhooks) {}
+      ExceptionResolutions resolutions, WebhookRepository webhooks, org.clearing.client.ClientRepository clients,
+      org.clearing.region.Regions regions) {}
 
   static final Set<PersonRole> READERS = Set.of(PersonRole.OPERATOR, PersonRole.ADMIN, PersonRole.AUDITOR);
   static final Set<PersonRole> ACTORS = Set.of(PersonRole.OPERATOR, PersonRole.ADMIN);
@@ -391,7 +392,7 @@ public final class OperatorConsoleRoutes {
     Map<String, Object> data = TaxConsoleRoutes.common(ctx, person);
     List<Map<String, String>> hidden = new ArrayList<>();
     fields.forEach((name, values) -> values.forEach(value -> hidden.add(Map.of("name", name, "value", value))));
-    data.put("orderNo", order.orderNo());
+    data.put("back", "/console/operator/orders/" + order.orderNo());
     data.put("action", "/console/operator/orders/" + order.orderNo() + "/" + action);
     data.put("question", question);
     data.put("fields", hidden);
@@ -472,12 +473,23 @@ public final class OperatorConsoleRoutes {
         "deliveries", List.of(Map.of("attempt", 1, "clientId", "-", "status", 200, "outcome", "-",
             "latencyMs", 1L, "at", "-")))));
     Map<String, Object> confirm = new HashMap<>(common);
-    confirm.putAll(Map.of("orderNo", "-", "action", "-", "question", "-",
+    confirm.putAll(Map.of("back", "-", "action", "-", "question", "-",
         "fields", List.of(Map.of("name", "-", "value", "-"))));
     for (Locale locale : new Locale[] {ConsolePages.CHINESE, Locale.ENGLISH}) {
       pages.render(locale, "/console/operator/orders", "operator-orders", null, search);
       pages.render(locale, "/console/operator/orders/-", "operator-order", null, order);
       pages.render(locale, "/console/operator/orders/-/cancel", "operator-confirm", null, confirm);
+      Map<String, Object> clients = new HashMap<>(common);
+      Map<String, Object> client = new HashMap<>(Map.of("clientId", "-", "role", "admin", "keyType", "SM2",
+          "status", "ACTIVE", "keyVersion", 1, "keySm3", "-", "changedAt", "-", "changedBy", "-", "canDisable", true,
+          "canEnable", true));
+      client.put("canRekey", true);
+      clients.putAll(Map.of("flash", "-", "failed", false, "clients", List.of(client)));
+      pages.render(locale, "/console/admin/clients", "admin-clients", null, clients);
+      Map<String, Object> regions = new HashMap<>(common);
+      regions.put("rows", List.of(Map.of("code", "-", "name", "-", "status", "ACTIVE", "version", 1, "channels", "-",
+          "changedBy", "-", "changedAt", "-")));
+      pages.render(locale, "/console/admin/regions", "admin-regions", null, regions);
     }
   }
 }
