@@ -321,11 +321,11 @@ public final class Engine {
                   new ReconExceptions(pool, channels, intake));
               // The operator's console acts through the same code as the API (issue 13).
               Regions regions = new Regions(pool, routing);
+              WebhookRepository webhooks = new WebhookRepository(pool);
               console.operator(new org.clearing.console.OperatorConsoleRoutes.Domain(
                   new org.clearing.history.OrderSearch(pool),
-                  new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), new WebhookRepository(pool)),
-                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), new WebhookRepository(pool),
-                  clients, regions));
+                  new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), webhooks),
+                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), webhooks, clients, regions));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),

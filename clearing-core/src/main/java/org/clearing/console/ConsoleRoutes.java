@@ -52,7 +52,7 @@ public final class ConsoleRoutes {
   private final TaxConsoleRoutes tax;
   private final AuditConsoleRoutes auditPages;
   private final PeopleConsoleRoutes peoplePages;
-  /** The operator's pages, once the engine has built the domain code they act through. */
+  /** The operator's and the administrator's client pages, once the engine has built the code they act through. */
   private OperatorConsoleRoutes operatorPages;
   private ClientsConsoleRoutes clientPages;
 
@@ -77,7 +77,7 @@ public final class ConsoleRoutes {
   }
 
   /**
-   * Adds the operator's pages. Their domain code (refunds, channels) is built after this, so the
+   * Adds the operator's pages and the administrator's API client and region pages. Their domain code (refunds, channels) is built after this, so the
    * engine hands it over here before the routes are mounted (their templates were parsed at start).
    */
   public void operator(OperatorConsoleRoutes.Domain domain) {
