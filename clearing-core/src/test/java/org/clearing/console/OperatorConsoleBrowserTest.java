@@ -172,4 +172,24 @@ class OperatorConsoleBrowserTest {
     chrome.screenshot("25-operator-order-english");
     driver.get(engine.baseUrl() + "/console/operator/orders?lang=zh-CN");
   }
+
+  @Test
+  void anAdministratorSeesTheApiClientsAndTheRegions() throws Exception {
+    String adminPassword = fixture.addSettledPerson("browser.admin", PersonRole.ADMIN, "341522", "341500");
+    driver.manage().deleteAllCookies();
+    driver.get(engine.baseUrl() + "/console/sign-in");
+    driver.findElement(By.id("login")).sendKeys("browser.admin");
+    driver.findElement(By.id("password")).sendKeys(adminPassword);
+    driver.findElement(By.id("sign-in")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/admin/people"));
+
+    driver.findElement(By.linkText("API 客户端")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/admin/clients"));
+    assertEquals("ACTIVE", driver.findElement(By.cssSelector("#client-demo-registration .client-status")).getText());
+    chrome.screenshot("26-admin-api-clients");
+    driver.findElement(By.linkText("区划")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/admin/regions"));
+    assertTrue(driver.findElement(By.id("region-341522")).getText().contains("341522"));
+    chrome.screenshot("27-admin-regions");
+  }
 }
