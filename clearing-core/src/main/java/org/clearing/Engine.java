@@ -331,13 +331,20 @@ public final class Engine {
                   new ReconExceptions(pool, channels, intake));
               ChannelConfigs channelConfigs = new ChannelConfigs(vertx, pool, channelClient, channelSecretsKey,
                   channels, tempDir, config.dataDir().resolve("bills"), metrics);
+              // The operator's console acts through the same code as the API.
+              Regions regions = new Regions(pool, routing);
+              WebhookRepository webhooks = new WebhookRepository(pool);
+              console.operator(new org.clearing.console.OperatorConsoleRoutes.Domain(
+                  new org.clearing.history.OrderSearch(pool),
+                  new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), webhooks),
+                  orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), webhooks, clients, regions));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),
                   new CallbackRoutes(channels, intake, channelOrders, refunds, cryptoPool, metrics),
                   receipts, refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
-                  new IdentityRoutes(identity), new Regions(pool, routing), console, channelConfigs);
+                  new IdentityRoutes(identity), regions, console, channelConfigs);
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
                   new PendingPaymentQueries(pool, channels, intake, channelOrders,
                       PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),

@@ -65,6 +65,10 @@ public final class ConsoleRoutes {
   public record TaxDesk(org.clearing.refund.RefundRepository refunds, org.clearing.report.DailyReports reports,
       org.clearing.report.ReportSigner signer, io.vertx.core.WorkerExecutor cryptoPool) {}
 
+  /** The operator's and the administrator's client pages, once the engine has built the code they act through. */
+  private OperatorConsoleRoutes operatorPages;
+  private ClientsConsoleRoutes clientPages;
+
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
    * engine builds this on its starting thread, never on an event loop.
@@ -77,6 +81,7 @@ public final class ConsoleRoutes {
     this.assets = ConsoleAssets.load();
     this.pages = new ConsolePages(vertx, assets);
     pages.warmUp();
+    OperatorConsoleRoutes.warmUp(pages);
     LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
@@ -84,6 +89,15 @@ public final class ConsoleRoutes {
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
     this.taxRefunds = new TaxRefundConsoleRoutes(pages, taxDesk.refunds(), audit);
     this.taxReports = new TaxReportConsoleRoutes(pages, taxDesk.reports(), taxDesk.signer(), taxDesk.cryptoPool(), audit);
+  }
+
+  /**
+   * Adds the operator's pages and the administrator's API client and region pages. Their domain code (refunds, channels) is built after this, so the
+   * engine hands it over here before the routes are mounted (their templates were parsed at start).
+   */
+  public void operator(OperatorConsoleRoutes.Domain domain) {
+    this.operatorPages = new OperatorConsoleRoutes(pages, audit, domain);
+    this.clientPages = new ClientsConsoleRoutes(pages, audit, domain.clients(), domain.regions());
   }
 
   public void mount(Router router) {
@@ -122,6 +136,30 @@ public final class ConsoleRoutes {
         .handler(ctx -> peoplePages.administer(ctx, false));
     router.post("/console/admin/people/:login/reset").handler(require(PersonRole.ADMIN))
         .handler(ctx -> peoplePages.administer(ctx, true));
+    if (operatorPages != null) {
+      mountOperator(router);
+    }
+  }
+
+  private void mountOperator(Router router) {
+    PersonRole[] readers = OperatorConsoleRoutes.READERS.toArray(PersonRole[]::new);
+    PersonRole[] actors = OperatorConsoleRoutes.ACTORS.toArray(PersonRole[]::new);
+    router.get("/console/operator/orders").handler(require(readers)).handler(operatorPages::search);
+    router.get("/console/operator/orders/:orderNo").handler(require(readers)).handler(operatorPages::order);
+    router.post("/console/operator/orders/:orderNo/cancel").handler(require(actors)).handler(operatorPages::cancel);
+    router.post("/console/operator/orders/:orderNo/refund").handler(require(actors)).handler(operatorPages::refund);
+    router.post("/console/operator/orders/:orderNo/exception/:action").handler(require(actors))
+        .handler(operatorPages::resolve);
+    router.post("/console/operator/orders/:orderNo/webhooks/:eventId/redeliver").handler(require(actors))
+        .handler(operatorPages::redeliver);
+    router.get("/console/admin/clients").handler(require(PersonRole.ADMIN)).handler(clientPages::page);
+    router.post("/console/admin/clients/:clientId/disable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.DISABLE));
+    router.post("/console/admin/clients/:clientId/enable").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.ENABLE));
+    router.post("/console/admin/clients/:clientId/key").handler(require(PersonRole.ADMIN))
+        .handler(ctx -> clientPages.change(ctx, org.clearing.client.ClientStatus.Action.REPLACE_KEY));
+    router.get("/console/admin/regions").handler(require(PersonRole.ADMIN)).handler(clientPages::regions);
   }
 
   // ---- signing in and out
@@ -262,6 +300,10 @@ public final class ConsoleRoutes {
     }
     if (person.role() == PersonRole.TAX || person.role() == PersonRole.AUDITOR) {
       redirect(ctx, "/console/tax/receipts");
+      return;
+    }
+    if (person.role() == PersonRole.OPERATOR && operatorPages != null) {
+      redirect(ctx, "/console/operator/orders");
       return;
     }
     if (person.role() == PersonRole.ADMIN) {
