@@ -56,6 +56,8 @@ public final class ConsoleAssets {
     add(assets, "echarts.min.js", "META-INF/resources/webjars/echarts/" + echarts + "/dist/echarts.min.js");
     add(assets, "console.js", "console/assets/console.js");
     add(assets, "console.css", "console/assets/console.css");
+    add(assets, "finance.js", "console/assets/finance.js");
+    add(assets, "finance.css", "console/assets/finance.css");
     return new ConsoleAssets(assets);
   }
 

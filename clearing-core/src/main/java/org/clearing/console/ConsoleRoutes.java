@@ -52,6 +52,7 @@ public final class ConsoleRoutes {
   private final TaxConsoleRoutes tax;
   private final AuditConsoleRoutes auditPages;
   private final PeopleConsoleRoutes peoplePages;
+  private final FinanceConsoleRoutes finance;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -70,6 +71,12 @@ public final class ConsoleRoutes {
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
     this.auditPages = new AuditConsoleRoutes(pages, audit);
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
+    this.finance = new FinanceConsoleRoutes(pages, audit);
+  }
+
+  /** The finance pages' books, once the engine has its channels (they answer 503 until then). */
+  public void finance(FinanceBooks books) {
+    finance.books(books);
   }
 
   public void mount(Router router) {
@@ -96,6 +103,24 @@ public final class ConsoleRoutes {
         .handler(ctx -> peoplePages.administer(ctx, false));
     router.post("/console/admin/people/:login/reset").handler(require(PersonRole.ADMIN))
         .handler(ctx -> peoplePages.administer(ctx, true));
+    mountFinance(router);
+  }
+
+  /** The finance bureau's pages: finance people act, auditors read. */
+  private void mountFinance(Router router) {
+    Handler<RoutingContext> read = require(PersonRole.FINANCE, PersonRole.AUDITOR);
+    Handler<RoutingContext> act = require(PersonRole.FINANCE);
+    router.get("/console/finance").handler(read).handler(finance::dashboard);
+    router.get("/console/finance/collections.json").handler(read).handler(finance::collectionsJson);
+    router.get("/console/finance/settlement").handler(read).handler(finance::settlement);
+    router.get("/console/finance/report").handler(read)
+        .handler(ctx -> finance.report(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/finance/recon").handler(read).handler(finance::recon);
+    router.get("/console/finance/recon/diff.csv").handler(read).handler(finance::diffCsv);
+    router.post("/console/finance/recon/run").handler(act)
+        .handler(ctx -> finance.startRun(ctx, person(ctx), clientIp(ctx)));
+    router.post("/console/finance/recon/items/:run_id/:item_no/resolve").handler(act)
+        .handler(ctx -> finance.resolve(ctx, person(ctx), clientIp(ctx)));
   }
 
   // ---- signing in and out
@@ -236,6 +261,10 @@ public final class ConsoleRoutes {
     }
     if (person.role() == PersonRole.TAX || person.role() == PersonRole.AUDITOR) {
       redirect(ctx, "/console/tax/receipts");
+      return;
+    }
+    if (person.role() == PersonRole.FINANCE) {
+      redirect(ctx, "/console/finance");
       return;
     }
     if (person.role() == PersonRole.ADMIN) {
