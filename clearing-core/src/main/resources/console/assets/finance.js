@@ -25,6 +25,17 @@
     element.setAttribute("data-drawn", "true");
     window.addEventListener("resize", function () { chart.resize(); });
   }
+  // A chosen CSV file is read here and its text put in the form's field: the engine receives the
+  // rows, never a file to store.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input && input.getAttribute && input.getAttribute("data-fills")) {
+      var target = document.getElementById(input.getAttribute("data-fills"));
+      if (input.files && input.files[0]) {
+        input.files[0].text().then(function (text) { target.value = text; });
+      }
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".chart[data-src]").forEach(function (element) {
       fetch(element.getAttribute("data-src"), {credentials: "same-origin", headers: {"Accept": "application/json"}})

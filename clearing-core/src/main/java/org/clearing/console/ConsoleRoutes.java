@@ -53,6 +53,7 @@ public final class ConsoleRoutes {
   private final AuditConsoleRoutes auditPages;
   private final PeopleConsoleRoutes peoplePages;
   private final FinanceConsoleRoutes finance;
+  private final FinanceReceiptsRoutes financeReceipts;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -72,6 +73,8 @@ public final class ConsoleRoutes {
     this.auditPages = new AuditConsoleRoutes(pages, audit);
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
     this.finance = new FinanceConsoleRoutes(pages, audit);
+    this.financeReceipts = new FinanceReceiptsRoutes(pages, receipts, audit);
+    financeReceipts.warmUp();
   }
 
   /** The finance pages' books, once the engine has its channels (they answer 503 until then). */
@@ -115,6 +118,11 @@ public final class ConsoleRoutes {
     router.get("/console/finance/settlement").handler(read).handler(finance::settlement);
     router.get("/console/finance/report").handler(read)
         .handler(ctx -> finance.report(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/finance/receipts").handler(read).handler(financeReceipts::page);
+    router.post("/console/finance/receipts/confirm").handler(act)
+        .handler(ctx -> financeReceipts.confirm(ctx, person(ctx), clientIp(ctx)));
+    router.post("/console/finance/receipts/upload").handler(act)
+        .handler(ctx -> financeReceipts.upload(ctx, person(ctx), clientIp(ctx)));
     router.get("/console/finance/recon").handler(read).handler(finance::recon);
     router.get("/console/finance/recon/diff.csv").handler(read).handler(finance::diffCsv);
     router.post("/console/finance/recon/run").handler(act)
