@@ -149,6 +149,25 @@ class FinanceConsoleBrowserTest {
     assertInstanceOf(PublishedKeys.Refused.class, PublishedKeys.fromJson(keys.encode())
         .verifyReport((String) download.get(1), doctored, Instant.now()), "a changed figure does not verify");
 
+    driver.findElement(By.id("nav-receipts")).click();
+    waiting().until(ExpectedConditions.urlContains("/console/finance/receipts"));
+    assertTrue(driver.findElement(By.id("line-" + heard + "-2")).isDisplayed(), "the non-tax line awaits its e-bill");
+    chrome.screenshot("23-finance-receipts");
+    driver.get(engine.baseUrl() + "/console/finance?lang=en");
+    assertEquals("Today's collections", driver.findElement(By.tagName("h1")).getText());
+    chrome.screenshot("24-finance-dashboard-english");
+    driver.manage().window().setSize(new org.openqa.selenium.Dimension(820, 1180));
+    try {
+      driver.get(engine.baseUrl() + "/console/finance?lang=zh-CN");
+      waiting().until(ExpectedConditions.attributeToBe(By.id("hourly-chart"), "data-drawn", "true"));
+      long overflowPx = ((Number) driver.executeScript(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth")).longValue();
+      assertEquals(0, overflowPx, "no sideways scrolling on a tablet");
+      chrome.screenshot("25-finance-dashboard-tablet");
+    } finally {
+      driver.manage().window().setSize(new org.openqa.selenium.Dimension(1366, 768));
+    }
+
     assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.finance'"
         + " AND action = 'recon.run' AND outcome = 'ok'"));
     assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.finance'"
