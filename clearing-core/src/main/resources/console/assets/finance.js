@@ -6,6 +6,7 @@
     var chart = echarts.init(element, null, {renderer: "canvas"});
     if (element.getAttribute("data-chart") === "hourly") {
       chart.setOption({
+        animation: false,
         tooltip: {trigger: "axis"},
         legend: {top: 0},
         grid: {left: 60, right: 16, top: 32, bottom: 28},
@@ -17,6 +18,7 @@
       });
     } else {
       chart.setOption({
+        animation: false,
         tooltip: {trigger: "item"},
         series: [{type: "pie", radius: ["35%", "65%"],
           data: data.accounts.map(function (a) { return {name: a.name, value: Number(a.value)}; })}]

@@ -102,6 +102,7 @@ class FinanceConsoleBrowserTest {
     waiting().until(ExpectedConditions.attributeToBe(By.id("hourly-chart"), "data-drawn", "true"));
     waiting().until(ExpectedConditions.attributeToBe(By.id("account-chart"), "data-drawn", "true"));
     assertTrue(!driver.findElements(By.cssSelector("#hourly-chart canvas")).isEmpty(), "ECharts drew the chart");
+    assertEquals(0, overflowPx(), "no sideways scrolling at 1366x768");
     chrome.screenshot("20-finance-dashboard");
 
     driver.findElement(By.id("nav-recon")).click();
@@ -160,9 +161,7 @@ class FinanceConsoleBrowserTest {
     try {
       driver.get(engine.baseUrl() + "/console/finance?lang=zh-CN");
       waiting().until(ExpectedConditions.attributeToBe(By.id("hourly-chart"), "data-drawn", "true"));
-      long overflowPx = ((Number) driver.executeScript(
-          "return document.documentElement.scrollWidth - document.documentElement.clientWidth")).longValue();
-      assertEquals(0, overflowPx, "no sideways scrolling on a tablet");
+      assertEquals(0, overflowPx(), "no sideways scrolling on a tablet");
       chrome.screenshot("25-finance-dashboard-tablet");
     } finally {
       driver.manage().window().setSize(new org.openqa.selenium.Dimension(1366, 768));
@@ -172,6 +171,11 @@ class FinanceConsoleBrowserTest {
         + " AND action = 'recon.run' AND outcome = 'ok'"));
     assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.finance'"
         + " AND action = 'report.download' AND outcome = 'ok'"));
+  }
+
+  private static long overflowPx() {
+    return ((Number) driver.executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")).longValue();
   }
 
   /** The text of column {@code column} of the row of {@code table} whose first cell is {@code first}. */
