@@ -321,7 +321,7 @@ public final class Engine {
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon, reconExceptions);
               // The finance console reads and acts through the same run, queue and reports as the API.
               console.finance(new org.clearing.console.FinanceBooks(pool, recon, reconExceptions, reports,
-                  new org.clearing.journal.JournalBalances(pool)));
+                  new org.clearing.journal.JournalBalances(pool), refunds.repository()));
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),

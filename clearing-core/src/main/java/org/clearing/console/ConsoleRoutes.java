@@ -54,6 +54,7 @@ public final class ConsoleRoutes {
   private final PeopleConsoleRoutes peoplePages;
   private final FinanceConsoleRoutes finance;
   private final FinanceReceiptsRoutes financeReceipts;
+  private final FinanceRefundsRoutes financeRefunds;
 
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
@@ -75,6 +76,8 @@ public final class ConsoleRoutes {
     this.finance = new FinanceConsoleRoutes(pages, audit);
     this.financeReceipts = new FinanceReceiptsRoutes(pages, receipts, audit);
     financeReceipts.warmUp();
+    this.financeRefunds = new FinanceRefundsRoutes(pages, audit, finance::books);
+    financeRefunds.warmUp();
   }
 
   /** The finance pages' books, once the engine has its channels (they answer 503 until then). */
@@ -123,6 +126,11 @@ public final class ConsoleRoutes {
         .handler(ctx -> financeReceipts.confirm(ctx, person(ctx), clientIp(ctx)));
     router.post("/console/finance/receipts/upload").handler(act)
         .handler(ctx -> financeReceipts.upload(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/finance/refunds").handler(read).handler(financeRefunds::page);
+    router.post("/console/finance/refunds/:refund_id/:leg_no/confirm").handler(act).handler(ctx ->
+        financeRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.CONFIRM));
+    router.post("/console/finance/refunds/:refund_id/:leg_no/paid-back").handler(act).handler(ctx ->
+        financeRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.PAY_BACK));
     router.get("/console/finance/recon").handler(read).handler(finance::recon);
     router.get("/console/finance/recon/diff.csv").handler(read).handler(finance::diffCsv);
     router.post("/console/finance/recon/run").handler(act)

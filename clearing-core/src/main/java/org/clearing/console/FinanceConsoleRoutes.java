@@ -66,6 +66,11 @@ final class FinanceConsoleRoutes {
     this.books = books;
   }
 
+  /** The books once handed over, else null. */
+  FinanceBooks books() {
+    return books;
+  }
+
   /** Until the engine hands the books over (a moment at start), the pages say so instead of failing. */
   private FinanceBooks books(RoutingContext ctx) {
     FinanceBooks wired = books;

@@ -174,7 +174,7 @@ class FinanceConsoleTest {
     assertEquals(403, forged.statusCode(), forged.body());
     assertEquals("OPEN", itemStatus());
     assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE login = 'huoqiu.fin'"
-        + " AND outcome = 'refused' AND detail LIKE '%region 341500%'"));
+        + " AND outcome = 'refused' AND target = '" + resolvePath + "' AND detail LIKE '%region 341500%'"));
   }
 
   @Test
@@ -207,7 +207,41 @@ class FinanceConsoleTest {
     assertEquals(403, resolve.statusCode());
     assertEquals(0, engine.count("SELECT count(*) FROM recon_run WHERE business_date = '" + past + "'"));
     assertEquals("OPEN", itemStatus());
-    assertEquals(2, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.audit' AND outcome = 'refused'"));
+    assertEquals(2, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.audit' AND outcome = 'refused'"
+        + " AND target IN ('/console/finance/recon/run', '" + resolvePath + "')"));
+  }
+
+  @Test
+  void aRefundAfterSettlementIsConfirmedAndPaidBackByItsRegionsFinanceOfficerOnly() throws Exception {
+    String orderNo = paidAtWeChat("341500", "FIN-HTTP-REFUND", false);
+    Await.result(engine.get().engine().settlement().run(TODAY));
+    Await.value("order " + orderNo + " settled", () -> TestDatabase.queryString(engine.get().pgUrl(),
+        "SELECT status FROM orders WHERE order_no = '" + orderNo + "'"), "SETTLED"::equals);
+    ApiCaller.Answer refund = engine.as(Role.REGISTRATION).post("/api/v1/orders/" + orderNo + "/refunds",
+        new JsonObject().put("refund_key", "fin-" + orderNo).put("reason", "registration withdrawn").encode(), null);
+    assertEquals(201, refund.status(), refund.text());
+    String refundId = refund.json().getString("refund_id");
+    String feeLeg = "/console/finance/refunds/" + refundId + "/2";
+
+    assertFalse(huoqiu.get("/console/finance/refunds").body().contains(refundId), "Huoqiu sees nothing of Lu'an");
+    assertEquals(403, huoqiu.post(feeLeg + "/confirm", "_csrf", csrf(huoqiu), "voucher_no", "TF-H-1").statusCode());
+    assertEquals(403, auditor.post(feeLeg + "/confirm", "_csrf", csrf(auditor), "voucher_no", "TF-A-1").statusCode());
+    assertTrue(luan.get("/console/finance/refunds").body().contains("refund-" + refundId + "-2"));
+    assertEquals(422, luan.post(feeLeg + "/confirm", "_csrf", csrf(luan), "voucher_no", "TF 1").statusCode());
+    assertEquals(404, luan.post("/console/finance/refunds/" + refundId + "/1/confirm", "_csrf", csrf(luan),
+        "voucher_no", "TF-1").statusCode(), "the treasury leg is the tax authority's");
+    assertEquals("REQUESTED", TestDatabase.queryString(engine.get().pgUrl(),
+        "SELECT status FROM refund_leg WHERE refund_id = '" + refundId + "' AND leg_no = 2"));
+
+    HttpResponse<String> confirmed = luan.post(feeLeg + "/confirm", "_csrf", csrf(luan), "voucher_no", "TF2026-001");
+    HttpResponse<String> paidBack = luan.post(feeLeg + "/paid-back", "_csrf", csrf(luan));
+
+    assertEquals(200, confirmed.statusCode(), confirmed.body());
+    assertEquals(200, paidBack.statusCode(), paidBack.body());
+    ApiCaller.Answer api = engine.as(Role.FINANCE).get("/api/v1/finance/refunds?status=paid_back");
+    assertTrue(api.text().contains("\"voucher_no\":\"TF2026-001\"") && api.text().contains(refundId), api.text());
+    assertEquals(2, engine.count("SELECT count(*) FROM audit_event WHERE login = 'luan.fin' AND target = '"
+        + refundId + "/2' AND outcome = 'ok'"));
   }
 
   @Test
