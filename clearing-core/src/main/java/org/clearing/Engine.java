@@ -327,8 +327,11 @@ public final class Engine {
               ChannelRefundQueries refundQueries =
                   new ChannelRefundQueries(pool, channels, publicBaseUrl, refunds.repository());
               ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
-              ReconRoutes reconRoutes = new ReconRoutes(vertx, recon,
-                  new ReconExceptions(pool, channels, intake));
+              ReconExceptions reconExceptions = new ReconExceptions(pool, channels, intake);
+              ReconRoutes reconRoutes = new ReconRoutes(vertx, recon, reconExceptions);
+              // The finance console reads and acts through the same run, queue and reports as the API.
+              console.finance(new org.clearing.console.FinanceBooks(pool, recon, reconExceptions, reports,
+                  new org.clearing.journal.JournalBalances(pool), refunds.repository()));
               ChannelConfigs channelConfigs = new ChannelConfigs(vertx, pool, channelClient, channelSecretsKey,
                   channels, tempDir, config.dataDir().resolve("bills"), metrics);
               // The operator's console acts through the same code as the API.

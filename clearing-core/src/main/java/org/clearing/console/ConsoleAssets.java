@@ -58,6 +58,8 @@ public final class ConsoleAssets {
     add(assets, "console.css", "console/assets/console.css");
     add(assets, "tax.js", "console/assets/tax.js");
     add(assets, "tax.css", "console/assets/tax.css");
+    add(assets, "finance.js", "console/assets/finance.js");
+    add(assets, "finance.css", "console/assets/finance.css");
     return new ConsoleAssets(assets);
   }
 

@@ -69,6 +69,10 @@ public final class ConsoleRoutes {
   private OperatorConsoleRoutes operatorPages;
   private ClientsConsoleRoutes clientPages;
 
+  private final FinanceConsoleRoutes finance;
+  private final FinanceReceiptsRoutes financeReceipts;
+  private final FinanceRefundsRoutes financeRefunds;
+
   /**
    * Reads the assets and readies the templates: blocking (about a second the first time), so the
    * engine builds this on its starting thread, never on an event loop.
@@ -89,6 +93,16 @@ public final class ConsoleRoutes {
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
     this.taxRefunds = new TaxRefundConsoleRoutes(pages, taxDesk.refunds(), audit);
     this.taxReports = new TaxReportConsoleRoutes(pages, taxDesk.reports(), taxDesk.signer(), taxDesk.cryptoPool(), audit);
+    this.finance = new FinanceConsoleRoutes(pages, audit);
+    this.financeReceipts = new FinanceReceiptsRoutes(pages, receipts, audit);
+    financeReceipts.warmUp();
+    this.financeRefunds = new FinanceRefundsRoutes(pages, audit, finance::books);
+    financeRefunds.warmUp();
+  }
+
+  /** The finance pages' books, once the engine has its channels (they answer 503 until then). */
+  public void finance(FinanceBooks books) {
+    finance.books(books);
   }
 
   /**
@@ -139,6 +153,34 @@ public final class ConsoleRoutes {
     if (operatorPages != null) {
       mountOperator(router);
     }
+    mountFinance(router);
+  }
+
+  /** The finance bureau's pages: finance people act, auditors read. */
+  private void mountFinance(Router router) {
+    Handler<RoutingContext> read = require(PersonRole.FINANCE, PersonRole.AUDITOR);
+    Handler<RoutingContext> act = require(PersonRole.FINANCE);
+    router.get("/console/finance").handler(read).handler(finance::dashboard);
+    router.get("/console/finance/collections.json").handler(read).handler(finance::collectionsJson);
+    router.get("/console/finance/settlement").handler(read).handler(finance::settlement);
+    router.get("/console/finance/report").handler(read)
+        .handler(ctx -> finance.report(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/finance/receipts").handler(read).handler(financeReceipts::page);
+    router.post("/console/finance/receipts/confirm").handler(act)
+        .handler(ctx -> financeReceipts.confirm(ctx, person(ctx), clientIp(ctx)));
+    router.post("/console/finance/receipts/upload").handler(act)
+        .handler(ctx -> financeReceipts.upload(ctx, person(ctx), clientIp(ctx)));
+    router.get("/console/finance/refunds").handler(read).handler(financeRefunds::page);
+    router.post("/console/finance/refunds/:refund_id/:leg_no/confirm").handler(act).handler(ctx ->
+        financeRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.CONFIRM));
+    router.post("/console/finance/refunds/:refund_id/:leg_no/paid-back").handler(act).handler(ctx ->
+        financeRefunds.step(ctx, person(ctx), clientIp(ctx), org.clearing.refund.RefundRepository.AuthorityStep.PAY_BACK));
+    router.get("/console/finance/recon").handler(read).handler(finance::recon);
+    router.get("/console/finance/recon/diff.csv").handler(read).handler(finance::diffCsv);
+    router.post("/console/finance/recon/run").handler(act)
+        .handler(ctx -> finance.startRun(ctx, person(ctx), clientIp(ctx)));
+    router.post("/console/finance/recon/items/:run_id/:item_no/resolve").handler(act)
+        .handler(ctx -> finance.resolve(ctx, person(ctx), clientIp(ctx)));
   }
 
   private void mountOperator(Router router) {
@@ -304,6 +346,10 @@ public final class ConsoleRoutes {
     }
     if (person.role() == PersonRole.OPERATOR && operatorPages != null) {
       redirect(ctx, "/console/operator/orders");
+      return;
+    }
+    if (person.role() == PersonRole.FINANCE) {
+      redirect(ctx, "/console/finance");
       return;
     }
     if (person.role() == PersonRole.ADMIN) {

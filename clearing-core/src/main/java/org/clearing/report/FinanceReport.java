@@ -87,6 +87,16 @@ public record FinanceReport(
       "business_date", "generated_at", "open_recon_items", "recon_available", "last_seal_no",
       "last_seal_hex", "last_seal_created_at");
 
+  /**
+   * The report of {@code payeeAccountIds} only: their rows and settlement lines; the day's facts
+   * (open items per channel, last seal) as they are. What a person scoped to some regions receives.
+   */
+  public FinanceReport onlyAccounts(java.util.Set<String> payeeAccountIds) {
+    return new FinanceReport(businessDate, generatedAt,
+        rows.stream().filter(r -> payeeAccountIds.contains(r.payeeAccountId())).toList(), reconItems, lastSeal,
+        settlement.stream().filter(l -> payeeAccountIds.contains(l.figures().payeeAccountId())).toList());
+  }
+
   /** The totals per payee account, in account order. */
   public Map<String, Row> totalsByAccount() {
     Map<String, Row> totals = new LinkedHashMap<>();

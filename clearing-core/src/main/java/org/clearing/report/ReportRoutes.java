@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.clearing.client.ApiClient;
 import org.clearing.client.Role;
 import org.clearing.http.Problem;
@@ -39,21 +40,37 @@ public final class ReportRoutes {
   }
 
   public void financeDaily(RoutingContext ctx, ApiClient client) {
-    serve(ctx, client, Role.FINANCE, "finance-report", request -> reports.finance(request.day())
-        .map(report -> () -> switch (request.format()) {
-          case JSON -> report.json();
-          case CSV -> report.csv();
-          case XLSX -> report.xlsx();
-        }));
+    serve(ctx, client, Role.FINANCE, "finance-report", request -> financeSigned(request, report -> report));
   }
 
   public void taxDaily(RoutingContext ctx, ApiClient client) {
     serve(ctx, client, Role.TAX, "tax-report", request -> reports.tax(request.day())
-        .map(report -> () -> switch (request.format()) {
+        .compose(report -> sign(() -> switch (request.format()) {
           case JSON -> report.json();
           case CSV -> report.csv();
           case XLSX -> report.xlsx();
-        }));
+        })));
+  }
+
+  /**
+   * The finance daily report of {@code request}, narrowed by {@code scope} (the API's client sees
+   * it whole, a console's person the accounts of their regions), rendered and signed on the crypto
+   * pool: the one way both doors draw it.
+   */
+  public Future<Signed> financeSigned(ReportRequest request, UnaryOperator<FinanceReport> scope) {
+    return reports.finance(request.day()).map(scope).compose(report -> sign(() -> switch (request.format()) {
+      case JSON -> report.json();
+      case CSV -> report.csv();
+      case XLSX -> report.xlsx();
+    }));
+  }
+
+  /** Rendering (deflating a workbook) and signing are CPU work: on the crypto pool, the signature over the exact bytes. */
+  private Future<Signed> sign(Supplier<byte[]> render) {
+    return cryptoPool.executeBlocking(() -> {
+      byte[] body = render.get();
+      return new Signed(body, signer.header(body));
+    }, false);
   }
 
   /**
@@ -100,13 +117,12 @@ public final class ReportRoutes {
   }
 
   /**
-   * Parse → draw the report → render and sign it on the crypto pool (deflating a workbook and
-   * signing are CPU work) → send those exact bytes.
-   * Rendering happens before signing and nothing touches the bytes after, so the signature is over
-   * what the receiver gets.
+   * Parse → draw the report → render and sign it → send those exact bytes. Rendering happens
+   * before signing and nothing touches the bytes after, so the signature is over what the
+   * receiver gets.
    */
   private void serve(RoutingContext ctx, ApiClient client, Role role, String name,
-      Function<ReportRequest, Future<Supplier<byte[]>>> draw) {
+      Function<ReportRequest, Future<Signed>> draw) {
     if (client.role() != role) {
       Problem.of(403, "forbidden", "This client's role may not use this endpoint",
           "client " + client.clientId() + " has role " + client.role().code()
@@ -120,23 +136,25 @@ public final class ReportRoutes {
     }
     ReportRequest request = ((ReportRequest.Valid) parsed).request();
     draw.apply(request)
-        .compose(render -> cryptoPool.executeBlocking(() -> {
-          byte[] body = render.get();
-          return new Signed(body, signer.header(body));
-        }, false))
         .onSuccess(signed -> {
           LOG.info("event=report.served report={} date={} format={} client={} bytes={}", name, request.day(),
               request.format().extension(), client.clientId(), signed.body().length);
-          ctx.response()
-              .putHeader("Content-Type", request.format().contentType())
-              .putHeader("Content-Disposition", "attachment; filename=\"" + name + "-" + request.day() + "."
-                  + request.format().extension() + "\"")
-              .putHeader("Cache-Control", "no-store")
-              .putHeader(ReportSigner.HEADER, signed.header())
-              .end(Buffer.buffer(signed.body()));
+          send(ctx, name, request, signed);
         })
         .onFailure(ctx::fail);
   }
 
-  private record Signed(byte[] body, String header) {}
+  /** Sends a signed report as a download: its bytes untouched, the signature in {@value ReportSigner#HEADER}. */
+  public static void send(RoutingContext ctx, String name, ReportRequest request, Signed signed) {
+    ctx.response()
+        .putHeader("Content-Type", request.format().contentType())
+        .putHeader("Content-Disposition", "attachment; filename=\"" + name + "-" + request.day() + "."
+            + request.format().extension() + "\"")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader(ReportSigner.HEADER, signed.header())
+        .end(Buffer.buffer(signed.body()));
+  }
+
+  /** A report's bytes and the header that signs them. */
+  public record Signed(byte[] body, String header) {}
 }

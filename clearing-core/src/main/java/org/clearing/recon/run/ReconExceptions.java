@@ -10,6 +10,8 @@ import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.OutTradeNumbers;
@@ -45,9 +47,19 @@ public final class ReconExceptions {
     REFUND
   }
 
-  /** Filters of the list; null means any. {@code afterRunId/afterItemNo} page on. */
+  /**
+   * Filters of the list; null means any. {@code afterRunId/afterItemNo} page on. {@code regions}
+   * keeps the items of those regions and the items of no region (money the engine cannot place),
+   * which someone must still look at.
+   */
   public record Filter(String status, String reconClass, Channel channel, String payeeAccountId,
-      LocalDate businessDate, long afterRunId, int afterItemNo, int limit) {}
+      LocalDate businessDate, long afterRunId, int afterItemNo, int limit, Set<String> regions) {
+
+    public Filter(String status, String reconClass, Channel channel, String payeeAccountId,
+        LocalDate businessDate, long afterRunId, int afterItemNo, int limit) {
+      this(status, reconClass, channel, payeeAccountId, businessDate, afterRunId, afterItemNo, limit, null);
+    }
+  }
 
   /** An expected refusal: the HTTP status, the field (or null) and why. */
   public record Refusal(int status, String field, String detail) {}
@@ -63,24 +75,40 @@ public final class ReconExceptions {
       i.run_id, i.item_no, r.business_date, r.channel, i.class, i.kind, i.out_trade_no, i.key,
       i.transaction_id, i.channel_reference, i.engine_reference, i.channel_amount_fen, i.engine_amount_fen,
       i.payee_account_id, i.reason, i.resolution_status, i.resolved_by, i.resolved_at, i.resolution_action,
-      i.resolution_reason, i.journal_entry_key
+      i.resolution_reason, i.journal_entry_key, coalesce(pa.region, o.region) AS region
       """;
-  private static final String LIST = "SELECT " + COLUMNS + """
+  /**
+   * An item's region: its leg's payee account's, else its channel order's order's; an item the
+   * engine cannot place (a payment of no order of ours) has none.
+   */
+  private static final String PLACED = """
       FROM recon_item i JOIN recon_run r ON r.run_id = i.run_id
+      LEFT JOIN payee_account pa ON pa.account_id = i.payee_account_id
+      LEFT JOIN channel_order co ON co.channel = r.channel AND co.out_trade_no = i.out_trade_no
+      LEFT JOIN orders o ON o.order_no = co.order_no
+      """;
+  private static final String LIST = "SELECT " + COLUMNS + PLACED + """
       WHERE ($1::text IS NULL OR i.resolution_status = $1) AND i.resolution_status IS NOT NULL
         AND ($2::text IS NULL OR i.class = $2) AND ($3::text IS NULL OR r.channel = $3)
         AND ($4::text IS NULL OR i.payee_account_id = $4) AND ($5::date IS NULL OR r.business_date = $5)
         AND (i.run_id, i.item_no) > ($6, $7)
+        AND ($9::text[] IS NULL OR coalesce(pa.region, o.region) IS NULL
+             OR coalesce(pa.region, o.region) = ANY($9::text[]))
       ORDER BY i.run_id, i.item_no LIMIT $8
       """;
-  private static final String LOCK = "SELECT " + COLUMNS + """
-      FROM recon_item i JOIN recon_run r ON r.run_id = i.run_id
+  private static final String LOCK = "SELECT " + COLUMNS + PLACED + """
       WHERE i.run_id = $1 AND i.item_no = $2 FOR UPDATE OF i
       """;
   private static final String RESOLVE = """
       UPDATE recon_item SET resolution_status = 'RESOLVED', resolved_by = $3, resolved_at = now(),
              resolution_action = $4, resolution_reason = $5, journal_entry_key = $6
       WHERE run_id = $1 AND item_no = $2
+      """;
+  private static final String RUNS = """
+      SELECT r.run_id, r.channel, r.status, r.bill_source, r.started_at, r.finished_at, r.error,
+             (SELECT count(*) FROM recon_item i WHERE i.run_id = r.run_id) AS items,
+             (SELECT count(*) FROM recon_item i WHERE i.run_id = r.run_id AND i.resolution_status = 'OPEN') AS open_items
+      FROM recon_run r WHERE r.business_date = $1 ORDER BY r.channel
       """;
   private static final String ORDER_STATUS = "SELECT status FROM orders WHERE order_no = $1";
   private static final String MERCHANT_OF_TRADE =
@@ -102,7 +130,8 @@ public final class ReconExceptions {
             .addString(filter.status()).addString(filter.reconClass())
             .addString(filter.channel() == null ? null : filter.channel().code())
             .addString(filter.payeeAccountId()).addLocalDate(filter.businessDate())
-            .addLong(filter.afterRunId()).addInteger(filter.afterItemNo()).addInteger(limit))
+            .addLong(filter.afterRunId()).addInteger(filter.afterItemNo()).addInteger(limit)
+            .addArrayOfString(filter.regions() == null ? null : filter.regions().toArray(String[]::new)))
         .map(rows -> {
           JsonArray items = new JsonArray();
           Row last = null;
@@ -118,17 +147,49 @@ public final class ReconExceptions {
         });
   }
 
+  /** A day's runs, one per channel at most: their status, when, and how many items are still open. */
+  public Future<List<JsonObject>> runs(LocalDate day) {
+    return pool.preparedQuery(RUNS).execute(Tuple.of(day)).map(rows -> {
+      List<JsonObject> runs = new java.util.ArrayList<>();
+      for (Row row : rows) {
+        runs.add(new JsonObject().put("run_id", row.getLong("run_id")).put("channel", row.getString("channel"))
+            .put("status", row.getString("status")).put("bill_source", row.getString("bill_source"))
+            .put("started_at", row.getOffsetDateTime("started_at").toInstant().toString())
+            .put("finished_at", row.getOffsetDateTime("finished_at") == null ? null
+                : row.getOffsetDateTime("finished_at").toInstant().toString())
+            .put("error", row.getString("error")).put("items", row.getLong("items"))
+            .put("open_items", row.getLong("open_items")));
+      }
+      return runs;
+    });
+  }
+
   /**
    * Resolves an item. A replay of the same action and reason returns the stored resolution; a
    * different resolution of a resolved item is refused (409).
    */
   public Future<Resolution> resolve(long runId, int itemNo, Action action, String reason, String clientId) {
+    return resolve(runId, itemNo, action, reason, clientId, null, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * Resolves an item for someone acting for {@code regions} only (null: every region): an item of
+   * another region is refused (403) and left as it is. {@code record} runs in the resolution's
+   * transaction once the item is resolved (a person's console writes its audit event there), so
+   * the two are kept or lost together.
+   */
+  public Future<Resolution> resolve(long runId, int itemNo, Action action, String reason, String by,
+      Set<String> regions, Function<SqlConnection, Future<Void>> record) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(Tuple.of(runId, itemNo))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.succeededFuture(Resolution.refused(404, null, "no such item"));
           }
           Row item = rows.iterator().next();
+          String region = item.getString("region");
+          if (regions != null && region != null && !regions.contains(region)) {
+            return Future.succeededFuture(Resolution.refused(403, null, "the item is of region " + region));
+          }
           String status = item.getString("resolution_status");
           if (status == null) {
             return Future.succeededFuture(Resolution.refused(409, null, "a MATCHED item has nothing to resolve"));
@@ -140,7 +201,9 @@ public final class ReconExceptions {
                 : Resolution.refused(409, null, "the item is already " + status + " ("
                     + item.getString("resolution_action") + ")"));
           }
-          return apply(conn, item, action, reason, clientId);
+          return apply(conn, item, action, reason, by)
+              .compose(resolution -> resolution.refusal() != null ? Future.succeededFuture(resolution)
+                  : record.apply(conn).map(resolution));
         }));
   }
 
@@ -245,7 +308,8 @@ public final class ReconExceptions {
         .put("engine_amount_fen", row.getLong("engine_amount_fen"))
         .put("payee_account_id", row.getString("payee_account_id"))
         .put("reason", row.getString("reason"))
-        .put("resolution_status", row.getString("resolution_status"));
+        .put("resolution_status", row.getString("resolution_status"))
+        .put("region", row.getString("region"));
     if (row.getString("resolved_by") != null) {
       json.put("resolution", new JsonObject().put("by", row.getString("resolved_by"))
           .put("at", row.getOffsetDateTime("resolved_at").toInstant().toString())
