@@ -32,6 +32,7 @@ import org.clearing.client.Role;
 import org.clearing.config.EngineConfig;
 import org.clearing.journal.JournalSealer;
 import org.clearing.lease.JobLease;
+import org.clearing.lease.FencedPool;
 import org.clearing.lease.JobsVerticle;
 import org.clearing.order.OrderRepository;
 import org.clearing.order.RequestFingerprints;
@@ -219,7 +220,8 @@ public final class Engine {
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
-    OrderRepository orders = new OrderRepository(vertx, pool, RequestFingerprints.loadOrCreate(config.dataDir()));
+    RequestFingerprints fingerprints = RequestFingerprints.loadOrCreate(config.dataDir());
+    OrderRepository orders = new OrderRepository(vertx, pool, fingerprints);
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
@@ -263,7 +265,10 @@ public final class Engine {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    WebhookRelay relay = new WebhookRelay(vertx, pool, cryptoPool, identity::signingKey, Clock.systemUTC(),
+    // Each leased job writes through its own fenced view of the pool (and its own doors on it), so
+    // a run that lost its lease commits nothing; the API and the callbacks keep the plain pool.
+    FencedPool relayPool = FencedPool.over(pool);
+    WebhookRelay relay = new WebhookRelay(vertx, relayPool, cryptoPool, identity::signingKey, Clock.systemUTC(),
         WebhookRelay.Options.standard(), webhookTargets, outbound);
     List<String> deployments = new ArrayList<>();
     int port = config.httpPort() == 0 ? freePort() : config.httpPort();
@@ -317,15 +322,14 @@ public final class Engine {
               DemoSandboxes sandboxes = wiring.sandboxes();
               ChannelSet channels = wiring.channels().withChannelAccounts(ChannelAccounts.live(routing))
                   .timed(metrics);
+              FencedPool settlementPool = FencedPool.over(pool);
               SettlementJob settlement = new SettlementJob(channels,
-                  new SettlementIntake(vertx, pool, ChannelAccounts.live(routing)),
+                  new SettlementIntake(vertx, settlementPool, ChannelAccounts.live(routing)),
                   config.settlementIntervalMs(), clock);
               ChannelOrders channelOrders = new ChannelOrders(pool, channels, publicBaseUrl);
               DuplicatePaymentRefunds duplicateRefunds = new DuplicatePaymentRefunds(pool, channels, publicBaseUrl);
               RefundService refunds = new RefundService(new RefundRepository(pool), channels, publicBaseUrl,
                   duplicateRefunds);
-              ChannelRefundQueries refundQueries =
-                  new ChannelRefundQueries(pool, channels, publicBaseUrl, refunds.repository());
               ReconciliationRun recon = new ReconciliationRun(vertx, pool, channels, intake, tempDir);
               ReconExceptions reconExceptions = new ReconExceptions(pool, channels, intake);
               ReconRoutes reconRoutes = new ReconRoutes(vertx, recon, reconExceptions);
@@ -348,19 +352,30 @@ public final class Engine {
                   receipts, refunds, webhookRoutes, reports, reconRoutes,
                   new Uploads(vertx, tempDir, ReconRoutes.BILL_SIZE_MAX_BYTES),
                   new IdentityRoutes(identity), regions, console, channelConfigs);
+              FencedPool queriesPool = FencedPool.over(pool);
+              FencedPool closerPool = FencedPool.over(pool);
+              FencedPool auditPool = FencedPool.over(pool);
+              FencedPool duplicatesPool = FencedPool.over(pool);
+              FencedPool refundQueriesPool = FencedPool.over(pool);
+              FencedPool reconPool = FencedPool.over(pool);
               JobsVerticle jobs = new JobsVerticle(new JobLease(pool), List.of(
-                  new PendingPaymentQueries(pool, channels, intake, channelOrders,
-                      PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs())),
-                  new ExpiredOrderCloser(pool, orders, channels, intake, channelOrders,
-                      ExpiredOrderCloser.Settings.DEFAULT),
+                  queriesPool.fencing(new PendingPaymentQueries(queriesPool, channels,
+                      new PaymentIntake(vertx, queriesPool), new ChannelOrders(queriesPool, channels, publicBaseUrl),
+                      PendingPaymentQueries.Settings.DEFAULT.withDelayMs(config.paymentQueryDelayMs()))),
+                  closerPool.fencing(new ExpiredOrderCloser(closerPool,
+                      new OrderRepository(vertx, closerPool, fingerprints), channels,
+                      new PaymentIntake(vertx, closerPool), new ChannelOrders(closerPool, channels, publicBaseUrl),
+                      ExpiredOrderCloser.Settings.DEFAULT)),
                   new JournalSealer(vertx, pool),
-                  new org.clearing.person.AuditSealer(vertx, pool),
-                  settlement,
-                  duplicateRefunds,
-                  refundQueries,
-                  relay,
-                  new DailyReconciliation(recon, RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS,
-                      Clock.systemUTC())));
+                  auditPool.fencing(new org.clearing.person.AuditSealer(vertx, auditPool)),
+                  settlementPool.fencing(settlement),
+                  duplicatesPool.fencing(new DuplicatePaymentRefunds(duplicatesPool, channels, publicBaseUrl)),
+                  refundQueriesPool.fencing(new ChannelRefundQueries(refundQueriesPool, channels, publicBaseUrl,
+                      new RefundRepository(refundQueriesPool))),
+                  relayPool.fencing(relay),
+                  reconPool.fencing(new DailyReconciliation(
+                      new ReconciliationRun(vertx, reconPool, channels, new PaymentIntake(vertx, reconPool), tempDir),
+                      RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS, Clock.systemUTC()))));
               Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
                   publicBaseUrl, demoClients, sandboxes);
               engine.channels = channels;

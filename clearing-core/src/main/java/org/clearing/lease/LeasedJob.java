@@ -43,6 +43,8 @@ public interface LeasedJob {
    * land once another instance has taken the job over (because its lease expired while this run
    * stalled, e.g. through a database failover) overrides this and passes each of its
    * transactions through {@link Fence#check} before committing; the default ignores the fence.
+   * Rather than override it, a job is usually built on a {@link FencedPool} and handed to the loop
+   * wrapped by {@link FencedPool#fencing}, which fences every transaction of its runs.
    */
   default Future<?> runOnce(Fence fence) {
     return runOnce();

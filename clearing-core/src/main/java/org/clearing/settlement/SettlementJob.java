@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clearing.channel.Channel;
 import org.clearing.channel.ChannelAdapter;
+import org.clearing.lease.Fence;
 import org.clearing.lease.LeasedJob;
 import org.clearing.payment.ChannelSet;
 import org.slf4j.Logger;
@@ -87,6 +88,9 @@ public final class SettlementJob implements LeasedJob {
           }
         })
         .recover(error -> {
+          if (error instanceof Fence.LeaseLost) {
+            return Future.failedFuture(error); // another instance settles now: this run stops
+          }
           LOG.info("event=settlement.bill_unavailable channel={} day={} reason=\"{}\"",
               channel.code(), day, error.getMessage());
           return Future.succeededFuture(new SettlementIntake.Result(0, 0, 0));
@@ -128,6 +132,9 @@ public final class SettlementJob implements LeasedJob {
         })
         // The older days wait for the next revisit; today's and yesterday's bills are read anyway.
         .recover(error -> {
+          if (error instanceof Fence.LeaseLost) {
+            return Future.failedFuture(error);
+          }
           LOG.warn("event=settlement.revisit_failed reason=\"{}\"", error.getMessage());
           return Future.succeededFuture();
         });

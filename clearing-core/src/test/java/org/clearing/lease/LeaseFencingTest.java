@@ -14,7 +14,19 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import org.clearing.channel.Channel;
+import org.clearing.channel.Money;
+import org.clearing.channel.OutTradeNumbers;
+import org.clearing.channel.PaymentNotification;
+import org.clearing.client.Role;
 import org.clearing.journal.JournalSealer;
+import org.clearing.net.Cidr;
+import org.clearing.outbox.WebhookRelay;
+import org.clearing.outbox.WebhookTargets;
+import org.clearing.payment.PaymentIntake;
+import org.clearing.testing.OrderBodies;
+import org.clearing.testing.TestEngine;
+import org.clearing.tls.OutboundTrust;
 import org.clearing.testing.Await;
 import org.clearing.testing.EngineExtension;
 import org.clearing.testing.TestDatabase;
@@ -26,7 +38,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Fencing of leased jobs: a run whose lease expired and was taken over by another holder cannot
  * commit afterwards (its transaction re-checks the lease's generation), a new holder cannot take
- * the lease while a run under the old one is committing, and generations are never reused.
+ * the lease while a run under the old one is committing, and generations are never reused; the
+ * journal sealer and the webhook relay (on its fenced pool, as the engine wires it) write nothing
+ * once their lease is another holder's.
  */
 class LeaseFencingTest {
 
@@ -160,5 +174,45 @@ class LeaseFencingTest {
     assertInstanceOf(Fence.LeaseLost.class, late);
     assertEquals(sealsBefore, engine.count("SELECT count(*) FROM journal_seal"));
     Await.result(sealer.runOnce(fenceB));
+  }
+
+  @Test
+  void theWebhookRelayThatLostItsLeaseClaimsAndRecordsNothing() throws Exception {
+    Await.result(engine.engine().jobs().stop(WebhookRelay.JOB));
+    var vertx = engine.engine().vertx();
+    String orderNo = engine.as(Role.REGISTRATION).post("/api/v1/orders",
+        OrderBodies.typical("FENCE-WH").encode(), "fence-wh").json().getString("order_no");
+    Await.result(engine.engine().intake().recordPayment(new PaymentNotification(Channel.WECHAT, "EV-FENCE-WH",
+        OutTradeNumbers.of(Channel.WECHAT, orderNo), "4200009901", Money.ofFen(1_509_000), "CNY",
+        true, java.time.Instant.now(), "openid", org.clearing.channel.PayeeIdentity.of("test-merchant", "", "")),
+        PaymentIntake.Source.CALLBACK));
+    String event = "SELECT string_agg(event_id || ':' || next_attempt_at || ':' || attempts, ',' ORDER BY event_id)"
+        + " FROM outbox WHERE order_no = '" + orderNo + "'";
+    TestDatabase.execute(engine.pgUrl(), "UPDATE outbox SET next_attempt_at = now() - interval '1 second'"
+        + " WHERE order_no = '" + orderNo + "'");
+    String before = TestDatabase.queryString(engine.pgUrl(), event);
+    FencedPool fenced = FencedPool.over(pool);
+    var cryptoPool = vertx.createSharedWorkerExecutor("test-fence-crypto", 1);
+    WebhookRelay relay = new WebhookRelay(vertx, fenced, cryptoPool, engine.engine().identity().signingKey(),
+        java.time.Clock.systemUTC(), WebhookRelay.Options.standard(),
+        new WebhookTargets(java.util.List.of(Cidr.parse(TestEngine.WEBHOOK_ALLOW_CIDR)), false,
+            WebhookTargets.systemResolver(vertx)), OutboundTrust.system());
+    LeasedJob job = fenced.fencing(relay);
+    try {
+      TestDatabase.execute(engine.pgUrl(), "DELETE FROM job_lease WHERE job = '" + WebhookRelay.JOB + "'");
+      Fence fenceA = Await.result(new JobLease(pool, "relay-a").take(WebhookRelay.JOB, 60_000)).orElseThrow();
+      expire(WebhookRelay.JOB);
+      Fence fenceB = Await.result(new JobLease(pool, "relay-b").take(WebhookRelay.JOB, 60_000)).orElseThrow();
+
+      Throwable late = failure(job.runOnce(fenceA));
+
+      assertInstanceOf(Fence.LeaseLost.class, late);
+      assertEquals(before, TestDatabase.queryString(engine.pgUrl(), event), "A claimed nothing");
+      Await.result(job.runOnce(fenceB));
+      assertNotEquals(before, TestDatabase.queryString(engine.pgUrl(), event), "B's run did claim the event");
+    } finally {
+      relay.close();
+      Await.result(cryptoPool.close());
+    }
   }
 }
