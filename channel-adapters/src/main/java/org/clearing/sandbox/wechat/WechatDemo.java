@@ -56,7 +56,7 @@ public final class WechatDemo {
   public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers) {
     Path merchantDir = directory.resolve("merchant");
-    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir)).compose(loaded -> {
+    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir), false).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
       PrivateKey key = Pem.readPrivateKey(loaded.getString("private_key"));
       PublicKey publicKey = Pem.readPublicKey(loaded.getString("public_key"));
