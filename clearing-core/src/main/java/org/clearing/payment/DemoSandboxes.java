@@ -55,29 +55,32 @@ public final class DemoSandboxes {
   public static Future<DemoSandboxes> start(Vertx vertx, Path dataDir, String host, int basePort,
       double timeCompression, Map<Channel, Map<String, String>> accounts) {
     Path channels = dataDir.resolve("channels");
+    // The three start side by side (each loads or makes its keys and binds its port): a restart
+    // waits for the slowest, not for the sum. Joined, not all(): one that failed must not leave
+    // the others running.
+    Future<WechatDemo> wechat = WechatDemo.start(vertx, channels.resolve("wechat"), host, port(basePort, 0),
+        timeCompression, receivers(accounts, Channel.WECHAT));
+    // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
+    Future<AlipayDemo> alipay = AlipayDemo.start(vertx, channels.resolve("alipay"), host, port(basePort, 1),
+        timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
+    Future<UnionPayDemo> unionpay = UnionPayDemo.start(vertx, channels.resolve("unionpay"), host,
+        port(basePort, 2), timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC());
     List<Started> started = new ArrayList<>();
-    WechatDemo[] wechat = new WechatDemo[1];
-    AlipayDemo[] alipay = new AlipayDemo[1];
-    return WechatDemo.start(vertx, channels.resolve("wechat"), host, port(basePort, 0), timeCompression,
-            receivers(accounts, Channel.WECHAT))
-        .compose(demo -> {
-          wechat[0] = demo;
-          started.add(new Started(Channel.WECHAT, demo.sandbox().baseUrl(), demo::stop));
-          // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
-          return AlipayDemo.start(vertx, channels.resolve("alipay"), host, port(basePort, 1),
-              timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
+    return Future.join(wechat, alipay, unionpay)
+        .andThen(joined -> {
+          if (wechat.succeeded()) {
+            started.add(new Started(Channel.WECHAT, wechat.result().sandbox().baseUrl(), wechat.result()::stop));
+          }
+          if (alipay.succeeded()) {
+            started.add(new Started(Channel.ALIPAY, alipay.result().sandbox().baseUrl(), alipay.result()::stop));
+          }
+          if (unionpay.succeeded()) {
+            started.add(new Started(Channel.UNIONPAY, unionpay.result().sandbox().baseUrl(),
+                unionpay.result()::stop));
+          }
         })
-        .compose(demo -> {
-          alipay[0] = demo;
-          started.add(new Started(Channel.ALIPAY, demo.sandbox().baseUrl(), demo::stop));
-          return UnionPayDemo.start(vertx, channels.resolve("unionpay"), host, port(basePort, 2),
-              timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC());
-        })
-        .compose(demo -> {
-          started.add(new Started(Channel.UNIONPAY, demo.sandbox().baseUrl(), demo::stop));
-          return vertx.executeBlocking(() -> MerchantHandover.write(dataDir, MerchantHandover.DEMO_REGIONS,
-              wechat[0], alipay[0], demo));
-        })
+        .compose(joined -> vertx.executeBlocking(() -> MerchantHandover.write(dataDir, MerchantHandover.DEMO_REGIONS,
+            wechat.result(), alipay.result(), unionpay.result())))
         .map(file -> new DemoSandboxes(started, file))
         .recover(error -> Future.join(started.stream().map(s -> s.stop().get()).toList())
             .transform(stopped -> Future.failedFuture(error)));

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
     subcommands = {LoadMain.Create.class, LoadMain.Pay.class, LoadMain.Storm.class, LoadMain.Kill.class,
         LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class,
         ReconBenchmark.class, DayCommand.class,
-        HaCommand.class},
+        HaCommand.class,
+        SoakCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 

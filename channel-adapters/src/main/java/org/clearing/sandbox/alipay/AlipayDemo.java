@@ -55,7 +55,7 @@ public final class AlipayDemo {
   /** As {@link #start(Vertx, Path, int, double, Set, Clock, boolean)}, listening on {@code host}. */
   public static Future<AlipayDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers, Clock clock, boolean todayBillAllowed) {
-    return vertx.executeBlocking(() -> merchantKeys(directory.resolve("merchant")))
+    return vertx.executeBlocking(() -> merchantKeys(directory.resolve("merchant")), false)
         .compose(keys -> AlipaySandbox.start(vertx, AlipaySandbox.Options.of(port,
                     directory.resolve("sandbox"), timeCompression, APP_ID, keys.getPublic(),
                     SELLER_ID, receivers)

@@ -204,7 +204,7 @@ public final class AlipaySandbox {
       new JsonObject(AlipayForm.decode("a=%7B%22b%22%3A%5B1%5D%7D".getBytes(StandardCharsets.UTF_8))
           .fields().get("a")).encode();
       return keys;
-    })
+    }, false)
         .compose(keys -> SandboxJournal.open(vertx, options.dataDirectory().resolve("journal.jsonl"),
                 book::apply)
             .map(journal -> new AlipaySandbox(vertx, options, keys, book, journal)))

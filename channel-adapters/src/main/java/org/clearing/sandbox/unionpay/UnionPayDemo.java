@@ -48,7 +48,7 @@ public final class UnionPayDemo {
   /** As {@link #start(Vertx, Path, int, double, Set, Clock)}, the sandbox listening on {@code host}. */
   public static Future<UnionPayDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers, Clock clock) {
-    return vertx.executeBlocking(() -> merchant(directory.resolve("merchant"), clock))
+    return vertx.executeBlocking(() -> merchant(directory.resolve("merchant"), clock), false)
         .compose(merchant -> UnionPaySandbox.start(vertx, new UnionPaySandbox.Options(port,
             directory.resolve("sandbox"), timeCompression, MER_ID, merchant.certificate(),
             receivers, null, clock), host).map(sandbox -> new UnionPayDemo(merchant, sandbox)));

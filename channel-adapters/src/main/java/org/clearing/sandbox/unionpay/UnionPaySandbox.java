@@ -183,7 +183,7 @@ public final class UnionPaySandbox {
           "WARMUP0000", "20260101000000", 1, "000000", "07", "", ""), "0".repeat(21),
           Fault.FORGED_SIGNATURE);
       return sandbox;
-    }).compose(sandbox -> SandboxJournal.open(vertx,
+    }, false).compose(sandbox -> SandboxJournal.open(vertx,
         options.dataDirectory().resolve("journal.jsonl"), sandbox::replay)
         .compose(journal -> {
           sandbox.journal = journal;

@@ -65,7 +65,7 @@ public final class WechatDemo {
   public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers, String mchid) {
     Path merchantDir = directory.resolve("merchant");
-    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir, mchid)).compose(loaded -> {
+    return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir, mchid), false).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
       PrivateKey key = Pem.readPrivateKey(loaded.getString("private_key"));
       PublicKey publicKey = Pem.readPublicKey(loaded.getString("public_key"));

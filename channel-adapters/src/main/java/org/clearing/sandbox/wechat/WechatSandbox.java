@@ -217,7 +217,7 @@ public final class WechatSandbox {
           loadOrCreate(keys, "platform-certificate", true),
           loadOrCreate(keys, "platform-public-key", false),
           Crypto.generateRsa(2048).getPrivate());
-    }).compose(sandbox -> SandboxJournal.open(vertx,
+    }, false).compose(sandbox -> SandboxJournal.open(vertx,
             options.dataDirectory().resolve("journal.jsonl"), sandbox::replay)
         .compose(journal -> {
           sandbox.journal = journal;

@@ -257,7 +257,7 @@ public final class Runs {
   }
 
   /** The engine's {@code clearing_callbacks_total} counters summed over channels, by outcome. */
-  private static Map<String, Long> callbackCounters(Harness harness) throws Exception {
+  static Map<String, Long> callbackCounters(Harness harness) throws Exception {
     Map<String, Long> byOutcome = new TreeMap<>();
     // HTTP/1.1: the JDK client's default h2c upgrade failed on the engine's (large) /metrics
     // answer with "Frame type(118) ... exceeds MAX_FRAME_SIZE" in an `all` run.
