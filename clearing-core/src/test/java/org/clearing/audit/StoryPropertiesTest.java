@@ -203,13 +203,21 @@ class StoryPropertiesTest {
     JsonObject invariants = engine.as(Role.ADMIN).get("/api/v1/admin/invariants").json();
     assertTrue(invariants.getBoolean("ok"), described + " broke " + invariants.encode());
     String these = orderNos.stream().map(no -> "'" + no + "'").collect(Collectors.joining(", ", "(", ")"));
-    long receivedFen = engine.count("SELECT coalesce(sum(amount_fen), 0) FROM channel_inbox"
-        + " WHERE kind = 'PAYMENT' AND order_no IN " + these);
-    long keptFen = engine.count("SELECT coalesce(sum(total_fen), 0) FROM orders"
-        + " WHERE paid_transaction_id IS NOT NULL AND order_no IN " + these);
-    long givenBackFen = engine.count("SELECT coalesce(sum(amount_fen), 0) FROM duplicate_refund"
-        + " WHERE status = 'SUCCEEDED' AND order_no IN " + these);
-    assertEquals(receivedFen, keptFen + givenBackFen,
+    // A dropped callback's retry may still land after the quiet moment (the sandbox resends on its
+    // own schedule), starting one more duplicate-payment refund: the sums must come to balance once
+    // that settles too, and a fen for ever unaccounted fails here when the wait runs out. Read:
+    // refunds in flight, fen received, fen kept, fen given back.
+    List<Long> fen = Await.value("every fen the channels took kept or given back, " + described,
+        () -> List.of(
+            inFlight(these),
+            engine.count("SELECT coalesce(sum(amount_fen), 0) FROM channel_inbox"
+                + " WHERE kind = 'PAYMENT' AND order_no IN " + these),
+            engine.count("SELECT coalesce(sum(total_fen), 0) FROM orders"
+                + " WHERE paid_transaction_id IS NOT NULL AND order_no IN " + these),
+            engine.count("SELECT coalesce(sum(amount_fen), 0) FROM duplicate_refund"
+                + " WHERE status = 'SUCCEEDED' AND order_no IN " + these)),
+        sums -> sums.get(0) == 0 && sums.get(1) == sums.get(2) + sums.get(3));
+    assertEquals(fen.get(1), fen.get(2) + fen.get(3),
         "every fen the channels took is kept by its order or given back: " + described);
     assertEquals(0, engine.count("SELECT count(*) FROM (SELECT channel, transaction_id FROM channel_inbox"
         + " WHERE kind = 'PAYMENT' GROUP BY 1, 2 HAVING count(*) > 1) x"), described);
@@ -260,13 +268,18 @@ class StoryPropertiesTest {
   private static void quiesce(List<String> orderNos) throws InterruptedException {
     Thread.sleep(500);
     String these = orderNos.stream().map(no -> "'" + no + "'").collect(Collectors.joining(", ", "(", ")"));
-    Await.until("orders " + orderNos + " settle down", () -> engine.count(
+    Await.until("orders " + orderNos + " settle down", () -> inFlight(these) == 0);
+  }
+
+  /** Refunds of these orders still in flight, and duplicate payments not yet given a refund. */
+  private static long inFlight(String these) {
+    return engine.count(
         "SELECT count(*) FROM duplicate_refund WHERE order_no IN " + these
             + " AND status IN ('REQUESTED', 'UNKNOWN', 'ACCEPTED')")
         + engine.count("SELECT count(*) FROM refund WHERE order_no IN " + these
             + " AND mode = 'CHANNEL' AND status IN ('REQUESTED', 'ACCEPTED', 'UNKNOWN')")
         + engine.count("SELECT count(*) FROM channel_inbox i WHERE i.order_no IN " + these
             + " AND i.outcome = 'NOT_PAYABLE' AND NOT EXISTS (SELECT 1 FROM duplicate_refund d"
-            + " WHERE d.channel = i.channel AND d.transaction_id = i.transaction_id)") == 0);
+            + " WHERE d.channel = i.channel AND d.transaction_id = i.transaction_id)");
   }
 }
