@@ -102,7 +102,7 @@ public final class Engine {
   /** Connections to each channel's gateway; opening orders and queries run in parallel. */
   static final int CHANNEL_CONNECTIONS_PER_HOST_MAX = 32;
   static final int CHANNEL_WAIT_QUEUE_SIZE_MAX = 2_048;
-  /** Channels publish the day's bills by about 10:00 the next morning (channels.md §1.8, §2.5). */
+  /** Channels publish the day's bills by about 10:00 the next morning (WeChat Pay's documentation). */
   static final java.time.LocalTime RECONCILIATION_TIME_BEIJING = java.time.LocalTime.of(10, 30);
   static final long RECONCILIATION_CHECK_INTERVAL_MS = 60_000;
 

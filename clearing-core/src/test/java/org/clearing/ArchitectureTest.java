@@ -24,7 +24,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.recon.match.ReconMatcher;
 
 /**
- * The packages show the architecture (DESIGN §2) and keep showing it: the engine's packages form
+ * The packages show the architecture and keep showing it: the engine's packages form
  * no cycle, its HTTP types sit in a leaf that domain code does not import, domain code reaches no
  * Vert.x Web server type, and the modules below the engine import nothing of it.
  *

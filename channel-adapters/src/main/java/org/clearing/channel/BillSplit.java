@@ -7,18 +7,18 @@ package org.clearing.channel;
 public enum BillSplit {
   /**
    * The bill does not show legs: one row per trade, and the legs went as the settle plan fixed
-   * when the order was opened said (Alipay, channels.md §2).
+   * when the order was opened said (Alipay, Alipay's documentation).
    */
   NONE,
   /**
    * The payment rows are the legs: one row per combined-payment sub-order, each naming its leg
-   * number in {@link StatementLine#legNo()} (WeChat, channels.md §1.2).
+   * number in {@link StatementLine#legNo()} (WeChat, WeChat Pay's documentation).
    */
   BY_LEG_NO,
   /**
    * Separate {@link StatementLine.Kind#SPLIT_SETTLEMENT} lines name each receiver in {@link
    * StatementLine#subAccount()} with its share; the payment line itself settles nothing
-   * (UnionPay, channels.md §3.5–3.6).
+   * (UnionPay, UnionPay's documentation).
    */
   BY_RECEIVER;
 

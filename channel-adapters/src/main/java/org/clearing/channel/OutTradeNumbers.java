@@ -9,7 +9,7 @@ import java.util.Optional;
  * 8–40 alphanumerics without '-' or '_'), and the order can be found from a callback even before
  * its channel order was recorded.
  *
- * <p>WeChat pays a combined payment (合单, channels.md §1.2) as one sub-order per leg, numbered
+ * <p>WeChat pays a combined payment (合单, WeChat Pay's documentation) as one sub-order per leg, numbered
  * {@code <outTradeNo>L<legNo>}, and refunds it leg by leg with {@code <outRefundNo>L<legNo>}: a
  * <em>part</em>. Only a suffix of one or two digits is read as a part (at most 50 sub-orders,
  * §1.2); our order and refund numbers end in digits without an {@code L}, so a plain number is

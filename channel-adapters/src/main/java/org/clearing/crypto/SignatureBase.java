@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>WeChat Pay v3 signs requests over {@code METHOD\nPATH_WITH_QUERY\nTIMESTAMP\nNONCE\nBODY\n}
  * and notifications over {@code TIMESTAMP\nNONCE\nBODY\n}; the engine's own API uses the request
- * form too (DESIGN §8), so one piece of code builds both. Every line, the last included, ends in
+ * form too, so one piece of code builds both. Every line, the last included, ends in
  * a single {@code \n}, and the body is taken byte for byte as sent.
  */
 public final class SignatureBase {

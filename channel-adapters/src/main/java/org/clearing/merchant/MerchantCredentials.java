@@ -44,7 +44,7 @@ public final class MerchantCredentials {
   public record Merchants(List<Checked<WechatAdapter.Config>> wechat, List<Boolean> wechatDownloads,
       List<Checked<AlipayAdapter.Config>> alipay, List<Checked<UnionPayAdapter.Config>> unionpay) {}
 
-  /** WeChat's API v3 key is 32 bytes: the AES-256 key itself (channels.md §1.5). */
+  /** WeChat's API v3 key is 32 bytes: the AES-256 key itself (WeChat Pay's documentation). */
   static final int API_V3_KEY_BYTES = 32;
 
   private MerchantCredentials() {}

@@ -6,7 +6,7 @@ import org.clearing.channel.Channel;
 /**
  * Which wallet opened the QR page, read from the User-Agent: WeChat's webview says
  * {@code MicroMessenger}, Alipay's {@code AlipayClient}, UnionPay Cloud QuickPass's
- * {@code UnionPay/} (channels.md §4). Anything else — a bank app, the phone camera, a desktop
+ * {@code UnionPay/} (the wallets' documented behaviour). Anything else — a bank app, the phone camera, a desktop
  * browser — gets the page that offers all three.
  */
 public enum Wallet {

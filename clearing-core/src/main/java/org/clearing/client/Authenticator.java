@@ -8,7 +8,7 @@ import org.clearing.crypto.SignatureBase;
 import org.clearing.crypto.SignatureScheme;
 
 /**
- * Checks a signed request (DESIGN §8): a well-formed header, a timestamp within ±5 minutes, a
+ * Checks a signed request: a well-formed header, a timestamp within ±5 minutes, a
  * known and active client, the scheme of its key, a valid signature, and a nonce never seen
  * before — in that order, so that an unsigned request cannot burn a client's nonces. The checks up
  * to the key's scheme need only the headers ({@link #claim}) and come before the body is read at

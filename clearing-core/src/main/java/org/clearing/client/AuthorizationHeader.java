@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The parsed {@code Authorization} header of a signed request (DESIGN §8):
+ * The parsed {@code Authorization} header of a signed request:
  * {@code CLEARING-SM2-SM3 client_id="…",timestamp="…",nonce="…",signature="…"}. Parameters may come
  * in any order; each must appear exactly once.
  */

@@ -7,7 +7,7 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.SignatureBase;
 
 /**
- * Signs requests the way the engine's API expects them (DESIGN §8). The engine uses it for its
+ * Signs requests the way the engine's API expects them. The engine uses it for its
  * webhooks; tests, the load driver and the README's example use it as a client would.
  */
 public final class RequestSigner {

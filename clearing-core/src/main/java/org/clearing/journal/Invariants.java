@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The rules that never break (DESIGN §7), checked by the engine on its own books: each journal
+ * The rules that never break, checked by the engine on its own books: each journal
  * entry balances; each order's legs sum to its total; each channel transaction is booked at most
  * once; no order is refunded beyond what was paid; and each channel's clearing account and each
  * payee account hold exactly the money in transit — nothing more, nothing less.

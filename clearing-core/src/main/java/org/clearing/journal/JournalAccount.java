@@ -3,7 +3,7 @@ package org.clearing.journal;
 import org.clearing.channel.Channel;
 
 /**
- * Names of journal accounts (DESIGN §4): {@code clearing:{channel}} what a channel holds for us
+ * Names of journal accounts: {@code clearing:{channel}} what a channel holds for us
  * between payment and settlement; {@code payee:{account}} what is owed to a treasury or non-tax
  * account; {@code refund:{channel}} refunds owed to payers; {@code suspense} money not yet placed.
  */

@@ -7,8 +7,8 @@ import java.time.format.DateTimeFormatter;
 import org.clearing.crypto.Crypto;
 
 /**
- * The canonical bytes of journal entries, the input of the seal chain (DESIGN §4, "Tamper
- * evidence"). The form is plain UTF-8 text so that anyone can rebuild it and hash it with a
+ * The canonical bytes of journal entries, the input of the seal chain (its tamper
+ * evidence). The form is plain UTF-8 text so that anyone can rebuild it and hash it with a
  * standard SM3 tool.
  *
  * <p>Per entry, in entry_id order, one entry line followed by one line per posting in posting_no

@@ -20,7 +20,7 @@ import org.clearing.input.FieldError;
 
 /**
  * Streams sealed journal entries for a period so that anyone can recompute the seal chain
- * (DESIGN §4, {@link JournalCanonicalForm}). The export is NDJSON ({@value #CONTENT_TYPE}), one line
+ * ({@link JournalCanonicalForm}). The export is NDJSON ({@value #CONTENT_TYPE}), one line
  * per seal, in seal_no order:
  *
  * <pre>

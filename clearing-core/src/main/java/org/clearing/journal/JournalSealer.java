@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Seals committed journal entries into the hash chain of DESIGN §4 ({@link JournalCanonicalForm}
+ * Seals committed journal entries into the journal's SM3 hash chain ({@link JournalCanonicalForm}
  * says which bytes). It is a leased background job: the hot path never waits for it.
  *
  * <p>Entry ids come from a sequence, so an entry with a lower id can commit after one with a higher

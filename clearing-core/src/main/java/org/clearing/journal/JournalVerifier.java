@@ -11,7 +11,7 @@ import java.util.Arrays;
 import org.bouncycastle.crypto.digests.SM3Digest;
 
 /**
- * Recomputes the journal's seal chain from the database and reports the first break (DESIGN §4).
+ * Recomputes the journal's seal chain from the database and reports the first break.
  * Plain JDBC, so the {@code verify-journal} command needs no Vert.x. One read-only repeatable-read
  * transaction gives one consistent view; seals are read {@value #SEALS_PER_PAGE} at a time and the
  * entries of a seal stream through a cursor into an incremental SM3, so memory stays bounded however

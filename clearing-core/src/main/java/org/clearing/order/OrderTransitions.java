@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The one table of allowed order transitions (DESIGN §4). Nothing else assigns an order status:
+ * The one table of allowed order transitions. Nothing else assigns an order status:
  * repositories write only what {@link #next} returns, and guard the write with the status it
  * started from.
  */

@@ -35,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relays outbox events as signed webhooks (DESIGN §5 flow 6, §8). Each run claims a bounded batch
+ * Relays outbox events as signed webhooks. Each run claims a bounded batch
  * of due events, POSTs each to its recipients, and records every attempt; a 2xx from every
  * recipient delivers the event, anything else schedules the next attempt by the
  * {@link RetrySchedule} until it gives up. A {@link LeasedJob}: the engine's job loop runs it.
@@ -158,7 +158,7 @@ public final class WebhookRelay implements LeasedJob {
   private final WebhookTargets targets;
 
   /**
-   * @param cryptoPool where SM2 signing runs (DESIGN §7.6: heavy crypto stays off event loops)
+   * @param cryptoPool where SM2 signing runs (heavy crypto stays off event loops)
    * @param targets which addresses webhooks may reach, checked again at every attempt
    * @param trust whose certificates an https receiver may present (the engine's outbound trust)
    */

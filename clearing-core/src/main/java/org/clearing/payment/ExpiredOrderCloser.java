@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Expires orders past their expiry (through the transition table) and closes every channel order
- * of an expired or cancelled order at its channel, so that nobody can pay it there any more
- * (DESIGN §5 flow 4). A channel that says it was already paid is asked for the payment, which is
+ * of an expired or cancelled order at its channel, so that nobody can pay it there any more.
+ * A channel that says it was already paid is asked for the payment, which is
  * recorded through {@link PaymentIntake} as a late payment to be given back. UnionPay has no close
- * (channels.md §3): its order lapses at payTimeout, the order's expiry, after which one last query
+ * (UnionPay's documentation): its order lapses at payTimeout, the order's expiry, after which one last query
  * decides. A close without a usable answer is tried again with backoff.
  */
 public final class ExpiredOrderCloser implements LeasedJob {

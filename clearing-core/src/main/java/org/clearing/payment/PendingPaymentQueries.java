@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The active query (DESIGN §5 flow 4): a channel order whose callback has not come after a while
+ * The active query: a channel order whose callback has not come after a while
  * is asked for at its channel, with bounded, backed-off retries. A payment found takes exactly a
  * callback's path through {@link PaymentIntake}. A channel order is also asked for while its
  * order was paid through another channel and it is not yet closed, because a payment there is a

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The one transition table allows exactly the paths of DESIGN §4 and nothing else. */
+/** The one transition table allows exactly the paths the order life cycle defines and nothing else. */
 class OrderTransitionsTest {
 
   @Test

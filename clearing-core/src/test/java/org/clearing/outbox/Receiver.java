@@ -18,7 +18,7 @@ import org.clearing.crypto.SignatureScheme;
  * and answers with the status {@code answer} chooses (0 closes the connection without an answer,
  * {@link #SILENT} never answers).
  * Signatures are checked afterwards on the test thread, as a receiver would, with the engine's
- * public key and nothing of the engine's code but the canonical form of DESIGN §8.
+ * public key and nothing of the engine's code but the canonical form of signed messages.
  */
 public final class Receiver implements AutoCloseable {
 

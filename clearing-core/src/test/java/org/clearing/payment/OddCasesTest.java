@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The odd cases of DESIGN §5, end to end through the sandboxes: a second payment through another
+ * The odd cases of paying, end to end through the sandboxes: a second payment through another
  * channel, a payment after cancellation, money for an order we do not know, a callback before the
  * channel order was recorded, and resends after the commit (as when an acknowledgement is lost).
  * Money is never lost: what an order cannot take is booked to the refund side and given back.

@@ -48,7 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's Alipay channel over the v1 {@code gateway.do} protocol (channels.md §2). Every call
+ * The engine's Alipay channel over the v1 {@code gateway.do} protocol (Alipay's documentation). Every call
  * is signed RSA2 with the merchant key, has a timeout, and every answer's signature is verified
  * with the Alipay public key before anything in it is used; an answer that cannot be verified is
  * unknown, never a guess. RSA work runs on worker threads, never on the caller's event loop.

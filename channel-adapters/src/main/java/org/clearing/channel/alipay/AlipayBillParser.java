@@ -24,7 +24,7 @@ import org.clearing.channel.Money;
 import org.clearing.channel.StatementLine;
 
 /**
- * The merchant side of the daily trade bill (channels.md §2.5): streams the detail CSV out of the
+ * The merchant side of the daily trade bill (Alipay's documentation): streams the detail CSV out of the
  * zip as {@link StatementLine}s, one line in memory at a time.
  *
  * <p>Rules: the entry is the one whose name contains 业务明细 but not 汇总; the text is GBK; {@code #}

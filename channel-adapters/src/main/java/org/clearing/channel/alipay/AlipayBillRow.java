@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.clearing.channel.Money;
 
 /**
- * One trade or refund as the sandbox writes it into a bill (channels.md §2.5). Amounts are given as
+ * One trade or refund as the sandbox writes it into a bill (Alipay's documentation). Amounts are given as
  * positive magnitudes; the writer prints refunds negative as Alipay does.
  *
  * @param type 交易 or 退款

@@ -17,7 +17,7 @@ import org.clearing.channel.Money;
 /**
  * The channel side of the daily trade bill (used by the sandbox): a zip of two GBK CSVs, the detail
  * ({@code <pid>0156_<yyyyMMdd>_业务明细.csv}) and the summary ({@code …_业务明细(汇总).csv}), with GBK entry
- * names and no UTF-8 flag (channels.md §2.5).
+ * names and no UTF-8 flag (Alipay's documentation).
  *
  * <p>The detail file follows the §2.5 layout: the {@code #} header lines, the 25-column header,
  * text cells suffixed with a tab, 交易 and 退款 rows (refunds negative, with the refund's

@@ -6,7 +6,7 @@ import java.time.LocalDate;
 import org.clearing.channel.Money;
 
 /**
- * The {@code biz_content} JSON of each method we call (channels.md §2.2, §2.5). Amounts go out as
+ * The {@code biz_content} JSON of each method we call (Alipay's documentation). Amounts go out as
  * exact two-decimal yuan strings from {@link Money}.
  */
 public final class AlipayBizContent {

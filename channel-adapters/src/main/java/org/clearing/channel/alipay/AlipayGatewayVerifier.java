@@ -16,7 +16,7 @@ import org.clearing.crypto.SignatureScheme;
 /**
  * The channel side of a gateway call (used by the sandbox): checks a request's parameters against
  * the calling app's registered public key, over {@link AlipaySignContent#request} in the request's
- * {@code charset} (channels.md §2.1, §6 "Alipay simulator" item 2).
+ * {@code charset} (Alipay's documentation).
  *
  * <p>The order of checks decides which error a caller sees when several things are wrong, and
  * follows the cheap-to-expensive order: parameters present, app known, timestamp fresh, then the
@@ -41,7 +41,7 @@ public final class AlipayGatewayVerifier {
 
     /**
      * Alipay's public {@code sub_code} for the error. These names follow Alipay's public error code
-     * list and are not in channels.md; the sandbox should treat them as labels only.
+     * list and are not in the channels' documentation; the sandbox should treat them as labels only.
      */
     public String subCode() {
       return subCode;

@@ -1,6 +1,6 @@
 package org.clearing.channel.alipay;
 
-/** The gateway methods the engine calls (channels.md §2.2, §2.5). */
+/** The gateway methods the engine calls (Alipay's documentation). */
 public enum AlipayMethod {
   PRECREATE("alipay.trade.precreate"),
   WAP_PAY("alipay.trade.wap.pay"),

@@ -14,7 +14,7 @@ import org.clearing.crypto.SignatureScheme;
 
 /**
  * The channel side of an asynchronous notification (used by the sandbox): the form fields of
- * channels.md §2.3, signed with the Alipay private key over the V1 form ({@link
+ * Alipay's documentation, signed with the Alipay private key over the V1 form ({@link
  * AlipaySignContent#notification}: no {@code sign}, no {@code sign_type}). The sandbox's fault
  * options are built in: a signature from another key, and a skewed {@code notify_time}.
  */

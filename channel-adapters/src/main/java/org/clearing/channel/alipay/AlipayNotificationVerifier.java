@@ -23,7 +23,7 @@ import org.clearing.channel.Rejection.Reason;
 import org.clearing.crypto.SignatureScheme;
 
 /**
- * The merchant side of an asynchronous notification (channels.md §2.3): decode the form, check the
+ * The merchant side of an asynchronous notification (Alipay's documentation): decode the form, check the
  * V1 signature with the Alipay public key, check that it is addressed to us, and map it to a {@link
  * PaymentNotification} or {@link RefundNotification}. Anything that cannot be trusted is a {@link
  * Rejection}, answered with {@link #ACK_FAILURE}; a booked one with {@link #ACK_SUCCESS}.

@@ -8,7 +8,7 @@ import org.clearing.channel.Money;
 
 /**
  * What the engine asks Alipay to collect for one order: the fields of {@code
- * alipay.trade.precreate} and {@code alipay.trade.wap.pay} that we use (channels.md §2.2), with the
+ * alipay.trade.precreate} and {@code alipay.trade.wap.pay} that we use (Alipay's documentation), with the
  * split plan as settle legs. Invalid values are the caller's bug and throw.
  *
  * @param outTradeNo our order number, at most 64 of {@code [A-Za-z0-9_]}

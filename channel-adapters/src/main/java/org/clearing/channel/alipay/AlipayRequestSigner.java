@@ -11,7 +11,7 @@ import org.clearing.channel.Money;
 import org.clearing.crypto.SignatureScheme;
 
 /**
- * The merchant side of a gateway call: the full, signed parameter map of one method (channels.md
+ * The merchant side of a gateway call: the full, signed parameter map of one method (the channels' documentation
  * §2.1) and its form body. {@code sign} is base64 SHA256withRSA, with the merchant's private key,
  * over the UTF-8 bytes of {@link AlipaySignContent#request}.
  */

@@ -9,7 +9,7 @@ import org.clearing.crypto.SignatureScheme;
 /**
  * The channel side of a synchronous response (used by the sandbox): {@code
  * {"<method_with_underscores>_response":{…},"sign":"…"}}, where {@code sign} covers the exact JSON
- * text of the response value as it appears in the body (channels.md §2.1). The value is encoded
+ * text of the response value as it appears in the body (Alipay's documentation). The value is encoded
  * once and that very text is both signed and embedded, so the two cannot differ.
  */
 public final class AlipayResponseSigner {

@@ -10,7 +10,7 @@ import org.clearing.crypto.SignatureScheme;
 /**
  * The merchant side of a synchronous response: finds the {@code <method>_response} value, takes its
  * exact text from the raw body (re-serialising would change spacing, key order or escapes and break
- * the signature, channels.md §2.1) and verifies {@code sign} over it with the Alipay public key.
+ * the signature, Alipay's documentation) and verifies {@code sign} over it with the Alipay public key.
  *
  * <p>A body without {@code sign} is accepted only as an error ({@code code} other than {@code
  * 10000}), which the gateway does send unsigned; an unsigned success is a bad signature.

@@ -4,13 +4,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The two strings Alipay's RSA2 signatures cover (channels.md §2.1 and §2.3). Both take the
+ * The two strings Alipay's RSA2 signatures cover (Alipay's documentation). Both take the
  * parameters whose key and value are both non-empty, sort them by key in {@link String} order and
  * join them as {@code k=v&k=v} with raw, not URL-encoded, values. They differ in what else they
  * leave out, and mixing them up is the classic Alipay integration bug, so each has its own name.
  * Neither touches the caller's map.
  *
- * <p>Empty values are left out of the notification form too, although channels.md §2.3 step 2 says
+ * <p>Empty values are left out of the notification form too, although Alipay's documentation says
  * they are kept: the official SDK's {@code getSignCheckContentV1} (4.40.734.ALL, read with javap
  * and checked in AlipaySdkInteropTest) skips any parameter whose key or value is empty, exactly as
  * {@code getSignContent} does. Every Java merchant verifies with that SDK, so that is what Alipay

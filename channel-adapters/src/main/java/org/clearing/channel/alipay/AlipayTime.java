@@ -11,7 +11,7 @@ import java.time.temporal.ChronoField;
 import java.util.Optional;
 
 /**
- * Alipay's wall-clock times: {@code yyyy-MM-dd HH:mm:ss} in Beijing time (channels.md §2.1, §2.3).
+ * Alipay's wall-clock times: {@code yyyy-MM-dd HH:mm:ss} in Beijing time (Alipay's documentation).
  * Refund times ({@code gmt_refund}) may carry milliseconds ({@code 2015-04-28 15:45:57.320}), so
  * parsing accepts an optional fraction.
  */

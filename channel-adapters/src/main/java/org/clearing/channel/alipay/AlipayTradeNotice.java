@@ -6,7 +6,7 @@ import org.clearing.channel.Money;
 
 /**
  * What the sandbox tells a merchant about one trade in a {@code trade_status_sync} notification
- * (channels.md §2.3): the trade's state at the channel, plus the refund fields when the
+ * (Alipay's documentation): the trade's state at the channel, plus the refund fields when the
  * notification reports a refund.
  *
  * @param notifyId the event id; the same across resends of this event

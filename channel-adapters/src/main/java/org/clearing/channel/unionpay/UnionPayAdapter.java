@@ -47,12 +47,12 @@ import org.clearing.channel.StatementReader;
 
 /**
  * The UnionPay 全渠道 (acp 5.1.0) channel: QR apply for both flows, query, refund, notifications
- * and the ZM reconciliation file (channels.md §3). Requests are signed with the merchant's RSA
+ * and the ZM reconciliation file (UnionPay's documentation). Requests are signed with the merchant's RSA
  * certificate; every answer must carry a {@code signPubKeyCert} chaining to the configured root
  * and intermediate and verify, or the call's outcome is unknown.
  *
  * <p>Both flows use the QR apply ({@code 01/07/000000}): for the in-app flow the engine
- * redirects the UnionPay app to {@code qrCode} (channels.md §4, behaviour in the app
+ * redirects the UnionPay app to {@code qrCode} (the wallets' documented behaviour, behaviour in the app
  * unverified). UnionPay has no close: an unpaid order lapses at {@code payTimeout}.
  */
 public final class UnionPayAdapter implements ChannelAdapter {

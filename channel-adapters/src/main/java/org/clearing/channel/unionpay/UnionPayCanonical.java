@@ -15,7 +15,7 @@ import org.clearing.crypto.Crypto;
  * <p>Only {@code signature} is dropped; {@code certId} and {@code signPubKeyCert} stay in. Keys
  * are sorted as Java's {@code TreeMap} sorts strings (by UTF-16 code unit), values go in raw,
  * empty values included, and the PEM newlines in {@code signPubKeyCert} are kept as they are
- * (channels.md §3.3).
+ * (UnionPay's documentation).
  */
 public final class UnionPayCanonical {
 

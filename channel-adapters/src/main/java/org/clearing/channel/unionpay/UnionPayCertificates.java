@@ -31,7 +31,7 @@ import org.clearing.crypto.Pem;
 
 /**
  * UnionPay's certificate conventions, and a private PKI for the sandbox: root CA → intermediate
- * CA → UnionPay signing certificate, plus merchant signing certificates (channels.md §3.3, §6).
+ * CA → UnionPay signing certificate, plus merchant signing certificates (UnionPay's documentation).
  *
  * <p>Every key is RSA-2048 and every certificate is signed with SHA256withRSA. A certificate's
  * {@code certId} is its serial number in decimal.
@@ -48,7 +48,7 @@ public final class UnionPayCertificates {
   public static final String TEST_ENVIRONMENT_OWNER = "00040000:SIGN";
 
   /**
-   * The sandbox's default UnionPay signing CN, in the CFCA style of channels.md §3.3 (layout
+   * The sandbox's default UnionPay signing CN, in the CFCA style of UnionPay's documentation (layout
    * <b>unverified</b>). Note that its element [2] is {@code 00040000:SIGN}, not the company name,
    * so, like UnionPay's own test environment, it passes only a relaxed owner check.
    */

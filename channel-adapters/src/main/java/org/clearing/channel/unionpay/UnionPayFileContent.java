@@ -18,7 +18,7 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The {@code fileContent} field of a file-transfer answer (txnType 76, channels.md §3.5): a zip
+ * The {@code fileContent} field of a file-transfer answer (txnType 76, UnionPay's documentation): a zip
  * of the day's files, deflated (zlib, as acpsdk's {@code Inflater}) and then base64-encoded.
  */
 public final class UnionPayFileContent {

@@ -14,7 +14,7 @@ import org.clearing.crypto.Crypto;
 
 /**
  * The channel side of backUrl notifications, for the sandbox: builds the consume and refund
- * forms of channels.md §3.2 and signs them as UnionPay does (its signing key, {@code certId} and
+ * forms of UnionPay's documentation and signs them as UnionPay does (its signing key, {@code certId} and
  * {@code signPubKeyCert}), optionally with a fault the merchant must catch.
  *
  * <p>{@code settleDate} is the calendar day in Beijing time; the real clearing-day cut-off is

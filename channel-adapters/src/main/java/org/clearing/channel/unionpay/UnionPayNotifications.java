@@ -22,7 +22,7 @@ import org.clearing.channel.Rejection;
 import org.clearing.channel.RefundNotification;
 
 /**
- * The merchant side's reading of UnionPay's backUrl notifications (channels.md §3.2): verify
+ * The merchant side's reading of UnionPay's backUrl notifications (UnionPay's documentation): verify
  * first, then map a consume ({@code txnType=01}) to a {@link PaymentNotification} and a refund
  * ({@code txnType=04}) to a {@link RefundNotification}; anything untrusted or unreadable becomes
  * a {@link Rejection}.
@@ -94,7 +94,7 @@ public final class UnionPayNotifications {
 
   /**
    * The same for a form of up to {@code maxBytes}: an API answer may be far larger than a
-   * notification (a file-transfer answer carries the whole day's bill, channels.md §3.5).
+   * notification (a file-transfer answer carries the whole day's bill, UnionPay's documentation).
    */
   public static Map<String, String> decodeForm(byte[] body, int maxBytes) {
     if (body.length > maxBytes) {

@@ -10,7 +10,7 @@ import org.clearing.channel.Rejection.Reason;
 /**
  * The channel side's check of merchants' requests (for the sandbox): the request names the
  * merchant's signing certificate by {@code certId}, whose public key was registered beforehand,
- * as a merchant uploads its certificate to UnionPay (channels.md §3.3, §6). A certId is bound to
+ * as a merchant uploads its certificate to UnionPay (UnionPay's documentation). A certId is bound to
  * the {@code merId} it was registered for, so one merchant cannot sign for another.
  */
 public final class UnionPayRequestVerifier {

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The merchant's signed requests to UnionPay 全渠道, version 5.1.0 (channels.md §3.1): the field
+ * The merchant's signed requests to UnionPay 全渠道, version 5.1.0 (UnionPay's documentation): the field
  * maps the adapter POSTs form-encoded, or renders as an auto-posting HTML form for the browser
  * gateway. {@code txnTime} is always "now" in Beijing time from the injected clock, because
  * UnionPay refuses any other ("txnTime无效").

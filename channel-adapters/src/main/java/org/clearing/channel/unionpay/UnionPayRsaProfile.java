@@ -12,7 +12,7 @@ import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureScheme;
 
 /**
- * {@code signMethod=01}, version 5.1.0: RSA with a certificate (channels.md §3.3).
+ * {@code signMethod=01}, version 5.1.0: RSA with a certificate (UnionPay's documentation).
  *
  * <p>The signature is {@code base64(SHA256withRSA(hex(SHA-256(canonical))))}: RSA signs the 64
  * ASCII bytes of the lowercase hex digest, not the message, so the message is hashed twice. The

@@ -8,7 +8,7 @@ import java.util.Map;
  * key-identifying fields travel with it.
  *
  * <p>Only {@code 01} (RSA certificate, {@link UnionPayRsaProfile}) is implemented. The seam is
- * here for an SM2 profile: channels.md §3.3 found no primary description of SM2 signing on the
+ * here for an SM2 profile: UnionPay's documentation found no primary description of SM2 signing on the
  * 全渠道 gateway (signMethod value, digest, user id and certificate format are all
  * <b>unverified</b>), so none is invented; an implementation waits for the acquirer's interface
  * document. Deciding whether to trust the key is not the profile's job but the verifiers'

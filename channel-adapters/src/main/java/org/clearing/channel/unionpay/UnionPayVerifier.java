@@ -25,7 +25,7 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 
 /**
- * The merchant side's check of UnionPay's responses and notifications (version 5.1.0, channels.md
+ * The merchant side's check of UnionPay's responses and notifications (version 5.1.0, the channels' documentation
  * §3.3): the message carries UnionPay's certificate in {@code signPubKeyCert}; the certificate
  * must be valid now, chain to the configured intermediate and root, and belong to UnionPay
  * before its key is used to check the signature.

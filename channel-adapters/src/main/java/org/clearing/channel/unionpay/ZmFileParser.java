@@ -21,7 +21,7 @@ import org.clearing.channel.StatementLine;
 import org.clearing.channel.StatementLine.Kind;
 
 /**
- * Streams a ZM (transaction detail) file into {@link StatementLine}s (channels.md §3.5), one
+ * Streams a ZM (transaction detail) file into {@link StatementLine}s (UnionPay's documentation), one
  * line in memory at a time, so a file of a million lines costs no more than one of ten.
  *
  * <p>Per line: {@value ZmFileWriter#CONSUME_CODE} gives a PAYMENT ({@code queryId} as the

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Writes ZM (transaction detail) lines for the sandbox's reconciliation file (channels.md §3.5):
+ * Writes ZM (transaction detail) lines for the sandbox's reconciliation file (UnionPay's documentation):
  * 42 fixed-width fields, widths in bytes of {@code textCharset}, one space between fields, one
  * line per record ending in {@code \n}. Amounts are zero-padded fen.
  *

@@ -1,7 +1,7 @@
 package org.clearing.channel.unionpay;
 
 /**
- * The fixed-width layout of a ZM (transaction detail) line, channels.md §3.5: 42 fields, one
+ * The fixed-width layout of a ZM (transaction detail) line, UnionPay's documentation: 42 fields, one
  * space between neighbours, widths in bytes. Field numbers here are 1-based, as in the table.
  */
 final class ZmLayout {

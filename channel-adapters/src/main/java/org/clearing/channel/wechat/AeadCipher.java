@@ -11,7 +11,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.clearing.crypto.Crypto;
 
 /**
- * The AEAD ciphers of WeChat notification resources (channels.md §1.5, §1.4 "SM variant"): the
+ * The AEAD ciphers of WeChat notification resources (WeChat Pay's documentation): the
  * APIv3 key's 32 ASCII characters are the AES-256 key, or the first 16 bytes of their SM3 digest
  * are the SM4 key; the IV is the 12-character {@code nonce} as UTF-8 bytes (not base64); the AAD
  * is {@code associated_data}; the text is base64 of the encrypted bytes followed by the 16-byte tag.

@@ -7,7 +7,7 @@ import java.time.ZoneOffset;
 import java.util.regex.Pattern;
 import org.clearing.channel.Money;
 
-/** Checks and formats shared by the order request builders (channels.md §1.2). */
+/** Checks and formats shared by the order request builders (WeChat Pay's documentation). */
 final class OrderFields {
 
   /** 6–32 characters of letters, digits and {@code _-|*@} (§1.2, combine docs). */

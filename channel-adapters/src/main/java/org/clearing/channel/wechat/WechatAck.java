@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import org.clearing.channel.Rejection;
 
 /**
- * The answer to a WeChat notification (channels.md §1.7). Only the HTTP status counts: 2xx means
+ * The answer to a WeChat notification (WeChat Pay's documentation). Only the HTTP status counts: 2xx means
  * delivered, anything else is resent on the retry schedule; a failure carries {@code
  * {"code":"FAIL","message":"…"}}.
  */

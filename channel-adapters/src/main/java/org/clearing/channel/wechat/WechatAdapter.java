@@ -54,7 +54,7 @@ import org.clearing.crypto.SignatureBase;
  * The engine's WeChat Pay v3 adapter (direct merchant). An order of 2–10 legs is opened as a
  * combined payment (合单, one sub-order per leg: mchid = the leg's channel account, out_trade_no =
  * {@code <outTradeNo>L<legNo>}); a single leg as a plain order of the merchant's own, the leg's
- * account carried in {@code attach} (channels.md §1.2). Query, close and refund ask the combined
+ * account carried in {@code attach} (WeChat Pay's documentation). Query, close and refund ask the combined
  * path first and fall back to the plain one on 404, so the engine never has to remember which
  * kind it opened.
  *

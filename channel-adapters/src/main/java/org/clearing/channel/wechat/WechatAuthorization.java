@@ -11,8 +11,8 @@ import org.clearing.crypto.SignatureBase;
 
 /**
  * The channel side of request signing: parses a merchant's {@code Authorization} header and checks
- * it against the merchant keys registered with the sandbox (channels.md §1.3, §6 "WeChat
- * simulator" item 2). A result that is not {@link Result#ok()} is answered with 401.
+ * it against the merchant keys registered with the sandbox (as WeChat Pay
+ * documents it). A result that is not {@link Result#ok()} is answered with 401.
  */
 public final class WechatAuthorization {
 
@@ -53,7 +53,7 @@ public final class WechatAuthorization {
   /**
    * @param keysBySerial merchant keys by merchant certificate serial ({@code serial_no})
    * @param window the largest accepted distance between the request's timestamp and now; WeChat
-   *     uses 5 minutes for the opposite direction (channels.md §1.4)
+   *     uses 5 minutes for the opposite direction (WeChat Pay's documentation)
    */
   public WechatAuthorization(Map<String, MerchantKey> keysBySerial, Clock clock, Duration window) {
     this.keysBySerial = Map.copyOf(keysBySerial);

@@ -12,7 +12,7 @@ import org.clearing.channel.Money;
 
 /**
  * The body of a combined payment (合单支付), {@code POST /v3/combine-transactions/{jsapi|native}}:
- * one payment, one sub-order per split leg, each to its own merchant id (channels.md §1.2). A
+ * one payment, one sub-order per split leg, each to its own merchant id (WeChat Pay's documentation). A
  * direct merchant may send 2 to 10 sub-orders; a single leg goes through {@link
  * WechatOrderRequest} instead.
  */

@@ -19,7 +19,7 @@ import org.clearing.crypto.SignatureBase;
 /**
  * The channel side of notifications, for the sandbox: wraps a transaction or refund resource in
  * WeChat's envelope with the resource encrypted under the merchant's APIv3 key, and signs {@code
- * ts\nnonce\nbody\n} with the platform key (channels.md §1.5, §6 "WeChat simulator" item 4). It can
+ * ts\nnonce\nbody\n} with the platform key (WeChat Pay's documentation). It can
  * also produce the faults a merchant must refuse: a skewed timestamp, a signature by another key, a
  * signature probe.
  */

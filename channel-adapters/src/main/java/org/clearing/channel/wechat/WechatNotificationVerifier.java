@@ -26,12 +26,12 @@ import org.clearing.crypto.SignatureBase;
 /**
  * The merchant side of a WeChat notification: checks its headers and signature, decrypts the
  * resource and turns it into a {@link PaymentNotification} or {@link RefundNotification}, or a
- * {@link Rejection} saying why it cannot be trusted (channels.md §1.4–§1.6). The signature is
+ * {@link Rejection} saying why it cannot be trusted (WeChat Pay's documentation). The signature is
  * checked before anything in the body is read, as the SDK does.
  */
 public final class WechatNotificationVerifier {
 
-  /** WeChat's deliberately wrong signatures start with this (channels.md §1.4, unverified). */
+  /** WeChat's deliberately wrong signatures start with this (WeChat Pay's documentation, unverified). */
   public static final String PROBE_PREFIX = "WECHATPAY/SIGNTEST/";
 
   /** Read at each delivery: a platform-certificate refresh takes effect at once. */
@@ -197,7 +197,7 @@ public final class WechatNotificationVerifier {
   }
 
   /**
-   * The same mapping for a query answer (channels.md §1.1), which carries the resource in the
+   * The same mapping for a query answer (WeChat Pay's documentation), which carries the resource in the
    * clear: a combined order's answer when {@code combine_out_trade_no} is present, else a plain
    * transaction's. The caller checks {@code trade_state} first.
    *
@@ -236,7 +236,7 @@ public final class WechatNotificationVerifier {
   }
 
   /**
-   * A combined payment (合单支付, channels.md §1.2) is one payment of several sub-orders: it becomes
+   * A combined payment (合单支付, WeChat Pay's documentation) is one payment of several sub-orders: it becomes
    * one notification for the combined order number, paid in full only when every sub-order says
    * SUCCESS, for the sum of the sub-orders, at the latest sub-order's success time. The first
    * sub-order's transaction id names the payment (each sub-order has its own).

@@ -6,7 +6,7 @@ import org.clearing.channel.Money;
 
 /**
  * The body of a plain (single-merchant) order, {@code POST /v3/pay/transactions/{jsapi|native}}
- * (channels.md §1.2): used when an order has one leg. Build with {@link #builder}; {@link
+ * (WeChat Pay's documentation): used when an order has one leg. Build with {@link #builder}; {@link
  * Builder#build()} refuses a field WeChat would refuse.
  */
 public record WechatOrderRequest(WechatTradeType tradeType, JsonObject body) {

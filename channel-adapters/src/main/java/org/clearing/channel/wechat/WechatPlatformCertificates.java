@@ -21,7 +21,7 @@ import org.clearing.crypto.Pem;
 import org.clearing.crypto.SignatureBase;
 
 /**
- * Downloads the WeChat platform certificates ({@code GET /v3/certificates}, channels.md §1.4):
+ * Downloads the WeChat platform certificates ({@code GET /v3/certificates}, WeChat Pay's documentation):
  * each comes encrypted with the merchant's API v3 key, so a certificate that will not decrypt
  * means a wrong API v3 key — the one mistake in a WeChat configuration nothing else reveals
  * before the first callback is refused. The answer's signature is checked with the keys already

@@ -22,12 +22,12 @@ import org.clearing.crypto.Crypto;
 /**
  * A WeChat platform signing key as the sandbox holds it: the key pair, the {@code Wechatpay-Serial}
  * it is announced under, and, in certificate mode, the self-signed certificate a merchant would
- * download (channels.md §6 "WeChat simulator" item 1).
+ * download (the channels' documentation).
  */
 public record WechatPlatformCredential(
     String serial, KeyPair keyPair, Optional<X509Certificate> certificate) {
 
-  /** Public-key ids are {@code PUB_KEY_ID_} plus 32 digits (channels.md §6). */
+  /** Public-key ids are {@code PUB_KEY_ID_} plus 32 digits (the channels' documentation). */
   public static final String PUBLIC_KEY_ID_PREFIX = "PUB_KEY_ID_";
 
   private static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(5 * 365);

@@ -12,7 +12,7 @@ import java.util.Optional;
  * The WeChat platform keys a merchant trusts, by the value WeChat sends in {@code Wechatpay-Serial}:
  * platform-certificate serials (40 hex digits) and WeChat Pay public-key ids ({@code
  * PUB_KEY_ID_…}) side by side, because during the migration callbacks switch between the two day
- * by day and both must be accepted (channels.md §1.4). Immutable.
+ * by day and both must be accepted (WeChat Pay's documentation). Immutable.
  */
 public final class WechatPlatformKeys {
 

@@ -7,12 +7,12 @@ import java.util.Objects;
 import org.clearing.crypto.SignatureBase;
 
 /**
- * Signs the merchant's requests to WeChat Pay v3 (channels.md §1.3) and the JSAPI front-end
+ * Signs the merchant's requests to WeChat Pay v3 (WeChat Pay's documentation) and the JSAPI front-end
  * parameters (§1.2) with the merchant API private key.
  */
 public final class WechatRequestSigner {
 
-  /** The SDK uses 32 random characters (channels.md §1.3). */
+  /** The SDK uses 32 random characters (WeChat Pay's documentation). */
   static final int NONCE_LENGTH = 32;
 
   private final String mchid;
@@ -58,11 +58,11 @@ public final class WechatRequestSigner {
 
   /**
    * The parameters a JSAPI page passes to {@code WeixinJSBridge.invoke('getBrandWCPayRequest')},
-   * signed over {@code appId\ntimeStamp\nnonceStr\npackage\n} (channels.md §1.2).
+   * signed over {@code appId\ntimeStamp\nnonceStr\npackage\n} (WeChat Pay's documentation).
    */
   public JsapiPayParams jsapiPayParams(String appId, String prepayId) {
     if (type != WechatSignatureType.RSA) {
-      // The JSAPI bridge documents only signType "RSA" (channels.md §1.2).
+      // The JSAPI bridge documents only signType "RSA" (WeChat Pay's documentation).
       throw new IllegalStateException("JSAPI paySign needs an RSA merchant key");
     }
     String timeStamp = Long.toString(clock.instant().getEpochSecond());

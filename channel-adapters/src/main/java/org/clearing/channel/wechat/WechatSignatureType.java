@@ -8,7 +8,7 @@ import org.clearing.crypto.SignatureScheme;
 /**
  * The two WeChat Pay v3 signature profiles: RSA (the default) and the 国密 SM profile. Each fixes
  * the schema name sent in {@code Authorization} and {@code Wechatpay-Signature-Type}, the
- * signature algorithm, and the AEAD algorithm of notification resources (channels.md §1.4).
+ * signature algorithm, and the AEAD algorithm of notification resources (WeChat Pay's documentation).
  */
 public enum WechatSignatureType {
   RSA("WECHATPAY2-SHA256-RSA2048", SignatureScheme.SHA256_RSA, "AEAD_AES_256_GCM"),

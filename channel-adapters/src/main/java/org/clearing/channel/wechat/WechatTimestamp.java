@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** WeChat's Unix-seconds timestamps and the freshness window around them (channels.md §1.4). */
+/** WeChat's Unix-seconds timestamps and the freshness window around them (WeChat Pay's documentation). */
 final class WechatTimestamp {
 
   private WechatTimestamp() {}

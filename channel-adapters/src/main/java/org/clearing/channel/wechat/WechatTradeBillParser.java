@@ -21,7 +21,7 @@ import org.clearing.channel.Money;
 import org.clearing.channel.StatementLine;
 
 /**
- * Streams a WeChat trade bill (channels.md §1.8) into {@link StatementLine}s, one line in memory at
+ * Streams a WeChat trade bill (WeChat Pay's documentation) into {@link StatementLine}s, one line in memory at
  * a time. It strips the BOM, accepts CRLF and LF, finds columns by header name (so the ALL,
  * SUCCESS and REFUND layouts all work), and stops at the summary header; after the last line, the
  * bill's own {@link #declaredSummary()} can be checked against the {@link #computedSummary()} of

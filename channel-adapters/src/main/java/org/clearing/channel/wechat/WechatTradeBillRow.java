@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.clearing.channel.Money;
 
 /**
- * One detail row of an {@code ALL} trade bill as the sandbox writes it (channels.md §1.8). A payment
+ * One detail row of an {@code ALL} trade bill as the sandbox writes it (WeChat Pay's documentation). A payment
  * row has {@code tradeState} SUCCESS and zero refund amounts; a refund row has REFUND, a zero
  * settlement amount and the refund fields.
  *

@@ -3,7 +3,7 @@ package org.clearing.channel.wechat;
 import org.clearing.channel.Money;
 
 /**
- * The summary row of a trade bill (channels.md §1.8): 总交易单数, 应结订单总金额, 退款总金额,
+ * The summary row of a trade bill (WeChat Pay's documentation): 总交易单数, 应结订单总金额, 退款总金额,
  * 充值券退款总金额, 手续费总金额, 订单总金额, 申请退款总金额. Columns a bill type lacks are zero.
  */
 public record WechatTradeBillSummary(

@@ -12,7 +12,7 @@ import java.util.Iterator;
 import org.clearing.channel.Money;
 
 /**
- * Writes an {@code ALL} trade bill exactly as WeChat serves it (channels.md §1.8): UTF-8 with a BOM,
+ * Writes an {@code ALL} trade bill exactly as WeChat serves it (WeChat Pay's documentation): UTF-8 with a BOM,
  * CRLF line ends, the detail header, one row per payment or refund with every field prefixed by a
  * backtick, then the summary header and the summary row with totals. Amounts are yuan with 2
  * decimals, the fee with 5, the rate as a percentage like {@code 0.60%}. Streams: rows are written

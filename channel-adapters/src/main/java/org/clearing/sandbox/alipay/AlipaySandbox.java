@@ -53,7 +53,7 @@ import org.clearing.sandbox.alipay.AlipayTradeBook.Status;
 import org.clearing.sandbox.alipay.AlipayTradeBook.Trade;
 
 /**
- * A stand-in for Alipay's v1 open platform gateway (channels.md §2, §6 "Alipay simulator"): the
+ * A stand-in for Alipay's v1 open platform gateway (Alipay's documentation): the
  * real {@code /gateway.do} form protocol, RSA2 signatures with the sandbox's own Alipay key,
  * {@code trade_status_sync} notifications with Alipay's retry schedule and {@code success} rule,
  * and the GBK zip trade bill behind a 30-second download URL.

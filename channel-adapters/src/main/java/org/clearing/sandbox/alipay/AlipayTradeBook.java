@@ -26,7 +26,7 @@ final class AlipayTradeBook {
 
   static final ZoneOffset BEIJING = ZoneOffset.ofHours(8);
 
-  /** A trade's state at Alipay (channels.md §2.3); TRADE_FINISHED is never reached here. */
+  /** A trade's state at Alipay (Alipay's documentation); TRADE_FINISHED is never reached here. */
   enum Status {
     WAIT_BUYER_PAY,
     TRADE_SUCCESS,

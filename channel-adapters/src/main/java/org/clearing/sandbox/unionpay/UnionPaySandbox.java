@@ -48,11 +48,11 @@ import org.clearing.sandbox.SandboxJournal;
 
 /**
  * A fake UnionPay 全渠道 gateway (acp 5.1.0) on the real paths with real signatures
- * (channels.md §3, §6): QR apply and front consume carrying {@code accSplitData}, a payer page,
+ * (UnionPay's documentation): QR apply and front consume carrying {@code accSplitData}, a payer page,
  * query, refund, backUrl notifications with UnionPay's retry schedule, and the ZM reconciliation
  * file through {@code fileTransfer}.
  *
- * <p>Response codes the sandbox had to pick where channels.md is silent (acp's usual table):
+ * <p>Response codes the sandbox had to pick where the channels' documentation is silent (acp's usual table):
  * {@code 11} 验证签名失败 (any request whose signature does not verify), {@code 10} 报文格式错误
  * (malformed fields, bad split data, split limits), {@code 32} 无此交易权限 (an unregistered split
  * receiver), {@code 12} 重复交易 (an orderId reused for a different order), {@code 34} 查无此交易

@@ -146,7 +146,7 @@ final class SandboxOrder {
 
   /**
    * The resource WeChat shows for this order: a {@code Transaction} for a plain order, the combined
-   * form (combine_* and sub_orders) otherwise (channels.md §1.2, §1.6). A notification always says
+   * form (combine_* and sub_orders) otherwise (WeChat Pay's documentation). A notification always says
    * SUCCESS; a query says REFUND for a sub-order refunded since, as WeChat does.
    */
   synchronized JsonObject resource(boolean forNotification) {

@@ -30,7 +30,7 @@ public final class WechatDemo {
   public static final long CALL_TIMEOUT_MS = 5_000;
   /**
    * Half the answers and callbacks are signed with the PUB_KEY_ID key, half with the certificate
-   * key, as mid-migration (channels.md §1.4): a configuration trusting only one fails at once.
+   * key, as mid-migration (WeChat Pay's documentation): a configuration trusting only one fails at once.
    */
   public static final int PUBLIC_KEY_PERCENT = 50;
 
@@ -86,7 +86,7 @@ public final class WechatDemo {
       KeyPair pair = Crypto.generateRsa(2048);
       SecretFiles.writeString(keyFile, Pem.write(pair.getPrivate()));
       SecretFiles.writeString(publicFile, Pem.write(pair.getPublic()));
-      // The API v3 key is 32 ASCII characters (channels.md §1.5); the serial 40 hex digits.
+      // The API v3 key is 32 ASCII characters (WeChat Pay's documentation); the serial 40 hex digits.
       JsonObject json = new JsonObject().put("mchid", mchid).put("appid", APPID)
           .put("app_secret", Crypto.hex(random(16)))
           .put("api_v3_key", Crypto.hex(random(16)))

@@ -68,7 +68,7 @@ import org.clearing.sandbox.SandboxJournal;
 
 /**
  * A stand-in for WeChat Pay API v3 (direct merchant) that a merchant cannot tell from the real one
- * except by base URL and keys (channels.md §1, §6 "WeChat simulator"): it checks every /v3
+ * except by base URL and keys (WeChat Pay's documentation): it checks every /v3
  * request's {@code Authorization}, signs every answer with its platform key, opens plain and
  * combined (合单) orders, pays them through a payer page or {@code POST /sandbox/pay}, sends
  * encrypted and signed notifications on WeChat's retry schedule, closes, refunds per sub-order,
@@ -81,7 +81,7 @@ import org.clearing.sandbox.SandboxJournal;
  */
 public final class WechatSandbox {
 
-  /** WeChat's resend waits after a failed delivery (channels.md §1.7): 16 sends in 24h4m. */
+  /** WeChat's resend waits after a failed delivery (WeChat Pay's documentation): 16 sends in 24h4m. */
   public static final List<Duration> RETRY_SCHEDULE = List.of(
       Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(30),
       Duration.ofMinutes(3), Duration.ofMinutes(10), Duration.ofMinutes(20),
@@ -428,7 +428,7 @@ public final class WechatSandbox {
   }
 
   /**
-   * Rotates the platform certificate as WeChat does (channels.md §1.4): a new certificate signs
+   * Rotates the platform certificate as WeChat does (WeChat Pay's documentation): a new certificate signs
    * from now on, and GET /v3/certificates lists both until the next rotation. In memory only: a
    * restarted sandbox signs with its stored certificate again. For tests of the merchant side.
    */
@@ -522,7 +522,7 @@ public final class WechatSandbox {
     require(options.mchid().equals(text(body, "combine_mchid")), "combine_mchid is not the signing merchant");
     String outTradeNo = outTradeNo(text(body, "combine_out_trade_no"));
     JsonArray subsJson = body.getJsonArray("sub_orders");
-    // A direct merchant may combine 2 to 10 sub-orders (channels.md §1.2).
+    // A direct merchant may combine 2 to 10 sub-orders (WeChat Pay's documentation).
     require(subsJson != null && subsJson.size() >= 2 && subsJson.size() <= 10,
         "sub_orders must hold 2-10 entries for a direct merchant");
     List<SandboxOrder.Sub> subs = new ArrayList<>();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * What our code signs, the official Alipay SDK (alipay-sdk-java 4.40.734.ALL) accepts, and what the
  * SDK signs, our code accepts; both build the same canonical strings. The SDK is used only here,
  * never in main code. Its V1 check removes sign and sign_type from the map it is given, so it
- * always gets a mutable copy (channels.md §2.3 pitfall).
+ * always gets a mutable copy (Alipay's documentation).
  */
 class AlipaySdkInteropTest {
 
@@ -121,7 +121,7 @@ class AlipaySdkInteropTest {
     assertTrue(AlipaySignature.getSignContent(new HashMap<>(fields)).contains("sign=whatever"));
   }
 
-  /** channels.md §2.3 step 2 says empty values are kept; the SDK drops them, and so do we. */
+  /** Alipay's documentation says empty values are kept; the SDK drops them, and so do we. */
   @Test
   void ourNotificationFormEqualsTheSdkV1CheckContentWhichDropsEmptyValues() {
     Map<String, String> fields = withEmptyAndChineseValues();

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The canonical string and digest match channels.md §3.3 and the §8 vector byte for byte. */
+/** The canonical string and digest match UnionPay's documented canonical form and its published test vector byte for byte. */
 class UnionPayCanonicalTest {
 
   @Test

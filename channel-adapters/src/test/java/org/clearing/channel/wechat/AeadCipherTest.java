@@ -16,7 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.clearing.crypto.Crypto;
 import org.junit.jupiter.api.Test;
 
-/** The resource ciphers reproduce the channels.md §8 vector and refuse any altered input. */
+/** The resource ciphers reproduce the published test vector and refuse any altered input. */
 class AeadCipherTest {
 
   static final String KEY = "0123456789abcdef0123456789abcdef";

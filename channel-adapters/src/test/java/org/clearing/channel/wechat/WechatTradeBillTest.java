@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The trade bill writer produces WeChat's ALL format byte for byte, the parser reads it and the
- * real sample of channels.md §1.8 back exactly, and any line off the format is refused by number.
+ * real sample of WeChat Pay's documentation back exactly, and any line off the format is refused by number.
  */
 class WechatTradeBillTest {
 

@@ -44,7 +44,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daily reconciliation of one channel and business day (DESIGN flow 8): take the channel's
+ * The daily reconciliation of one channel and business day: take the channel's
  * bill (fetched through the adapter, or uploaded by a finance officer in the channel's own format),
  * stream it and the engine's records of the day through the {@link ReconMatcher}, store every item,
  * then the per-payee-account results. A LONG payment (paid at the channel, unknown here: a lost

@@ -1,5 +1,5 @@
 /**
- * The engine side of the daily reconciliation (DESIGN flow 8, §6): {@link
+ * The engine side of the daily reconciliation: {@link
  * org.clearing.recon.run.ReconciliationRun} takes a channel's bill for a business day (fetched, or
  * uploaded in the channel's own format), streams it and the engine's records of the day from
  * PostgreSQL through the pure matcher of {@code org.clearing.recon.match}, stores every item and

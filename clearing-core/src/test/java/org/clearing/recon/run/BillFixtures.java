@@ -27,7 +27,7 @@ import org.clearing.channel.wechat.WechatTradeBillWriter;
  * Bill files in each channel's real format, written with the sandboxes' own writers: a payment is
  * its legs (WeChat: one sub-order row per leg; UnionPay: split shares; Alipay: one row for the
  * total), a refund one row. The zip the UnionPay adapter saves is what {@code fileContent} holds
- * once inflated (channels.md §3.5).
+ * once inflated (UnionPay's documentation).
  */
 final class BillFixtures {
 

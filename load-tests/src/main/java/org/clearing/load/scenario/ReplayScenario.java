@@ -179,9 +179,9 @@ public final class ReplayScenario {
   /**
    * Whether this answer is the engine's "try again" in the channel's own form, the answer the
    * engine gives a verified callback it could not commit (its adapters' {@code retryLater}):
-   * WeChat 500 with {@code {"code":"FAIL"}} (§1.7), Alipay 200 with a body other than
-   * {@code success} (§2.3; its refusal of a forged callback looks the same, so the engine's
-   * counters tell those apart), UnionPay 503 (any status but 200/302 is resent, §3.4).
+   * WeChat 500 with {@code {"code":"FAIL"}}, Alipay 200 with a body other than
+   * {@code success} (its refusal of a forged callback looks the same, so the engine's
+   * counters tell those apart), UnionPay 503 (any status but 200/302 is resent).
    */
   static boolean retryForm(Channel channel, int status, Buffer body) {
     String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);

@@ -13,14 +13,14 @@ import org.clearing.channel.StatementLine;
  *
  * <ul>
  *   <li>{@link BillSplit#BY_LEG_NO} (WeChat): one row per combined-payment sub-order, each with
- *       its own amount and transaction id and its leg number (channels.md §1.2): the sub-order rows
+ *       its own amount and transaction id and its leg number (WeChat Pay's documentation): the sub-order rows
  *       together are the payment, and each row is also the settlement of that leg. Refund rows are
  *       per sub-order too and keyed by the refund's own number, so that the parts of one refund add
  *       up. A plain (single-leg) order's row is leg 1.
  *   <li>{@link BillSplit#NONE} (Alipay): one row per trade and one per refund, identified by
- *       out_request_no (§2); the bill carries no split, so legs are not checked against it.
+ *       out_request_no; the bill carries no split, so legs are not checked against it.
  *   <li>{@link BillSplit#BY_RECEIVER} (UnionPay): the payment line plus one SPLIT_SETTLEMENT line
- *       per receiver (secondary merchant code and its share) with the same queryId (§3.5, §3.6);
+ *       per receiver (secondary merchant code and its share) with the same queryId;
  *       legs are matched by receiver. Split lines of a refund are kept with their refund, not
  *       summed twice.
  * </ul>

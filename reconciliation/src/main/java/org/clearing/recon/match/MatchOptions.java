@@ -13,8 +13,8 @@ import org.clearing.channel.Channel;
  * pending window around them, and the memory bounds of the external sort.
  *
  * @param dayStart the first instant of the business day (midnight Beijing time for WeChat and
- *     Alipay; for UnionPay the clearing day's start, whose cut-off hour is unverified, channels.md
- *     §3.5, so a wider pending window suits it)
+ *     Alipay; for UnionPay the clearing day's start, whose cut-off hour is unverified,
+ *     so a wider pending window suits it)
  * @param dayEnd the first instant after the business day
  * @param pendingWindow a one-sided item whose time lies within this distance of either boundary is
  *     PENDING, not LONG/SHORT/STATUS_MISMATCH: a payment at 23:59:58 may be in the next day's bill

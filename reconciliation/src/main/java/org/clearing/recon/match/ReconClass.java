@@ -1,6 +1,6 @@
 package org.clearing.recon.match;
 
-/** How a reconciliation item came out (DESIGN §6). Every line and every record ends in one. */
+/** How a reconciliation item came out. Every line and every record ends in one. */
 public enum ReconClass {
   /** Both sides agree on id, amount and status. */
   MATCHED,

@@ -11,7 +11,7 @@ import org.clearing.channel.Channel;
  * <p>Every statement line and every engine record is counted in exactly one item's {@code
  * channelLines} or {@code engineRecords}. A WeChat sub-order row is counted under its payment; the
  * leg items of that payment refer to the same row again without counting it (the rows are both the
- * payment and its split, channels.md §1.2).
+ * payment and its split, WeChat Pay's documentation).
  *
  * @param key the refund number for refunds, the leg's number or receiver for legs, "" for payments
  */

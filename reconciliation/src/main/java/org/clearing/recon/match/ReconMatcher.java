@@ -13,7 +13,7 @@ import org.clearing.channel.StatementLine;
 
 /**
  * Matches one channel's bill for one business day against the engine's records for it, and
- * classifies every line and record (DESIGN §6, flow 8). Pure: no database, no Vert.x, no clock.
+ * classifies every line and record. Pure: no database, no Vert.x, no clock.
  *
  * <p>Memory is bounded whatever the day's size: both inputs are reduced to one text line each,
  * sorted by group key (the order's out_trade_no, see {@link ChannelKeys}) with an external

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * Per payee account, what the channel settled against what the engine expects for one channel and
- * business day (DESIGN §5 flow 8, "then per payee account"). The engine feeds the legs it expects
+ * business day. The engine feeds the legs it expects
  * (every leg of the payments booked that day) and the legs the channel settled (from the day's
  * reconciled bill); a leg is named by its payment ({@code outTradeNo}) and its payee account,
  * which is unique because an order has one leg per payee account.

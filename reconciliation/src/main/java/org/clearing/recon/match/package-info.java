@@ -1,5 +1,5 @@
 /**
- * The reconciliation matcher (DESIGN §6, flow 8): {@link org.clearing.recon.match.ReconMatcher}
+ * The reconciliation matcher: {@link org.clearing.recon.match.ReconMatcher}
  * takes one channel's bill lines and the engine's {@link org.clearing.recon.match.EngineRecord}s
  * for a business day as iterators and emits a {@link org.clearing.recon.match.ReconItem} for every
  * line and record, with totals in a {@link org.clearing.recon.match.ReconSummary}. How each
