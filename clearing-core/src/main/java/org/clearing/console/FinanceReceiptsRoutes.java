@@ -161,17 +161,8 @@ final class FinanceReceiptsRoutes {
 
   private static Map<String, String> rowErrors(Locale locale, List<ReceiptRepository.Confirmation> lines,
       ReceiptRepository.Batch batch) {
-    Map<String, String> errors = new LinkedHashMap<>();
-    for (int i = 0; i < batch.outcomes().size(); i++) {
-      ReceiptRepository.Confirmed outcome = batch.outcomes().get(i);
-      String lineId = lines.get(i).orderNo() + "-" + lines.get(i).lineNo();
-      if (outcome instanceof ReceiptRepository.Conflict) {
-        errors.put(lineId, ConsolePages.message(locale, "finance.receipts.error.conflict"));
-      } else if (outcome instanceof ReceiptRepository.NotConfirmable no) {
-        errors.put(lineId, ConsolePages.message(locale, no.notFound() ? "finance.receipts.error.noSuchLine" : "tax.error.notPaid"));
-      }
-    }
-    return errors;
+    return TaxConsoleRoutes.rowErrors(locale, lines, batch, "finance.receipts.error.conflict",
+        "finance.receipts.error.noSuchLine");
   }
 
   private void render(RoutingContext ctx, int status, Person person, LocalDate day, ReceiptRepository.Filter filter,

@@ -326,14 +326,23 @@ final class TaxConsoleRoutes {
 
   private static Map<String, String> rowErrors(Locale locale, List<ReceiptRepository.Confirmation> lines,
       ReceiptRepository.Batch batch) {
+    return rowErrors(locale, lines, batch, "tax.error.conflict", "tax.error.noSuchLine");
+  }
+
+  /**
+   * Each refused line of a batch with its reason in the person's language, by line id; the tax and
+   * the finance pages differ only in how they word a conflict and a missing line.
+   */
+  static Map<String, String> rowErrors(Locale locale, List<ReceiptRepository.Confirmation> lines,
+      ReceiptRepository.Batch batch, String conflictKey, String noSuchLineKey) {
     Map<String, String> errors = new LinkedHashMap<>();
     for (int i = 0; i < batch.outcomes().size(); i++) {
       ReceiptRepository.Confirmed outcome = batch.outcomes().get(i);
       String lineId = lines.get(i).orderNo() + "-" + lines.get(i).lineNo();
       if (outcome instanceof ReceiptRepository.Conflict) {
-        errors.put(lineId, ConsolePages.message(locale, "tax.error.conflict"));
+        errors.put(lineId, ConsolePages.message(locale, conflictKey));
       } else if (outcome instanceof ReceiptRepository.NotConfirmable no) {
-        errors.put(lineId, ConsolePages.message(locale, no.notFound() ? "tax.error.noSuchLine" : "tax.error.notPaid"));
+        errors.put(lineId, ConsolePages.message(locale, no.notFound() ? noSuchLineKey : "tax.error.notPaid"));
       }
     }
     return errors;
