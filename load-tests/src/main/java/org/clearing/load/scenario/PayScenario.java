@@ -71,13 +71,19 @@ public final class PayScenario {
       OpenLoopDriver.PreparedRequest request = requests.get(i % SIGNED_AHEAD);
       Channel channel = Channel.values()[i % Channel.values().length];
       slots.acquire();
-      HttpRequest.Builder create = HttpRequest.newBuilder(URI.create(harness.baseUrl() + request.path()))
-          .timeout(Duration.ofSeconds(60))
-          .POST(HttpRequest.BodyPublishers.ofByteArray(request.body().getBytes()));
-      request.headers().forEach(create::header);
-      stories.add(http.sendAsync(create.build(), HttpResponse.BodyHandlers.ofString())
+      java.util.function.IntFunction<HttpRequest> create = attempt -> {
+        byte[] body = request.body().getBytes();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(harness.baseUrl() + request.path()))
+            .timeout(Duration.ofSeconds(60))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        request.headers().forEach((name, value) -> builder.header(name, attempt == 0 || !name.equals("Authorization")
+            ? value : signer.authorization("POST", request.path(), body)));
+        return builder.build();
+      };
+      stories.add(createResending(http, create, 0)
           .thenCompose(created -> {
-            if (created.statusCode() != 201) {
+            // 200: a resent request answered with the order its first attempt made.
+            if (created.statusCode() != 201 && created.statusCode() != 200) {
               throw new IllegalStateException("order not created: " + created.statusCode() + " " + created.body());
             }
             JsonObject order = new JsonObject(created.body());
@@ -97,6 +103,31 @@ public final class PayScenario {
     }
     return prepared;
   }
+
+  /**
+   * Sends a signed order request, and again when the driver gave up waiting: the same body and
+   * idempotency key, signed anew (a nonce is good once), so the engine answers with the order it
+   * may already have made. On a saturated machine an answer can take longer than the driver's
+   * timeout, and that says nothing about the engine's books.
+   */
+  private static CompletableFuture<HttpResponse<String>> createResending(java.net.http.HttpClient http,
+      java.util.function.IntFunction<HttpRequest> attempt, int n) {
+    return http.sendAsync(attempt.apply(n), HttpResponse.BodyHandlers.ofString())
+        .handle((answer, error) -> {
+          if (error == null) {
+            return CompletableFuture.completedFuture(answer);
+          }
+          Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+          if (n + 1 < CREATE_ATTEMPTS && cause instanceof java.io.IOException) {
+            return createResending(http, attempt, n + 1);
+          }
+          return CompletableFuture.<HttpResponse<String>>failedFuture(cause);
+        })
+        .thenCompose(answer -> answer);
+  }
+
+  /** Tries per order creation before preparation gives up (timeouts and dropped connections). */
+  private static final int CREATE_ATTEMPTS = 3;
 
   /**
    * Pays every opened story at {@code ratePerS}, then waits up to {@code settle} for every
