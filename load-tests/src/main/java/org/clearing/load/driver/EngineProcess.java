@@ -70,6 +70,9 @@ public final class EngineProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()))
         .start();
     EngineProcess engine = new EngineProcess(process, port, managementPort, dataDir);
+    // A run stopped with Ctrl-C or SIGTERM stops its engine too: a separate process would
+    // otherwise outlive the harness, holding its ports, CPU and data directory.
+    Runtime.getRuntime().addShutdownHook(engine.onExit);
     try {
       engine.awaitHealthy(Duration.ofSeconds(120));
     } catch (Exception e) {
@@ -197,9 +200,28 @@ public final class EngineProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  private final Thread onExit = new Thread(this::stopOnExit, "engine-exit");
+
+  private void stopOnExit() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** SIGTERM, then wait for the orderly shutdown. */
   @Override
   public void close() throws Exception {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException shuttingDown) {
+      // Already exiting: the hook stops the process.
+    }
+    stop();
+  }
+
+  private void stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
       process.destroyForcibly();

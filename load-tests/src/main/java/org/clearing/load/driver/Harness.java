@@ -71,6 +71,9 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
   public static Harness start(Path engineJar, Duration paymentQueryAfter) throws Exception {
     Harness harness = new Harness(engineJar, TempDirectories.create());
     harness.paymentQueryAfter = paymentQueryAfter;
+    // A run stopped with Ctrl-C or SIGTERM stops its engine and PostgreSQL too: they are separate
+    // processes and would otherwise outlive the harness, holding ports, CPU and the data directory.
+    Runtime.getRuntime().addShutdownHook(harness.onExit);
     try {
       harness.startPostgres();
       harness.startEngine();
@@ -242,9 +245,30 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
     return dataDir;
   }
 
+  private final Thread onExit = new Thread(() -> {
+    try {
+      closeOnce();
+    } catch (Exception e) {
+      System.err.println("harness: stopping the engine and PostgreSQL on exit: " + e);
+    }
+  }, "harness-exit");
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
   /** Stops the engine and PostgreSQL, then removes the data directory (see {@link TempDirectories}). */
   @Override
   public void close() throws Exception {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException shuttingDown) {
+      // Already exiting: the hook itself does the closing.
+    }
+    closeOnce();
+  }
+
+  private void closeOnce() throws Exception {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       if (engine != null) {
         engine.close();
