@@ -32,7 +32,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * administrator configures Huoqiu's (341522) WeChat merchant from the files WeChat hands over
  * (chosen as files, read by the page's script), sees a wrong merchant id refused at its field with
  * the secrets asked for again, saves, changes one setting, and runs the check, which the sandbox
- * answers; the API agrees. Screenshots under target/console-screenshots/.
+ * answers; the API agrees. The region's page shows it as the API takes it. Screenshots under
+ * target/console-screenshots/.
  */
 class ChannelConsoleBrowserTest {
 
@@ -152,7 +153,17 @@ class ChannelConsoleBrowserTest {
     assertTrue(answer.getText().startsWith("凭据可用"), answer.getText());
     assertTrue(answer.getText().contains("region-341522"), "through the database's merchant: " + answer.getText());
     assertTrue(driver.getCurrentUrl().endsWith("?done=saved"), "htmx swapped the answer in, the page stayed");
+    Object overflow = driver.executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    assertEquals(0L, ((Number) overflow).longValue(), "no sideways scrolling at 1366x768");
     scrollTo("check-section");
     chrome.screenshot("43-admin-channel-check");
+
+    driver.findElement(By.id("back")).click();
+    driver.findElement(By.id("edit-341522")).click();
+    waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("region-json")));
+    assertTrue(driver.findElement(By.id("region-json")).getAttribute("value").contains("\"version\""),
+        "the region as the API takes it, with its version");
+    chrome.screenshot("44-admin-region");
   }
 }
