@@ -148,9 +148,10 @@ class ChannelConsoleTest {
     assertTrue(page.body().contains("id=\"change-1\""), "the change is listed");
     assertTrue(page.body().contains("console:chan.admin"), "by whom");
     assertNoSecretIn(page.body(), form, "the page after the save");
-    assertEquals(1, audits("chan.admin", "channel.save", "ok"));
+    assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE login = 'chan.admin'"
+        + " AND action = 'channel.save' AND outcome = 'ok' AND target = '341522/wechat'"));
     String detail = TestDatabase.queryString(engine.pgUrl(), "SELECT detail FROM audit_event WHERE login = 'chan.admin'"
-        + " AND action = 'channel.save' AND outcome = 'ok'");
+        + " AND action = 'channel.save' AND outcome = 'ok' AND target = '341522/wechat'");
     assertTrue(detail.contains("api-v3-key") && detail.contains("mchid"), "which fields and secrets: " + detail);
     assertNoSecretIn(detail, form, "the audit log");
 
@@ -294,6 +295,42 @@ class ChannelConsoleTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aUnionPayMerchantIsSavedFromItsPfxAndAWrongPasswordIsShownAtItsField() throws Exception {
+    Map<String, Object> document = (Map<String, Object>) new Load(LoadSettings.builder().build())
+        .loadFromString(Files.readString(engine.dataDir().resolve("merchant-config.yaml")));
+    Map<String, Object> entry = ((List<Map<String, Object>>) document.get("unionpay")).get(0);
+    String path = "/console/admin/channels/341522/unionpay";
+    Map<String, String> form = new LinkedHashMap<>();
+    form.put("mer-id", entry.get("mer-id").toString());
+    form.put("verification-root-certificate", read(entry.get("verification-root-certificate")));
+    form.put("verification-intermediate-certificate", read(entry.get("verification-intermediate-certificate")));
+    ((Map<String, Object>) entry.get("urls")).forEach((name, value) -> form.put("urls." + name, value.toString()));
+    // The .pfx as the page's script reads a chosen file: base64.
+    form.put("secrets.signing-certificate", Base64.getEncoder().encodeToString(
+        Files.readAllBytes(engine.dataDir().resolve(entry.get("signing-certificate").toString()))));
+    form.put("secrets.signing-certificate-password", "not-the-password-8c1f");
+
+    HttpResponse<String> refused = post(admin, path, csrf, form);
+
+    assertEquals(422, refused.statusCode(), refused.body());
+    assertTrue(refused.body().contains("id=\"error-secrets.signing-certificate-password\""), refused.body());
+    assertNoSecretIn(refused.body(), form, "the refusal");
+    form.put("secrets.signing-certificate-password",
+        read(((Map<String, Object>) entry.get("signing-certificate-password")).get("file")).strip());
+    assertEquals(303, post(admin, path, csrf, form).statusCode());
+    HttpResponse<String> page = admin.get(path);
+    assertNoSecretIn(page.body(), form, "the page");
+    assertTrue(page.body().contains("id=\"state-signing-certificate\""), page.body());
+    String state = page.body().substring(page.body().indexOf("id=\"state-signing-certificate\""));
+    state = state.substring(0, state.indexOf("</span>"));
+    assertTrue(state.contains("已设置") && state.contains("serial") && state.contains("not_after"),
+        "what may be shown of the .pfx: " + state);
+    assertEquals(true, engine.as(Role.ADMIN).get("/api/v1/admin/channels/341522/unionpay").json()
+        .getJsonObject("secrets").getJsonObject("signing-certificate").getBoolean("set"));
+  }
+
+  @Test
   void aFormWithoutItsCsrfTokenIsRefusedAndChangesNothing() throws Exception {
     String path = "/console/admin/channels/341500/unionpay";
     Map<String, String> form = new LinkedHashMap<>(Map.of("mer-id", "777290058110048"));
@@ -304,7 +341,7 @@ class ChannelConsoleTest {
     assertEquals(403, without.statusCode());
     assertEquals(403, forged.statusCode());
     assertEquals(403, post(admin, path + "/check", null, Map.of()).statusCode());
-    assertEquals(0, engine.count("SELECT count(*) FROM channel_config WHERE channel = 'unionpay'"));
+    assertEquals(0, engine.count("SELECT count(*) FROM channel_config WHERE region = '341500' AND channel = 'unionpay'"));
     assertEquals(3, engine.count("SELECT count(*) FROM audit_event WHERE login = 'chan.admin' AND action = 'csrf'"
         + " AND target LIKE '/console/admin/channels/341500/unionpay%' AND outcome = 'refused'"));
   }
