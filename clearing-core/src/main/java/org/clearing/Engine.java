@@ -345,6 +345,7 @@ public final class Engine {
                   new org.clearing.history.OrderSearch(pool),
                   new org.clearing.history.OrderHistory(pool, orders, refunds.repository(), webhooks),
                   orders, refunds, new org.clearing.refund.ExceptionResolutions(pool), webhooks, clients, regions));
+              console.channels(channelConfigs, regions);
               ApiContext context = new ApiContext(pool, routing, orders, clients, authenticator,
                   identity.payerIds(), qrPool, metrics, publicBaseUrl,
                   new CashierRoutes(orders, routing, channels, channelOrders, publicBaseUrl),

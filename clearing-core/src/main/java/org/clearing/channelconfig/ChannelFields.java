@@ -7,16 +7,17 @@ import org.clearing.channel.Channel;
 /**
  * Which fields of a channel's merchant entry hold a file's content when kept in the database
  * (certificates and public keys, shown as they are), and which are secrets (write-only, sealed).
- * Everything else is the file's entry as it is: ids, URLs, timeouts.
+ * Everything else is the file's entry as it is: ids, URLs, timeouts. Public for the console's
+ * form, which asks for each secret write-only.
  */
-final class ChannelFields {
+public final class ChannelFields {
 
   /** A secret, and whether the file's entry names it as a file path or as a {@code {file:}} reference. */
-  record Secret(String name, boolean reference, boolean binary) {}
+  public record Secret(String name, boolean reference, boolean binary) {}
 
   private ChannelFields() {}
 
-  static List<Secret> secrets(Channel channel) {
+  public static List<Secret> secrets(Channel channel) {
     return switch (channel) {
       case WECHAT -> List.of(new Secret("merchant-private-key", false, false),
           new Secret("api-v3-key", true, false), new Secret("app-secret", true, false));

@@ -60,6 +60,8 @@ public final class ConsoleAssets {
     add(assets, "tax.css", "console/assets/tax.css");
     add(assets, "finance.js", "console/assets/finance.js");
     add(assets, "finance.css", "console/assets/finance.css");
+    add(assets, "channels.js", "console/assets/channels.js");
+    add(assets, "channels.css", "console/assets/channels.css");
     return new ConsoleAssets(assets);
   }
 

@@ -69,6 +69,10 @@ public final class ConsoleRoutes {
   private OperatorConsoleRoutes operatorPages;
   private ClientsConsoleRoutes clientPages;
 
+  /** The administrator's channel and region configuration pages, once the engine has built their code. */
+  private ChannelConsoleRoutes channelPages;
+  private RegionConsoleRoutes regionPages;
+
   private final FinanceConsoleRoutes finance;
   private final FinanceReceiptsRoutes financeReceipts;
   private final FinanceRefundsRoutes financeRefunds;
@@ -86,6 +90,8 @@ public final class ConsoleRoutes {
     this.pages = new ConsolePages(vertx, assets);
     pages.warmUp();
     OperatorConsoleRoutes.warmUp(pages);
+    ChannelConsoleRoutes.warmUp(pages);
+    RegionConsoleRoutes.warmUp(pages);
     LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
@@ -112,6 +118,16 @@ public final class ConsoleRoutes {
   public void operator(OperatorConsoleRoutes.Domain domain) {
     this.operatorPages = new OperatorConsoleRoutes(pages, audit, domain);
     this.clientPages = new ClientsConsoleRoutes(pages, audit, domain.clients(), domain.regions());
+  }
+
+  /**
+   * Adds the administrator's channel and region configuration pages, acting through the code
+   * behind {@code /api/v1/admin/channels} and {@code /api/v1/admin/regions}; built after the
+   * channels, handed over before mounting.
+   */
+  public void channels(org.clearing.channelconfig.ChannelConfigs configs, org.clearing.region.Regions regions) {
+    this.channelPages = new ChannelConsoleRoutes(pages, audit, configs, regions);
+    this.regionPages = new RegionConsoleRoutes(pages, audit, regions);
   }
 
   public void mount(Router router) {
@@ -154,6 +170,10 @@ public final class ConsoleRoutes {
       mountOperator(router);
     }
     mountFinance(router);
+    if (channelPages != null) {
+      channelPages.mount(router, require(PersonRole.ADMIN));
+      regionPages.mount(router, require(PersonRole.ADMIN));
+    }
   }
 
   /** The finance bureau's pages: finance people act, auditors read. */
