@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its private half never stored); a master key that does not open the database's keys, or a key
  * file others can read, stops the engine before it serves anything; the master key may come as
  * hexadecimal or base64 text from the environment; and an engine from before shared keys imports
- * its data directory's key files, so a pinned key and old payer-ID ciphertexts keep working.
+ * its data directory's key files, so a pinned key, old payer-ID ciphertexts and the fingerprints
+ * of earlier order requests keep working.
  */
 class EngineKeySourcesTest {
 
@@ -148,6 +149,7 @@ class EngineKeySourcesTest {
   void anEngineFromBeforeImportsItsKeyFilesSoAPinnedKeyAndOldCiphertextsStillWork() throws Exception {
     byte[][] legacyPayerKey = new byte[1][];
     String[] legacyKeyId = new String[1];
+    org.clearing.order.RequestFingerprints[] legacyFingerprints = new org.clearing.order.RequestFingerprints[1];
     try (TestEngine upgraded = TestEngine.startWith(config -> {
       // The data directory as an engine before shared keys left it, on first start of the new one.
       legacyKeyId[0] = EngineKey.loadOrCreate(config.dataDir()).keyId();
@@ -158,9 +160,19 @@ class EngineKeySourcesTest {
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
+      legacyFingerprints[0] = org.clearing.order.RequestFingerprints.loadOrCreate(config.dataDir());
       return config;
     })) {
       assertEquals(legacyKeyId[0], upgraded.engine().identity().signingKey().keyId(), "receivers keep the key they pinned");
+      org.clearing.order.NewOrder request = new org.clearing.order.NewOrder("LEGACY-1", "341500", "张三", ID_NO,
+          List.of(new org.clearing.order.NewOrder.NewLine(org.clearing.routing.ItemKind.DEED_TAX,
+              org.clearing.channel.Money.ofFen(1_000), null, null, null)),
+          org.clearing.order.NewOrder.EXPIRES_IN_S_DEFAULT);
+      assertTrue(java.util.Arrays.equals(legacyFingerprints[0].of(request),
+          upgraded.engine().identity().requestFingerprints().of(request)),
+          "the orders fingerprinted before keep being recognised");
+      assertEquals(1, upgraded.count("SELECT count(*) FROM engine_key WHERE purpose = 'request_fingerprint'"
+          + " AND retired_at IS NULL AND sealed_secret IS NOT NULL"), "kept sealed in the database");
       PayerIdCipher cipher = upgraded.engine().identity().payerIds();
       assertEquals(PayerIdCipher.keyId(legacyPayerKey[0]), cipher.currentKeyId());
       assertEquals(ID_NO, cipher.decrypt(versionOneCiphertext(legacyPayerKey[0], ID_NO)),
