@@ -239,7 +239,33 @@ public final class EngineIdentity {
     if (sources.masterKey() == null) {
       return Future.succeededFuture();
     }
-    return ensureFirst(REQUEST_FINGERPRINT, () -> sealedFingerprintKey(legacyFingerprintKey()));
+    return ensureFirst(REQUEST_FINGERPRINT, () -> sealedFingerprintKey(legacyFingerprintKey()))
+        .compose(v -> keys.all())
+        .compose(rows -> worker.executeBlocking(() -> {
+          for (StoredKey row : rows) {
+            if (row.purpose().equals(REQUEST_FINGERPRINT) && row.current()) {
+              warnOfUnusedFingerprintFile(row.keyId());
+            }
+          }
+          return null;
+        }, false))
+        .mapEmpty();
+  }
+
+  /**
+   * An engine whose data directory holds another key than the database's (another engine, upgraded
+   * first, brought its own): the orders this one fingerprinted before then are answered as a
+   * conflict when replayed, which an operator should know.
+   */
+  private void warnOfUnusedFingerprintFile(String databaseKeyId) throws IOException {
+    java.util.Optional<byte[]> file = RequestFingerprints.readKeyFile(sources.legacyKeysDirectory());
+    if (file.isPresent() && !RequestFingerprints.keyId(file.get()).equals(databaseKeyId)) {
+      LOG.warn("event=engine_key.file_unused purpose=request_fingerprint file={} key_id={} database_key_id={}"
+              + " detail=\"the database keeps another engine's key: a replay of an order this engine created"
+              + " before sharing it is answered as a conflict\"",
+          sources.legacyKeysDirectory().resolve(RequestFingerprints.FILE_NAME),
+          RequestFingerprints.keyId(file.get()), databaseKeyId);
+    }
   }
 
   /** Makes the first key of {@code purpose} unless the database has a current one. */

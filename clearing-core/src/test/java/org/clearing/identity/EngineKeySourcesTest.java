@@ -131,6 +131,25 @@ class EngineKeySourcesTest {
   }
 
   @Test
+  void anEngineWhoseDataDirectoryHoldsAnotherFingerprintKeyUsesTheDatabasesAndSaysSo() throws Exception {
+    try (org.clearing.testing.LogCapture log = org.clearing.testing.LogCapture.start();
+        SecondEngine second = SecondEngine.on(engine.get(), config -> {
+          // Upgraded second: the first engine's key is in the database already.
+          org.clearing.order.RequestFingerprints.loadOrCreate(config.dataDir());
+          return config.withSandboxes(false, 0, 1).withKeys(KeySources.defaults().withMasterKeyText(MASTER_KEY.toHex()));
+        })) {
+      org.clearing.order.NewOrder request = new org.clearing.order.NewOrder("SHARED-1", "341500", "张三", ID_NO,
+          List.of(new org.clearing.order.NewOrder.NewLine(org.clearing.routing.ItemKind.DEED_TAX,
+              org.clearing.channel.Money.ofFen(1_000), null, null, null)),
+          org.clearing.order.NewOrder.EXPIRES_IN_S_DEFAULT);
+      assertTrue(java.util.Arrays.equals(engine.engine().identity().requestFingerprints().of(request),
+          second.engine().identity().requestFingerprints().of(request)), "both fingerprint with the database's key");
+      assertTrue(log.lines().stream().anyMatch(line -> line.contains("event=engine_key.file_unused"
+          + " purpose=request_fingerprint")), "the operator is told the file is not used");
+    }
+  }
+
+  @Test
   void aKeyFileOthersCanReadStopsTheEngineBeforeItStarts() throws Exception {
     Path master = secretFile("exposed-master.key", MasterKey.generate().toHex());
     Path signing = secretFile("exposed-signing.pem", EngineKey.generate().privateKeyPem());
