@@ -220,8 +220,6 @@ public final class Engine {
     WorkerExecutor qrPool = vertx.createSharedWorkerExecutor("clearing-qr-render", QR_POOL_SIZE);
     List<WorkerExecutor> workers = List.of(cryptoPool, qrPool);
     ClientRepository clients = new ClientRepository(vertx, pool);
-    RequestFingerprints fingerprints = RequestFingerprints.loadOrCreate(config.dataDir());
-    OrderRepository orders = new OrderRepository(vertx, pool, fingerprints);
     DemoClients demoClients = new DemoClients(clients, config.dataDir());
     Authenticator authenticator = new Authenticator(clients, cryptoPool, clock);
     PaymentIntake intake = new PaymentIntake(vertx, pool);
@@ -241,6 +239,9 @@ public final class Engine {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    // Keyed by the identity once it has started: alike on every engine of the database.
+    RequestFingerprints fingerprints = identity.requestFingerprints();
+    OrderRepository orders = new OrderRepository(vertx, pool, fingerprints);
     WebhookTargets webhookTargets = new WebhookTargets(
         config.webhookAllowCidrs().stream().map(Cidr::parse).toList(), config.webhookHttpsOnly(),
         WebhookTargets.systemResolver(vertx));

@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
  * {@code java -jar clearing-engine.jar reconcile --date YYYY-MM-DD --bill wechat=FILE …}: reconciles
  * a business day against bill files a finance officer downloaded from the merchant platforms, with
  * the engine stopped (it opens the database itself, like {@code verify-journal}). Each file is read
- * in its channel's own format, byte for byte as the channel serves it. LONG payments are verified
+ * in its channel's own format, byte for byte as the channel serves it, as the bill of the channel's
+ * first merchant; a channel with several merchants has the others' bills fetched (the admin API's
+ * upload takes any merchant's, {@code ?merchant=}). LONG payments are verified
  * by querying the channel through the adapters of {@code --config}, or of the demo sandboxes;
  * with a running engine, use its admin API instead ({@code POST /api/v1/admin/reconciliation/runs},
  * which also fetches the bill itself). Exit code 0 when every run finished, 1 otherwise.

@@ -18,16 +18,18 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.MasterKey;
 import org.clearing.crypto.SecretFiles;
 import org.clearing.identity.EngineKeyRepository.StoredKey;
+import org.clearing.order.RequestFingerprints;
 import org.clearing.outbox.EngineKey;
 import org.clearing.payer.PayerIdCipher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One identity for every engine on a database: the SM2 key that signs webhooks and reports, and
- * the SM4 keys of payers' ID numbers. Each comes from a key file given to every engine, or from
- * the {@code engine_key} table, sealed there under the master key, where the first engine to start
- * makes it (importing the key files of the data directory of engines before this, so a key that
+ * One identity for every engine on a database: the SM2 key that signs webhooks and reports, the
+ * SM4 keys of payers' ID numbers, and the HMAC key of order requests' idempotency fingerprints (so
+ * a replay reaching another engine is recognised as one). Each comes from a key file given to
+ * every engine, or from the {@code engine_key} table, sealed there under the master key, where the
+ * first engine to start makes it (importing the key files of the data directory of engines before this, so a key that
  * receivers pinned stays the same). Every engine then signs and decrypts alike.
  *
  * <p>Rotation ({@link #rotate}) makes a new key current and retires the old one: a retired signing
@@ -43,6 +45,11 @@ public final class EngineIdentity {
 
   public static final String SIGNING = "signing";
   public static final String PAYER_ID = "payer_id";
+  /**
+   * The key of {@link RequestFingerprints}: never rotated (every stored fingerprint was made with
+   * it), kept in the database whenever the engine has a master key.
+   */
+  public static final String REQUEST_FINGERPRINT = "request_fingerprint";
   /** How often each engine looks for keys another engine rotated. */
   public static final long REFRESH_INTERVAL_MS = 10_000;
   /** How long a retired signing key stays valid unless the rotation says otherwise. */
@@ -94,6 +101,7 @@ public final class EngineIdentity {
   private final Sources sources;
   private volatile EngineKey signing;
   private volatile PayerIdCipher payerIds;
+  private final RequestFingerprints fingerprints;
   /** The rows as the last refresh saw them; a refresh that finds the same does nothing. */
   private String state = "";
   /** Refreshes run one after another, so an older reading never overwrites a newer one. */
@@ -108,6 +116,11 @@ public final class EngineIdentity {
     if (sources.payerKeysFile() != null) {
       this.payerIds = new PayerIdCipher(sources.payerKeysFile());
     }
+    // Without a master key nothing of this engine is kept in the database: the data directory's
+    // file, as before (blocking, like reading the key files: the engine is not serving yet).
+    this.fingerprints = sources.masterKey() == null
+        ? RequestFingerprints.loadOrCreate(sources.legacyKeysDirectory().getParent())
+        : RequestFingerprints.keyedLater();
   }
 
   /**
@@ -116,7 +129,8 @@ public final class EngineIdentity {
    * key in the database does not open under this engine's master key.
    */
   public Future<Void> start() {
-    return ensureSigningKey().compose(v -> ensurePayerKey()).compose(v -> refresh()).mapEmpty();
+    return ensureSigningKey().compose(v -> ensurePayerKey()).compose(v -> ensureFingerprintKey())
+        .compose(v -> refresh()).mapEmpty();
   }
 
   /** The key that signs now. */
@@ -127,6 +141,11 @@ public final class EngineIdentity {
   /** Encrypts with the current payer-ID key, decrypts with any of them. */
   public PayerIdCipher payerIds() {
     return payerIds;
+  }
+
+  /** The fingerprints of order requests, keyed alike on every engine of the database once started. */
+  public RequestFingerprints requestFingerprints() {
+    return fingerprints;
   }
 
   /** The signing keys a verifier should accept now, the current one first. */
@@ -165,6 +184,10 @@ public final class EngineIdentity {
    * {@code by}.
    */
   public Future<RotationResult> rotate(String purpose, Duration overlap, String by) {
+    if (!SIGNING.equals(purpose) && !PAYER_ID.equals(purpose)) {
+      // The fingerprint key is never rotated: every stored fingerprint was made with it.
+      throw new IllegalArgumentException("only the signing and payer-ID keys rotate, not " + purpose);
+    }
     boolean signingKey = SIGNING.equals(purpose);
     if (signingKey ? sources.signingKeyFile() != null : sources.payerKeysFile() != null) {
       return Future.succeededFuture(new KeptInFile(purpose));
@@ -204,6 +227,45 @@ public final class EngineIdentity {
       return Future.succeededFuture();
     }
     return ensureFirst(PAYER_ID, () -> sealed(legacyPayerKey()));
+  }
+
+  /**
+   * Makes the database's fingerprint key unless it has one: the data directory's key file of an
+   * engine from before the key was shared, so the orders it fingerprinted keep being recognised
+   * (the first engine to start brings its own; another engine's file is then left unused), else a
+   * new key.
+   */
+  private Future<Void> ensureFingerprintKey() {
+    if (sources.masterKey() == null) {
+      return Future.succeededFuture();
+    }
+    return ensureFirst(REQUEST_FINGERPRINT, () -> sealedFingerprintKey(legacyFingerprintKey()))
+        .compose(v -> keys.all())
+        .compose(rows -> worker.executeBlocking(() -> {
+          for (StoredKey row : rows) {
+            if (row.purpose().equals(REQUEST_FINGERPRINT) && row.current()) {
+              warnOfUnusedFingerprintFile(row.keyId());
+            }
+          }
+          return null;
+        }, false))
+        .mapEmpty();
+  }
+
+  /**
+   * An engine whose data directory holds another key than the database's (another engine, upgraded
+   * first, brought its own): the orders this one fingerprinted before then are answered as a
+   * conflict when replayed, which an operator should know.
+   */
+  private void warnOfUnusedFingerprintFile(String databaseKeyId) throws IOException {
+    java.util.Optional<byte[]> file = RequestFingerprints.readKeyFile(sources.legacyKeysDirectory());
+    if (file.isPresent() && !RequestFingerprints.keyId(file.get()).equals(databaseKeyId)) {
+      LOG.warn("event=engine_key.file_unused purpose=request_fingerprint file={} key_id={} database_key_id={}"
+              + " detail=\"the database keeps another engine's key: a replay of an order this engine created"
+              + " before sharing it is answered as a conflict\"",
+          sources.legacyKeysDirectory().resolve(RequestFingerprints.FILE_NAME),
+          RequestFingerprints.keyId(file.get()), databaseKeyId);
+    }
   }
 
   /** Makes the first key of {@code purpose} unless the database has a current one. */
@@ -249,6 +311,15 @@ public final class EngineIdentity {
         payerIds.rekey(payerKeys);
       }
     }
+    if (sources.masterKey() != null) {
+      StoredKey current = rows.stream().filter(row -> row.purpose().equals(REQUEST_FINGERPRINT) && row.current())
+          .findFirst().orElseThrow(() -> new IllegalStateException("the database has no request fingerprint key"));
+      byte[] key = open(current);
+      if (!RequestFingerprints.keyId(key).equals(current.keyId())) {
+        throw new IllegalStateException("engine_key " + current.keyId() + " holds another key");
+      }
+      fingerprints.useKey(key);
+    }
   }
 
   private byte[] open(StoredKey row) {
@@ -270,6 +341,22 @@ public final class EngineIdentity {
     String keyId = PayerIdCipher.keyId(payerKey16);
     return new StoredKey(keyId, PAYER_ID, null, sources.masterKey().seal(SEALED_PURPOSE, keyId, payerKey16),
         "database", null, null, null);
+  }
+
+  private StoredKey sealedFingerprintKey(byte[] key) {
+    String keyId = RequestFingerprints.keyId(key);
+    return new StoredKey(keyId, REQUEST_FINGERPRINT, null, sources.masterKey().seal(SEALED_PURPOSE, keyId, key),
+        "database", null, null, null);
+  }
+
+  private byte[] legacyFingerprintKey() throws IOException {
+    java.util.Optional<byte[]> file = RequestFingerprints.readKeyFile(sources.legacyKeysDirectory());
+    if (file.isPresent()) {
+      LOG.info("event=engine_key.imported purpose=request_fingerprint file={}",
+          sources.legacyKeysDirectory().resolve(RequestFingerprints.FILE_NAME));
+      return file.get();
+    }
+    return RequestFingerprints.freshKey();
   }
 
   /** The key file of an engine before keys were shared, if this data directory has one; else a new key. */

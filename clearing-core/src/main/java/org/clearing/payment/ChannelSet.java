@@ -208,6 +208,34 @@ public final class ChannelSet {
     return all;
   }
 
+  /**
+   * The channel orders that are {@code merchant}'s (one of {@link #merchants(Channel)}), as {@link
+   * #merchant(Channel, String)} resolves the id each recorded: its own id, no id recorded for the
+   * file's default merchant, and every id not claimed by a merchant of the database for the only
+   * merchant of a set built without ids.
+   */
+  public MerchantOrders ordersOf(Channel channel, Merchant merchant) {
+    List<Merchant> file = merchants.getOrDefault(channel, List.of());
+    List<String> claimed = new ArrayList<>();
+    boolean configured = false;
+    for (RegionMerchant region : regionMerchants.get()) {
+      if (region.channel() == channel) {
+        claimed.add(region.merchant().id());
+        configured |= region.merchant() == merchant;
+      }
+    }
+    List<String> recorded = new ArrayList<>();
+    if (merchant.id() != null) {
+      recorded.add(merchant.id());
+    }
+    boolean isDefault = !configured && !file.isEmpty() && file.get(0) == merchant;
+    if (isDefault) {
+      recorded.add("");
+    }
+    boolean bare = isDefault && file.size() == 1 && merchant.id() == null;
+    return new MerchantOrders(merchant.id(), recorded, bare, bare ? claimed : List.of());
+  }
+
   /** Whether the channel has any merchant, in the file or the database. */
   public boolean offers(Channel channel) {
     return !merchants(channel).isEmpty();

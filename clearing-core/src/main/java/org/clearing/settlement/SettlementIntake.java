@@ -28,6 +28,7 @@ import org.clearing.order.OrderStatus;
 import org.clearing.order.OrderTransitions;
 import org.clearing.order.Orders;
 import org.clearing.payment.ChannelAccounts;
+import org.clearing.payment.MerchantOrders;
 import org.clearing.receipt.ReceiptRepository;
 import org.clearing.split.LegStatus;
 import org.clearing.split.Legs;
@@ -63,6 +64,8 @@ public final class SettlementIntake {
    * Legs with what the channel already gave back of them: a leg settles at its amount less the
    * channel refunds taken from it before settlement, so the clearing account is emptied exactly.
    * {@code open_refunds} counts the channel refunds of the leg whose outcome is not known yet.
+   * Only the legs of orders paid through the bill's merchant ($2-$4): another merchant's bill
+   * naming them settles nothing.
    */
   private static final String SELECT_LEGS = """
       SELECT g.order_no, g.leg_no, g.payee_account_id, g.amount_fen, g.status, o.total_fen, o.paid_channel,
@@ -72,9 +75,11 @@ public final class SettlementIntake {
              (SELECT count(*) FROM refund_leg rg JOIN refund r ON r.refund_id = rg.refund_id
               WHERE r.order_no = g.order_no AND rg.leg_no = g.leg_no AND r.mode = 'CHANNEL'
                 AND r.status IN ('REQUESTED', 'ACCEPTED', 'UNKNOWN')) AS open_refunds
-      FROM leg g JOIN orders o ON o.order_no = g.order_no WHERE g.order_no = ANY($1::text[])
+      FROM leg g JOIN orders o ON o.order_no = g.order_no
+      LEFT JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
+      WHERE g.order_no = ANY($1::text[]) AND MERCHANT
       ORDER BY g.order_no, g.leg_no FOR UPDATE OF g
-      """;
+      """.replace("MERCHANT", MerchantOrders.condition("co", 2));
   /** Paid orders none of whose legs waits for its money any more, locked for their move. */
   private static final String SETTLED_ORDERS = """
       SELECT o.order_no FROM orders o
@@ -141,17 +146,20 @@ public final class SettlementIntake {
   /** What a bill line says was settled: a leg by number, by receiver, or the whole order. */
   record Report(String orderNo, Integer legNo, String payeeAccountId, long amountFen, String ref) {}
 
-  /** Reads the bill (on a worker, in bounded batches) and settles what it reports. */
-  public Future<Result> settle(ChannelAdapter adapter, BillFile bill) {
+  /**
+   * Reads the bill of one merchant (on a worker, in bounded batches) and settles what it reports
+   * of that merchant's orders.
+   */
+  public Future<Result> settle(MerchantOrders merchant, ChannelAdapter adapter, BillFile bill) {
     return vertx.executeBlocking(() -> adapter.readBill(bill))
-        .compose(reader -> next(bill.channel(), reader, new Result(0, 0, 0))
+        .compose(reader -> next(merchant, bill.channel(), reader, new Result(0, 0, 0))
             .eventually(() -> vertx.executeBlocking(() -> {
               reader.close();
               return null;
             })));
   }
 
-  private Future<Result> next(Channel channel, StatementReader reader, Result soFar) {
+  private Future<Result> next(MerchantOrders merchant, Channel channel, StatementReader reader, Result soFar) {
     return vertx.executeBlocking(() -> {
       List<StatementLine> batch = new ArrayList<>(BATCH_SIZE_MAX);
       while (batch.size() < BATCH_SIZE_MAX && reader.hasNext()) {
@@ -159,7 +167,7 @@ public final class SettlementIntake {
       }
       return batch;
     }).compose(batch -> batch.isEmpty() ? Future.succeededFuture(soFar)
-        : apply(channel, batch).compose(result -> next(channel, reader, soFar.plus(result))));
+        : apply(merchant, channel, batch).compose(result -> next(merchant, channel, reader, soFar.plus(result))));
   }
 
   /**
@@ -187,7 +195,7 @@ public final class SettlementIntake {
     };
   }
 
-  private Future<Result> apply(Channel channel, List<StatementLine> lines) {
+  private Future<Result> apply(MerchantOrders merchant, Channel channel, List<StatementLine> lines) {
     List<Report> reports = new ArrayList<>();
     lines.forEach(line -> report(channel, line).ifPresent(reports::add));
     if (reports.isEmpty()) {
@@ -195,7 +203,7 @@ public final class SettlementIntake {
     }
     String[] orderNos = reports.stream().map(Report::orderNo).distinct().toArray(String[]::new);
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(orderNos))
-        .compose(locked -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(orderNos)))
+        .compose(locked -> conn.preparedQuery(SELECT_LEGS).execute(merchant.bind(Tuple.of(orderNos))))
         .compose(rows -> {
           Map<String, List<Row>> legs = new HashMap<>();
           rows.forEach(row -> legs.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(row));

@@ -16,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches each channel's bill for a business day and settles the legs it reports. Leased, so one
+ * Fetches the bill of each merchant of each channel for a business day and settles the legs it
+ * reports of that merchant's orders. Leased, so one
  * engine instance does it at a time. Each run reads the bills of today and yesterday (Beijing
  * time), which covers channels that publish bills the next morning, and revisits the bills of
  * the days before, back to {@link #REVISIT_DAYS_MAX} days, that still have legs waiting for their
@@ -73,26 +74,35 @@ public final class SettlementJob implements LeasedJob {
     });
   }
 
-  /** Settles from one channel's bill of {@code day}, if the channel is configured; a failure is logged. */
+  /**
+   * Settles from the bills of {@code day} of every merchant of the channel (each merchant has a
+   * bill of its own, and each settles only its own orders), one merchant after another; a
+   * merchant's failure is logged and the others still settle.
+   */
   private Future<SettlementIntake.Result> run(Channel channel, LocalDate day) {
-    ChannelAdapter adapter = channels.adapter(channel).orElse(null);
-    if (adapter == null) {
-      return Future.succeededFuture(new SettlementIntake.Result(0, 0, 0));
+    Future<SettlementIntake.Result> chain = Future.succeededFuture(new SettlementIntake.Result(0, 0, 0));
+    for (ChannelSet.Merchant merchant : channels.merchants(channel)) {
+      chain = chain.compose(soFar -> run(channel, merchant, day).map(soFar::plus));
     }
+    return chain;
+  }
+
+  private Future<SettlementIntake.Result> run(Channel channel, ChannelSet.Merchant merchant, LocalDate day) {
+    ChannelAdapter adapter = merchant.adapter();
     return adapter.downloadBill(day)
-        .compose(bill -> intake.settle(adapter, bill))
+        .compose(bill -> intake.settle(channels.ordersOf(channel, merchant), adapter, bill))
         .onSuccess(result -> {
           if (result.legsSettled() > 0) {
-            LOG.info("event=settlement.run channel={} day={} lines={} legs_settled={} orders_settled={}",
-                channel.code(), day, result.linesRead(), result.legsSettled(), result.ordersSettled());
+            LOG.info("event=settlement.run channel={} merchant={} day={} lines={} legs_settled={} orders_settled={}",
+                channel.code(), merchant.id(), day, result.linesRead(), result.legsSettled(), result.ordersSettled());
           }
         })
         .recover(error -> {
           if (error instanceof Fence.LeaseLost) {
             return Future.failedFuture(error); // another instance settles now: this run stops
           }
-          LOG.info("event=settlement.bill_unavailable channel={} day={} reason=\"{}\"",
-              channel.code(), day, error.getMessage());
+          LOG.info("event=settlement.bill_unavailable channel={} merchant={} day={} reason=\"{}\"",
+              channel.code(), merchant.id(), day, error.getMessage());
           return Future.succeededFuture(new SettlementIntake.Result(0, 0, 0));
         });
   }

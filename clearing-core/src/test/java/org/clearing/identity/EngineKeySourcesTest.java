@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its private half never stored); a master key that does not open the database's keys, or a key
  * file others can read, stops the engine before it serves anything; the master key may come as
  * hexadecimal or base64 text from the environment; and an engine from before shared keys imports
- * its data directory's key files, so a pinned key and old payer-ID ciphertexts keep working.
+ * its data directory's key files, so a pinned key, old payer-ID ciphertexts and the fingerprints
+ * of earlier order requests keep working.
  */
 class EngineKeySourcesTest {
 
@@ -130,6 +131,25 @@ class EngineKeySourcesTest {
   }
 
   @Test
+  void anEngineWhoseDataDirectoryHoldsAnotherFingerprintKeyUsesTheDatabasesAndSaysSo() throws Exception {
+    try (org.clearing.testing.LogCapture log = org.clearing.testing.LogCapture.start();
+        SecondEngine second = SecondEngine.on(engine.get(), config -> {
+          // Upgraded second: the first engine's key is in the database already.
+          org.clearing.order.RequestFingerprints.loadOrCreate(config.dataDir());
+          return config.withSandboxes(false, 0, 1).withKeys(KeySources.defaults().withMasterKeyText(MASTER_KEY.toHex()));
+        })) {
+      org.clearing.order.NewOrder request = new org.clearing.order.NewOrder("SHARED-1", "341500", "张三", ID_NO,
+          List.of(new org.clearing.order.NewOrder.NewLine(org.clearing.routing.ItemKind.DEED_TAX,
+              org.clearing.channel.Money.ofFen(1_000), null, null, null)),
+          org.clearing.order.NewOrder.EXPIRES_IN_S_DEFAULT);
+      assertTrue(java.util.Arrays.equals(engine.engine().identity().requestFingerprints().of(request),
+          second.engine().identity().requestFingerprints().of(request)), "both fingerprint with the database's key");
+      assertTrue(log.lines().stream().anyMatch(line -> line.contains("event=engine_key.file_unused"
+          + " purpose=request_fingerprint")), "the operator is told the file is not used");
+    }
+  }
+
+  @Test
   void aKeyFileOthersCanReadStopsTheEngineBeforeItStarts() throws Exception {
     Path master = secretFile("exposed-master.key", MasterKey.generate().toHex());
     Path signing = secretFile("exposed-signing.pem", EngineKey.generate().privateKeyPem());
@@ -148,6 +168,7 @@ class EngineKeySourcesTest {
   void anEngineFromBeforeImportsItsKeyFilesSoAPinnedKeyAndOldCiphertextsStillWork() throws Exception {
     byte[][] legacyPayerKey = new byte[1][];
     String[] legacyKeyId = new String[1];
+    org.clearing.order.RequestFingerprints[] legacyFingerprints = new org.clearing.order.RequestFingerprints[1];
     try (TestEngine upgraded = TestEngine.startWith(config -> {
       // The data directory as an engine before shared keys left it, on first start of the new one.
       legacyKeyId[0] = EngineKey.loadOrCreate(config.dataDir()).keyId();
@@ -158,9 +179,19 @@ class EngineKeySourcesTest {
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
+      legacyFingerprints[0] = org.clearing.order.RequestFingerprints.loadOrCreate(config.dataDir());
       return config;
     })) {
       assertEquals(legacyKeyId[0], upgraded.engine().identity().signingKey().keyId(), "receivers keep the key they pinned");
+      org.clearing.order.NewOrder request = new org.clearing.order.NewOrder("LEGACY-1", "341500", "张三", ID_NO,
+          List.of(new org.clearing.order.NewOrder.NewLine(org.clearing.routing.ItemKind.DEED_TAX,
+              org.clearing.channel.Money.ofFen(1_000), null, null, null)),
+          org.clearing.order.NewOrder.EXPIRES_IN_S_DEFAULT);
+      assertTrue(java.util.Arrays.equals(legacyFingerprints[0].of(request),
+          upgraded.engine().identity().requestFingerprints().of(request)),
+          "the orders fingerprinted before keep being recognised");
+      assertEquals(1, upgraded.count("SELECT count(*) FROM engine_key WHERE purpose = 'request_fingerprint'"
+          + " AND retired_at IS NULL AND sealed_secret IS NOT NULL"), "kept sealed in the database");
       PayerIdCipher cipher = upgraded.engine().identity().payerIds();
       assertEquals(PayerIdCipher.keyId(legacyPayerKey[0]), cipher.currentKeyId());
       assertEquals(ID_NO, cipher.decrypt(versionOneCiphertext(legacyPayerKey[0], ID_NO)),

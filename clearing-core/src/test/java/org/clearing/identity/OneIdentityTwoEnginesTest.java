@@ -49,6 +49,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * either verify with the one key both publish, a payer ID one encrypts the other decrypts, and
  * after a rotation on one engine both pick the new key up while signatures by the previous key
  * still verify until its overlap ends; then, and for a key never published, the verifier refuses.
+ * An order request replayed at the other engine is recognised as the replay it is (one
+ * fingerprint key), while another body under the same idempotency key conflicts on both.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OneIdentityTwoEnginesTest {
@@ -202,6 +204,37 @@ class OneIdentityTwoEnginesTest {
   }
 
   @Test
+  @Order(3)
+  void theSameOrderRequestReachingTheOtherEngineIsAReplayAndAnotherBodyUnderItsKeyConflictsOnBoth() {
+    ApiCaller.Answer created = firstAs(Role.REGISTRATION).post("/api/v1/orders",
+        OrderBodies.typical("IDENTITY-REPLAY").encode(), "identity-replay");
+    assertEquals(201, created.status(), created.text());
+    String orderNo = created.json().getString("order_no");
+
+    // The registration system retries after a lost answer; the load balancer sends it to the other engine.
+    ApiCaller.Answer replayed = secondAs(Role.REGISTRATION).post("/api/v1/orders",
+        OrderBodies.typical("IDENTITY-REPLAY").encode(), "identity-replay");
+    assertEquals(200, replayed.status(), "a replay, not a conflict: " + replayed.text());
+    assertEquals(orderNo, replayed.json().getString("order_no"));
+    assertTrue(java.util.Arrays.equals(first.engine().identity().requestFingerprints().of(sample()),
+        second.engine().identity().requestFingerprints().of(sample())), "one key on both engines");
+
+    JsonObject otherPayer = OrderBodies.typical("IDENTITY-REPLAY");
+    otherPayer.getJsonObject("payer").put("id_no", "34150019900101124X");
+    for (ApiCaller engine : List.of(firstAs(Role.REGISTRATION), secondAs(Role.REGISTRATION))) {
+      ApiCaller.Answer conflict = engine.post("/api/v1/orders", otherPayer.encode(), "identity-replay");
+      assertEquals(409, conflict.status(), conflict.text());
+    }
+    assertEquals(1, first.count("SELECT count(*) FROM orders WHERE case_no = 'IDENTITY-REPLAY'"));
+  }
+
+  private static org.clearing.order.NewOrder sample() {
+    return new org.clearing.order.NewOrder("IDENTITY-SAMPLE", "341500", "张三", "34150019900101123X", List.of(
+        new org.clearing.order.NewOrder.NewLine(org.clearing.routing.ItemKind.DEED_TAX,
+            org.clearing.channel.Money.ofFen(1_000), null, null, null)), org.clearing.order.NewOrder.EXPIRES_IN_S_DEFAULT);
+  }
+
+  @Test
   @Order(4)
   void afterARotationOnOneEngineBothSignWithTheNewKeyAndTheOldStillVerifiesDuringTheOverlap() {
     String oldKeyId = first.engine().identity().signingKey().keyId();
@@ -318,6 +351,7 @@ class OneIdentityTwoEnginesTest {
     Map<String, String> bodies = Map.of(
         "{}", "purpose",
         "{\"purpose\":\"webhooks\"}", "purpose",
+        "{\"purpose\":\"request_fingerprint\"}", "purpose",
         "{\"purpose\":\"signing\",\"overlap_hours\":-1}", "overlap_hours",
         "{\"purpose\":\"signing\",\"overlap_hours\":2161}", "overlap_hours",
         "{\"purpose\":\"signing\",\"overlap_hours\":\"24\"}", "overlap_hours",

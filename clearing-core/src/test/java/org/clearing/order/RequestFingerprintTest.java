@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -62,8 +61,7 @@ class RequestFingerprintTest {
     }
     List<String> foundUnkeyed = new ArrayList<>();
     List<String> foundWithKey = new ArrayList<>();
-    RequestFingerprints withKey = new RequestFingerprints(HexFormat.of().parseHex(Files.readString(
-        engine.dataDir().resolve("keys").resolve(RequestFingerprints.FILE_NAME)).trim()));
+    RequestFingerprints withKey = engine.engine().identity().requestFingerprints();
     for (String candidate : candidates) {
       NewOrder guess = typical("FP-1", candidate);
       if (java.util.Arrays.equals(stored, Crypto.sm3(guess.canonicalForm()))) {

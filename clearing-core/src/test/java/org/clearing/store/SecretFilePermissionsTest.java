@@ -51,7 +51,7 @@ class SecretFilePermissionsTest {
         }
       }
     }
-    for (String expected : List.of("keys/master.sm4", "keys/request-fingerprint.key",
+    for (String expected : List.of("keys/master.sm4",
         "clients/admin.json", "clients/registration.json",
         "channels/wechat/merchant/apiclient_key.pem", "channels/wechat/merchant/merchant.json",
         "channels/wechat/sandbox/keys/platform-certificate.pem",
@@ -63,7 +63,7 @@ class SecretFilePermissionsTest {
 
   @Test
   void aSecretOthersCanReadStopsTheEngineFromStartingAndTheErrorNamesIt() throws Exception {
-    for (String secret : List.of("keys/master.sm4", "keys/request-fingerprint.key", "clients/admin.json",
+    for (String secret : List.of("keys/master.sm4", "clients/admin.json",
         "channels/wechat/merchant/merchant.json", "channels/alipay/merchant/merchant_private_key.pem",
         "channels/unionpay/sandbox/pki/root.pem")) {
       for (String exposed : List.of("rw-r--r--", "rw-r-----")) {

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.clearing.channel.Channel;
+import org.clearing.payment.MerchantOrders;
 import org.clearing.recon.match.EngineRecord;
 
 /**
@@ -23,7 +24,8 @@ import org.clearing.recon.match.EngineRecord;
  * channel refunds and automatic duplicate refunds, and the legs of the orders paid there that day.
  * A payment the order could not take (paid at a second channel, or after cancellation) has legs
  * too when it was for the whole order: the channel order carried the split plan, so the channel
- * split it to the payees before it was given back.
+ * split it to the payees before it was given back. Only the records of the channel orders of the
+ * merchant whose bill they are matched with: another merchant's bill does not show them.
  *
  * <p>Blocking: call it from a worker thread only (each page waits for the database).
  */
@@ -32,13 +34,16 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
   /** Rows fetched per round trip; a page of small rows is a few hundred kilobytes at most. */
   static final int PAGE_ROWS = 1_000;
 
+  /** Whether the row's channel order ({@code co}) is the merchant's whose bill is read ($4-$6). */
+  private static final String MERCHANTS = MerchantOrders.condition("co", 4);
   private static final String STREAM = """
       SELECT kind, out_trade_no, transaction_id, refund_no, amount_fen, status, leg_no, account, occurred_at
       FROM (
         SELECT 'PAYMENT' AS kind, i.out_trade_no, i.transaction_id, '' AS refund_no, i.amount_fen,
                'SUCCEEDED' AS status, 0 AS leg_no, '' AS account, i.occurred_at
-        FROM channel_inbox i
+        FROM channel_inbox i LEFT JOIN channel_order co ON co.channel = i.channel AND co.out_trade_no = i.out_trade_no
         WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.occurred_at >= $2 AND i.occurred_at < $3
+          AND MERCHANTS
         UNION ALL
         SELECT 'REFUND', co.out_trade_no, coalesce(o.paid_transaction_id, ''), r.out_refund_no, r.amount_fen,
                CASE r.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'PENDING' END,
@@ -46,31 +51,33 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
         FROM refund r JOIN orders o ON o.order_no = r.order_no
         JOIN channel_order co ON co.order_no = r.order_no AND co.channel = r.channel
         WHERE r.mode = 'CHANNEL' AND r.channel = $1 AND r.out_refund_no IS NOT NULL
-          AND r.updated_at >= $2 AND r.updated_at < $3
+          AND r.updated_at >= $2 AND r.updated_at < $3 AND MERCHANTS
         UNION ALL
         SELECT 'REFUND', d.out_trade_no, d.transaction_id, d.out_refund_no, d.amount_fen,
                CASE d.status WHEN 'SUCCEEDED' THEN 'SUCCEEDED' WHEN 'FAILED' THEN 'FAILED' ELSE 'PENDING' END,
                0, '', d.updated_at
-        FROM duplicate_refund d
-        WHERE d.channel = $1 AND d.updated_at >= $2 AND d.updated_at < $3
+        FROM duplicate_refund d LEFT JOIN channel_order co ON co.channel = d.channel AND co.out_trade_no = d.out_trade_no
+        WHERE d.channel = $1 AND d.updated_at >= $2 AND d.updated_at < $3 AND MERCHANTS
         UNION ALL
         SELECT 'LEG', co.out_trade_no, coalesce(o.paid_transaction_id, ''), '', g.amount_fen, 'SUCCEEDED',
                g.leg_no, coalesce(a.channel_account, ''), o.paid_at
         FROM orders o JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
         JOIN leg g ON g.order_no = o.order_no
         LEFT JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $1
-        WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+        WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3 AND MERCHANTS
         UNION ALL
         SELECT 'LEG', i.out_trade_no, i.transaction_id, '', g.amount_fen, 'SUCCEEDED', g.leg_no,
                coalesce(a.channel_account, ''), i.occurred_at
         FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no
         JOIN leg g ON g.order_no = i.order_no
         LEFT JOIN payee_channel_account a ON a.payee_account_id = g.payee_account_id AND a.channel = $1
+        LEFT JOIN channel_order co ON co.channel = i.channel AND co.out_trade_no = i.out_trade_no
         WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
           AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $2 AND i.occurred_at < $3
+          AND MERCHANTS
       ) x
       ORDER BY out_trade_no COLLATE "C", kind, refund_no, leg_no
-      """;
+      """.replace("MERCHANTS", MERCHANTS);
 
   private final Channel channel;
   private final SqlConnection conn;
@@ -89,13 +96,13 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
     this.cursor = cursor;
   }
 
-  /** Opens the cursor (a read-only transaction on its own connection). */
-  static EngineRecords open(Pool pool, Channel channel, Instant dayStart, Instant dayEnd) {
+  /** Opens the cursor over the records of {@code merchant}'s orders (a read-only transaction on its own connection). */
+  static EngineRecords open(Pool pool, Channel channel, MerchantOrders merchant, Instant dayStart, Instant dayEnd) {
     SqlConnection conn = Blocking.await(pool.getConnection());
     try {
       Transaction tx = Blocking.await(conn.begin());
-      Cursor cursor = Blocking.await(conn.prepare(STREAM)).cursor(Tuple.of(channel.code(),
-          dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC)));
+      Cursor cursor = Blocking.await(conn.prepare(STREAM)).cursor(merchant.bind(Tuple.of(channel.code(),
+          dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC))));
       return new EngineRecords(channel, conn, tx, cursor);
     } catch (RuntimeException e) {
       conn.close();

@@ -33,7 +33,8 @@ final class ItemWriter implements Consumer<ReconItem> {
   private static final String INSERT = """
       INSERT INTO recon_item (run_id, item_no, class, kind, out_trade_no, key, transaction_id,
                               channel_reference, engine_reference, channel_amount_fen, engine_amount_fen,
-                              channel_lines, engine_records, reason, resolution_status, payee_account_id)
+                              channel_lines, engine_records, reason, resolution_status, payee_account_id,
+                              merchant_id)
       SELECT $1, x.item_no, x.class, x.kind, x.out_trade_no, x.key, x.transaction_id, x.channel_reference,
              x.engine_reference, x.channel_fen, x.engine_fen, x.channel_lines, x.engine_records, x.reason,
              CASE WHEN x.class = 'MATCHED' THEN NULL ELSE 'OPEN' END,
@@ -42,7 +43,8 @@ final class ItemWriter implements Consumer<ReconItem> {
                        JOIN leg g ON g.order_no = co.order_no
                        WHERE co.channel = $2 AND co.out_trade_no = x.out_trade_no AND g.leg_no = x.leg_no)
                   WHEN x.receiver IS NOT NULL THEN (SELECT a.payee_account_id FROM payee_channel_account a
-                        WHERE a.channel = $2 AND a.channel_account = x.receiver) END
+                        WHERE a.channel = $2 AND a.channel_account = x.receiver) END,
+             $18::text
       FROM unnest($3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                   $10::text[], $11::int8[], $12::int8[], $13::int4[], $14::int4[], $15::text[], $16::int4[],
                   $17::text[])
@@ -58,12 +60,23 @@ final class ItemWriter implements Consumer<ReconItem> {
   private final java.util.ArrayDeque<io.vertx.core.Future<?>> inFlight = new java.util.ArrayDeque<>();
   private int itemNo;
   private long writeNs;
+  /** Whose bill the items being written come from. */
+  private String merchantId;
 
   ItemWriter(Pool pool, long runId, Channel channel) {
     this.pool = pool;
     this.runId = runId;
     this.channelCode = channel.code();
     this.billSplit = BillSplit.of(channel);
+  }
+
+  /**
+   * The items that follow come from the bill of {@code merchantId} (null: a merchant without an
+   * id): the batch so far is sent first, so a batch holds one merchant's items.
+   */
+  void merchant(String merchantId) {
+    send();
+    this.merchantId = merchantId;
   }
 
   /** The leg number a leg item's key names, when the bill names legs by number; null otherwise. */
@@ -126,7 +139,8 @@ final class ItemWriter implements Consumer<ReconItem> {
         .addArrayOfInteger(batch.stream().map(ReconItem::engineRecords).toArray(Integer[]::new))
         .addArrayOfString(batch.stream().map(ReconItem::reason).toArray(String[]::new))
         .addArrayOfInteger(batch.stream().map(this::legNo).toArray(Integer[]::new))
-        .addArrayOfString(batch.stream().map(this::receiver).toArray(String[]::new));
+        .addArrayOfString(batch.stream().map(this::receiver).toArray(String[]::new))
+        .addString(merchantId);
     inFlight.add(pool.preparedQuery(INSERT).execute(tuple));
     itemNo += batch.size();
     batch.clear();

@@ -75,7 +75,7 @@ public final class ReconExceptions {
       i.run_id, i.item_no, r.business_date, r.channel, i.class, i.kind, i.out_trade_no, i.key,
       i.transaction_id, i.channel_reference, i.engine_reference, i.channel_amount_fen, i.engine_amount_fen,
       i.payee_account_id, i.reason, i.resolution_status, i.resolved_by, i.resolved_at, i.resolution_action,
-      i.resolution_reason, i.journal_entry_key, coalesce(pa.region, o.region) AS region
+      i.resolution_reason, i.journal_entry_key, coalesce(pa.region, o.region) AS region, i.merchant_id
       """;
   /**
    * An item's region: its leg's payee account's, else its channel order's order's; an item the
@@ -107,7 +107,11 @@ public final class ReconExceptions {
   private static final String RUNS = """
       SELECT r.run_id, r.channel, r.status, r.bill_source, r.started_at, r.finished_at, r.error,
              (SELECT count(*) FROM recon_item i WHERE i.run_id = r.run_id) AS items,
-             (SELECT count(*) FROM recon_item i WHERE i.run_id = r.run_id AND i.resolution_status = 'OPEN') AS open_items
+             (SELECT count(*) FROM recon_item i WHERE i.run_id = r.run_id AND i.resolution_status = 'OPEN') AS open_items,
+             (SELECT coalesce(jsonb_agg(jsonb_build_object('merchant_id', b.merchant_id, 'bill_source', b.bill_source,
+                       'bill_sha256', b.bill_sha256, 'channel_lines', b.channel_lines, 'items', b.items,
+                       'discrepancies', b.discrepancies) ORDER BY b.merchant_no), '[]'::jsonb)
+              FROM recon_bill b WHERE b.run_id = r.run_id)::text AS bills
       FROM recon_run r WHERE r.business_date = $1 ORDER BY r.channel
       """;
   private static final String ORDER_STATUS = "SELECT status FROM orders WHERE order_no = $1";
@@ -158,7 +162,8 @@ public final class ReconExceptions {
             .put("finished_at", row.getOffsetDateTime("finished_at") == null ? null
                 : row.getOffsetDateTime("finished_at").toInstant().toString())
             .put("error", row.getString("error")).put("items", row.getLong("items"))
-            .put("open_items", row.getLong("open_items")));
+            .put("open_items", row.getLong("open_items"))
+            .put("bills", new JsonArray(row.getString("bills"))));
       }
       return runs;
     });
@@ -309,7 +314,8 @@ public final class ReconExceptions {
         .put("payee_account_id", row.getString("payee_account_id"))
         .put("reason", row.getString("reason"))
         .put("resolution_status", row.getString("resolution_status"))
-        .put("region", row.getString("region"));
+        .put("region", row.getString("region"))
+        .put("merchant_id", row.getString("merchant_id"));
     if (row.getString("resolved_by") != null) {
       json.put("resolution", new JsonObject().put("by", row.getString("resolved_by"))
           .put("at", row.getOffsetDateTime("resolved_at").toInstant().toString())

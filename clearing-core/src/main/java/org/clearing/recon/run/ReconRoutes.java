@@ -25,12 +25,17 @@ import org.clearing.recon.match.ReconClass;
  *
  * <pre>
  * POST /api/v1/admin/reconciliation/runs                         {"date":"YYYY-MM-DD","channel":"wechat"}
- * POST /api/v1/admin/reconciliation/runs/:date/:channel/bill     raw body = the bill file, byte for byte
+ * POST /api/v1/admin/reconciliation/runs/:date/:channel/bill[?merchant=ID]  raw body = the bill file, byte for byte
  * GET  /api/v1/admin/reconciliation/items?status=open&amp;class=&amp;channel=&amp;account=&amp;date=&amp;after=&amp;limit=
  * POST /api/v1/admin/reconciliation/items/:run_id/:item_no/resolve  {"action":"ACCEPT","reason":"…"}
  * </pre>
  *
- * The upload route has its own body limit ({@link #BILL_SIZE_MAX_BYTES}), far above the API's
+ * A run covers every merchant of the channel: the run's answer lists each merchant's bill
+ * ({@code bills}), and each item names its merchant ({@code merchant_id}). An uploaded bill is the
+ * bill of the merchant {@code merchant} names (default: the channel's first); the other merchants'
+ * bills are fetched.
+ *
+ * <p>The upload route has its own body limit ({@link #BILL_SIZE_MAX_BYTES}), far above the API's
  * general one; the HTTP edge streams the body to a file while checking the signature over it.
  */
 public final class ReconRoutes {
@@ -40,6 +45,8 @@ public final class ReconRoutes {
   private static final Set<String> RUN_FIELDS = Set.of("date", "channel");
   private static final Set<String> RESOLVE_FIELDS = Set.of("action", "reason");
   private static final int LIMIT_DEFAULT = 100;
+  /** Merchant ids are a channel's merchant numbers or region-<code>: short. */
+  private static final int MERCHANT_ID_LENGTH_MAX = 64;
 
   private final Vertx vertx;
   private final ReconciliationRun run;
@@ -75,6 +82,10 @@ public final class ReconRoutes {
     List<FieldError> errors = new ArrayList<>();
     LocalDate date = date(ctx.pathParam("date"), "date", errors);
     Channel channel = channel(ctx.pathParam("channel"), "channel", errors);
+    String merchant = ctx.queryParams().get("merchant");
+    if (merchant != null && (merchant.isEmpty() || merchant.length() > MERCHANT_ID_LENGTH_MAX)) {
+      errors.add(new FieldError("merchant", "must be the id of one of the channel's merchants"));
+    }
     vertx.fileSystem().props(billFile.toString()).onSuccess(props -> {
       if (props.size() == 0) {
         errors.add(new FieldError("body", "must be the bill file, byte for byte as the channel serves it"));
@@ -83,7 +94,7 @@ public final class ReconRoutes {
         Problem.invalid(422, errors).send(ctx);
         return;
       }
-      render(ctx, run.runUploaded(date, channel, billFile));
+      render(ctx, run.runUploaded(date, channel, merchant, billFile));
     }).onFailure(ctx::fail);
   }
 
@@ -193,13 +204,16 @@ public final class ReconRoutes {
     result.onSuccess(r -> ok(ctx, new JsonObject().put("run_id", r.runId()).put("channel", r.channel().code())
             .put("business_date", r.businessDate().toString()).put("bill_source", r.billSource().name())
             .put("bill_sha256", r.billSha256()).put("items", r.items()).put("open_items", r.openItems())
-            .put("auto_booked", r.autoBooked()).put("summary", ReconciliationRun.summaryJson(r.summary()))))
+            .put("auto_booked", r.autoBooked()).put("summary", ReconciliationRun.summaryJson(r.summary()))
+            .put("bills", bills(r.bills()))))
         .onFailure(error -> {
           if (error instanceof ReconciliationRun.AlreadyRunning) {
             Problem.of(409, "run-in-progress", "The day's reconciliation is running", error.getMessage()).send(ctx);
           } else if (error instanceof ReconciliationRun.UnreadableBill) {
             // The upload is not the channel's bill: the caller's mistake, and nothing was run.
             Problem.invalid(422, List.of(new FieldError("body", error.getMessage()))).send(ctx);
+          } else if (error instanceof ReconciliationRun.NoMerchant) {
+            Problem.invalid(422, List.of(new FieldError("merchant", error.getMessage()))).send(ctx);
           } else if (error instanceof ReconciliationRun.NoChannel) {
             Problem.invalid(422, List.of(new FieldError("channel", error.getMessage()))).send(ctx);
           } else {
@@ -209,6 +223,15 @@ public final class ReconRoutes {
                 String.valueOf(error.getMessage())).send(ctx);
           }
         });
+  }
+
+  private static io.vertx.core.json.JsonArray bills(List<ReconciliationRun.Bill> bills) {
+    io.vertx.core.json.JsonArray array = new io.vertx.core.json.JsonArray();
+    bills.forEach(bill -> array.add(new JsonObject().put("merchant_id", bill.merchantId())
+        .put("bill_source", bill.source().name()).put("bill_sha256", bill.sha256())
+        .put("channel_lines", bill.channelLines()).put("items", bill.items())
+        .put("discrepancies", bill.discrepancies())));
+    return array;
   }
 
   private static void ok(RoutingContext ctx, JsonObject json) {

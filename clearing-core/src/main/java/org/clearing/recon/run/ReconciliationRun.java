@@ -24,7 +24,6 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.clearing.channel.BillFile;
 import org.clearing.channel.BillSplit;
 import org.clearing.channel.Channel;
@@ -32,6 +31,7 @@ import org.clearing.channel.ChannelAdapter;
 import org.clearing.channel.QueryResult;
 import org.clearing.channel.StatementReader;
 import org.clearing.payment.ChannelSet;
+import org.clearing.payment.MerchantOrders;
 import org.clearing.payment.PaymentDecision;
 import org.clearing.payment.PaymentIntake;
 import org.clearing.recon.match.ItemKind;
@@ -44,10 +44,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daily reconciliation of one channel and business day: take the channel's
- * bill (fetched through the adapter, or uploaded by a finance officer in the channel's own format),
- * stream it and the engine's records of the day through the {@link ReconMatcher}, store every item,
- * then the per-payee-account results. A LONG payment (paid at the channel, unknown here: a lost
+ * The daily reconciliation of one channel and business day: take the bill of each of the
+ * channel's merchants (fetched through its adapter, or uploaded by a finance officer in the
+ * channel's own format), stream it and the engine's records of that merchant's channel orders of
+ * the day through the {@link ReconMatcher}, store every item (saying whose bill it is from) and
+ * what was read of each bill, then the per-payee-account results. A merchant's bill is never
+ * matched against another merchant's orders: a line naming an order paid at another merchant is
+ * an item, not a match. A LONG payment (paid at the channel, unknown here: a lost
  * callback) is verified by a query and, if the channel confirms it, booked through {@link
  * PaymentIntake} like any callback (source BILL); the intake decides whether the order takes it or
  * it is refunded as a payment the order cannot take. Its item is then AUTO-resolved.
@@ -76,9 +79,24 @@ public final class ReconciliationRun {
     UPLOADED
   }
 
-  /** What a run did. */
+  /**
+   * What a run did, over every merchant's bill of the channel.
+   *
+   * @param billSource UPLOADED when one of the bills was uploaded
+   * @param billSha256 the bill's SHA-256 when the channel has one merchant; with several, the
+   *     SHA-256 of their list ({@link #billsSha256})
+   * @param summary the sum of the bills' summaries
+   * @param bills each merchant's bill, the channel's default merchant first
+   */
   public record Result(long runId, Channel channel, LocalDate businessDate, BillSource billSource,
-      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary) {}
+      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary, List<Bill> bills) {}
+
+  /**
+   * What a run read of one merchant: whose bill (null: the channel's only merchant, configured
+   * without an id), where it came from, its digest and lines, and what matching it came to.
+   */
+  public record Bill(String merchantId, BillSource source, String sha256, long channelLines, int items,
+      long discrepancies) {}
 
   /** The day's run is in progress elsewhere; try again later. */
   public static final class AlreadyRunning extends RuntimeException {
@@ -94,6 +112,13 @@ public final class ReconciliationRun {
     }
   }
 
+  /** An uploaded bill names a merchant the channel does not have. */
+  public static final class NoMerchant extends RuntimeException {
+    NoMerchant(Channel channel, String merchantId) {
+      super("is not a merchant of " + channel.code() + ": " + merchantId);
+    }
+  }
+
   private static final String START = """
       INSERT INTO recon_run (business_date, channel, status, bill_source)
       VALUES ($1, $2, 'RUNNING', $3)
@@ -106,26 +131,39 @@ public final class ReconciliationRun {
       """;
   private static final String RESOLVED = """
       SELECT kind, out_trade_no, key, transaction_id, resolution_status, resolved_by, resolved_at,
-             resolution_action, resolution_reason, journal_entry_key
+             resolution_action, resolution_reason, journal_entry_key, merchant_id
       FROM recon_item WHERE run_id = $1 AND resolution_status IN ('RESOLVED', 'AUTO')
       ORDER BY item_no LIMIT $2
       """;
+  /**
+   * An item's identity includes its merchant: a line of one merchant's bill naming another's order
+   * is not the other merchant's item. A resolution from before items named their merchant (NULL)
+   * carries over by the rest of its identity.
+   */
   private static final String CARRY_OVER = """
       UPDATE recon_item r SET resolution_status = x.status, resolved_by = x.by, resolved_at = x.at,
              resolution_action = x.action, resolution_reason = x.reason, journal_entry_key = x.entry_key
       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                  $8::timestamptz[], $9::text[], $10::text[], $11::text[])
-        AS x(kind, out_trade_no, key, transaction_id, status, by, at, action, reason, entry_key)
+                  $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[])
+        AS x(kind, out_trade_no, key, transaction_id, status, by, at, action, reason, entry_key, merchant_id)
       WHERE r.run_id = $1 AND r.kind = x.kind AND r.out_trade_no = x.out_trade_no AND r.key = x.key
         AND r.transaction_id = x.transaction_id
+        AND (x.merchant_id IS NULL OR r.merchant_id IS NOT DISTINCT FROM x.merchant_id)
       """;
   private static final String DELETE_ITEMS = "DELETE FROM recon_item WHERE run_id = $1";
   private static final String DELETE_ACCOUNTS = "DELETE FROM recon_account WHERE run_id = $1";
+  private static final String DELETE_BILLS = "DELETE FROM recon_bill WHERE run_id = $1";
+  private static final String INSERT_BILL = """
+      INSERT INTO recon_bill (run_id, merchant_no, merchant_id, bill_source, bill_sha256, channel_lines, items,
+                              discrepancies, summary)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+      """;
   /**
    * The legs the engine expects the channel to settle for the day: every leg of the orders paid
    * there, and of a whole payment the order could not take (the channel split it as the plan said,
    * and EngineRecords expects its legs too, before it was given back). A leg is named by its
-   * payment's out_trade_no, as the reconciliation items name it.
+   * payment's out_trade_no, as the reconciliation items name it. Those of one merchant's orders
+   * ($4-$6), as its bill is matched.
    */
   private static final String EXPECTED_LEGS = """
       SELECT g.payee_account_id, coalesce(pi.out_trade_no, co.out_trade_no, o.order_no) AS out_trade_no, g.amount_fen
@@ -133,13 +171,15 @@ public final class ReconciliationRun {
       LEFT JOIN channel_inbox pi ON pi.channel = o.paid_channel AND pi.kind = 'PAYMENT'
         AND pi.event_key = o.paid_transaction_id
       LEFT JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
-      WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+      WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3 AND MERCHANTS
       UNION ALL
       SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
       FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
+      LEFT JOIN channel_order co ON co.channel = i.channel AND co.out_trade_no = i.out_trade_no
       WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
         AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $2 AND i.occurred_at < $3
-      """;
+        AND MERCHANTS
+      """.replace("MERCHANTS", MerchantOrders.condition("co", 4));
   /**
    * The legs the channel settled, from the run's items: each leg item with the channel's side
    * (an agreed one at the engine's amount), when the bill shows the legs ($3). A bill that does not
@@ -180,7 +220,7 @@ public final class ReconciliationRun {
    * as not ours) is not booked behind their back by a re-run.
    */
   private static final String OPEN_LONG_PAYMENTS = """
-      SELECT item_no, out_trade_no, count(*) OVER () AS open_total FROM recon_item
+      SELECT item_no, out_trade_no, merchant_id, count(*) OVER () AS open_total FROM recon_item
       WHERE run_id = $1 AND class = 'LONG' AND kind = 'PAYMENT' AND resolution_status = 'OPEN'
       ORDER BY item_no LIMIT $2
       """;
@@ -216,21 +256,35 @@ public final class ReconciliationRun {
     this.tempDirectory = tempDirectory;
   }
 
-  /** Reconciles a day with the bill fetched from the channel. */
+  /** Reconciles a day with the bills fetched from the channel, one per merchant. */
   public Future<Result> run(LocalDate day, Channel channel) {
-    return adapter(channel).compose(adapter ->
-        run(day, adapter, BillSource.FETCHED, () -> adapter.downloadBill(day)));
+    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null));
   }
 
   /**
-   * Reconciles a day with a bill supplied by hand, in the channel's own format byte for byte (the
-   * caller keeps ownership of the file).
+   * Reconciles a day with the bill of the channel's default merchant supplied by hand, in the
+   * channel's own format byte for byte (the caller keeps ownership of the file); the other
+   * merchants' bills, if the channel has several, are fetched.
    */
   public Future<Result> runUploaded(LocalDate day, Channel channel, Path billFile) {
+    return runUploaded(day, channel, null, billFile);
+  }
+
+  /**
+   * Reconciles a day with the bill of merchant {@code merchantId} (null: the channel's default
+   * merchant) supplied by hand; the other merchants' bills are fetched.
+   */
+  public Future<Result> runUploaded(LocalDate day, Channel channel, String merchantId, Path billFile) {
     BillFile bill = new BillFile(channel, day, billFile);
-    return adapter(channel)
-        .compose(adapter -> worker.executeBlocking(() -> readThrough(adapter, bill), true).map(adapter))
-        .compose(adapter -> run(day, adapter, BillSource.UPLOADED, () -> Future.succeededFuture(bill)));
+    return merchants(channel).compose(merchants -> {
+      ChannelSet.Merchant uploaded = merchantId == null ? merchants.get(0)
+          : merchants.stream().filter(m -> merchantId.equals(m.id())).findFirst().orElse(null);
+      if (uploaded == null) {
+        return Future.failedFuture(new NoMerchant(channel, merchantId));
+      }
+      return worker.executeBlocking(() -> readThrough(uploaded.adapter(), bill), true)
+          .compose(v -> run(day, channel, merchants, uploaded, bill));
+    });
   }
 
   /**
@@ -274,7 +328,7 @@ public final class ReconciliationRun {
       rows.forEach(row -> done.add(row.getString("channel")));
       Future<List<Result>> chain = Future.succeededFuture(new ArrayList<>());
       for (Channel channel : Channel.values()) {
-        if (channels.adapter(channel).isEmpty() || done.contains(channel.code())) {
+        if (!channels.offers(channel) || done.contains(channel.code())) {
           continue;
         }
         chain = chain.compose(results -> run(day, channel)
@@ -292,73 +346,154 @@ public final class ReconciliationRun {
     });
   }
 
-  private Future<ChannelAdapter> adapter(Channel channel) {
-    return channels.adapter(channel).map(Future::succeededFuture)
-        .orElseGet(() -> Future.failedFuture(new NoChannel(channel)));
+  /** Every merchant of the channel, the default first (its bills are what a run reads). */
+  private Future<List<ChannelSet.Merchant>> merchants(Channel channel) {
+    List<ChannelSet.Merchant> merchants = channels.merchants(channel);
+    return merchants.isEmpty() ? Future.failedFuture(new NoChannel(channel)) : Future.succeededFuture(merchants);
   }
 
-  private Future<Result> run(LocalDate day, ChannelAdapter adapter, BillSource source,
-      Supplier<Future<BillFile>> bill) {
-    Channel channel = adapter.channel();
+  /** A merchant's part of a run: whose bill, which channel orders it is matched with, the file. */
+  private record MerchantBill(ChannelSet.Merchant merchant, MerchantOrders orders, BillFile file, BillSource source) {}
+
+  /**
+   * The run of {@code day}: every merchant's bill, {@code uploaded}'s as given (null: all fetched),
+   * matched one after another.
+   */
+  private Future<Result> run(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
+      ChannelSet.Merchant uploaded, BillFile uploadedBill) {
+    BillSource source = uploaded == null ? BillSource.FETCHED : BillSource.UPLOADED;
     return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
-        .compose(runId -> bill.get()
-            .compose(file -> worker.executeBlocking(() -> matchAndStore(runId, adapter, file), true))
-            .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
-                .compose(booked -> finish(runId, source, stored, booked)))
+        .compose(runId -> bills(day, channel, merchants, uploaded, uploadedBill)
+            .compose(bills -> worker.executeBlocking(() -> matchAndStore(runId, channel, day, bills), true))
+            .compose(stored -> verifyLongPayments(runId, stored.longPayments(), 0, 0)
+                .compose(booked -> finish(runId, channel, source, stored, booked)))
             .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
                 .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString()))));
   }
 
-  /** A LONG payment to verify at the channel. */
-  private record LongPayment(int itemNo, String outTradeNo) {}
+  /**
+   * Each merchant's bill, fetched one after another (the uploaded one as given). The day is
+   * reconciled only with all of them: a bill not yet published fails the run, naming its
+   * merchant, and the run is tried again later.
+   */
+  private Future<List<MerchantBill>> bills(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
+      ChannelSet.Merchant uploaded, BillFile uploadedBill) {
+    Future<List<MerchantBill>> chain = Future.succeededFuture(new ArrayList<>());
+    for (ChannelSet.Merchant merchant : merchants) {
+      chain = chain.compose(bills -> {
+        Future<BillFile> file = merchant == uploaded ? Future.succeededFuture(uploadedBill)
+            : merchant.adapter().downloadBill(day).recover(error -> Future.failedFuture(merchants.size() == 1 ? error
+                : new IllegalStateException("merchant " + merchant.id() + ": " + error.getMessage(), error)));
+        return file.map(bill -> {
+          bills.add(new MerchantBill(merchant, channels.ordersOf(channel, merchant), bill,
+              merchant == uploaded ? BillSource.UPLOADED : BillSource.FETCHED));
+          return bills;
+        });
+      });
+    }
+    return chain;
+  }
+
+  /** A LONG payment to verify at the channel, through the merchant whose bill shows it. */
+  private record LongPayment(int itemNo, String outTradeNo, ChannelAdapter adapter) {}
 
   /** Where a run's time went, for the summary: matching in all, of which waiting on reads and inserts. */
   private record Timing(long matchMs, long engineReadMs, long itemWriteMs) {}
 
-  private record Stored(String billSha256, ReconSummary summary, ItemWriter writer,
+  private record Stored(String billSha256, ReconSummary summary, ItemWriter writer, List<Bill> bills,
       List<LongPayment> longPayments, long longPaymentsNotVerified, Timing timing) {}
 
-  /** On a worker: carry-over read, replace items, match, account results. */
-  private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile bill) {
-    String sha256 = sha256(bill.path());
-    Channel channel = adapter.channel();
+  /** On a worker: carry-over read, replace items, match each merchant's bill, bills and account results. */
+  private Stored matchAndStore(long runId, Channel channel, LocalDate day, List<MerchantBill> bills) {
     List<Row> resolved = new ArrayList<>();
     Blocking.await(pool.preparedQuery(RESOLVED).execute(Tuple.of(runId, CARRIED_RESOLUTIONS_MAX)))
         .forEach(resolved::add);
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
+    Blocking.await(pool.preparedQuery(DELETE_BILLS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
-    MatchOptions options = MatchOptions.beijingDay(channel, bill.day()).withTempDirectory(tempDirectory);
+    MatchOptions options = MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory);
     ItemWriter writer = new ItemWriter(pool, runId, channel);
-    ReconSummary summary;
-    Timing timing;
+    ReconSummary total = null;
+    List<ReconSummary> summaries = new ArrayList<>();
+    List<Bill> read = new ArrayList<>();
+    long engineReadMs = 0;
     long startNs = System.nanoTime();
-    try (StatementReader lines = adapter.readBill(bill);
-        EngineRecords records = EngineRecords.open(pool, channel, options.dayStart(), options.dayEnd())) {
-      summary = new ReconMatcher(options).match(lines, records, writer);
-      writer.finish();
-      timing = new Timing((System.nanoTime() - startNs) / 1_000_000, records.readMs(), writer.writeMs());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (MerchantBill bill : bills) {
+      String sha256 = sha256(bill.file().path());
+      writer.merchant(bill.merchant().id());
+      int itemsBefore = writer.items();
+      ReconSummary summary;
+      try (StatementReader lines = bill.merchant().adapter().readBill(bill.file());
+          EngineRecords records = EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
+        summary = new ReconMatcher(options).match(lines, records, writer);
+        engineReadMs += records.readMs();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      summaries.add(summary);
+      total = total == null ? summary : total.plus(summary);
+      read.add(new Bill(bill.merchant().id(), bill.source(), sha256, summary.channelLines(),
+          writer.items() - itemsBefore, summary.discrepancies()));
     }
+    writer.finish();
+    Timing timing = new Timing((System.nanoTime() - startNs) / 1_000_000, engineReadMs, writer.writeMs());
     carryOver(runId, resolved);
-    storeAccounts(runId, channel, options);
+    storeBills(runId, read, summaries);
+    storeAccounts(runId, channel, options, bills);
     List<LongPayment> longPayments = new ArrayList<>();
     long notVerified = 0;
     for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
-      longPayments.add(new LongPayment(row.getInteger("item_no"), row.getString("out_trade_no")));
+      String merchantId = row.getString("merchant_id");
+      bills.stream().filter(b -> java.util.Objects.equals(b.merchant().id(), merchantId)).findFirst()
+          .ifPresent(b -> longPayments.add(new LongPayment(row.getInteger("item_no"), row.getString("out_trade_no"),
+              b.merchant().adapter())));
       notVerified = row.getLong("open_total") - longPayments.size();
     }
-    return new Stored(sha256, summary, writer, longPayments, notVerified, timing);
+    return new Stored(billsSha256(read), total, writer, read, longPayments, notVerified, timing);
   }
 
-  /** Per payee account: the engine's expected legs against the settled ones, compared by the pure module. */
-  private void storeAccounts(long runId, Channel channel, MatchOptions options) {
+  /** What was read of each merchant's bill, in the channel's order of merchants. */
+  private void storeBills(long runId, List<Bill> bills, List<ReconSummary> summaries) {
+    for (int i = 0; i < bills.size(); i++) {
+      Bill bill = bills.get(i);
+      Blocking.await(pool.preparedQuery(INSERT_BILL).execute(Tuple.tuple().addLong(runId).addInteger(i + 1)
+          .addString(bill.merchantId()).addString(bill.source().name()).addString(bill.sha256())
+          .addLong(bill.channelLines()).addInteger(bill.items()).addLong(bill.discrepancies())
+          .addString(summaryJson(summaries.get(i)).encode())));
+    }
+  }
+
+  /**
+   * The run's digest of its bills: the bill's own when there is one (as before merchants had
+   * bills of their own), else the SHA-256 of the lines {@code <merchant id> <bill's SHA-256>}.
+   */
+  static String billsSha256(List<Bill> bills) {
+    if (bills.size() == 1) {
+      return bills.get(0).sha256();
+    }
+    StringBuilder list = new StringBuilder();
+    bills.forEach(bill -> list.append(bill.merchantId()).append(' ').append(bill.sha256()).append('\n'));
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(list.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Per payee account: the engine's expected legs (of every merchant whose bill the run read)
+   * against the settled ones, compared by the pure module.
+   */
+  private void storeAccounts(long runId, Channel channel, MatchOptions options, List<MerchantBill> bills) {
     List<SettlementComparison.Leg> expected = new ArrayList<>();
-    Blocking.await(pool.preparedQuery(EXPECTED_LEGS).execute(Tuple.of(channel.code(),
-            options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))))
-        .forEach(row -> expected.add(leg(row)));
+    for (MerchantBill bill : bills) {
+      Blocking.await(pool.preparedQuery(EXPECTED_LEGS).execute(bill.orders().bind(Tuple.of(channel.code(),
+              options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC)))))
+          .forEach(row -> expected.add(leg(row)));
+    }
     List<SettlementComparison.Leg> settled = new ArrayList<>();
     Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code(),
             BillSplit.of(channel).showsLegs())))
@@ -401,19 +536,20 @@ public final class ReconciliationRun {
             .toArray(OffsetDateTime[]::new))
         .addArrayOfString(resolved.stream().map(r -> r.getString("resolution_action")).toArray(String[]::new))
         .addArrayOfString(resolved.stream().map(r -> r.getString("resolution_reason")).toArray(String[]::new))
-        .addArrayOfString(resolved.stream().map(r -> r.getString("journal_entry_key")).toArray(String[]::new))));
+        .addArrayOfString(resolved.stream().map(r -> r.getString("journal_entry_key")).toArray(String[]::new))
+        .addArrayOfString(resolved.stream().map(r -> r.getString("merchant_id")).toArray(String[]::new))));
   }
 
   /**
    * Verifies LONG payments one at a time (each query has the adapter's timeout): only what the
    * channel itself confirms when asked is booked, never the bill line as such.
    */
-  private Future<Integer> verifyLongPayments(long runId, ChannelAdapter adapter,
-      List<LongPayment> payments, int index, int booked) {
+  private Future<Integer> verifyLongPayments(long runId, List<LongPayment> payments, int index, int booked) {
     if (index >= payments.size()) {
       return Future.succeededFuture(booked);
     }
     LongPayment item = payments.get(index);
+    ChannelAdapter adapter = item.adapter();
     return adapter.query(item.outTradeNo())
         .compose(answer -> {
           // The channel's own answer is what is booked (its transaction id, its amount); the bill
@@ -436,10 +572,10 @@ public final class ReconciliationRun {
               adapter.channel().code(), item.outTradeNo(), error.getMessage());
           return Future.succeededFuture(0);
         })
-        .compose(one -> verifyLongPayments(runId, adapter, payments, index + 1, booked + one));
+        .compose(one -> verifyLongPayments(runId, payments, index + 1, booked + one));
   }
 
-  private Future<Result> finish(long runId, BillSource source, Stored stored, int autoBooked) {
+  private Future<Result> finish(long runId, Channel channel, BillSource source, Stored stored, int autoBooked) {
     ReconSummary summary = stored.summary();
     JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
         .put("long_payments_not_verified", stored.longPaymentsNotVerified())
@@ -449,13 +585,14 @@ public final class ReconciliationRun {
         .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
         .map(rows -> {
           long open = rows.iterator().next().getLong(0);
-          LOG.info("event=recon.run_done run_id={} channel={} day={} source={} lines={} records={} items={}"
-                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId, summary.channel().code(),
-              summary.businessDate(), source, summary.channelLines(), summary.engineRecords(),
+          LOG.info("event=recon.run_done run_id={} channel={} day={} source={} bills={} lines={} records={} items={}"
+                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId,
+              channel.code(), summary.businessDate(), source, stored.bills().size(), summary.channelLines(),
+              summary.engineRecords(),
               stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchMs(),
               stored.timing().engineReadMs(), stored.timing().itemWriteMs());
-          return new Result(runId, summary.channel(), summary.businessDate(), source, stored.billSha256(),
-              stored.writer().items(), open, autoBooked, summary);
+          return new Result(runId, channel, summary.businessDate(), source, stored.billSha256(),
+              stored.writer().items(), open, autoBooked, summary, stored.bills());
         });
   }
 

@@ -62,6 +62,38 @@ public record ReconSummary(
     return total;
   }
 
+  /**
+   * The totals of this run and {@code other}, of the same channel and day (the bills of two of the
+   * channel's merchants): every count and sum added.
+   */
+  public ReconSummary plus(ReconSummary other) {
+    if (other.channel != channel || !other.businessDate.equals(businessDate)) {
+      throw new IllegalArgumentException("adds the summaries of one channel and day, not " + other.channel
+          + " " + other.businessDate + " to " + channel + " " + businessDate);
+    }
+    EnumMap<ReconClass, ClassTotal> classes = new EnumMap<>(ReconClass.class);
+    for (ReconClass reconClass : ReconClass.values()) {
+      ClassTotal a = byClass.getOrDefault(reconClass, new ClassTotal(0, 0, 0, 0, 0));
+      ClassTotal b = other.byClass.getOrDefault(reconClass, new ClassTotal(0, 0, 0, 0, 0));
+      classes.put(reconClass, new ClassTotal(Math.addExact(a.items(), b.items()),
+          Math.addExact(a.channelLines(), b.channelLines()), Math.addExact(a.engineRecords(), b.engineRecords()),
+          Math.addExact(a.channelFen(), b.channelFen()), Math.addExact(a.engineFen(), b.engineFen())));
+    }
+    EnumMap<ItemKind, Map<ReconClass, Long>> kinds = new EnumMap<>(ItemKind.class);
+    for (ItemKind kind : ItemKind.values()) {
+      EnumMap<ReconClass, Long> counts = new EnumMap<>(ReconClass.class);
+      for (ReconClass reconClass : ReconClass.values()) {
+        counts.put(reconClass, Math.addExact(byKind.getOrDefault(kind, Map.of()).getOrDefault(reconClass, 0L),
+            other.byKind.getOrDefault(kind, Map.of()).getOrDefault(reconClass, 0L)));
+      }
+      kinds.put(kind, counts);
+    }
+    return new ReconSummary(channel, businessDate, Math.addExact(channelLines, other.channelLines),
+        Math.addExact(engineRecords, other.engineRecords), classes, kinds,
+        Math.addExact(paymentFeeFen, other.paymentFeeFen), Math.addExact(refundFeeFen, other.refundFeeFen),
+        tempFilesCreated + other.tempFilesCreated);
+  }
+
   /** Accumulates a run's totals as items are emitted. */
   static final class Tally {
     private final long[][] perClass = new long[ReconClass.values().length][5];
