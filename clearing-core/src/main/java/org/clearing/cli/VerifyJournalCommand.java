@@ -8,12 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code java -jar clearing-engine.jar verify-journal}: recomputes the journal's SM3 seal chain
- * against the database and reports the first break. Exit code 0 when the chain holds, 1 when it
- * is broken.
+ * {@code java -jar clearing-engine.jar verify-journal}: recomputes the journal's SM3 seal chain —
+ * the money and the audit log of people's actions — against the database and reports the first
+ * break, naming the audit event when one was changed, deleted or slipped in. Exit code 0 when the
+ * chain holds, 1 when it is broken.
  */
 @Command(name = "verify-journal", mixinStandardHelpOptions = true,
-    description = "Recompute the journal's seal chain and report the first break.")
+    description = "Recompute the journal's seal chain (money and audit log) and report the first break.")
 public final class VerifyJournalCommand implements Callable<Integer> {
 
   @Option(names = "--data-dir", defaultValue = "${env:CLEARING_DATA_DIR:-./data}",
@@ -33,12 +34,16 @@ public final class VerifyJournalCommand implements Callable<Integer> {
       try (java.sql.Connection connection = database.jdbcDataSource().getConnection()) {
         result = JournalVerifier.verify(connection);
       }
-      System.out.printf("seals checked: %d, entries checked: %d%n", result.sealsChecked(), result.entriesChecked());
+      System.out.printf("seals checked: %d, entries checked: %d, audit events checked: %d%n",
+          result.sealsChecked(), result.entriesChecked(), result.auditEventsChecked());
       if (result.ok()) {
         System.out.println("journal chain: OK");
         return 0;
       }
       System.out.printf("journal chain: BROKEN at seal %d: %s%n", result.firstBrokenSealNo(), result.reason());
+      if (result.firstBrokenAuditId() != null) {
+        System.out.printf("first broken audit event: %d%n", result.firstBrokenAuditId());
+      }
       return 1;
     }
   }

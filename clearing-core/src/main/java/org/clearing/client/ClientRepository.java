@@ -144,6 +144,15 @@ public final class ClientRepository {
    */
   public Future<Change> change(String clientId, ClientStatus.Action action, ClientRegistration.CheckedKey newKey,
       String by) {
+    return change(clientId, action, newKey, by, (conn, changed) -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, with {@code record} (a person's audit of the change, told the client as changed) run
+   * in the change's transaction when the change is made, so the two commit together or not at all.
+   */
+  public Future<Change> change(String clientId, ClientStatus.Action action, ClientRegistration.CheckedKey newKey,
+      String by, java.util.function.BiFunction<io.vertx.sqlclient.SqlConnection, Registered, Future<Void>> record) {
     return pool.withTransaction(conn -> conn.preparedQuery(SELECT_CLIENT_FOR_UPDATE).execute(Tuple.of(clientId))
         .compose(rows -> {
           if (rows.size() == 0) {
@@ -162,7 +171,8 @@ public final class ClientRepository {
                   .addInteger(rekey ? client.keyVersion() + 1 : client.keyVersion())
                   .addString(by))
               .compose(v -> conn.preparedQuery(SELECT_CLIENT).execute(Tuple.of(clientId)))
-              .map(after -> (Change) new Changed(registered(after.iterator().next())));
+              .map(after -> registered(after.iterator().next()))
+              .compose(changed -> record.apply(conn, changed).map((Change) new Changed(changed)));
         }))
         .onSuccess(change -> cache.remove(clientId));
   }

@@ -103,20 +103,21 @@ final class ClientsConsoleRoutes {
       pages.send(ctx, 200, "operator-confirm", data).onFailure(ctx::fail);
       return;
     }
-    clients.change(clientId, action, key, "console:" + admin.login()).onSuccess(change -> {
-      if (change instanceof ClientRepository.NotFound) {
-        refuse(ctx, admin, verb, clientId, 404, ConsolePages.message(locale, "clients.refused", "no client " + clientId));
-      } else if (change instanceof ClientRepository.NotAllowed notAllowed) {
-        refuse(ctx, admin, verb, clientId, 409, ConsolePages.message(locale, "clients.refused",
-            "client " + clientId + " is " + notAllowed.current().name()));
-      } else {
-        ClientRepository.Registered client = ((ClientRepository.Changed) change).client();
-        audit.append(AuditLog.Event.of(admin, "client." + verb, clientId, AuditLog.Outcome.OK,
-                "status " + client.status() + ", key version " + client.keyVersion(), ConsoleRoutes.clientIp(ctx)))
-            .onSuccess(v -> ConsoleRoutes.redirect(ctx, "/console/admin/clients?done=" + verb))
-            .onFailure(ctx::fail);
-      }
-    }).onFailure(ctx::fail);
+    // The record is written in the change's transaction: a client is never disabled or re-keyed
+    // without it.
+    clients.change(clientId, action, key, "console:" + admin.login(), (conn, changed) -> AuditLog.append(conn,
+        AuditLog.Event.of(admin, "client." + verb, clientId, AuditLog.Outcome.OK,
+            "status " + changed.status() + ", key version " + changed.keyVersion(), ConsoleRoutes.clientIp(ctx))))
+        .onSuccess(change -> {
+          if (change instanceof ClientRepository.NotFound) {
+            refuse(ctx, admin, verb, clientId, 404, ConsolePages.message(locale, "clients.refused", "no client " + clientId));
+          } else if (change instanceof ClientRepository.NotAllowed notAllowed) {
+            refuse(ctx, admin, verb, clientId, 409, ConsolePages.message(locale, "clients.refused",
+                "client " + clientId + " is " + notAllowed.current().name()));
+          } else {
+            ConsoleRoutes.redirect(ctx, "/console/admin/clients?done=" + verb);
+          }
+        }).onFailure(ctx::fail);
   }
 
   private void refuse(RoutingContext ctx, Person admin, String verb, String clientId, int status, String why) {

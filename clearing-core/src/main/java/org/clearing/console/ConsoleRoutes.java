@@ -95,7 +95,7 @@ public final class ConsoleRoutes {
     LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
-    this.auditPages = new AuditConsoleRoutes(pages, audit);
+    this.auditPages = new AuditConsoleRoutes(pages, audit, audit.chainCheck(vertx));
     this.peoplePages = new PeopleConsoleRoutes(pages, people, audit);
     this.taxRefunds = new TaxRefundConsoleRoutes(pages, taxDesk.refunds(), audit);
     this.taxReports = new TaxReportConsoleRoutes(pages, taxDesk.reports(), taxDesk.signer(), taxDesk.cryptoPool(), audit);

@@ -75,15 +75,16 @@ final class FinanceRefundsRoutes {
             ConsoleRoutes.forbidden(ctx, audit, person, action + " " + target + ": region " + region.get());
             return;
           }
+          // Done: recorded in the step's transaction, so the step never lands without its record.
+          // Refused: nothing changed, and the refusal is recorded on its own.
           b.refunds().authorityStep(SIDE, refundId, legNo, step,
-                  step == RefundRepository.AuthorityStep.CONFIRM ? voucher : null, "console:" + person.login())
-              .compose(outcome -> {
-                boolean done = !(outcome instanceof RefundRepository.Refused);
-                String detail = done ? (voucher.isEmpty() ? "" : "voucher " + voucher)
-                    : ((RefundRepository.Refused) outcome).reason();
-                return audit.append(AuditLog.Event.of(person, action, target,
-                    done ? AuditLog.Outcome.OK : AuditLog.Outcome.REFUSED, detail, clientIp)).map(outcome);
-              })
+                  step == RefundRepository.AuthorityStep.CONFIRM ? voucher : null, "console:" + person.login(),
+                  null, AuditLog.within(AuditLog.Event.of(person, action, target, AuditLog.Outcome.OK,
+                      voucher.isEmpty() ? "" : "voucher " + voucher, clientIp)))
+              .compose(outcome -> outcome instanceof RefundRepository.Refused refused
+                  ? audit.append(AuditLog.Event.of(person, action, target, AuditLog.Outcome.REFUSED, refused.reason(),
+                      clientIp)).map(outcome)
+                  : Future.succeededFuture(outcome))
               .onSuccess(outcome -> {
                 if (outcome instanceof RefundRepository.Refused refused) {
                   render(ctx, refused.status(), "requested", ConsolePages.message(locale, "finance.refunds.refused",

@@ -2,6 +2,7 @@ package org.clearing.console;
 
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.SqlConnection;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.clearing.channel.Money;
 import org.clearing.history.OrderHistory;
@@ -237,16 +239,18 @@ public final class OperatorConsoleRoutes {
             ConsolePages.message(locale, "operator.refused.cancel", order.status().name()));
         return;
       }
-      domain.orders().transition(order.orderNo(), order.status(), OrderEvent.CANCEL)
-          .compose(changed -> domain.orders().find(order.orderNo()))
-          .onSuccess(found -> {
-            OrderStatus now = found.orElseThrow().order().status();
-            if (now != OrderStatus.CANCELLED) {
+      // The record is written in the move's transaction: a cancel never lands without it.
+      domain.orders().transition(order.orderNo(), order.status(), OrderEvent.CANCEL,
+              recorded(ctx, person, "order.cancel", order.orderNo(), "was " + order.status()))
+          .compose(changed -> domain.orders().find(order.orderNo()).map(found -> changed ? null
+              : found.orElseThrow().order().status()))
+          .onSuccess(movedOnMeanwhile -> {
+            if (movedOnMeanwhile != null) {
               refuse(ctx, person, story, "order.cancel", order.orderNo(), 409,
-                  ConsolePages.message(locale, "operator.refused.cancel", now.name()));
+                  ConsolePages.message(locale, "operator.refused.cancel", movedOnMeanwhile.name()));
               return;
             }
-            done(ctx, person, "order.cancel", order.orderNo(), "was " + order.status(), "cancel");
+            done(ctx, "cancel");
           })
           .onFailure(ctx::fail);
     });
@@ -289,17 +293,17 @@ public final class OperatorConsoleRoutes {
       }
       // The refund belongs to the order's registration client, as if it had asked: it reads it
       // through its own API, and a replay of the same form (same key) returns the same refund.
-      domain.refunds().request(story.order().clientId(), key, order.orderNo(), lines, reason)
+      // Recorded in the transaction that plans the refund, before the channel is asked: what the
+      // channel answers is the refund's own story on the order's page.
+      domain.refunds().request(story.order().clientId(), key, order.orderNo(), lines, reason,
+              recorded(ctx, person, "order.refund", order.orderNo(), "refund key " + key + " lines " + lines + ": " + reason))
           .onSuccess(planned -> {
             if (planned instanceof RefundRepository.Refused refused) {
               refuse(ctx, person, story, "order.refund", order.orderNo(), refused.status(),
                   ConsolePages.message(locale, "operator.refused.refund", refused.reason()));
               return;
             }
-            RefundRepository.Refund refund = planned instanceof RefundRepository.Created created
-                ? created.refund() : ((RefundRepository.Replayed) planned).refund();
-            done(ctx, person, "order.refund", order.orderNo(), refund.refundId() + " lines " + lines + " "
-                + refund.status() + ": " + reason, "refund");
+            done(ctx, "refund");
           })
           .onFailure(ctx::fail);
     });
@@ -331,14 +335,15 @@ public final class OperatorConsoleRoutes {
             "operator.confirm.exception." + path, order.orderNo(), reason), Map.of("reason", List.of(reason)));
         return;
       }
-      domain.resolutions().resolve(order.orderNo(), action, reason, "console:" + person.login())
+      domain.resolutions().resolve(order.orderNo(), action, reason, "console:" + person.login(),
+              recorded(ctx, person, auditAction, order.orderNo(), reason))
           .onSuccess(resolution -> {
             if (resolution.refusal() != null) {
               refuse(ctx, person, story, auditAction, order.orderNo(), resolution.refusalStatus(),
                   ConsolePages.message(locale, "operator.refused.exception", resolution.refusal()));
               return;
             }
-            done(ctx, person, auditAction, order.orderNo(), reason, "exception-" + path);
+            done(ctx, "exception-" + path);
           })
           .onFailure(ctx::fail);
     });
@@ -367,13 +372,14 @@ public final class OperatorConsoleRoutes {
             Map.of());
         return;
       }
-      domain.webhooks().redeliver(eventId).onSuccess(found -> {
+      domain.webhooks().redeliver(eventId, recorded(ctx, person, "webhook.redeliver", String.valueOf(eventId),
+          "order " + order.orderNo())).onSuccess(found -> {
         if (found.isEmpty()) {
           refuse(ctx, person, story, "webhook.redeliver", String.valueOf(eventId), 404,
               ConsolePages.message(locale, "operator.error.noSuchEvent", eventText));
           return;
         }
-        done(ctx, person, "webhook.redeliver", String.valueOf(eventId), "order " + order.orderNo(), "redeliver");
+        done(ctx, "redeliver");
       }).onFailure(ctx::fail);
     });
   }
@@ -399,12 +405,19 @@ public final class OperatorConsoleRoutes {
     pages.send(ctx, 200, "operator-confirm", data).onFailure(ctx::fail);
   }
 
-  /** Recorded, then back to the order's page (303, so that reloading it does not act again). */
-  private void done(RoutingContext ctx, Person person, String action, String target, String detail, String doneKey) {
-    String orderNo = ctx.pathParam("orderNo");
-    audit.append(AuditLog.Event.of(person, action, target, AuditLog.Outcome.OK, detail, ConsoleRoutes.clientIp(ctx)))
-        .onSuccess(v -> ConsoleRoutes.redirect(ctx, "/console/operator/orders/" + orderNo + "?done=" + doneKey))
-        .onFailure(ctx::fail);
+  /**
+   * The record of an action, for its domain door to write in the action's own transaction: the
+   * action and its record commit together, so neither stands without the other.
+   */
+  private static Function<SqlConnection, Future<Void>> recorded(RoutingContext ctx, Person person, String action,
+      String target, String detail) {
+    return AuditLog.within(AuditLog.Event.of(person, action, target, AuditLog.Outcome.OK, detail,
+        ConsoleRoutes.clientIp(ctx)));
+  }
+
+  /** Done and recorded: back to the order's page (303, so that reloading it does not act again). */
+  private static void done(RoutingContext ctx, String doneKey) {
+    ConsoleRoutes.redirect(ctx, "/console/operator/orders/" + ctx.pathParam("orderNo") + "?done=" + doneKey);
   }
 
   /** A refusal changes nothing; it is recorded and shown on the order's page with its status. */

@@ -52,12 +52,12 @@ final class PeopleConsoleRoutes {
       return;
     }
     String password = PasswordHashing.oneTimePassword();
-    people.add(login, name.isEmpty() ? login : name, role.get(), regions, password.toCharArray())
+    people.add(login, name.isEmpty() ? login : name, role.get(), regions, password.toCharArray(),
+            AuditLog.within(AuditLog.Event.of(admin, "person.add", login, AuditLog.Outcome.OK,
+                "role " + role.get().code() + ", regions " + String.join(",", regions), ConsoleRoutes.clientIp(ctx))))
         .compose(added -> {
           if (added instanceof People.Created) {
-            return audit.append(AuditLog.Event.of(admin, "person.add", login, AuditLog.Outcome.OK,
-                "role " + role.get().code() + ", regions " + String.join(",", regions), ConsoleRoutes.clientIp(ctx)))
-                .map(v -> ConsolePages.message(locale, "people.added", login, password));
+            return Future.succeededFuture(ConsolePages.message(locale, "people.added", login, password));
           }
           String why = added instanceof People.LoginTaken ? ConsolePages.message(locale, "people.error.taken")
               : ((People.Invalid) added).field() + ": " + ((People.Invalid) added).reason();

@@ -7,16 +7,18 @@ import java.time.format.DateTimeFormatter;
 import org.clearing.crypto.Crypto;
 
 /**
- * The canonical bytes of journal entries, the input of the seal chain (its tamper
- * evidence). The form is plain UTF-8 text so that anyone can rebuild it and hash it with a
+ * The canonical bytes of journal entries and of the audit events sealed with them, the input of
+ * the seal chain (its tamper evidence). The form is plain UTF-8 text so that anyone can rebuild it and hash it with a
  * standard SM3 tool.
  *
  * <p>Per entry, in entry_id order, one entry line followed by one line per posting in posting_no
+ * order; then one line per audit event (a person's action) of the same transactions, in audit_id
  * order; every line ends with {@code \n} (LF), including the last:
  *
  * <pre>
  * entry_id|entry_key|kind|order_no|channel|created_at
  *   posting_no|account|debit_fen|credit_fen
+ * audit|audit_id|at|person_id|login|action|target|outcome|detail|client_ip
  * </pre>
  *
  * <ul>
@@ -24,7 +26,11 @@ import org.clearing.crypto.Crypto;
  *   <li>{@code created_at} is UTC, ISO-8601 with exactly six fraction digits and a {@code Z}, e.g.
  *       {@code 2026-11-27T02:00:00.123456Z} (PostgreSQL keeps microseconds).
  *   <li>A NULL order_no or channel is the empty string.
- *   <li>Posting lines start with two spaces.
+ *   <li>Posting lines start with two spaces, audit lines with {@code audit|}: an entry line starts
+ *       with a digit, so the three never read as one another. An audit event's {@code at} is
+ *       written as {@code created_at}; a NULL person_id, target or detail is the empty string.
+ *       Seals written before audit events joined the chain cover entries only, and so do seals
+ *       whose transactions did no person's action: their bytes are unchanged.
  *   <li>Text fields escape a backslash as {@code \\}, a bar as {@code \|}, LF as {@code \n} and CR
  *       as {@code \r}, so a field can never forge a separator or a line. Engine keys contain none of
  *       these, so in practice the text is the raw values.
@@ -64,6 +70,17 @@ public final class JournalCanonicalForm {
     out.append("  ").append(postingNo).append('|');
     appendField(out, account).append('|');
     return out.append(debitFen).append('|').append(creditFen).append('\n');
+  }
+
+  /** Appends one audit event line. */
+  public static StringBuilder appendAuditEvent(StringBuilder out, long auditId, OffsetDateTime at, Long personId,
+      String login, String action, String target, String outcome, String detail, String clientIp) {
+    out.append("audit|").append(auditId).append('|').append(createdAt(at)).append('|');
+    out.append(personId == null ? "" : personId.toString()).append('|');
+    for (String field : new String[] {login, action, target, outcome, detail}) {
+      appendField(out, field).append('|');
+    }
+    return appendField(out, clientIp).append('\n');
   }
 
   public static String createdAt(OffsetDateTime createdAt) {

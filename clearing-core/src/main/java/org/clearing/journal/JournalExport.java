@@ -25,7 +25,7 @@ import org.clearing.input.FieldError;
  *
  * <pre>
  * {"seal_no":7,"from_txid":"812","to_txid":"815","entry_count":2,"first_entry_id":40,
- *  "last_entry_id":41,"previous_seal":"&lt;64 hex&gt;","seal":"&lt;64 hex&gt;","canonical":"&lt;text&gt;"}
+ *  "last_entry_id":41,"audit_event_count":1,"first_audit_id":9,"last_audit_id":9,"previous_seal":"&lt;64 hex&gt;","seal":"&lt;64 hex&gt;","canonical":"&lt;text&gt;"}
  * </pre>
  *
  * <p>{@code seal == SM3(hex-decoded previous_seal || UTF-8 bytes of canonical)}, and each line's
@@ -47,7 +47,8 @@ public final class JournalExport {
 
   private static final String PAGE = """
       SELECT seal_no, from_txid::text AS from_txid, to_txid::text AS to_txid, entry_count,
-             first_entry_id, last_entry_id, previous_seal, seal
+             first_entry_id, last_entry_id, audit_event_count, first_audit_id, last_audit_id,
+             previous_seal, seal
       FROM journal_seal
       WHERE seal_no > $1 AND last_created_at >= $2 AND first_created_at < $3
       ORDER BY seal_no LIMIT $4
@@ -152,6 +153,9 @@ public final class JournalExport {
           .put("entry_count", seal.getInteger("entry_count"))
           .put("first_entry_id", seal.getLong("first_entry_id"))
           .put("last_entry_id", seal.getLong("last_entry_id"))
+          .put("audit_event_count", seal.getInteger("audit_event_count"))
+          .put("first_audit_id", seal.getLong("first_audit_id"))
+          .put("last_audit_id", seal.getLong("last_audit_id"))
           .put("previous_seal", Crypto.hex(seal.getBuffer("previous_seal").getBytes()))
           .put("seal", Crypto.hex(seal.getBuffer("seal").getBytes()))
           .put("canonical", covered.canonical());

@@ -9,6 +9,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.clearing.lease.Fence;
@@ -17,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Seals committed journal entries into the journal's SM3 hash chain ({@link JournalCanonicalForm}
- * says which bytes). It is a leased background job: the hot path never waits for it.
+ * Seals committed journal entries, and the audit events of people's actions written by the same
+ * transactions, into the journal's SM3 hash chain ({@link JournalCanonicalForm} says which bytes):
+ * one chain for the money and for who acted on it. It is a leased background job: the hot path never waits for it.
  *
  * <p>Entry ids come from a sequence, so an entry with a lower id can commit after one with a higher
  * id. A seal therefore covers a range of writing transactions, not of ids: the entries with
@@ -63,9 +66,13 @@ public final class JournalSealer implements LeasedJob {
       """;
   private static final String INSERT_SEAL = """
       INSERT INTO journal_seal (seal_no, from_txid, to_txid, entry_count, first_entry_id,
-        last_entry_id, first_created_at, last_created_at, previous_seal, seal)
-      VALUES ($1, $2::text::xid8, $3::text::xid8, $4, $5, $6, $7, $8, $9, $10)
+        last_entry_id, first_created_at, last_created_at, previous_seal, seal, audit_event_count,
+        first_audit_id, last_audit_id)
+      VALUES ($1, $2::text::xid8, $3::text::xid8, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
       """;
+  /** What the seal recorded of each audit event it covers, so a verification can name the one changed. */
+  private static final String INSERT_SEALED_AUDIT =
+      "INSERT INTO journal_seal_audit (audit_id, seal_no, line_sm3) VALUES ($1, $2, $3)";
 
   /** One seal written. */
   public record Sealed(long sealNo, int entryCount, long fromTxid, long toTxid, byte[] seal) {}
@@ -166,7 +173,7 @@ public final class JournalSealer implements LeasedJob {
     }
     return boundedEnd(conn, fromTxid, horizon)
         .compose(toTxid -> SealRange.read(conn, fromTxid, toTxid)
-            .compose(covered -> covered.entryCount() == 0
+            .compose(covered -> covered.isEmpty()
                 ? Future.succeededFuture(Optional.<Sealed>empty())
                 : write(conn, previous, fromTxid, toTxid, covered).map(Optional::of)));
   }
@@ -191,19 +198,30 @@ public final class JournalSealer implements LeasedJob {
   private Future<Sealed> write(SqlConnection conn, Previous previous, long fromTxid, long toTxid,
       SealRange.Covered covered) {
     // Hashing up to a few megabytes is kept off the event loop (STYLE rule 8).
-    return vertx.executeBlocking(() -> JournalCanonicalForm.seal(previous.seal(),
-            covered.canonical().getBytes(StandardCharsets.UTF_8)))
-        .compose(seal -> {
+    return vertx.executeBlocking(() -> new Hashed(JournalCanonicalForm.seal(previous.seal(),
+            covered.canonical().getBytes(StandardCharsets.UTF_8)),
+            covered.auditLines().stream().map(line -> SealedAuditEvents.lineSm3(line.line())).toList()))
+        .compose(hashed -> {
           long sealNo = previous.sealNo() + 1;
           Tuple values = Tuple.tuple()
               .addLong(sealNo).addString(Long.toString(fromTxid)).addString(Long.toString(toTxid))
               .addInteger(covered.entryCount()).addLong(covered.firstEntryId()).addLong(covered.lastEntryId())
               .addOffsetDateTime(covered.firstCreatedAt()).addOffsetDateTime(covered.lastCreatedAt())
-              .addBuffer(Buffer.buffer(previous.seal())).addBuffer(Buffer.buffer(seal));
+              .addBuffer(Buffer.buffer(previous.seal())).addBuffer(Buffer.buffer(hashed.seal()))
+              .addInteger(covered.auditEventCount()).addLong(covered.firstAuditId()).addLong(covered.lastAuditId());
+          List<Tuple> audited = new ArrayList<>();
+          for (int i = 0; i < covered.auditLines().size(); i++) {
+            audited.add(Tuple.of(covered.auditLines().get(i).auditId(), sealNo, Buffer.buffer(hashed.lines().get(i))));
+          }
           return conn.preparedQuery(INSERT_SEAL).execute(values)
-              .map(done -> new Sealed(sealNo, covered.entryCount(), fromTxid, toTxid, seal));
+              .compose(done -> audited.isEmpty() ? Future.succeededFuture()
+                  : conn.preparedQuery(INSERT_SEALED_AUDIT).executeBatch(audited).mapEmpty())
+              .map(done -> new Sealed(sealNo, covered.entryCount(), fromTxid, toTxid, hashed.seal()));
         });
   }
+
+  /** The seal and the SM3 of each audit event's line, in the order of {@code Covered.auditLines}. */
+  private record Hashed(byte[] seal, List<byte[]> lines) {}
 
   /** The last seal written, or the start of the chain. */
   private record Previous(long sealNo, long toTxid, byte[] seal) {

@@ -8,10 +8,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.bouncycastle.crypto.digests.SM3Digest;
 
 /**
- * Recomputes the journal's seal chain from the database and reports the first break.
+ * Recomputes the journal's seal chain — the money and the audit events of people's actions sealed
+ * with it — from the database and reports the first break, naming the audit event when one was
+ * changed, deleted or slipped in.
  * Plain JDBC, so the {@code verify-journal} command needs no Vert.x. One read-only repeatable-read
  * transaction gives one consistent view; seals are read {@value #SEALS_PER_PAGE} at a time and the
  * entries of a seal stream through a cursor into an incremental SM3, so memory stays bounded however
@@ -20,8 +25,10 @@ import org.bouncycastle.crypto.digests.SM3Digest;
  * <p>Per seal, in order: its number follows the previous one; its txid range starts where the
  * previous ended (the first at 0); its previous_seal is the previous seal (the first: 32 zero
  * bytes); its entry count and first and last entry id match the entries in its range; and SM3 of
- * the previous seal and the canonical bytes of those entries equals its seal. Entries newer than the
- * last seal are not yet sealed and not checked.
+ * the previous seal and the canonical bytes of those entries equals its seal. The audit events in
+ * its range (from the cut of V40 on) are checked the same way, and each against the SM3 the seal
+ * recorded of it (journal_seal_audit), so the break names the first event that is no longer what
+ * was sealed. Entries and events newer than the last seal are not yet sealed and not checked.
  */
 public final class JournalVerifier {
 
@@ -31,7 +38,7 @@ public final class JournalVerifier {
 
   private static final String PAGE = """
       SELECT seal_no, from_txid::text AS from_txid, to_txid::text AS to_txid, entry_count,
-             first_entry_id, last_entry_id, previous_seal, seal
+             first_entry_id, last_entry_id, audit_event_count, previous_seal, seal
       FROM journal_seal WHERE seal_no > ? ORDER BY seal_no LIMIT ?
       """;
   private static final String ENTRIES = """
@@ -41,13 +48,30 @@ public final class JournalVerifier {
       WHERE e.txid >= ?::text::xid8 AND e.txid < ?::text::xid8
       ORDER BY e.entry_id, p.posting_no
       """;
+  /** The audit events of a seal's range; those below the cut (V40) belong to the older audit chain. */
+  private static final String AUDIT_EVENTS = """
+      SELECT a.audit_id, a.at, a.person_id, a.login, a.action, a.target, a.outcome, a.detail, a.client_ip
+      FROM audit_event a
+      WHERE a.txid >= ?::text::xid8 AND a.txid < ?::text::xid8
+        AND a.txid >= (SELECT from_txid FROM audit_in_journal)
+      ORDER BY a.audit_id
+      """;
+  private static final String SEALED_AUDIT =
+      "SELECT audit_id, line_sm3 FROM journal_seal_audit WHERE seal_no = ? ORDER BY audit_id";
 
   /**
    * The outcome of a verification. When {@code ok} is false, {@code firstBrokenSealNo} is the first
-   * seal that does not hold and {@code reason} says why; the counts are of what was checked up to it.
+   * seal that does not hold and {@code reason} says why, and {@code firstBrokenAuditId} the audit
+   * event that broke it when it was one; the counts are of what was checked up to it.
    */
   public record Result(boolean ok, long sealsChecked, long entriesChecked, Long firstBrokenSealNo,
-      String reason) {}
+      String reason, long auditEventsChecked, Long firstBrokenAuditId) {
+
+    /** A result with no audit events checked (a journal of money only). */
+    public Result(boolean ok, long sealsChecked, long entriesChecked, Long firstBrokenSealNo, String reason) {
+      this(ok, sealsChecked, entriesChecked, firstBrokenSealNo, reason, 0, null);
+    }
+  }
 
   private JournalVerifier() {}
 
@@ -80,6 +104,7 @@ public final class JournalVerifier {
     Link previous = new Link(0, 0, JournalCanonicalForm.genesisSeal());
     long seals = 0;
     long entries = 0;
+    long events = 0;
     while (true) {
       int read = 0;
       try (PreparedStatement page = connection.prepareStatement(PAGE)) {
@@ -91,16 +116,17 @@ public final class JournalVerifier {
             Seal seal = Seal.of(rows);
             Check check = check(connection, previous, seal);
             if (check.broken() != null) {
-              return new Result(false, seals, entries, seal.sealNo(), check.broken());
+              return new Result(false, seals, entries, seal.sealNo(), check.broken(), events, check.auditId());
             }
             seals++;
             entries += check.entries();
+            events += check.auditEvents();
             previous = new Link(seal.sealNo(), seal.toTxid(), seal.seal());
           }
         }
       }
       if (read < SEALS_PER_PAGE) {
-        return new Result(true, seals, entries, null, null);
+        return new Result(true, seals, entries, null, null, events, null);
       }
     }
   }
@@ -125,10 +151,33 @@ public final class JournalVerifier {
       return Check.broken("its first and last entry ids are " + seal.firstEntryId() + ".." + seal.lastEntryId()
           + ", its range holds " + recomputed.firstEntryId() + ".." + recomputed.lastEntryId());
     }
-    if (!Arrays.equals(seal.seal(), recomputed.seal())) {
-      return Check.broken("SM3 of the previous seal and its entries differs from the stored seal");
+    Optional<SealedAuditEvents.Break> event = SealedAuditEvents.firstBreak(recomputed.auditLines(),
+        sealedAudit(connection, seal.sealNo()));
+    if (event.isPresent()) {
+      return new Check(event.get().reason(), 0, 0, event.get().auditId());
     }
-    return new Check(null, recomputed.count());
+    if (recomputed.auditLines().size() != seal.auditEventCount()) {
+      return Check.broken("it records " + seal.auditEventCount() + " audit events, its range holds "
+          + recomputed.auditLines().size());
+    }
+    if (!Arrays.equals(seal.seal(), recomputed.seal())) {
+      return Check.broken("SM3 of the previous seal and its entries and audit events differs from the stored seal");
+    }
+    return new Check(null, recomputed.count(), recomputed.auditLines().size(), null);
+  }
+
+  /** What the seal recorded of each audit event it covers: id → SM3 of its line. */
+  private static SortedMap<Long, byte[]> sealedAudit(Connection connection, long sealNo) throws SQLException {
+    SortedMap<Long, byte[]> sealed = new TreeMap<>();
+    try (PreparedStatement query = connection.prepareStatement(SEALED_AUDIT)) {
+      query.setLong(1, sealNo);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          sealed.put(rows.getLong("audit_id"), rows.getBytes("line_sm3"));
+        }
+      }
+    }
+    return sealed;
   }
 
   private static boolean sameId(Long stored, Long found) {
@@ -169,28 +218,47 @@ public final class JournalVerifier {
         }
       }
     }
+    SortedMap<Long, byte[]> auditLines = new TreeMap<>();
+    try (PreparedStatement query = connection.prepareStatement(AUDIT_EVENTS)) {
+      query.setFetchSize(ROWS_PER_FETCH);
+      query.setString(1, Long.toString(seal.fromTxid()));
+      query.setString(2, Long.toString(seal.toTxid()));
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          long auditId = rows.getLong("audit_id");
+          String line = JournalCanonicalForm.appendAuditEvent(new StringBuilder(), auditId,
+              rows.getObject("at", OffsetDateTime.class), rows.getObject("person_id", Long.class),
+              rows.getString("login"), rows.getString("action"), rows.getString("target"),
+              rows.getString("outcome"), rows.getString("detail"), rows.getString("client_ip")).toString();
+          byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+          digest.update(bytes, 0, bytes.length);
+          auditLines.put(auditId, SealedAuditEvents.lineSm3(line));
+        }
+      }
+    }
     byte[] out = new byte[digest.getDigestSize()];
     digest.doFinal(out, 0);
-    return new Recomputed(count, first, last, out);
+    return new Recomputed(count, first, last, out, auditLines);
   }
 
   private record Link(long sealNo, long toTxid, byte[] seal) {}
 
   private record Seal(long sealNo, long fromTxid, long toTxid, int entryCount, Long firstEntryId,
-      Long lastEntryId, byte[] previousSeal, byte[] seal) {
+      Long lastEntryId, int auditEventCount, byte[] previousSeal, byte[] seal) {
     static Seal of(ResultSet row) throws SQLException {
       return new Seal(row.getLong("seal_no"), Long.parseLong(row.getString("from_txid")),
           Long.parseLong(row.getString("to_txid")), row.getInt("entry_count"),
           row.getObject("first_entry_id", Long.class), row.getObject("last_entry_id", Long.class),
-          row.getBytes("previous_seal"), row.getBytes("seal"));
+          row.getInt("audit_event_count"), row.getBytes("previous_seal"), row.getBytes("seal"));
     }
   }
 
-  private record Recomputed(int count, Long firstEntryId, Long lastEntryId, byte[] seal) {}
+  private record Recomputed(int count, Long firstEntryId, Long lastEntryId, byte[] seal,
+      SortedMap<Long, byte[]> auditLines) {}
 
-  private record Check(String broken, int entries) {
+  private record Check(String broken, int entries, int auditEvents, Long auditId) {
     static Check broken(String reason) {
-      return new Check(reason, 0);
+      return new Check(reason, 0, 0, null);
     }
   }
 }

@@ -287,6 +287,17 @@ public final class OrderRepository {
         .map(moved -> moved.size() == 1);
   }
 
+  /**
+   * As above, with {@code record} (a person's audit of the move) run in the move's transaction
+   * when the move is made, so the two commit together or not at all.
+   */
+  public Future<Boolean> transition(String orderNo, OrderStatus from, OrderEvent event,
+      java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<Void>> record) {
+    return pool.withTransaction(conn -> Orders.transition(conn, Orders.Guard.RACING,
+            List.of(Orders.Move.of(orderNo, from, event)))
+        .compose(moved -> moved.size() == 1 ? record.apply(conn).map(true) : Future.succeededFuture(false)));
+  }
+
   /** Expires up to {@code batchSizeMax} open orders whose time has passed; returns how many. */
   public Future<Integer> expireDue(int batchSizeMax) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_DUE)

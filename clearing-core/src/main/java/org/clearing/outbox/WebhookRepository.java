@@ -150,6 +150,17 @@ public final class WebhookRepository {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(state(rows.iterator().next())));
   }
 
+  /**
+   * As above, with {@code record} (a person's audit of the redelivery) run in the same transaction
+   * when there is such an event, so the two commit together or not at all.
+   */
+  public Future<Optional<EventState>> redeliver(long eventId,
+      java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<Void>> record) {
+    return pool.withTransaction(conn -> conn.preparedQuery(REDELIVER).execute(Tuple.of(eventId))
+        .compose(rows -> rows.size() == 0 ? Future.succeededFuture(Optional.<EventState>empty())
+            : record.apply(conn).map(Optional.of(state(rows.iterator().next())))));
+  }
+
   public Future<Optional<EventState>> event(long eventId) {
     return pool.preparedQuery(SELECT_EVENT).execute(Tuple.of(eventId))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(state(rows.iterator().next())));

@@ -27,14 +27,15 @@ public final class AuditLog {
       INSERT INTO audit_event (person_id, login, action, target, outcome, detail, client_ip)
       VALUES ($1, $2, $3, $4, $5, $6, $7)
       """;
-  private static final String RECENT = """
-      SELECT audit_id, at, person_id, login, action, target, outcome, detail, client_ip
-      FROM audit_event ORDER BY audit_id DESC LIMIT $1
+  /** An event with the journal seal that covers it, once sealed (V40). */
+  private static final String SELECT = """
+      SELECT a.audit_id, a.at, a.person_id, a.login, a.action, a.target, a.outcome, a.detail, a.client_ip,
+             s.seal_no, j.seal
+      FROM audit_event a LEFT JOIN journal_seal_audit s ON s.audit_id = a.audit_id
+        LEFT JOIN journal_seal j ON j.seal_no = s.seal_no
       """;
-  private static final String OF_DAY = """
-      SELECT audit_id, at, person_id, login, action, target, outcome, detail, client_ip
-      FROM audit_event WHERE at >= $1 AND at < $2 ORDER BY audit_id LIMIT $3
-      """;
+  private static final String RECENT = SELECT + " ORDER BY a.audit_id DESC LIMIT $1";
+  private static final String OF_DAY = SELECT + " WHERE a.at >= $1 AND a.at < $2 ORDER BY a.audit_id LIMIT $3";
 
   /** What an action came to. */
   public enum Outcome { OK, REFUSED, FAILED;
@@ -53,9 +54,19 @@ public final class AuditLog {
     }
   }
 
-  /** A recorded action. */
+  /**
+   * A recorded action, with the journal seal that covers it ({@code sealNo} and the seal as 64 hex
+   * digits) once the journal's sealer has sealed it, else nulls.
+   */
   public record Recorded(long auditId, Instant at, Long personId, String login, String action,
-      String target, String outcome, String detail, String clientIp) {}
+      String target, String outcome, String detail, String clientIp, Long sealNo, String sealHex) {
+
+    /** A recorded action not (yet) sealed. */
+    public Recorded(long auditId, Instant at, Long personId, String login, String action,
+        String target, String outcome, String detail, String clientIp) {
+      this(auditId, at, personId, login, action, target, outcome, detail, clientIp, null, null);
+    }
+  }
 
   private final Pool pool;
 
@@ -74,9 +85,23 @@ public final class AuditLog {
         .mapEmpty();
   }
 
+  /**
+   * {@code event} as the record a domain door runs inside the action's own transaction (the doors
+   * that take a {@code Function<SqlConnection, Future<Void>>}), so the action and its audit row
+   * commit together or not at all.
+   */
+  public static java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<Void>> within(Event event) {
+    return conn -> append(conn, event);
+  }
+
   /** Appends {@code event} in a transaction of its own, for actions that have none. */
   public Future<Void> append(Event event) {
     return append(pool, event);
+  }
+
+  /** A check of the journal seals that hold audit events, on this log's database. */
+  public org.clearing.journal.JournalChainCheck chainCheck(io.vertx.core.Vertx vertx) {
+    return new org.clearing.journal.JournalChainCheck(vertx, pool);
   }
 
   /** The latest {@code limit} events, newest first. */
@@ -98,7 +123,8 @@ public final class AuditLog {
       out.add(new Recorded(row.getLong("audit_id"), row.getOffsetDateTime("at").toInstant(),
           row.getLong("person_id"), row.getString("login"), row.getString("action"),
           row.getString("target"), row.getString("outcome"), row.getString("detail"),
-          row.getString("client_ip")));
+          row.getString("client_ip"), row.getLong("seal_no"),
+          row.getBuffer("seal") == null ? null : org.clearing.crypto.Crypto.hex(row.getBuffer("seal").getBytes())));
     }
     return out;
   }

@@ -16,7 +16,10 @@ import org.clearing.journal.JournalCanonicalForm;
 import org.clearing.lease.LeasedJob;
 
 /**
- * Seals committed audit events into an SM3 hash chain, the way {@code JournalSealer} seals the
+ * The audit log's own SM3 chain of before audit events joined the journal's (V40), kept as history:
+ * it seals the events written before that cut (those of an upgraded engine's last seconds it had not
+ * sealed yet) and then has nothing left to do; every later event is sealed by
+ * {@code JournalSealer} in the journal's chain. It seals the way {@code JournalSealer} seals the
  * journal and with the same text rules ({@link JournalCanonicalForm}): a seal covers the events
  * written by transactions {@code previous to_txid <= txid < horizon}, the horizon being the xmin
  * of the sealer's snapshot (no transaction below it can still add an event). {@link #verify()}
@@ -38,7 +41,13 @@ public final class AuditSealer implements LeasedJob {
   private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('audit_seal'))";
   private static final String LAST_SEAL =
       "SELECT seal_no, to_txid::text AS to_txid, seal FROM audit_seal ORDER BY seal_no DESC LIMIT 1";
-  private static final String HORIZON = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon";
+  /**
+   * Capped at the cut (V40): from there on the journal's sealer seals audit events in the journal's
+   * own chain, and this chain only finishes the events written before it.
+   */
+  private static final String HORIZON = """
+      SELECT least(pg_snapshot_xmin(pg_current_snapshot()), (SELECT from_txid FROM audit_in_journal))::text AS horizon
+      """;
   private static final String BOUND = """
       SELECT txid::text AS txid FROM audit_event
       WHERE txid >= $1::text::xid8 AND txid < $2::text::xid8

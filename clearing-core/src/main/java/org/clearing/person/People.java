@@ -100,6 +100,15 @@ public final class People {
   /** Adds a person who must change {@code password} at the first sign-in. */
   public Future<Added> add(String login, String displayName, PersonRole role, List<String> regions,
       char[] password) {
+    return add(login, displayName, role, regions, password, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, with {@code record} (the administrator's audit of the addition) run in the insert's
+   * transaction when the person is created, so the two commit together or not at all.
+   */
+  public Future<Added> add(String login, String displayName, PersonRole role, List<String> regions,
+      char[] password, java.util.function.Function<SqlConnection, Future<Void>> record) {
     Optional<Invalid> invalid = check(login, displayName, regions, password);
     if (invalid.isPresent()) {
       return Future.succeededFuture(invalid.get());
@@ -110,10 +119,10 @@ public final class People {
             return Future.succeededFuture(new Invalid("regions", "names a region the engine does not serve"));
           }
           return cryptoPool.executeBlocking(() -> PasswordHashing.hash(password), false)
-              .compose(hash -> pool.preparedQuery(INSERT).execute(Tuple.of(login, displayName, role.code(),
-                  regions.stream().distinct().toArray(String[]::new), hash)))
-              .map(rows -> rows.size() == 0 ? new LoginTaken(login)
-                  : (Added) new Created(rows.iterator().next().getLong("person_id")));
+              .compose(hash -> pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(Tuple.of(login,
+                      displayName, role.code(), regions.stream().distinct().toArray(String[]::new), hash))
+                  .compose(rows -> rows.size() == 0 ? Future.succeededFuture((Added) new LoginTaken(login))
+                      : record.apply(conn).map((Added) new Created(rows.iterator().next().getLong("person_id"))))));
         });
   }
 

@@ -185,7 +185,23 @@ public final class ExceptionResolutions {
 
   /** Resolves the order's exception; expected refusals are values, never failures. */
   public Future<Resolution> resolve(String orderNo, Action action, String reason, String clientId) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
+    return resolve(orderNo, action, reason, clientId, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, with {@code record} (a person's audit of the resolution) run in the resolution's
+   * transaction when it is made or replayed, so the two commit together or not at all.
+   */
+  public Future<Resolution> resolve(String orderNo, Action action, String reason, String clientId,
+      java.util.function.Function<SqlConnection, Future<Void>> record) {
+    return pool.withTransaction(conn -> resolve(conn, orderNo, action, reason, clientId)
+        .compose(resolution -> resolution.refusal() != null ? Future.succeededFuture(resolution)
+            : record.apply(conn).map(resolution)));
+  }
+
+  private Future<Resolution> resolve(SqlConnection conn, String orderNo, Action action, String reason,
+      String clientId) {
+    return conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
         .compose(orders -> {
           if (orders.size() == 0) {
             return Future.succeededFuture(Resolution.refused(404, "not-found", "no order " + orderNo));
@@ -216,7 +232,7 @@ public final class ExceptionResolutions {
               return action == Action.REFUND ? giveBack(conn, by) : accept(conn, by, totalFen);
             });
           });
-        }));
+        });
   }
 
   /**

@@ -142,8 +142,29 @@ public final class RefundRepository {
    */
   public Future<Planned> plan(String clientId, String refundKey, String orderNo, List<Integer> lineNos,
       String reason) {
+    return plan(clientId, refundKey, orderNo, lineNos, reason, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, with {@code record} (a person's audit of the request) run in the plan's transaction
+   * when the refund is planned or replayed, so the two commit together: a plan the database refuses
+   * at the last moment (a line refunded concurrently) leaves no record claiming it.
+   */
+  public Future<Planned> plan(String clientId, String refundKey, String orderNo, List<Integer> lineNos,
+      String reason, java.util.function.Function<SqlConnection, Future<Void>> record) {
     byte[] hash = Crypto.sm3((orderNo + "|" + lineNos + "|" + reason).getBytes(StandardCharsets.UTF_8));
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
+    return pool.withTransaction(conn -> plan(conn, clientId, refundKey, hash, orderNo, lineNos, reason)
+            .compose(planned -> planned instanceof Refused ? Future.succeededFuture(planned)
+                : record.apply(conn).map(planned)))
+        .recover(error -> error instanceof PgException pg && "23505".equals(pg.getSqlState())
+            ? Future.succeededFuture(new Refused(409, "already-refunded",
+                "a line of this request was refunded by a concurrent request"))
+            : Future.failedFuture(error));
+  }
+
+  private Future<Planned> plan(SqlConnection conn, String clientId, String refundKey, byte[] hash, String orderNo,
+      List<Integer> lineNos, String reason) {
+    return conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(orderNo))
         .compose(orders -> {
           if (orders.size() == 0 || !orders.iterator().next().getString("client_id").equals(clientId)) {
             return Future.succeededFuture((Planned) new Refused(404, "not-found", "no order " + orderNo));
@@ -159,11 +180,7 @@ public final class RefundRepository {
             }
             return planNew(conn, clientId, refundKey, hash, orderNo, order, lineNos, reason);
           });
-        }))
-        .recover(error -> error instanceof PgException pg && "23505".equals(pg.getSqlState())
-            ? Future.succeededFuture(new Refused(409, "already-refunded",
-                "a line of this request was refunded by a concurrent request"))
-            : Future.failedFuture(error));
+        });
   }
 
   private Future<Planned> planNew(SqlConnection conn, String clientId, String refundKey, byte[] hash,

@@ -51,7 +51,17 @@ public final class RefundService implements RefundNotifications {
   /** Plans the refund and, before settlement, asks the channel to give the money back. */
   public Future<RefundRepository.Planned> request(String clientId, String refundKey, String orderNo,
       List<Integer> lineNos, String reason) {
-    return refunds.plan(clientId, refundKey, orderNo, lineNos, reason).compose(planned -> {
+    return request(clientId, refundKey, orderNo, lineNos, reason, conn -> Future.succeededFuture());
+  }
+
+  /**
+   * As above, with {@code record} (a person's audit of the request) run in the transaction that
+   * plans the refund: the refund and its record commit together, before the channel is asked.
+   */
+  public Future<RefundRepository.Planned> request(String clientId, String refundKey, String orderNo,
+      List<Integer> lineNos, String reason,
+      java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<Void>> record) {
+    return refunds.plan(clientId, refundKey, orderNo, lineNos, reason, record).compose(planned -> {
       if (planned instanceof RefundRepository.Created created && created.refund().mode().equals("CHANNEL")) {
         return callChannel(created).map(refund ->
             (RefundRepository.Planned) new RefundRepository.Created(refund, created.paidTransactionId(),

@@ -137,7 +137,7 @@ class JournalGuardsTest {
   }
 
   @Test
-  void theEngineRoleCannotUpdateOrDeleteEntriesPostingsOrSeals() throws Exception {
+  void theEngineRoleCannotUpdateOrDeleteEntriesPostingsOrSealsOrWhatTheyRecordOfActions() throws Exception {
     await(asEngine.withTransaction(conn -> Journal.post(conn, entry("GUARD:KEEP", 300))));
     JournalRows.sealEverything(new JournalSealer(vertx, asEngine), engine.pgUrl());
 
@@ -148,7 +148,12 @@ class JournalGuardsTest {
         "DELETE FROM journal_posting",
         "DELETE FROM journal_entry",
         "DELETE FROM journal_seal",
-        "TRUNCATE journal_seal")) {
+        "TRUNCATE journal_seal",
+        "UPDATE journal_seal_audit SET line_sm3 = sha256(line_sm3)",
+        "DELETE FROM journal_seal_audit",
+        "TRUNCATE journal_seal_audit",
+        "UPDATE audit_in_journal SET from_txid = from_txid",
+        "INSERT INTO audit_in_journal (only_row, from_txid) VALUES (false, '0')")) {
       assertEquals("42501", refusedAsEngine(attack).getSqlState(), attack);
     }
     assertEquals(300, engine.count("SELECT sum(debit_fen) FROM journal_posting p JOIN journal_entry e"
