@@ -24,8 +24,12 @@ public record MerchantConfig(List<Wechat> wechat, List<Alipay> alipay, List<Unio
   /**
    * A WeChat Pay merchant (API v3).
    *
-   * @param mode {@code direct}; {@code service-provider} is read but refused until the adapter
-   *     speaks the partner API
+   * @param mode {@code direct}, or {@code service-provider} (服务商): then {@code mchid} and {@code
+   *     appid} are the service provider's {@code sp_mchid} and {@code sp_appid}, written {@code
+   *     sp-mchid} and {@code sp-appid} in the file, and each payee account's WeChat receiver is its
+   *     {@code sub_mchid}
+   * @param subMchids a service provider's sub-merchants ({@code sub-mchids}): the payee accounts'
+   *     WeChat receivers must be among them; empty for a direct merchant
    * @param appSecret the official account's secret for the OAuth code exchange; null when payers
    *     are not identified in WeChat
    * @param merchantCertificateSerial null: taken from the certificate
@@ -39,7 +43,16 @@ public record MerchantConfig(List<Wechat> wechat, List<Alipay> alipay, List<Unio
       String merchantCertificateSerial, SecretRef apiV3Key, String platformPublicKeyId,
       Path platformPublicKey, List<Path> platformCertificates, boolean downloadPlatformCertificates,
       String apiUrl, String oauthUrl, String snsUrl, String jsapiCashierUrl, String nativeCashierUrl,
-      long callTimeoutMs) {}
+      long callTimeoutMs, List<String> subMchids) {
+
+    public Wechat {
+      subMchids = List.copyOf(subMchids);
+    }
+
+    public boolean serviceProvider() {
+      return MerchantConfigFile.WECHAT_SERVICE_PROVIDER.equals(mode);
+    }
+  }
 
   /**
    * An Alipay app. Public-key mode gives {@code alipayPublicKey} (and optionally
@@ -59,9 +72,12 @@ public record MerchantConfig(List<Wechat> wechat, List<Alipay> alipay, List<Unio
   /**
    * A UnionPay merchant: the signing certificate as UnionPay issues it (PKCS#12) and the
    * certificates that UnionPay's own signatures must chain to.
+   *
+   * @param acqInsCode the acquirer the merchant is connected through (收单机构接入); empty for a
+   *     merchant connected directly
    */
   public record UnionPay(String field, List<String> regions, String merId, Path signingCertificate,
       SecretRef signingCertificatePassword, Path verificationRootCertificate,
       Path verificationIntermediateCertificate, String frontUrl, String backUrl, String queryUrl,
-      String fileTransferUrl, boolean strictOwner, long callTimeoutMs) {}
+      String fileTransferUrl, boolean strictOwner, long callTimeoutMs, String acqInsCode) {}
 }

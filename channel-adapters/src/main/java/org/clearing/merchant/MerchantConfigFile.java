@@ -24,6 +24,9 @@ public final class MerchantConfigFile {
   public static final String FILE_NAME = "merchant-config.yaml";
   /** The file format this engine reads; a later format gets a new number. */
   public static final String VERSION = "1";
+  /** WeChat's modes: a merchant of its own, or a service provider (服务商) for sub-merchants. */
+  public static final String WECHAT_DIRECT = "direct";
+  public static final String WECHAT_SERVICE_PROVIDER = "service-provider";
 
   /** Production addresses, used when a field is left out. */
   public static final String WECHAT_API_URL = "https://api.mch.weixin.qq.com";
@@ -124,9 +127,23 @@ public final class MerchantConfigFile {
   }
 
   private static MerchantConfig.Wechat wechat(ConfigNode node, List<String> regions) {
-    String mode = node.optionalText("mode").orElse("direct");
-    if (!mode.equals("direct") && !mode.equals("service-provider")) {
+    String mode = node.optionalText("mode").orElse(WECHAT_DIRECT);
+    if (!mode.equals(WECHAT_DIRECT) && !mode.equals(WECHAT_SERVICE_PROVIDER)) {
       throw new MerchantConfigException(node.field("mode"), "must be direct or service-provider");
+    }
+    boolean serviceProvider = mode.equals(WECHAT_SERVICE_PROVIDER);
+    // A service provider (服务商) orders as sp_mchid/sp_appid for its sub-merchants; the direct
+    // names are refused there (and the sp- names in direct mode), so nobody configures a service
+    // provider's id as a direct merchant's by mistake.
+    String idPrefix = serviceProvider ? "sp-" : "";
+    String wrongPrefix = serviceProvider ? "" : "sp-";
+    for (String id : List.of("mchid", "appid")) {
+      if (node.has(wrongPrefix + id)) {
+        node.raw(wrongPrefix + id);
+        throw new MerchantConfigException(node.field(wrongPrefix + id), serviceProvider
+            ? "a service provider is named by sp-" + id + " (mode: service-provider)"
+            : "is for mode: service-provider; a direct merchant gives " + id);
+      }
     }
     ConfigNode urls = node.optionalChild("urls").orElseGet(() -> ConfigNode.of(node.field("urls"), Map.of(), node.resolveBase()));
     List<Path> certificates = new ArrayList<>();
@@ -153,15 +170,45 @@ public final class MerchantConfigFile {
           "give platform-public-key or platform-certificates: nothing would verify WeChat's answers");
     }
     var wechat = new MerchantConfig.Wechat(node.path(), regions, mode,
-        node.matching("mchid", DIGITS, "digits"), node.matching("appid", ID, "an app id"),
+        node.matching(idPrefix + "mchid", DIGITS, "digits"), node.matching(idPrefix + "appid", ID, "an app id"),
         node.optionalSecret("app-secret").orElse(null), node.file("merchant-private-key"),
         node.file("merchant-certificate"), node.optionalText("merchant-certificate-serial").orElse(null),
         node.secret("api-v3-key"), publicKeyId, publicKey, List.copyOf(certificates), download,
         urls.url("api", WECHAT_API_URL), urls.url("oauth", WECHAT_OAUTH_URL), urls.url("sns", WECHAT_SNS_URL),
         urls.url("jsapi-cashier", null), urls.optionalText("native-cashier").map(v -> urls.url("native-cashier", v)).orElse(""),
-        callTimeoutMs(node));
+        callTimeoutMs(node), subMchids(node, serviceProvider));
     urls.finish();
     return wechat;
+  }
+
+  /**
+   * A service provider's sub-merchants (特约商户): the {@code sub_mchid} of each payee account it
+   * collects for. Required in service-provider mode, refused in direct mode.
+   */
+  private static List<String> subMchids(ConfigNode node, boolean serviceProvider) {
+    if (!serviceProvider) {
+      if (node.has("sub-mchids")) {
+        node.raw("sub-mchids");
+        throw new MerchantConfigException(node.field("sub-mchids"),
+            "is for mode: service-provider; a direct merchant's receivers are sub-order mchids");
+      }
+      return List.of();
+    }
+    List<String> subMchids = node.texts("sub-mchids");
+    if (subMchids.isEmpty()) {
+      throw new MerchantConfigException(node.field("sub-mchids"), "is required in service-provider mode: the"
+          + " sub_mchid of each payee account this service provider collects for");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String subMchid : subMchids) {
+      if (!DIGITS.matcher(subMchid).matches()) {
+        throw new MerchantConfigException(node.field("sub-mchids"), subMchid + " is not a sub_mchid (digits)");
+      }
+      if (!seen.add(subMchid)) {
+        throw new MerchantConfigException(node.field("sub-mchids"), subMchid + " is listed twice");
+      }
+    }
+    return List.copyOf(subMchids);
   }
 
   private static MerchantConfig.Alipay alipay(ConfigNode node, List<String> regions) {
@@ -186,11 +233,11 @@ public final class MerchantConfigFile {
   }
 
   private static MerchantConfig.UnionPay unionPay(ConfigNode node, List<String> regions) {
-    if (node.has("acq-ins-code")) {
-      node.raw("acq-ins-code");
-      throw new MerchantConfigException(node.field("acq-ins-code"),
-          "acquirer-institution access is not supported by this engine's UnionPay adapter yet");
-    }
+    // Acquirer access (收单机构接入): every request then carries accessType=1 and this code.
+    String acqInsCode = node.has("acq-ins-code")
+        ? node.matching("acq-ins-code", org.clearing.channel.unionpay.UnionPayRequests.ACQ_INS_CODE,
+            "the acquirer's institution code, 8 to 11 digits")
+        : "";
     ConfigNode urls = node.optionalChild("urls").orElseGet(() -> ConfigNode.of(node.field("urls"), Map.of(), node.resolveBase()));
     var unionPay = new MerchantConfig.UnionPay(node.path(), regions,
         node.matching("mer-id", UNIONPAY_MER_ID, "15 characters"), node.file("signing-certificate"),
@@ -198,7 +245,7 @@ public final class MerchantConfigFile {
         node.file("verification-intermediate-certificate"), urls.url("front", UNIONPAY_FRONT_URL),
         urls.url("back", UNIONPAY_BACK_URL), urls.url("query", UNIONPAY_QUERY_URL),
         urls.url("file-transfer", UNIONPAY_FILE_TRANSFER_URL), node.flag("strict-owner", true),
-        callTimeoutMs(node));
+        callTimeoutMs(node), acqInsCode);
     urls.finish();
     return unionPay;
   }

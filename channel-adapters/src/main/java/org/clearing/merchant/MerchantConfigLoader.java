@@ -53,10 +53,7 @@ public final class MerchantConfigLoader {
           for (var certificate : certificates) {
             keys = keys.withCertificate(certificate);
           }
-          return new MerchantCredentials.Checked<>(checked.field(), checked.regions(),
-              new WechatAdapter.Config(c.apiBaseUrl(), c.oauthBaseUrl(), c.snsBaseUrl(), c.jsapiCashierUrl(),
-                  c.nativeCashierUrl(), c.mchid(), c.appid(), c.appSecret(), c.merchantSerial(),
-                  c.merchantPrivateKey(), c.apiV3Key(), keys, c.callTimeoutMs(), c.billDirectory()));
+          return new MerchantCredentials.Checked<>(checked.field(), checked.regions(), c.withPlatformKeys(keys));
         });
   }
 

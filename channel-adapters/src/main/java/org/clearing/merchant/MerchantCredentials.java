@@ -87,10 +87,6 @@ public final class MerchantCredentials {
   static WechatAdapter.Config wechat(MerchantConfig.Wechat m, Path bills, Map<String, String> env,
       Instant now) {
     String f = m.field();
-    if (m.mode().equals("service-provider")) {
-      throw new MerchantConfigException(f + ".mode",
-          "service-provider is not supported by this engine's WeChat adapter yet; use direct");
-    }
     PrivateKey key = KeyChecks.privateKey(f + ".merchant-private-key", m.merchantPrivateKey());
     X509Certificate certificate = KeyChecks.certificate(f + ".merchant-certificate", m.merchantCertificate(), now);
     KeyChecks.pair(f + ".merchant-private-key", key, certificate.getPublicKey(), "merchant-certificate");
@@ -121,7 +117,7 @@ public final class MerchantCredentials {
     }
     return new WechatAdapter.Config(m.apiUrl(), m.oauthUrl(), m.snsUrl(), m.jsapiCashierUrl(),
         m.nativeCashierUrl(), m.mchid(), m.appid(), appSecret, serial, key, apiV3Key, platform,
-        m.callTimeoutMs(), bills);
+        m.callTimeoutMs(), bills, m.serviceProvider(), m.subMchids());
   }
 
   private static boolean isHex(String text) {
@@ -196,7 +192,8 @@ public final class MerchantCredentials {
     KeyChecks.chains(f + ".verification-intermediate-certificate", intermediate, List.of(root),
         "verification-root-certificate");
     return new UnionPayAdapter.Config(new UnionPayAdapter.Endpoints(m.backUrl(), m.queryUrl(), m.fileTransferUrl()),
-        m.merId(), key, certificate, root, intermediate, m.strictOwner(), m.callTimeoutMs(), bills);
+        m.merId(), key, certificate, root, intermediate, m.strictOwner(), m.callTimeoutMs(), bills,
+        m.acqInsCode());
   }
 
   /** Opens the PKCS#12 file; a wrong password fails its integrity check, named as such. */

@@ -263,6 +263,60 @@ class MerchantConfigLoaderTest {
     assertTrue(refusal().startsWith("wechat[0].merchant-certificate-serial: is not the serial of merchant-certificate"));
   }
 
+  /** The handed-over WeChat merchant written as a service provider of two sub-merchants. */
+  private void asServiceProvider(String subMchids) throws Exception {
+    edit("  mode: direct\n  mchid: '" + WechatDemo.MCHID + "'\n  appid:",
+        "  mode: service-provider\n  sp-mchid: '" + WechatDemo.MCHID + "'\n" + subMchids + "  sp-appid:");
+  }
+
+  @Test
+  void aServiceProviderLoadsWithItsSubMerchantsAndAnAcquirersMerchantWithItsCode() throws Exception {
+    asServiceProvider("  sub-mchids: ['1900000101', '1900000102']\n");
+    edit("  mer-id: '" + UnionPayDemo.MER_ID + "'\n", "  mer-id: '" + UnionPayDemo.MER_ID + "'\n  acq-ins-code: '48020000'\n");
+    MerchantCredentials.Merchants merchants = load();
+    WechatAdapter.Config serviceProvider = merchants.wechat().get(0).config();
+    assertTrue(serviceProvider.serviceProvider());
+    assertEquals(WechatDemo.MCHID, serviceProvider.mchid(), "sp_mchid");
+    assertEquals(WechatDemo.APPID, serviceProvider.appid(), "sp_appid");
+    assertEquals(java.util.List.of("1900000101", "1900000102"), serviceProvider.subMchids());
+    assertEquals("48020000", merchants.unionpay().get(0).config().acqInsCode());
+  }
+
+  @Test
+  void aServiceProviderWithoutSubMerchantsIsRefusedNamingTheField() throws Exception {
+    asServiceProvider("");
+    assertEquals("wechat[0].sub-mchids: is required in service-provider mode: the sub_mchid of each payee"
+        + " account this service provider collects for", refusal());
+  }
+
+  @Test
+  void aServiceProviderSubMerchantListedTwiceOrMalformedIsRefused() throws Exception {
+    asServiceProvider("  sub-mchids: ['1900000101', '1900000101']\n");
+    assertEquals("wechat[0].sub-mchids: 1900000101 is listed twice", refusal());
+    copyHandover();
+    asServiceProvider("  sub-mchids: ['19000x']\n");
+    assertEquals("wechat[0].sub-mchids: 19000x is not a sub_mchid (digits)", refusal());
+  }
+
+  @Test
+  void theIdsOfTheOtherModeAreRefusedNamingTheField() throws Exception {
+    edit("  mode: direct\n", "  mode: service-provider\n");
+    assertEquals("wechat[0].mchid: a service provider is named by sp-mchid (mode: service-provider)", refusal());
+    copyHandover();
+    edit("  mchid: '" + WechatDemo.MCHID + "'\n", "  sp-mchid: '" + WechatDemo.MCHID + "'\n");
+    assertEquals("wechat[0].sp-mchid: is for mode: service-provider; a direct merchant gives mchid", refusal());
+    copyHandover();
+    edit("  mode: direct\n", "  mode: direct\n  sub-mchids: ['1900000101']\n");
+    assertEquals("wechat[0].sub-mchids: is for mode: service-provider; a direct merchant's receivers are"
+        + " sub-order mchids", refusal());
+  }
+
+  @Test
+  void anAcquirerCodeOfTheWrongShapeIsRefusedNamingTheField() throws Exception {
+    edit("  mer-id: '" + UnionPayDemo.MER_ID + "'\n", "  mer-id: '" + UnionPayDemo.MER_ID + "'\n  acq-ins-code: 'A4802'\n");
+    assertEquals("unionpay[0].acq-ins-code: must be the acquirer's institution code, 8 to 11 digits", refusal());
+  }
+
   /** The documented example names only known fields, each of the right shape. */
   @Test
   void theDocumentedExampleReadsWithItsFilesInPlace() throws Exception {

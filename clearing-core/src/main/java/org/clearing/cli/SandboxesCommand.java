@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.clearing.channel.Channel;
+import org.clearing.channel.unionpay.UnionPayRequests;
 import org.clearing.payment.DemoSandboxes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +62,16 @@ public final class SandboxesCommand implements Callable<Integer> {
           + " Give the channel_account values of payee_channel_account. Default: the demo regions' receivers.")
   List<String> receivers;
 
+  @Option(names = "--wechat-mode", defaultValue = "direct", paramLabel = "MODE",
+      description = "How the WeChat merchant is handed over: direct, or service-provider (服务商, the"
+          + " WeChat receivers are its sub_mchids) (default ${DEFAULT-VALUE}).")
+  String wechatMode;
+
+  @Option(names = "--unionpay-acq-ins-code", paramLabel = "CODE",
+      description = "Hand the UnionPay merchant over as connected through this acquirer (acqInsCode, 8-11"
+          + " digits); every request must then name it. Default: connected directly.")
+  String unionPayAcqInsCode;
+
   @Override
   public Integer call() throws Exception {
     Map<Channel, Map<String, String>> accounts;
@@ -74,11 +85,20 @@ public final class SandboxesCommand implements Callable<Integer> {
       System.err.println("--port must be 1..65533 and --time-compression at least 1");
       return 2;
     }
+    if (!wechatMode.equals("direct") && !wechatMode.equals("service-provider")) {
+      System.err.println("--wechat-mode must be direct or service-provider");
+      return 2;
+    }
+    if (unionPayAcqInsCode != null && !UnionPayRequests.ACQ_INS_CODE.matcher(unionPayAcqInsCode).matches()) {
+      System.err.println("--unionpay-acq-ins-code must be 8 to 11 digits");
+      return 2;
+    }
+    DemoSandboxes.Modes modes = new DemoSandboxes.Modes(wechatMode.equals("service-provider"), unionPayAcqInsCode);
     Vertx vertx = Vertx.vertx();
     DemoSandboxes sandboxes;
     try {
       sandboxes = DemoSandboxes.start(vertx, dataDir.toAbsolutePath().normalize(), host, port, timeCompression,
-          accounts).toCompletionStage().toCompletableFuture().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          accounts, modes).toCompletionStage().toCompletableFuture().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       System.err.println("The sandboxes did not start: " + e.getMessage());
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

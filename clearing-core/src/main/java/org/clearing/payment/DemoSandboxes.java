@@ -26,6 +26,20 @@ import org.clearing.sandbox.wechat.WechatDemo;
  */
 public final class DemoSandboxes {
 
+  /**
+   * How the merchants are handed over: WeChat's as a direct merchant or as a service provider (服务商)
+   * whose sub-merchants are the WeChat receivers; UnionPay's connected directly or through the
+   * acquirer {@code unionPayAcqInsCode}.
+   */
+  public record Modes(boolean wechatServiceProvider, String unionPayAcqInsCode) {
+    /** The demo's: a direct WeChat merchant, a UnionPay merchant connected directly. */
+    public static final Modes DIRECT = new Modes(false, "");
+
+    public Modes {
+      unionPayAcqInsCode = unionPayAcqInsCode == null ? "" : unionPayAcqInsCode;
+    }
+  }
+
   /** A started sandbox: its base URL and how to stop it. */
   public record Started(Channel channel, String baseUrl, Supplier<Future<Void>> stop) {}
 
@@ -54,17 +68,25 @@ public final class DemoSandboxes {
    */
   public static Future<DemoSandboxes> start(Vertx vertx, Path dataDir, String host, int basePort,
       double timeCompression, Map<Channel, Map<String, String>> accounts) {
+    return start(vertx, dataDir, host, basePort, timeCompression, accounts, Modes.DIRECT);
+  }
+
+  /** As above, the merchants handed over in {@code modes}. */
+  public static Future<DemoSandboxes> start(Vertx vertx, Path dataDir, String host, int basePort,
+      double timeCompression, Map<Channel, Map<String, String>> accounts, Modes modes) {
     Path channels = dataDir.resolve("channels");
     // The three start side by side (each loads or makes its keys and binds its port): a restart
     // waits for the slowest, not for the sum. Joined, not all(): one that failed must not leave
     // the others running.
     Future<WechatDemo> wechat = WechatDemo.start(vertx, channels.resolve("wechat"), host, port(basePort, 0),
-        timeCompression, receivers(accounts, Channel.WECHAT));
+        timeCompression, receivers(accounts, Channel.WECHAT),
+        modes.wechatServiceProvider() ? WechatDemo.SP_MCHID : WechatDemo.MCHID, modes.wechatServiceProvider());
     // Demo mode lifts Alipay's T+1 rule so a newcomer can fetch today's bill at once.
     Future<AlipayDemo> alipay = AlipayDemo.start(vertx, channels.resolve("alipay"), host, port(basePort, 1),
         timeCompression, receivers(accounts, Channel.ALIPAY), Clock.systemUTC(), true);
     Future<UnionPayDemo> unionpay = UnionPayDemo.start(vertx, channels.resolve("unionpay"), host,
-        port(basePort, 2), timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC());
+        port(basePort, 2), timeCompression, receivers(accounts, Channel.UNIONPAY), Clock.systemUTC(),
+        modes.unionPayAcqInsCode());
     List<Started> started = new ArrayList<>();
     return Future.join(wechat, alipay, unionpay)
         .andThen(joined -> {

@@ -54,7 +54,8 @@ public final class MerchantChannels {
     for (int i = 0; i < merchants.wechat().size(); i++) {
       var checked = merchants.wechat().get(i);
       WechatAdapter adapter = new WechatAdapter(vertx, client, checked.config());
-      wechat.add(merchant(wechat, checked, checked.config().mchid(), "mchid", adapter,
+      wechat.add(merchant(wechat, checked, checked.config().mchid(),
+          checked.config().serviceProvider() ? "sp-mchid" : "mchid", adapter,
           checked.config().appSecret().isEmpty() ? null : payers(adapter)));
       if (merchants.wechatDownloads().get(i)) {
         refreshPlatformCertificates(vertx, adapter);

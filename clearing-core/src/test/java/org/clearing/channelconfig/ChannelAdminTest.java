@@ -331,4 +331,58 @@ class ChannelAdminTest {
     assertEquals(true, unionPayCheck.getBoolean("ok"), unionPayCheck.encode());
     assertNoSecretIn(tableText(), unionPayBody.getJsonObject("secrets"), "the tables' text");
   }
+
+  @Test
+  @Order(7)
+  @SuppressWarnings("unchecked")
+  void aWechatServiceProviderAndAUnionPayAcquirersMerchantAreCheckedAsTheFileIsAndCheckNamesAWrongMode()
+      throws Exception {
+    // WeChat in the region saved above (its secrets open); UnionPay where none is saved yet.
+    String wechatPath = PATH;
+    JsonObject direct = handedOver();
+    JsonObject serviceProvider = direct.copy().put("mode", "service-provider");
+    serviceProvider.put("sp-mchid", serviceProvider.remove("mchid")).put("sp-appid", serviceProvider.remove("appid"))
+        .put("sub-mchids", new JsonArray().add("1900000101").add("1900000102"));
+    Map<String, JsonObject> bad = new java.util.LinkedHashMap<>();
+    JsonObject noSubs = serviceProvider.copy();
+    noSubs.remove("sub-mchids");
+    bad.put("sub-mchids", noSubs);
+    bad.put("mchid", direct.copy().put("mode", "service-provider"));
+    bad.put("sp-mchid", direct.copy().put("sp-mchid", "1900000100"));
+    for (var attempt : bad.entrySet()) {
+      ApiCaller.Answer answer = put(admin(), wechatPath, attempt.getValue());
+      assertEquals(422, answer.status(), attempt.getKey() + ": " + answer.text());
+      assertTrue(answer.text().contains("\"" + attempt.getKey() + "\""), attempt.getKey() + " named: " + answer.text());
+    }
+    assertEquals("direct", admin().get(wechatPath).json().getJsonObject("settings").getString("mode"), "nothing changed");
+
+    ApiCaller.Answer saved = put(admin(), wechatPath, serviceProvider);
+    assertEquals(200, saved.status(), saved.text());
+    assertEquals(new JsonArray().add("1900000101").add("1900000102"),
+        saved.json().getJsonObject("settings").getJsonArray("sub-mchids"));
+    // The demo sandbox's merchant is a direct one: WeChat refuses its partner requests, and check says so.
+    JsonObject wechatCheck = admin().get(wechatPath + "/check").json();
+    assertEquals(false, wechatCheck.getBoolean("ok"), wechatCheck.encode());
+    assertTrue(wechatCheck.getString("problem").contains("NO_AUTH"), wechatCheck.encode());
+
+    Map<String, Object> document = (Map<String, Object>) new Load(LoadSettings.builder().build())
+        .loadFromString(Files.readString(engine.dataDir().resolve("merchant-config.yaml")));
+    Map<String, Object> unionpay = ((List<Map<String, Object>>) document.get("unionpay")).get(0);
+    JsonObject unionPayBody = new JsonObject().put("mer-id", unionpay.get("mer-id")).put("acq-ins-code", "A4802")
+        .put("verification-root-certificate", read(unionpay.get("verification-root-certificate")))
+        .put("verification-intermediate-certificate", read(unionpay.get("verification-intermediate-certificate")))
+        .put("urls", new JsonObject((Map<String, Object>) unionpay.get("urls")))
+        .put("secrets", new JsonObject().put("signing-certificate", Base64.getEncoder().encodeToString(
+                Files.readAllBytes(engine.dataDir().resolve(unionpay.get("signing-certificate").toString()))))
+            .put("signing-certificate-password",
+                read(((Map<String, Object>) unionpay.get("signing-certificate-password")).get("file")).strip()));
+    String unionPayPath = "/api/v1/admin/channels/341500/unionpay";
+    ApiCaller.Answer refused = put(admin(), unionPayPath, unionPayBody);
+    assertEquals(422, refused.status(), refused.text());
+    assertTrue(refused.text().contains("\"acq-ins-code\""), refused.text());
+    assertEquals(200, put(admin(), unionPayPath, unionPayBody.put("acq-ins-code", "48020000")).status());
+    // The demo sandbox's UnionPay merchant is connected directly: it refuses an acquirer's access.
+    JsonObject unionPayCheck = admin().get(unionPayPath + "/check").json();
+    assertEquals(false, unionPayCheck.getBoolean("ok"), unionPayCheck.encode());
+  }
 }

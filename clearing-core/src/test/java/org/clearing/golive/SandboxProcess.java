@@ -25,10 +25,20 @@ public final class SandboxProcess implements BeforeAllCallback, AfterAllCallback
   /** A fresh JVM generating RSA keys on a busy two-core machine: give it time. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
+  private final List<String> extraArgs;
   private Process process;
   private Path dataDir;
   private Path log;
   private int port;
+
+  public SandboxProcess() {
+    this(List.of());
+  }
+
+  /** With options of the {@code sandboxes} command beyond port, data directory and time compression. */
+  public SandboxProcess(List<String> extraArgs) {
+    this.extraArgs = List.copyOf(extraArgs);
+  }
 
   /** The whole test class path, as Surefire gives it to the test JVM. */
   public static String testClassPath() {
@@ -50,8 +60,10 @@ public final class SandboxProcess implements BeforeAllCallback, AfterAllCallback
     dataDir = Files.createTempDirectory("clearing-sandbox-process-");
     log = dataDir.resolve("sandboxes.log");
     port = threeFreePorts();
-    process = new ProcessBuilder(mainCommand(List.of("sandboxes", "--port", Integer.toString(port),
-        "--data-dir", dataDir.toString(), "--time-compression", "1000")))
+    List<String> args = new ArrayList<>(List.of("sandboxes", "--port", Integer.toString(port),
+        "--data-dir", dataDir.toString(), "--time-compression", "1000"));
+    args.addAll(extraArgs);
+    process = new ProcessBuilder(mainCommand(args))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Await.until("the sandbox process writes its merchant configuration", START_TIMEOUT, () -> {
       if (!process.isAlive()) {

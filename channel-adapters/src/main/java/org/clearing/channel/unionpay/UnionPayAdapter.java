@@ -94,11 +94,13 @@ public final class UnionPayAdapter implements ChannelAdapter {
    * @param strictOwner whether UnionPay's certificate must name 中国银联股份有限公司 (production)
    * @param callTimeoutMs timeout of every call
    * @param billDirectory where downloaded bills are saved
+   * @param acqInsCode the acquirer the merchant is connected through (收单机构接入, {@code
+   *     accessType=1}); empty for a merchant connected directly
    */
   public record Config(Endpoints endpoints, String merId, PrivateKey merchantKey,
       X509Certificate merchantCertificate, X509Certificate rootCertificate,
       X509Certificate intermediateCertificate, boolean strictOwner, long callTimeoutMs,
-      Path billDirectory) {
+      Path billDirectory, String acqInsCode) {
 
     public Config {
       Objects.requireNonNull(endpoints, "endpoints");
@@ -111,6 +113,16 @@ public final class UnionPayAdapter implements ChannelAdapter {
       if (callTimeoutMs <= 0) {
         throw new IllegalArgumentException("callTimeoutMs must be positive");
       }
+      acqInsCode = acqInsCode == null ? "" : acqInsCode;
+    }
+
+    /** A merchant connected directly. */
+    public Config(Endpoints endpoints, String merId, PrivateKey merchantKey,
+        X509Certificate merchantCertificate, X509Certificate rootCertificate,
+        X509Certificate intermediateCertificate, boolean strictOwner, long callTimeoutMs,
+        Path billDirectory) {
+      this(endpoints, merId, merchantKey, merchantCertificate, rootCertificate, intermediateCertificate,
+          strictOwner, callTimeoutMs, billDirectory, "");
     }
 
     /** Every address under {@code gatewayBaseUrl}, e.g. {@code https://gateway.95516.com}. */
@@ -151,7 +163,7 @@ public final class UnionPayAdapter implements ChannelAdapter {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.requests = new UnionPayRequests(
         UnionPayRsaProfile.forMerchant(config.merchantKey(), config.merchantCertificate()),
-        config.merId(), clock);
+        config.merId(), config.acqInsCode(), clock);
     this.verifier = new UnionPayVerifier(config.rootCertificate(),
         config.intermediateCertificate(), clock, config.strictOwner());
     this.notifications = new UnionPayNotifications(verifier);
@@ -188,10 +200,13 @@ public final class UnionPayAdapter implements ChannelAdapter {
     });
   }
 
-  /** {@code merId} and direct access ({@code accessType=0}), the receivers in accSplitData. */
+  /**
+   * {@code merId}, the access ({@code 0} direct, {@code 1/<acqInsCode>} through an acquirer: a
+   * notification naming another acquirer is not ours), the receivers in accSplitData.
+   */
   @Override
   public PayeeIdentity payee(List<SplitLeg> legs) {
-    return new PayeeIdentity(config.merId(), UnionPayRequests.ACCESS_TYPE_DIRECT, "",
+    return new PayeeIdentity(config.merId(), requests.access(), "",
         legs.stream().map(SplitLeg::channelAccount).toList());
   }
 

@@ -84,6 +84,8 @@ public final class UnionPayNotificationBuilder {
   private UnionPayRsaProfile forged;
   private UnionPayRsaProfile untrusted;
   private UnionPayRsaProfile wrongOwner;
+  /** The acquirer a merchant connected through one is named with; empty for direct access. */
+  private volatile String acqInsCode = "";
 
   public UnionPayNotificationBuilder(Pki pki, Clock clock) {
     this.pki = Objects.requireNonNull(pki, "pki");
@@ -99,6 +101,15 @@ public final class UnionPayNotificationBuilder {
    */
   public static String newQueryId(Clock clock) {
     return UnionPayTime.beijingNow(clock).format(QUERY_ID_TIME) + digits(9);
+  }
+
+  /**
+   * Names the acquirer in every notification from now on ({@code accessType=1} and {@code
+   * acqInsCode}), as UnionPay does for a merchant connected through one; empty: direct access.
+   */
+  public UnionPayNotificationBuilder acquiredBy(String acqInsCode) {
+    this.acqInsCode = acqInsCode == null ? "" : acqInsCode;
+    return this;
   }
 
   /** Signs any UnionPay message (responses too) with the sandbox's UnionPay certificate. */
@@ -141,7 +152,12 @@ public final class UnionPayNotificationBuilder {
     Map<String, String> fields = new TreeMap<>();
     fields.put("version", UnionPayVerifier.VERSION);
     fields.put("encoding", "UTF-8");
-    fields.put("accessType", "0");
+    String acquirer = acqInsCode;
+    fields.put("accessType", acquirer.isEmpty() ? UnionPayRequests.ACCESS_TYPE_DIRECT
+        : UnionPayRequests.ACCESS_TYPE_ACQUIRER);
+    if (!acquirer.isEmpty()) {
+      fields.put("acqInsCode", acquirer);
+    }
     fields.put("merId", merId);
     fields.put("orderId", orderId);
     fields.put("txnTime", txnTime);

@@ -27,6 +27,13 @@ public final class UnionPayRequests {
 
   /** {@code accessType} of a merchant connected directly, not through an acquirer (§3.1). */
   public static final String ACCESS_TYPE_DIRECT = "0";
+  /**
+   * {@code accessType} of a merchant connected through an acquirer (收单机构接入): every request then
+   * names the acquirer in {@code acqInsCode} (UnionPay's access specification).
+   */
+  public static final String ACCESS_TYPE_ACQUIRER = "1";
+  /** An acquirer's institution code: 8 to 11 digits. */
+  public static final Pattern ACQ_INS_CODE = Pattern.compile("[0-9]{8,11}");
   /** The split field's limit on receivers with {@code accSplitType=1} (§3.6). */
   public static final int SPLIT_RECEIVERS_MAX = 5;
 
@@ -38,6 +45,7 @@ public final class UnionPayRequests {
 
   private final UnionPaySignatureProfile signer;
   private final String merId;
+  private final String acqInsCode;
   private final Clock clock;
 
   /** One receiver of a split: a secondary merchant registered with UnionPay beforehand (§3.6). */
@@ -72,12 +80,29 @@ public final class UnionPayRequests {
   }
 
   public UnionPayRequests(UnionPaySignatureProfile signer, String merId, Clock clock) {
+    this(signer, merId, "", clock);
+  }
+
+  /**
+   * @param acqInsCode the acquirer the merchant is connected through, sent with {@code
+   *     accessType=1} in every request; empty for a merchant connected directly
+   */
+  public UnionPayRequests(UnionPaySignatureProfile signer, String merId, String acqInsCode, Clock clock) {
     this.signer = Objects.requireNonNull(signer, "signer");
     if (merId == null || !MER_ID.matcher(merId).matches()) {
       throw new IllegalArgumentException("merId must be 15 alphanumeric characters");
     }
     this.merId = merId;
+    this.acqInsCode = acqInsCode == null ? "" : acqInsCode;
+    if (!this.acqInsCode.isEmpty() && !ACQ_INS_CODE.matcher(this.acqInsCode).matches()) {
+      throw new IllegalArgumentException("acqInsCode must be 8 to 11 digits");
+    }
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** {@code accessType}, followed by {@code /acqInsCode} for acquirer access: the payee's app. */
+  public String access() {
+    return acqInsCode.isEmpty() ? ACCESS_TYPE_DIRECT : ACCESS_TYPE_ACQUIRER + "/" + acqInsCode;
   }
 
   /** Apply for a QR code the payer scans ({@code 01/07/000000}); the answer has {@code qrCode}. */
@@ -268,7 +293,12 @@ public final class UnionPayRequests {
     fields.put("txnType", txnType);
     fields.put("txnSubType", txnSubType);
     fields.put("bizType", bizType);
-    fields.put("accessType", ACCESS_TYPE_DIRECT);
+    // Every request, the file transfer included, says how the merchant is connected: an acquirer's
+    // merchant is refused without its acquirer's code.
+    fields.put("accessType", acqInsCode.isEmpty() ? ACCESS_TYPE_DIRECT : ACCESS_TYPE_ACQUIRER);
+    if (!acqInsCode.isEmpty()) {
+      fields.put("acqInsCode", acqInsCode);
+    }
     fields.put("merId", merId);
     return fields;
   }

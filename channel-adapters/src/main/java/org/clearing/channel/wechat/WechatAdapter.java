@@ -51,12 +51,22 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.SignatureBase;
 
 /**
- * The engine's WeChat Pay v3 adapter (direct merchant). An order of 2–10 legs is opened as a
+ * The engine's WeChat Pay v3 adapter, for a direct merchant or a service provider (服务商). An
+ * order of 2–10 legs is opened as a
  * combined payment (合单, one sub-order per leg: mchid = the leg's channel account, out_trade_no =
  * {@code <outTradeNo>L<legNo>}); a single leg as a plain order of the merchant's own, the leg's
  * account carried in {@code attach} (WeChat Pay's documentation). Query, close and refund ask the combined
  * path first and fall back to the plain one on 404, so the engine never has to remember which
  * kind it opened.
+ *
+ * <p>A service provider speaks WeChat's partner API for its sub-merchants, one per payee account
+ * (the leg's channel account is its {@code sub_mchid}): a combined payment's sub-orders carry the
+ * service provider's own {@code mchid} and the payee's {@code sub_mchid}; a single leg is a
+ * partner order ({@code /v3/pay/partner/transactions/…}: {@code sp_appid}, {@code sp_mchid},
+ * {@code sub_mchid}) paid to that payee's sub-merchant; refunds name the {@code sub_mchid}; the
+ * trade bill is the service provider's, covering all its sub-merchants. A leg whose receiver is
+ * not one of the configured sub-merchants is refused before anything is sent, and a notification
+ * naming a sub-merchant not ours is {@code FOREIGN}.
  *
  * <p>Every answer is checked against the platform keys (certificate serial and PUB_KEY_ID at once,
  * §1.4) before it is read; a timeout, a transport error, a 5xx or an answer that does not verify
@@ -80,12 +90,22 @@ public final class WechatAdapter implements ChannelAdapter {
    * @param platformKeys the platform certificate(s) and PUB_KEY_ID key(s) trusted
    * @param callTimeoutMs the timeout of every HTTP call
    * @param billDirectory where downloaded bills are saved
+   * @param serviceProvider {@code mchid} and {@code appid} are a service provider's {@code
+   *     sp_mchid} and {@code sp_appid}, ordering for the sub-merchants in {@code subMchids}
+   * @param subMchids the service provider's sub-merchants the payee accounts are paid to; empty
+   *     for a direct merchant
    */
   public record Config(String apiBaseUrl, String oauthBaseUrl, String snsBaseUrl,
       String jsapiCashierUrl, String nativeCashierUrl, String mchid, String appid,
       String appSecret, String merchantSerial, PrivateKey merchantPrivateKey, String apiV3Key,
-      WechatPlatformKeys platformKeys, long callTimeoutMs, Path billDirectory) {
+      WechatPlatformKeys platformKeys, long callTimeoutMs, Path billDirectory,
+      boolean serviceProvider, List<String> subMchids) {
     public Config {
+      subMchids = List.copyOf(subMchids == null ? List.of() : subMchids);
+      if (serviceProvider == subMchids.isEmpty()) {
+        throw new IllegalArgumentException(serviceProvider
+            ? "a service provider needs the sub_mchids it collects for" : "a direct merchant has no sub_mchids");
+      }
       Objects.requireNonNull(apiBaseUrl, "apiBaseUrl");
       Objects.requireNonNull(merchantPrivateKey, "merchantPrivateKey");
       Objects.requireNonNull(platformKeys, "platformKeys");
@@ -94,6 +114,22 @@ public final class WechatAdapter implements ChannelAdapter {
       if (callTimeoutMs <= 0) {
         throw new IllegalArgumentException("callTimeoutMs must be positive");
       }
+    }
+
+    /** A direct merchant. */
+    public Config(String apiBaseUrl, String oauthBaseUrl, String snsBaseUrl,
+        String jsapiCashierUrl, String nativeCashierUrl, String mchid, String appid,
+        String appSecret, String merchantSerial, PrivateKey merchantPrivateKey, String apiV3Key,
+        WechatPlatformKeys platformKeys, long callTimeoutMs, Path billDirectory) {
+      this(apiBaseUrl, oauthBaseUrl, snsBaseUrl, jsapiCashierUrl, nativeCashierUrl, mchid, appid, appSecret,
+          merchantSerial, merchantPrivateKey, apiV3Key, platformKeys, callTimeoutMs, billDirectory, false, List.of());
+    }
+
+    /** The same merchant trusting {@code keys}. */
+    public Config withPlatformKeys(WechatPlatformKeys keys) {
+      return new Config(apiBaseUrl, oauthBaseUrl, snsBaseUrl, jsapiCashierUrl, nativeCashierUrl, mchid, appid,
+          appSecret, merchantSerial, merchantPrivateKey, apiV3Key, keys, callTimeoutMs, billDirectory,
+          serviceProvider, subMchids);
     }
   }
 
@@ -119,6 +155,21 @@ public final class WechatAdapter implements ChannelAdapter {
   private final java.util.concurrent.atomic.AtomicReference<WechatPlatformKeys> trusted =
       new java.util.concurrent.atomic.AtomicReference<>();
   private final Clock clock;
+  /**
+   * The sub-merchant each plain partner order opened here was for: its query and close must name
+   * it. Bounded; an order not found here (opened before a restart) is looked for under each
+   * configured sub-merchant in turn.
+   */
+  private final java.util.Map<String, String> subMchidOfOrder = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+          return size() > REMEMBERED_ORDERS_MAX;
+        }
+      });
+
+  /** Plain partner orders whose sub-merchant is remembered; older ones are looked up. */
+  static final int REMEMBERED_ORDERS_MAX = 100_000;
 
   public WechatAdapter(Vertx vertx, WebClient client, Config config) {
     this.vertx = vertx;
@@ -129,7 +180,12 @@ public final class WechatAdapter implements ChannelAdapter {
         config.merchantPrivateKey(), clock);
     this.trusted.set(config.platformKeys());
     this.verifier = new WechatNotificationVerifier(trusted::get, config.apiV3Key(),
-        config.mchid(), config.appid(), clock, RESPONSE_WINDOW);
+        merchant(config), clock, RESPONSE_WINDOW);
+  }
+
+  private static WechatNotificationVerifier.Merchant merchant(Config config) {
+    return new WechatNotificationVerifier.Merchant(config.mchid(), config.appid(), config.serviceProvider(),
+        new java.util.HashSet<>(config.subMchids()));
   }
 
   @Override
@@ -158,6 +214,9 @@ public final class WechatAdapter implements ChannelAdapter {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
+    if (config.serviceProvider() && request.legs().size() == 1) {
+      subMchidOfOrder.put(request.outTradeNo(), request.legs().get(0).channelAccount());
+    }
     return call(HttpMethod.POST, path, body).compose(answer -> {
       if (answer.status() != 200 || answer.body() == null) {
         return Future.failedFuture(refusal("order refused", answer));
@@ -171,17 +230,43 @@ public final class WechatAdapter implements ChannelAdapter {
   /**
    * {@code mchid} and {@code appid}; with more than one leg the combined payment's sub-order
    * {@code mchid}s are the receivers. A single leg is a plain order paid to our {@code mchid}
-   * (the leg's account only labels it in {@code attach}), so it names no receivers.
+   * (the leg's account only labels it in {@code attach}), so it names no receivers. A service
+   * provider's are its {@code sp_mchid} and {@code sp_appid}; the receivers are the sub-orders'
+   * {@code sub_mchid}s, and a single leg's partner order is the sub-merchant's.
    */
   @Override
   public PayeeIdentity payee(List<SplitLeg> legs) {
+    if (config.serviceProvider() && legs.size() == 1) {
+      return PayeeIdentity.of(config.mchid(), config.appid(), legs.get(0).channelAccount());
+    }
     return new PayeeIdentity(config.mchid(), config.appid(), "",
         legs.size() <= 1 ? List.of() : legs.stream().map(SplitLeg::channelAccount).toList());
+  }
+
+  /**
+   * A service provider's receiver for a leg: the payee account's sub-merchant, which must be one
+   * the service provider collects for — WeChat would refuse another, and a notification for it
+   * would not be admitted.
+   *
+   * @throws IllegalArgumentException naming the payee account
+   */
+  private String subMchid(SplitLeg leg) {
+    String subMchid = leg.channelAccount();
+    if (subMchid.isBlank()) {
+      throw new IllegalArgumentException("sub_mchid: payee account " + leg.payeeAccountId()
+          + " has no WeChat sub-merchant");
+    }
+    if (!config.subMchids().contains(subMchid)) {
+      throw new IllegalArgumentException("sub_mchid: payee account " + leg.payeeAccountId() + "'s sub_mchid "
+          + subMchid + " is not one of service provider " + config.mchid() + "'s sub-mchids");
+    }
+    return subMchid;
   }
 
   private WechatOrderRequest plainOrder(WechatTradeType type, OpenOrderRequest request) {
     SplitLeg leg = request.legs().get(0);
     return WechatOrderRequest.builder(type).appid(config.appid()).mchid(config.mchid())
+        .subMchid(config.serviceProvider() ? subMchid(leg) : null)
         .description(description(request)).outTradeNo(request.outTradeNo())
         .timeExpire(request.expiresAt()).notifyUrl(request.notifyUrl()).amount(request.total())
         .attach(leg.channelAccount())
@@ -195,9 +280,12 @@ public final class WechatAdapter implements ChannelAdapter {
         .notifyUrl(request.notifyUrl())
         .payerOpenid(type == WechatTradeType.JSAPI ? request.payerId() : null);
     for (SplitLeg leg : request.legs()) {
-      builder.subOrder(new WechatCombineOrderRequest.SubOrder(leg.channelAccount(),
-          subOrderNo(request.outTradeNo(), leg.legNo()), leg.amount(), leg.payeeAccountId(),
-          description(request)));
+      builder.subOrder(config.serviceProvider()
+          ? new WechatCombineOrderRequest.SubOrder(config.mchid(), subMchid(leg),
+              subOrderNo(request.outTradeNo(), leg.legNo()), leg.amount(), leg.payeeAccountId(), description(request))
+          : new WechatCombineOrderRequest.SubOrder(leg.channelAccount(),
+              subOrderNo(request.outTradeNo(), leg.legNo()), leg.amount(), leg.payeeAccountId(),
+              description(request)));
     }
     return builder.build();
   }
@@ -318,12 +406,36 @@ public final class WechatAdapter implements ChannelAdapter {
           if (combined.status() != 404) {
             return Future.failedFuture(refusal("combined query", combined));
           }
+          if (config.serviceProvider()) {
+            return lookUpPartner(outTradeNo);
+          }
           return call(HttpMethod.GET, "/v3/pay/transactions/out-trade-no/" + enc(outTradeNo)
-              + "?mchid=" + enc(config.mchid()), null).compose(plain -> plain.status() == 200
-                  ? Future.succeededFuture(Optional.of(requireBody(plain)))
-                  : plain.status() == 404 ? Future.succeededFuture(Optional.empty())
-                  : Future.failedFuture(refusal("query", plain)));
+              + "?mchid=" + enc(config.mchid()), null).compose(plain -> plainFound(plain, "query"));
         });
+  }
+
+  private static Future<Optional<JsonObject>> plainFound(Answer plain, String what) {
+    return plain.status() == 200 ? Future.succeededFuture(Optional.of(requireBody(plain)))
+        : plain.status() == 404 ? Future.succeededFuture(Optional.empty())
+        : Future.failedFuture(refusal(what, plain));
+  }
+
+  /**
+   * A service provider's plain order is asked for under its sub-merchant (the partner query
+   * needs {@code sp_mchid} and {@code sub_mchid}): the one remembered when it was opened, else
+   * each configured sub-merchant in turn until one has it.
+   */
+  private Future<Optional<JsonObject>> lookUpPartner(String outTradeNo) {
+    String remembered = subMchidOfOrder.get(outTradeNo);
+    List<String> candidates = remembered != null ? List.of(remembered) : config.subMchids();
+    Future<Optional<JsonObject>> found = Future.succeededFuture(Optional.empty());
+    for (String subMchid : candidates) {
+      found = found.compose(earlier -> earlier.isPresent() ? Future.succeededFuture(earlier)
+          : call(HttpMethod.GET, "/v3/pay/partner/transactions/out-trade-no/" + enc(outTradeNo)
+              + "?sp_mchid=" + enc(config.mchid()) + "&sub_mchid=" + enc(subMchid), null)
+              .compose(plain -> plainFound(plain, "partner query")));
+    }
+    return found;
   }
 
   private QueryResult queryResult(Optional<JsonObject> found) {
@@ -339,7 +451,7 @@ public final class WechatAdapter implements ChannelAdapter {
           : order.getString("transaction_id", "");
       try {
         var payment = WechatNotificationVerifier.paymentOf("query:" + transactionId,
-            paidForm(order), config.mchid(), config.appid());
+            paidForm(order), merchant(config));
         return new QueryResult.Paid(payment);
       } catch (IllegalArgumentException e) {
         return new QueryResult.Unknown("unreadable query answer: " + e.getMessage());
@@ -395,21 +507,30 @@ public final class WechatAdapter implements ChannelAdapter {
       if (state.equals("CLOSED")) {
         return Future.succeededFuture((CloseResult) new CloseResult.Closed());
       }
-      return order.containsKey("sub_orders") ? closeCombined(outTradeNo, order) : closePlain(outTradeNo);
+      return order.containsKey("sub_orders") ? closeCombined(outTradeNo, order) : closePlain(outTradeNo, order);
     }).recover(e -> Future.succeededFuture(new CloseResult.Unknown(reason(e))));
   }
 
   private Future<CloseResult> closeCombined(String outTradeNo, JsonObject order) {
     JsonArray subs = new JsonArray();
-    order.getJsonArray("sub_orders").forEach(s -> subs.add(new JsonObject()
-        .put("mchid", ((JsonObject) s).getString("mchid"))
-        .put("out_trade_no", ((JsonObject) s).getString("out_trade_no"))));
+    order.getJsonArray("sub_orders").forEach(s -> {
+      JsonObject sub = new JsonObject().put("mchid", ((JsonObject) s).getString("mchid"));
+      if (config.serviceProvider()) {
+        sub.put("sub_mchid", ((JsonObject) s).getString("sub_mchid"));
+      }
+      subs.add(sub.put("out_trade_no", ((JsonObject) s).getString("out_trade_no")));
+    });
     JsonObject body = new JsonObject().put("combine_appid", config.appid()).put("sub_orders", subs);
     return call(HttpMethod.POST, "/v3/combine-transactions/out-trade-no/" + enc(outTradeNo) + "/close",
         body).map(this::closeResult);
   }
 
-  private Future<CloseResult> closePlain(String outTradeNo) {
+  private Future<CloseResult> closePlain(String outTradeNo, JsonObject order) {
+    if (config.serviceProvider()) {
+      return call(HttpMethod.POST, "/v3/pay/partner/transactions/out-trade-no/" + enc(outTradeNo) + "/close",
+          new JsonObject().put("sp_mchid", config.mchid()).put("sub_mchid", order.getString("sub_mchid", "")))
+          .map(this::closeResult);
+    }
     return call(HttpMethod.POST, "/v3/pay/transactions/out-trade-no/" + enc(outTradeNo) + "/close",
         new JsonObject().put("mchid", config.mchid())).map(this::closeResult);
   }
@@ -448,7 +569,7 @@ public final class WechatAdapter implements ChannelAdapter {
       }
       if (!found.get().containsKey("sub_orders")) {
         return refundOne(request.outTradeNo(), request.outRefundNo(), request.amount().fen(),
-            request.paymentTotal().fen(), request);
+            request.paymentTotal().fen(), found.get().getString("sub_mchid", ""), request);
       }
       return refundLegs(request, found.get().getJsonArray("sub_orders"));
     }).recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e))));
@@ -470,7 +591,7 @@ public final class WechatAdapter implements ChannelAdapter {
       }
       long totalFen = sub.get().getJsonObject("amount").getLong("total_amount");
       parts.add(refundOne(subNo, subOrderNo(request.outRefundNo(), leg.legNo()), leg.amount().fen(),
-          totalFen, request).recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e)))));
+          totalFen, sub.get().getString("sub_mchid", ""), request).recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e)))));
     }
     return Future.join(parts).transform(done -> Future.succeededFuture(combine(request, parts)));
   }
@@ -503,9 +624,18 @@ public final class WechatAdapter implements ChannelAdapter {
     return new RefundResult.Accepted(String.join(",", ids));
   }
 
+  /** @param subMchid the sub-merchant refunding (a service provider's order); empty for a direct one */
   private Future<RefundResult> refundOne(String outTradeNo, String outRefundNo, long refundFen,
-      long totalFen, RefundRequest request) {
-    JsonObject body = new JsonObject().put("out_trade_no", outTradeNo)
+      long totalFen, String subMchid, RefundRequest request) {
+    JsonObject body = new JsonObject();
+    if (config.serviceProvider()) {
+      // A service provider refunds on behalf of the sub-merchant that was paid.
+      if (subMchid.isEmpty()) {
+        return Future.succeededFuture(new RefundResult.Unknown("the order " + outTradeNo + " names no sub_mchid"));
+      }
+      body.put("sub_mchid", subMchid);
+    }
+    body.put("out_trade_no", outTradeNo)
         .put("out_refund_no", outRefundNo).put("notify_url", request.notifyUrl())
         .put("amount", new JsonObject().put("refund", refundFen).put("total", totalFen)
             .put("currency", "CNY"));
@@ -535,11 +665,20 @@ public final class WechatAdapter implements ChannelAdapter {
    */
   @Override
   public Future<RefundResult> queryRefund(RefundRequest request) {
+    if (config.serviceProvider() && request.legs().isEmpty()) {
+      // A refund named without its legs is asked for under the sub-merchant the order names.
+      return lookUp(request.outTradeNo())
+          .map(found -> found.map(o -> o.getString("sub_mchid", "")).orElse(""))
+          .compose(sub -> queryOneRefund(request.outRefundNo(), sub))
+          .recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e))));
+    }
     List<String> numbers = request.legs().isEmpty() ? List.of(request.outRefundNo())
         : request.legs().stream().map(leg -> subOrderNo(request.outRefundNo(), leg.legNo())).toList();
     List<Future<RefundResult>> parts = new ArrayList<>();
-    for (String number : numbers) {
-      parts.add(queryOneRefund(number).recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e)))));
+    for (int i = 0; i < numbers.size(); i++) {
+      String sub = config.serviceProvider() ? request.legs().get(i).channelAccount() : "";
+      parts.add(queryOneRefund(numbers.get(i), sub)
+          .recover(e -> Future.succeededFuture(new RefundResult.Unknown(reason(e)))));
     }
     return Future.join(parts).transform(done -> {
       List<RefundResult> results = parts.stream().map(Future::result).toList();
@@ -567,8 +706,9 @@ public final class WechatAdapter implements ChannelAdapter {
     return new RefundResult.Accepted("");
   }
 
-  private Future<RefundResult> queryOneRefund(String outRefundNo) {
-    return call(HttpMethod.GET, "/v3/refund/domestic/refunds/" + enc(outRefundNo), null).map(answer -> {
+  private Future<RefundResult> queryOneRefund(String outRefundNo, String subMchid) {
+    String query = config.serviceProvider() ? "?sub_mchid=" + enc(subMchid) : "";
+    return call(HttpMethod.GET, "/v3/refund/domestic/refunds/" + enc(outRefundNo) + query, null).map(answer -> {
       if (answer.status() == 404) {
         return new RefundResult.NotFound();
       }
@@ -591,6 +731,8 @@ public final class WechatAdapter implements ChannelAdapter {
   /**
    * Applies for the day's ALL bill gzipped, downloads it within its 30-second validity (a signed
    * GET whose answer is not signed, §1.8), checks its SHA1 and saves the exact bytes served (gzip).
+   * A service provider asks without {@code sub_mchid}: WeChat then serves the service provider's
+   * bill covering every sub-merchant, which is the day the engine reconciles.
    */
   @Override
   public Future<BillFile> downloadBill(LocalDate day) {
@@ -681,10 +823,7 @@ public final class WechatAdapter implements ChannelAdapter {
    * trusted so far. Returns how many keys are trusted afterwards.
    */
   public Future<Integer> refreshPlatformCertificates() {
-    WechatAdapter.Config current = new WechatAdapter.Config(config.apiBaseUrl(), config.oauthBaseUrl(),
-        config.snsBaseUrl(), config.jsapiCashierUrl(), config.nativeCashierUrl(), config.mchid(), config.appid(),
-        config.appSecret(), config.merchantSerial(), config.merchantPrivateKey(), config.apiV3Key(), trusted.get(),
-        config.callTimeoutMs(), config.billDirectory());
+    WechatAdapter.Config current = config.withPlatformKeys(trusted.get());
     return WechatPlatformCertificates.download(vertx, client, current, clock).map(certificates ->
         trusted.updateAndGet(keys -> {
           WechatPlatformKeys next = keys;

@@ -23,9 +23,21 @@ public record WechatCombineOrderRequest(WechatTradeType tradeType, JsonObject bo
 
   public static final int SUB_ORDERS_MAX = 10;
 
-  /** One leg: who receives it, under which order number, how much. */
+  /**
+   * One leg: who receives it, under which order number, how much. A direct merchant's receiver is
+   * the sub-order's {@code mchid}; a service provider's sub-orders all carry its own {@code mchid}
+   * and the receiver as {@code subMchid}.
+   *
+   * @param subMchid the sub-merchant paid through a service provider; null for a direct merchant
+   */
   public record SubOrder(
-      String mchid, String outTradeNo, Money amount, String attach, String description) {}
+      String mchid, String subMchid, String outTradeNo, Money amount, String attach, String description) {
+
+    /** A direct merchant's sub-order, paid to {@code mchid}. */
+    public SubOrder(String mchid, String outTradeNo, Money amount, String attach, String description) {
+      this(mchid, null, outTradeNo, amount, attach, description);
+    }
+  }
 
   public String path() {
     return "/v3/combine-transactions/" + tradeType.pathSegment();
@@ -100,8 +112,11 @@ public record WechatCombineOrderRequest(WechatTradeType tradeType, JsonObject bo
         if (!seen.add(outTradeNo)) {
           throw new IllegalArgumentException("duplicate sub-order out_trade_no " + outTradeNo);
         }
-        subs.add(new JsonObject()
-            .put("mchid", OrderFields.text(sub.mchid(), "sub_orders.mchid"))
+        JsonObject json = new JsonObject().put("mchid", OrderFields.text(sub.mchid(), "sub_orders.mchid"));
+        if (sub.subMchid() != null) {
+          json.put("sub_mchid", OrderFields.text(sub.subMchid(), "sub_orders.sub_mchid"));
+        }
+        subs.add(json
             .put("attach", OrderFields.text(sub.attach(), "sub_orders.attach"))
             .put("amount", new JsonObject()
                 .put("total_amount", OrderFields.positiveFen(sub.amount(), "sub_orders.amount"))

@@ -37,10 +37,33 @@ public final class WechatNotificationVerifier {
   /** Read at each delivery: a platform-certificate refresh takes effect at once. */
   private final java.util.function.Supplier<WechatPlatformKeys> platformKeys;
   private final String apiV3Key;
-  private final String mchid;
-  private final String appid;
+  private final Merchant merchant;
   private final Clock clock;
   private final Duration window;
+
+  /**
+   * Who our notifications pay. A direct merchant: its {@code mchid} and {@code appid}, and no
+   * sub-merchant. A service provider (服务商): {@code sp_mchid} and {@code sp_appid}, and every
+   * {@code sub_mchid} a resource names must be one of the sub-merchants it collects for — WeChat
+   * signs the notifications of every sub-merchant of every service provider with the same
+   * platform key, so a genuine signature does not make one ours.
+   *
+   * @param subMchids the service provider's sub-merchants; empty for a direct merchant
+   */
+  public record Merchant(String mchid, String appid, boolean serviceProvider, java.util.Set<String> subMchids) {
+    public Merchant {
+      Objects.requireNonNull(mchid, "mchid");
+      Objects.requireNonNull(appid, "appid");
+      subMchids = java.util.Set.copyOf(subMchids);
+      if (serviceProvider == subMchids.isEmpty()) {
+        throw new IllegalArgumentException("a service provider has sub-merchants, a direct merchant none");
+      }
+    }
+
+    public static Merchant direct(String mchid, String appid) {
+      return new Merchant(mchid, appid, false, java.util.Set.of());
+    }
+  }
 
   /**
    * @param appid the app id the payment resources must name; refunds carry none
@@ -65,11 +88,20 @@ public final class WechatNotificationVerifier {
       String appid,
       Clock clock,
       Duration window) {
+    this(platformKeys, apiV3Key, Merchant.direct(mchid, appid), clock, window);
+  }
+
+  /** As above, for a direct merchant or a service provider. */
+  public WechatNotificationVerifier(
+      java.util.function.Supplier<WechatPlatformKeys> platformKeys,
+      String apiV3Key,
+      Merchant merchant,
+      Clock clock,
+      Duration window) {
     this.platformKeys = Objects.requireNonNull(platformKeys, "platformKeys");
     this.apiV3Key = Objects.requireNonNull(apiV3Key, "apiV3Key");
     AeadCipher.aes256Gcm(apiV3Key); // fails fast on a key of the wrong length
-    this.mchid = Objects.requireNonNull(mchid, "mchid");
-    this.appid = Objects.requireNonNull(appid, "appid");
+    this.merchant = Objects.requireNonNull(merchant, "merchant");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.window = Objects.requireNonNull(window, "window");
   }
@@ -132,9 +164,9 @@ public final class WechatNotificationVerifier {
       if (!"TRANSACTION.SUCCESS".equals(eventType)) {
         throw new MalformedException("unexpected event_type " + eventType + " for a combined payment");
       }
-      return combinedPayment(eventId, plain, mchid, appid);
+      return combinedPayment(eventId, plain, merchant);
     }
-    PayeeIdentity payee = checkedPayee(plain, mchid, appid);
+    PayeeIdentity payee = checkedPayee(plain, merchant);
     return switch (eventType) {
       case "TRANSACTION.SUCCESS" -> payment(eventId, plain, payee);
       case "REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED" ->
@@ -146,28 +178,45 @@ public final class WechatNotificationVerifier {
   /**
    * Who a plain transaction or refund resource says was paid: {@code mchid} (a service
    * provider's resource has {@code sp_mchid} instead), {@code appid} or {@code sp_appid} (refunds
-   * carry none), and {@code sub_mchid}. Anything but our merchant and app is {@code FOREIGN}:
-   * WeChat signs every merchant's notifications with its platform key.
+   * carry none), and {@code sub_mchid}. Anything but our merchant and app, or a sub-merchant not
+   * ours, is {@code FOREIGN}: WeChat signs every merchant's notifications with its platform key.
    */
-  private static PayeeIdentity checkedPayee(JsonObject resource, String mchid, String appid)
+  private static PayeeIdentity checkedPayee(JsonObject resource, Merchant merchant)
       throws MalformedException {
-    String merchant = optionalText(resource, "mchid");
-    if (merchant.isEmpty()) {
-      merchant = optionalText(resource, "sp_mchid");
+    String name = optionalText(resource, "mchid");
+    if (name.isEmpty()) {
+      name = optionalText(resource, "sp_mchid");
     }
-    if (merchant.isEmpty()) {
+    if (name.isEmpty()) {
       throw new MalformedException("missing mchid");
     }
     String app = optionalText(resource, "appid");
-    PayeeIdentity payee = PayeeIdentity.of(merchant, app.isEmpty() ? optionalText(resource, "sp_appid") : app,
+    PayeeIdentity payee = PayeeIdentity.of(name, app.isEmpty() ? optionalText(resource, "sp_appid") : app,
         optionalText(resource, "sub_mchid"));
-    return checked(payee, mchid, appid);
+    if (merchant.serviceProvider() && payee.subMerchant().isEmpty()) {
+      // A service provider's order is always one of a sub-merchant's; a resource naming none is
+      // a direct merchant's, not ours.
+      throw new MalformedException(Reason.FOREIGN, "resource pays " + payee + ", no sub_mchid");
+    }
+    return checked(payee, merchant);
   }
 
-  private static PayeeIdentity checked(PayeeIdentity payee, String mchid, String appid)
+  /**
+   * The merchant and app must be ours; a sub-merchant must be one of a service provider's own
+   * (a direct merchant has none, so any sub-merchant is somebody else's).
+   */
+  private static PayeeIdentity checked(PayeeIdentity payee, Merchant merchant)
       throws MalformedException {
-    if (!PayeeIdentity.of(mchid, appid, "").admitsAccount(payee)) {
+    String sub = payee.subMerchant();
+    boolean subOurs = sub.isEmpty() || merchant.subMchids().contains(sub);
+    if (!subOurs || !PayeeIdentity.of(merchant.mchid(), merchant.appid(), sub).admitsAccount(payee)) {
       throw new MalformedException(Reason.FOREIGN, "resource pays " + payee);
+    }
+    for (String receiver : payee.receivers()) {
+      if (merchant.serviceProvider() && !merchant.subMchids().contains(receiver)) {
+        throw new MalformedException(Reason.FOREIGN, "sub-order pays sub_mchid " + receiver
+            + ", not a sub-merchant of service provider " + merchant.mchid());
+      }
     }
     return payee;
   }
@@ -203,13 +252,12 @@ public final class WechatNotificationVerifier {
    *
    * @throws IllegalArgumentException naming the field that does not fit
    */
-  static PaymentNotification paymentOf(
-      String eventId, JsonObject resource, String mchid, String appid) {
+  static PaymentNotification paymentOf(String eventId, JsonObject resource, Merchant merchant) {
     try {
       if (resource.containsKey("combine_out_trade_no")) {
-        return combinedPayment(eventId, resource, mchid, appid);
+        return combinedPayment(eventId, resource, merchant);
       }
-      return payment(eventId, resource, checkedPayee(resource, mchid, appid));
+      return payment(eventId, resource, checkedPayee(resource, merchant));
     } catch (MalformedException e) {
       throw new IllegalArgumentException(e.getMessage());
     }
@@ -222,6 +270,10 @@ public final class WechatNotificationVerifier {
     }
     JsonObject amount = object(transaction, "amount");
     JsonObject payer = optionalObject(transaction, "payer");
+    // A service provider's payer is named under its app (sp_openid) or the sub-merchant's.
+    String openid = payer == null ? "" : optionalText(payer, "openid");
+    openid = openid.isEmpty() && payer != null ? optionalText(payer, "sp_openid") : openid;
+    openid = openid.isEmpty() && payer != null ? optionalText(payer, "sub_openid") : openid;
     return new PaymentNotification(
         Channel.WECHAT,
         eventId,
@@ -231,7 +283,7 @@ public final class WechatNotificationVerifier {
         text(amount, "currency"),
         "SUCCESS".equals(text(transaction, "trade_state")),
         time(text(transaction, "success_time")),
-        payer == null ? "" : optionalText(payer, "openid"),
+        openid,
         payee);
   }
 
@@ -242,7 +294,7 @@ public final class WechatNotificationVerifier {
    * sub-order's transaction id names the payment (each sub-order has its own).
    */
   private static PaymentNotification combinedPayment(
-      String eventId, JsonObject combined, String mchid, String appid) throws MalformedException {
+      String eventId, JsonObject combined, Merchant merchant) throws MalformedException {
     String combineMchid = text(combined, "combine_mchid");
     String combineAppid = text(combined, "combine_appid");
     Object subs = combined.getValue("sub_orders");
@@ -259,9 +311,23 @@ public final class WechatNotificationVerifier {
       if (!(item instanceof JsonObject sub)) {
         throw new MalformedException("a sub_orders entry is not an object");
       }
-      // Each sub-order's mchid is the receiver its leg was paid to; the engine compares them with
-      // the receivers it sent.
-      receivers.add(text(sub, "mchid"));
+      // A direct merchant's sub-order mchid is the receiver its leg was paid to; a service
+      // provider's sub-orders all name it as mchid and the receiver as sub_mchid. The engine
+      // compares the receivers with those it sent.
+      String subMchid = optionalText(sub, "sub_mchid");
+      if (merchant.serviceProvider()) {
+        if (!merchant.mchid().equals(text(sub, "mchid")) || subMchid.isEmpty()) {
+          throw new MalformedException(Reason.FOREIGN, "sub-order of mchid " + optionalText(sub, "mchid")
+              + " sub_mchid " + subMchid + " is not one of service provider " + merchant.mchid() + "'s");
+        }
+        receivers.add(subMchid);
+      } else {
+        if (!subMchid.isEmpty()) {
+          throw new MalformedException(Reason.FOREIGN, "sub-order pays sub_mchid " + subMchid
+              + "; a direct merchant has no sub-merchants");
+        }
+        receivers.add(text(sub, "mchid"));
+      }
       text(sub, "out_trade_no");
       JsonObject amount = object(sub, "amount");
       total = total.plus(fen(amount, "total_amount"));
@@ -288,8 +354,7 @@ public final class WechatNotificationVerifier {
     if (firstTransactionId.isEmpty() || paidAt == null) {
       throw new MalformedException("no paid sub-order in a TRANSACTION.SUCCESS event");
     }
-    PayeeIdentity payee = checked(new PayeeIdentity(combineMchid, combineAppid, "", receivers),
-        mchid, appid);
+    PayeeIdentity payee = checked(new PayeeIdentity(combineMchid, combineAppid, "", receivers), merchant);
     JsonObject payer = optionalObject(combined, "combine_payer_info");
     return new PaymentNotification(
         Channel.WECHAT,

@@ -6,13 +6,21 @@ import org.clearing.channel.Money;
 
 /**
  * The body of a plain (single-merchant) order, {@code POST /v3/pay/transactions/{jsapi|native}}
- * (WeChat Pay's documentation): used when an order has one leg. Build with {@link #builder}; {@link
- * Builder#build()} refuses a field WeChat would refuse.
+ * (WeChat Pay's documentation): used when an order has one leg. A service provider (服务商) orders
+ * for a sub-merchant at {@code POST /v3/pay/partner/transactions/{jsapi|native}} with {@code
+ * sp_appid}, {@code sp_mchid} and {@code sub_mchid} instead of {@code appid} and {@code mchid}, the
+ * payer as {@code sp_openid}. Build with {@link #builder}; {@link Builder#build()} refuses a field
+ * WeChat would refuse.
  */
 public record WechatOrderRequest(WechatTradeType tradeType, JsonObject body) {
 
   public String path() {
-    return "/v3/pay/transactions/" + tradeType.pathSegment();
+    return (isPartner() ? "/v3/pay/partner/transactions/" : "/v3/pay/transactions/") + tradeType.pathSegment();
+  }
+
+  /** Whether a service provider orders it for a sub-merchant. */
+  public boolean isPartner() {
+    return body.containsKey("sp_mchid");
   }
 
   public static Builder builder(WechatTradeType tradeType) {
@@ -32,9 +40,19 @@ public record WechatOrderRequest(WechatTradeType tradeType, JsonObject body) {
     private Money amount;
     private String payerOpenid;
     private boolean profitSharing;
+    private String subMchid;
 
     private Builder(WechatTradeType tradeType) {
       this.tradeType = java.util.Objects.requireNonNull(tradeType, "tradeType");
+    }
+
+    /**
+     * Orders as a service provider for the sub-merchant {@code subMchid}: {@link #appid} and
+     * {@link #mchid} are then sent as {@code sp_appid} and {@code sp_mchid}.
+     */
+    public Builder subMchid(String subMchid) {
+      this.subMchid = subMchid;
+      return this;
     }
 
     public Builder appid(String appid) {
@@ -91,10 +109,16 @@ public record WechatOrderRequest(WechatTradeType tradeType, JsonObject body) {
 
     /** @throws IllegalArgumentException naming the first field WeChat would refuse */
     public WechatOrderRequest build() {
-      JsonObject body = new JsonObject()
-          .put("appid", OrderFields.text(appid, "appid"))
-          .put("mchid", OrderFields.text(mchid, "mchid"))
-          .put("description", OrderFields.text(description, "description"))
+      boolean partner = subMchid != null;
+      JsonObject body = new JsonObject();
+      if (partner) {
+        body.put("sp_appid", OrderFields.text(appid, "sp_appid"))
+            .put("sp_mchid", OrderFields.text(mchid, "sp_mchid"))
+            .put("sub_mchid", OrderFields.text(subMchid, "sub_mchid"));
+      } else {
+        body.put("appid", OrderFields.text(appid, "appid")).put("mchid", OrderFields.text(mchid, "mchid"));
+      }
+      body.put("description", OrderFields.text(description, "description"))
           .put("out_trade_no", OrderFields.outTradeNo(outTradeNo, "out_trade_no"))
           .put("time_expire", OrderFields.timeExpire(timeExpire))
           .put("notify_url", OrderFields.notifyUrl(notifyUrl))
@@ -107,7 +131,12 @@ public record WechatOrderRequest(WechatTradeType tradeType, JsonObject body) {
       if (profitSharing) {
         body.put("settle_info", new JsonObject().put("profit_sharing", true));
       }
-      WechatCombineOrderRequest.putPayer(tradeType, payerOpenid, body, "payer");
+      if (partner && tradeType == WechatTradeType.JSAPI) {
+        // The payer's openid under the service provider's app (sp_openid).
+        body.put("payer", new JsonObject().put("sp_openid", OrderFields.text(payerOpenid, "payer sp_openid")));
+      } else {
+        WechatCombineOrderRequest.putPayer(tradeType, payerOpenid, body, "payer");
+      }
       return new WechatOrderRequest(tradeType, body);
     }
   }

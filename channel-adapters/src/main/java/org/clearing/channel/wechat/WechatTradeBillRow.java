@@ -59,6 +59,17 @@ public record WechatTradeBillRow(
     Objects.requireNonNull(refundRequestAmount, "refundRequestAmount");
   }
 
+  /**
+   * The same row as a service provider's bill shows it: the sub-merchant paid in 特约商户号 (a
+   * direct merchant's bill has {@code 0} there).
+   */
+  public WechatTradeBillRow forSubMerchant(String subMerchant) {
+    return new WechatTradeBillRow(tradeTime, appid, mchid, subMerchant, deviceInfo, transactionId, outTradeNo,
+        openid, tradeType, tradeState, bankType, currency, settlementAmount, couponAmount, refundId,
+        outRefundNo, refundAmount, rechargeCouponRefundAmount, refundType, refundStatus, goodsName, attach,
+        fee, feeRateBp, orderAmount, refundRequestAmount, feeRateRemark);
+  }
+
   /** A direct merchant's payment row: 特约商户号 {@code 0}, refund columns {@code 0} / {@code 0.00}. */
   public static WechatTradeBillRow payment(
       LocalDateTime tradeTime, String appid, String mchid, String transactionId,

@@ -48,10 +48,20 @@ public final class UnionPayDemo {
   /** As {@link #start(Vertx, Path, int, double, Set, Clock)}, the sandbox listening on {@code host}. */
   public static Future<UnionPayDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers, Clock clock) {
+    return start(vertx, directory, host, port, timeCompression, receivers, clock, "");
+  }
+
+  /**
+   * As {@link #start(Vertx, Path, String, int, double, Set, Clock)}; a non-empty {@code acqInsCode}
+   * makes the merchant one connected through that acquirer (收单机构接入), which the sandbox then
+   * requires in every request.
+   */
+  public static Future<UnionPayDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers, Clock clock, String acqInsCode) {
     return vertx.executeBlocking(() -> merchant(directory.resolve("merchant"), clock), false)
         .compose(merchant -> UnionPaySandbox.start(vertx, new UnionPaySandbox.Options(port,
             directory.resolve("sandbox"), timeCompression, MER_ID, merchant.certificate(),
-            receivers, null, clock), host).map(sandbox -> new UnionPayDemo(merchant, sandbox)));
+            receivers, null, clock, acqInsCode), host).map(sandbox -> new UnionPayDemo(merchant, sandbox)));
   }
 
   private static Issued merchant(Path directory, Clock clock) throws java.io.IOException {
@@ -78,9 +88,9 @@ public final class UnionPayDemo {
 
   /** A working adapter's configuration: this merchant, trusting this sandbox strictly. */
   public UnionPayAdapter.Config adapterConfig(Path billDirectory) {
-    return new UnionPayAdapter.Config(sandbox.baseUrl(), MER_ID, merchant.keyPair().getPrivate(),
-        merchant.certificate(), sandbox.rootCertificate(), sandbox.intermediateCertificate(),
-        true, CALL_TIMEOUT_MS, billDirectory);
+    return new UnionPayAdapter.Config(UnionPayAdapter.Endpoints.under(sandbox.baseUrl()), MER_ID,
+        merchant.keyPair().getPrivate(), merchant.certificate(), sandbox.rootCertificate(),
+        sandbox.intermediateCertificate(), true, CALL_TIMEOUT_MS, billDirectory, sandbox.acqInsCode());
   }
 
   /**
@@ -112,6 +122,9 @@ public final class UnionPayDemo {
     urls.put("file-transfer", base + "/gateway/api/fileTransfer.do");
     entry.put("urls", urls);
     entry.put("strict-owner", "true");
+    if (!sandbox.acqInsCode().isEmpty()) {
+      entry.put("acq-ins-code", sandbox.acqInsCode());
+    }
     entry.put("call-timeout-ms", Long.toString(CALL_TIMEOUT_MS));
     return entry;
   }

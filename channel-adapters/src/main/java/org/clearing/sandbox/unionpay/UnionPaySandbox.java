@@ -95,7 +95,7 @@ public final class UnionPaySandbox {
    */
   public record Options(int port, Path dataDirectory, double timeCompression, String merId,
       X509Certificate merchantCertificate, Set<String> receivers, List<Duration> retrySchedule,
-      Clock clock) {
+      Clock clock, String acqInsCode) {
 
     public Options {
       Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -104,6 +104,14 @@ public final class UnionPaySandbox {
       receivers = SandboxControl.receiverSet(receivers);
       retrySchedule = List.copyOf(retrySchedule == null ? RETRY_SCHEDULE : retrySchedule);
       clock = clock == null ? Clock.systemUTC() : clock;
+      acqInsCode = acqInsCode == null ? "" : acqInsCode;
+    }
+
+    /** A merchant connected directly ({@code accessType=0}), not through an acquirer. */
+    public Options(int port, Path dataDirectory, double timeCompression, String merId,
+        X509Certificate merchantCertificate, Set<String> receivers, List<Duration> retrySchedule,
+        Clock clock) {
+      this(port, dataDirectory, timeCompression, merId, merchantCertificate, receivers, retrySchedule, clock, "");
     }
 
     public Options(int port, Path dataDirectory, double timeCompression, String merId,
@@ -159,7 +167,7 @@ public final class UnionPaySandbox {
     this.vertx = vertx;
     this.options = options;
     this.pki = pki;
-    this.builder = new UnionPayNotificationBuilder(pki, options.clock());
+    this.builder = new UnionPayNotificationBuilder(pki, options.clock()).acquiredBy(options.acqInsCode());
     requestVerifier.register(options.merId(), options.merchantCertificate());
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
@@ -256,6 +264,11 @@ public final class UnionPaySandbox {
     return options.merId();
   }
 
+  /** The acquirer the merchant is connected through; empty for direct access. */
+  public String acqInsCode() {
+    return options.acqInsCode();
+  }
+
   /** What each receiver got of a paid order (the split result); empty when unpaid or unknown. */
   public Map<String, Long> splitResult(String orderId) {
     Order order = orders.get(orderId);
@@ -321,8 +334,30 @@ public final class UnionPaySandbox {
       if (!verification.isOk()) {
         return answer(request, "11", "验证签名失败");
       }
-      return request;
+      String access = accessProblem(request);
+      return access.isEmpty() ? request : answer(request, "10", "报文格式错误[" + access + "]");
     });
+  }
+
+  /**
+   * How the merchant is connected must be how the request says it is: a merchant connected through
+   * an acquirer sends {@code accessType=1} and that acquirer's {@code acqInsCode} in every request
+   * (consume, query, refund, file transfer); a merchant connected directly sends {@code
+   * accessType=0} and no acquirer. Empty when the request fits.
+   */
+  private String accessProblem(Map<String, String> request) {
+    String access = request.getOrDefault("accessType", "");
+    String acquirer = request.getOrDefault("acqInsCode", "");
+    if (options.acqInsCode().isEmpty()) {
+      return access.equals("0") && acquirer.isEmpty() ? ""
+          : "merchant " + options.merId() + " is connected directly: accessType 0 without acqInsCode";
+    }
+    if (!access.equals("1")) {
+      return "merchant " + options.merId() + " is connected through an acquirer: accessType must be 1";
+    }
+    return acquirer.equals(options.acqInsCode()) ? ""
+        : acquirer.isEmpty() ? "acqInsCode is required for acquirer access"
+        : "acqInsCode " + acquirer + " is not the acquirer of merchant " + options.merId();
   }
 
   private Future<Map<String, String>> backTrans(Map<String, String> request) {
@@ -626,8 +661,8 @@ public final class UnionPaySandbox {
     answer.put("version", "5.1.0");
     answer.put("encoding", "UTF-8");
     answer.put("accessType", "0");
-    for (String key : List.of("txnType", "txnSubType", "bizType", "merId", "orderId",
-        "txnTime", "reqReserved")) {
+    for (String key : List.of("accessType", "acqInsCode", "txnType", "txnSubType", "bizType", "merId",
+        "orderId", "txnTime", "reqReserved")) {
       String value = request.get(key);
       if (value != null && !value.isEmpty()) {
         answer.put(key, value);

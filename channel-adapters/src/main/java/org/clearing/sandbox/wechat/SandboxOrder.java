@@ -17,8 +17,18 @@ final class SandboxOrder {
 
   static final DateTimeFormatter RFC3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX");
 
-  /** One sub-order: who receives it, under which number, how much. */
-  record Sub(String mchid, String outTradeNo, long amountFen, String description, String attach) {}
+  /**
+   * One sub-order: who receives it, under which number, how much. A service provider's sub-order
+   * names itself as {@code mchid} and the sub-merchant paid as {@code subMchid} (empty for a
+   * direct merchant's).
+   */
+  record Sub(String mchid, String subMchid, String outTradeNo, long amountFen, String description, String attach) {
+
+    /** The receiver: the sub-merchant of a service provider's sub-order, else the mchid. */
+    String receiver() {
+      return subMchid.isEmpty() ? mchid : subMchid;
+    }
+  }
 
   /** The only states the sandbox needs: NOTPAY → SUCCESS, NOTPAY → CLOSED. */
   enum State { NOTPAY, SUCCESS, CLOSED }
@@ -151,8 +161,11 @@ final class SandboxOrder {
    */
   synchronized JsonObject resource(boolean forNotification) {
     if (!combined) {
-      JsonObject json = new JsonObject().put("appid", appid).put("mchid", mchid)
-          .put("out_trade_no", outTradeNo).put("trade_type", tradeType)
+      String subMchid = subs.get(0).subMchid();
+      // A service provider's order (partner API) names sp_appid, sp_mchid and the sub_mchid.
+      JsonObject json = subMchid.isEmpty() ? new JsonObject().put("appid", appid).put("mchid", mchid)
+          : new JsonObject().put("sp_appid", appid).put("sp_mchid", mchid).put("sub_mchid", subMchid);
+      json.put("out_trade_no", outTradeNo).put("trade_type", tradeType)
           .put("trade_state", tradeState(0, forNotification))
           .put("trade_state_desc", describe(tradeState(0, forNotification)))
           .put("attach", subs.get(0).attach());
@@ -160,7 +173,7 @@ final class SandboxOrder {
       if (state == State.SUCCESS) {
         json.put("transaction_id", transactionIds.get(0)).put("bank_type", "OTHERS")
             .put("success_time", time(paidAt))
-            .put("payer", new JsonObject().put("openid", payerOpenid));
+            .put("payer", new JsonObject().put(subMchid.isEmpty() ? "openid" : "sp_openid", payerOpenid));
         amount.put("payer_total", subs.get(0).amountFen()).put("payer_currency", "CNY");
       }
       return json.put("amount", amount);
@@ -169,8 +182,11 @@ final class SandboxOrder {
     for (int i = 0; i < subs.size(); i++) {
       Sub sub = subs.get(i);
       JsonObject amount = new JsonObject().put("total_amount", sub.amountFen()).put("currency", "CNY");
-      JsonObject json = new JsonObject().put("mchid", sub.mchid())
-          .put("trade_state", tradeState(i, forNotification)).put("trade_type", tradeType)
+      JsonObject json = new JsonObject().put("mchid", sub.mchid());
+      if (!sub.subMchid().isEmpty()) {
+        json.put("sub_mchid", sub.subMchid());
+      }
+      json.put("trade_state", tradeState(i, forNotification)).put("trade_type", tradeType)
           .put("attach", sub.attach()).put("out_trade_no", sub.outTradeNo());
       if (state == State.SUCCESS) {
         json.put("transaction_id", transactionIds.get(i)).put("bank_type", "OTHERS")
@@ -207,7 +223,7 @@ final class SandboxOrder {
   /** The journal record of the order as created. */
   JsonObject toJson() {
     JsonArray subsJson = new JsonArray();
-    subs.forEach(s -> subsJson.add(new JsonObject().put("mchid", s.mchid())
+    subs.forEach(s -> subsJson.add(new JsonObject().put("mchid", s.mchid()).put("sub_mchid", s.subMchid())
         .put("out_trade_no", s.outTradeNo()).put("amount_fen", s.amountFen())
         .put("description", s.description()).put("attach", s.attach())));
     return new JsonObject().put("type", "order").put("combined", combined)
@@ -221,7 +237,8 @@ final class SandboxOrder {
     List<Sub> subs = new ArrayList<>();
     json.getJsonArray("subs").forEach(o -> {
       JsonObject s = (JsonObject) o;
-      subs.add(new Sub(s.getString("mchid"), s.getString("out_trade_no"), s.getLong("amount_fen"),
+      subs.add(new Sub(s.getString("mchid"), s.getString("sub_mchid", ""), s.getString("out_trade_no"),
+          s.getLong("amount_fen"),
           s.getString("description"), s.getString("attach")));
     });
     return new SandboxOrder(json.getBoolean("combined"), json.getString("trade_type"),

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.util.List;
 import java.util.Set;
 import org.clearing.channel.wechat.WechatAdapter;
 import org.clearing.crypto.Crypto;
@@ -33,6 +34,9 @@ public final class WechatDemo {
    * key, as mid-migration (WeChat Pay's documentation): a configuration trusting only one fails at once.
    */
   public static final int PUBLIC_KEY_PERCENT = 50;
+
+  /** The demo service provider's id, when the demo merchant is one (服务商). */
+  public static final String SP_MCHID = "1900000100";
 
   private final WechatSandbox sandbox;
   private final JsonObject merchant;
@@ -64,6 +68,16 @@ public final class WechatDemo {
    */
   public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
       double timeCompression, Set<String> receivers, String mchid) {
+    return start(vertx, directory, host, port, timeCompression, receivers, mchid, false);
+  }
+
+  /**
+   * As {@link #start(Vertx, Path, String, int, double, Set, String)}; with {@code serviceProvider}
+   * the merchant {@code mchid} is a service provider (服务商) whose sub-merchants are {@code
+   * receivers}, speaking WeChat's partner API.
+   */
+  public static Future<WechatDemo> start(Vertx vertx, Path directory, String host, int port,
+      double timeCompression, Set<String> receivers, String mchid, boolean serviceProvider) {
     Path merchantDir = directory.resolve("merchant");
     return vertx.executeBlocking(() -> loadOrCreateMerchant(merchantDir, mchid), false).compose(loaded -> {
       JsonObject merchant = loaded.getJsonObject("settings");
@@ -72,7 +86,7 @@ public final class WechatDemo {
       WechatSandbox.Options options = new WechatSandbox.Options(port, directory.resolve("sandbox"),
           timeCompression, merchant.getString("mchid"), merchant.getString("appid"),
           merchant.getString("app_secret"), merchant.getString("api_v3_key"),
-          merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT);
+          merchant.getString("serial_no"), publicKey, receivers, PUBLIC_KEY_PERCENT, serviceProvider);
       return WechatSandbox.start(vertx, options, host).map(s -> new WechatDemo(s, merchant, key, publicKey));
     });
   }
@@ -110,10 +124,17 @@ public final class WechatDemo {
   /** A configuration for {@link WechatAdapter} that trusts both of the sandbox's platform keys. */
   public WechatAdapter.Config adapterConfig(Path billDirectory) {
     String base = sandbox.baseUrl();
+    boolean serviceProvider = sandbox.options().serviceProvider();
     return new WechatAdapter.Config(base, base, base, base + "/sandbox/jsapi-cashier",
         base + "/sandbox/native", merchant.getString("mchid"), merchant.getString("appid"),
         merchant.getString("app_secret"), merchant.getString("serial_no"), merchantKey,
-        merchant.getString("api_v3_key"), sandbox.platformKeys(), CALL_TIMEOUT_MS, billDirectory);
+        merchant.getString("api_v3_key"), sandbox.platformKeys(), CALL_TIMEOUT_MS, billDirectory,
+        serviceProvider, serviceProvider ? subMchids() : List.of());
+  }
+
+  /** A service provider's sub-merchants, in a stable order. */
+  private List<String> subMchids() {
+    return sandbox.options().receivers().stream().sorted().toList();
   }
 
   /**
@@ -136,9 +157,17 @@ public final class WechatDemo {
     SecretFiles.writeString(directory.resolve("pub_key.pem"), Pem.write(sandbox.platformPublicKey()));
     String base = sandbox.baseUrl();
     var entry = new java.util.LinkedHashMap<String, Object>();
-    entry.put("mode", "direct");
-    entry.put("mchid", merchant.getString("mchid"));
-    entry.put("appid", merchant.getString("appid"));
+    if (sandbox.options().serviceProvider()) {
+      // A service provider is handed over with the sub-merchants bound to it.
+      entry.put("mode", "service-provider");
+      entry.put("sp-mchid", merchant.getString("mchid"));
+      entry.put("sp-appid", merchant.getString("appid"));
+      entry.put("sub-mchids", new java.util.ArrayList<>(subMchids()));
+    } else {
+      entry.put("mode", "direct");
+      entry.put("mchid", merchant.getString("mchid"));
+      entry.put("appid", merchant.getString("appid"));
+    }
     entry.put("app-secret", java.util.Map.of("file", relative + "/app-secret"));
     entry.put("merchant-private-key", relative + "/apiclient_key.pem");
     entry.put("merchant-certificate", relative + "/apiclient_cert.pem");

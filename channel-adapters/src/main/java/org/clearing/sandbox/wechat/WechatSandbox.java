@@ -117,10 +117,13 @@ public final class WechatSandbox {
    * @param merchantPublicKey the merchant API public key that its signatures verify with
    * @param receivers sub-order mchids accepted; empty = any well-formed one
    * @param publicKeyPercent share of answers and callbacks signed by the PUB_KEY_ID key (0..100)
+   * @param serviceProvider the merchant is a service provider (服务商): {@code mchid} and {@code
+   *     appid} are its {@code sp_mchid} and {@code sp_appid}, {@code receivers} the sub-merchants
+   *     bound to it, and it must use the partner API (its direct-merchant requests are refused)
    */
   public record Options(int port, Path dataDirectory, double timeCompression, String mchid,
       String appid, String appSecret, String apiV3Key, String merchantSerial,
-      PublicKey merchantPublicKey, Set<String> receivers, int publicKeyPercent) {
+      PublicKey merchantPublicKey, Set<String> receivers, int publicKeyPercent, boolean serviceProvider) {
     public Options {
       Objects.requireNonNull(dataDirectory, "dataDirectory");
       Objects.requireNonNull(merchantPublicKey, "merchantPublicKey");
@@ -128,6 +131,17 @@ public final class WechatSandbox {
       if (publicKeyPercent < 0 || publicKeyPercent > 100) {
         throw new IllegalArgumentException("publicKeyPercent must be 0..100");
       }
+      if (serviceProvider && receivers.isEmpty()) {
+        throw new IllegalArgumentException("a service provider needs the sub-merchants bound to it");
+      }
+    }
+
+    /** A direct merchant. */
+    public Options(int port, Path dataDirectory, double timeCompression, String mchid,
+        String appid, String appSecret, String apiV3Key, String merchantSerial,
+        PublicKey merchantPublicKey, Set<String> receivers, int publicKeyPercent) {
+      this(port, dataDirectory, timeCompression, mchid, appid, appSecret, apiV3Key, merchantSerial,
+          merchantPublicKey, receivers, publicKeyPercent, false);
     }
   }
 
@@ -316,7 +330,10 @@ public final class WechatSandbox {
     SandboxControl.mountReceivers(router, options.receivers());
     router.route("/v3/*").handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
         .handler(SandboxControl.apiFaults(faults)).handler(this::authenticate);
-    router.post("/v3/pay/transactions/:type").handler(ctx -> api(ctx, () -> open(ctx, false)));
+    router.post("/v3/pay/transactions/:type").handler(ctx -> api(ctx, () -> openDirect(ctx)));
+    router.post("/v3/pay/partner/transactions/:type").handler(ctx -> api(ctx, () -> openPartner(ctx)));
+    router.get("/v3/pay/partner/transactions/out-trade-no/:no").handler(ctx -> api(ctx, () -> queryPartner(ctx)));
+    router.post("/v3/pay/partner/transactions/out-trade-no/:no/close").handler(ctx -> api(ctx, () -> closePartner(ctx)));
     router.post("/v3/combine-transactions/:type").handler(ctx -> api(ctx, () -> open(ctx, true)));
     router.get("/v3/pay/transactions/out-trade-no/:no")
         .handler(ctx -> api(ctx, () -> query(ctx, false)));
@@ -453,6 +470,34 @@ public final class WechatSandbox {
 
   // ---------------------------------------------------------------- orders
 
+  /**
+   * A service provider orders only through the partner API, a direct merchant only through its
+   * own: a request in the other merchant's mode is refused as WeChat refuses it (no permission).
+   */
+  private void requireMode(boolean partner) {
+    if (partner != options.serviceProvider()) {
+      throw new Refusal(403, "NO_AUTH", partner
+          ? "商户号 " + options.mchid() + " 不是服务商: the partner API is for service providers"
+          : "商户号 " + options.mchid() + " 是服务商: use the partner API (sp_mchid, sub_mchid)");
+    }
+  }
+
+  /** A sub-merchant named by a service provider must be bound to it. */
+  private void requireBound(String subMchid) {
+    require(options.receivers().contains(subMchid),
+        "sub_mchid " + subMchid + " is not a sub-merchant of service provider " + options.mchid());
+  }
+
+  private Answer openDirect(RoutingContext ctx) {
+    requireMode(false);
+    return open(ctx, false);
+  }
+
+  private Answer openPartner(RoutingContext ctx) {
+    requireMode(true);
+    return open(ctx, false);
+  }
+
   private Answer open(RoutingContext ctx, boolean combined) {
     String type = ctx.pathParam("type");
     if (!"jsapi".equals(type) && !"native".equals(type)) {
@@ -503,16 +548,25 @@ public final class WechatSandbox {
   }
 
   private SandboxOrder plainOrder(String tradeType, JsonObject body) {
-    require(options.appid().equals(text(body, "appid")), "appid is not this merchant's app");
-    require(options.mchid().equals(text(body, "mchid")), "mchid is not the signing merchant");
+    String subMchid = "";
+    if (options.serviceProvider()) {
+      require(options.appid().equals(text(body, "sp_appid")), "sp_appid is not this service provider's app");
+      require(options.mchid().equals(text(body, "sp_mchid")), "sp_mchid is not the signing merchant");
+      subMchid = text(body, "sub_mchid");
+      requireBound(subMchid);
+    } else {
+      requireMode(false);
+      require(options.appid().equals(text(body, "appid")), "appid is not this merchant's app");
+      require(options.mchid().equals(text(body, "mchid")), "mchid is not the signing merchant");
+    }
     String outTradeNo = outTradeNo(text(body, "out_trade_no"));
     JsonObject amount = body.getJsonObject("amount");
     require(amount != null, "amount is required");
     long total = positiveFen(amount, "total");
     require("CNY".equals(amount.getString("currency", "CNY")), "currency must be CNY");
-    String openid = payer(tradeType, body.getJsonObject("payer"));
+    String openid = payer(tradeType, body.getJsonObject("payer"), options.serviceProvider() ? "sp_openid" : "openid");
     String attach = body.getString("attach", "");
-    List<SandboxOrder.Sub> subs = List.of(new SandboxOrder.Sub(options.mchid(), outTradeNo, total,
+    List<SandboxOrder.Sub> subs = List.of(new SandboxOrder.Sub(options.mchid(), subMchid, outTradeNo, total,
         text(body, "description"), attach));
     return newOrder(false, tradeType, outTradeNo, text(body, "description"), body, openid, subs);
   }
@@ -530,18 +584,32 @@ public final class WechatSandbox {
     for (Object item : subsJson) {
       JsonObject sub = (JsonObject) item;
       String mchid = text(sub, "mchid");
-      require(options.receivers().isEmpty() || options.receivers().contains(mchid),
-          "sub-order mchid " + mchid + " is not a registered receiver");
+      String subMchid = "";
+      if (options.serviceProvider()) {
+        // A service provider's sub-orders are its own (mchid) for a sub-merchant bound to it; a
+        // sub-order without sub_mchid is a direct merchant's request.
+        if (!sub.containsKey("sub_mchid")) {
+          requireMode(false);
+        }
+        require(options.mchid().equals(mchid), "sub_orders.mchid must be the service provider " + options.mchid());
+        subMchid = text(sub, "sub_mchid");
+        requireBound(subMchid);
+      } else {
+        require(!sub.containsKey("sub_mchid"), "sub_orders.sub_mchid is for service providers; "
+            + options.mchid() + " is a direct merchant");
+        require(options.receivers().isEmpty() || options.receivers().contains(mchid),
+            "sub-order mchid " + mchid + " is not a registered receiver");
+      }
       String subNo = outTradeNo(text(sub, "out_trade_no"));
       require(numbers.add(subNo) && !subNo.equals(outTradeNo), "duplicate out_trade_no " + subNo);
       JsonObject amount = sub.getJsonObject("amount");
       require(amount != null, "sub_orders.amount is required");
       require("CNY".equals(amount.getString("currency", "CNY")), "currency must be CNY");
-      subs.add(new SandboxOrder.Sub(mchid, subNo, positiveFen(amount, "total_amount"),
+      subs.add(new SandboxOrder.Sub(mchid, subMchid, subNo, positiveFen(amount, "total_amount"),
           text(sub, "description"), text(sub, "attach")));
     }
     JsonObject payerInfo = body.getJsonObject("combine_payer_info");
-    String openid = payer(tradeType, payerInfo);
+    String openid = payer(tradeType, payerInfo, "openid");
     return newOrder(true, tradeType, outTradeNo, subs.get(0).description(), body, openid, subs);
   }
 
@@ -550,7 +618,7 @@ public final class WechatSandbox {
     String notifyUrl = notifyUrl(text(body, "notify_url"));
     Instant expiresAt = expiry(body.getString("time_expire"));
     StringBuilder fingerprint = new StringBuilder(tradeType).append('|').append(openid);
-    subs.forEach(s -> fingerprint.append('|').append(s.mchid()).append(':')
+    subs.forEach(s -> fingerprint.append('|').append(s.receiver()).append(':')
         .append(s.outTradeNo()).append(':').append(s.amountFen()));
     String prepayId = "wx" + COMPACT.format(LocalDateTime.now(BEIJING)) + Crypto.hex(
         randomBytes(12)).substring(0, 20);
@@ -559,10 +627,10 @@ public final class WechatSandbox {
         fingerprint.toString());
   }
 
-  private static String payer(String tradeType, JsonObject payer) {
+  private static String payer(String tradeType, JsonObject payer, String field) {
     if (tradeType.equals("JSAPI")) {
-      require(payer != null && !payer.getString("openid", "").isBlank(), "payer openid is required for JSAPI");
-      return payer.getString("openid");
+      require(payer != null && !payer.getString(field, "").isBlank(), "payer " + field + " is required for JSAPI");
+      return payer.getString(field);
     }
     require(payer == null, "a Native order has no payer");
     return "";
@@ -599,10 +667,38 @@ public final class WechatSandbox {
 
   private Answer query(RoutingContext ctx, boolean combined) {
     if (!combined) {
+      requireMode(false);
       require(options.mchid().equals(ctx.queryParams().get("mchid")), "mchid query parameter must be the merchant's");
     }
     SandboxOrder order = find(ctx.pathParam("no"), combined);
     return new Answer(200, order.resource(false));
+  }
+
+  /** A partner order is found only under the service provider and the sub-merchant it is for. */
+  private Answer queryPartner(RoutingContext ctx) {
+    requireMode(true);
+    require(options.mchid().equals(ctx.queryParams().get("sp_mchid")), "sp_mchid must be the service provider's");
+    String subMchid = String.valueOf(ctx.queryParams().get("sub_mchid"));
+    requireBound(subMchid);
+    return new Answer(200, partnerOrder(ctx.pathParam("no"), subMchid).resource(false));
+  }
+
+  private SandboxOrder partnerOrder(String outTradeNo, String subMchid) {
+    SandboxOrder order = find(outTradeNo, false);
+    if (!order.subs.get(0).subMchid().equals(subMchid)) {
+      throw new Refusal(404, "ORDER_NOT_EXIST", "订单不存在");
+    }
+    return order;
+  }
+
+  private Answer closePartner(RoutingContext ctx) {
+    requireMode(true);
+    JsonObject body = ctx.body().asJsonObject();
+    require(body != null, "body is required");
+    require(options.mchid().equals(text(body, "sp_mchid")), "sp_mchid must be the service provider's");
+    String subMchid = text(body, "sub_mchid");
+    requireBound(subMchid);
+    return closed(partnerOrder(ctx.pathParam("no"), subMchid));
   }
 
   private SandboxOrder find(String outTradeNo, boolean combined) {
@@ -624,12 +720,17 @@ public final class WechatSandbox {
       for (int i = 0; i < subs.size(); i++) {
         JsonObject sub = subs.getJsonObject(i);
         SandboxOrder.Sub mine = order.subs.get(i);
-        require(mine.mchid().equals(text(sub, "mchid"))
+        require(mine.mchid().equals(text(sub, "mchid")) && mine.subMchid().equals(sub.getString("sub_mchid", ""))
             && mine.outTradeNo().equals(text(sub, "out_trade_no")), "sub_orders do not match the order");
       }
     } else {
+      requireMode(false);
       require(options.mchid().equals(text(body, "mchid")), "mchid must be the merchant's");
     }
+    return closed(order);
+  }
+
+  private Answer closed(SandboxOrder order) {
     SandboxOrder.State before = order.close();
     if (before == SandboxOrder.State.SUCCESS) {
       throw new Refusal(400, "ORDERPAID", "订单已支付");
@@ -744,6 +845,7 @@ public final class WechatSandbox {
     long refundFen = positiveFen(amount, "refund");
     long totalFen = positiveFen(amount, "total");
     SandboxOrder.Sub sub = order.subs.get(subIndex);
+    requireRefunder(sub, body.getString("sub_mchid", ""));
     require(totalFen == sub.amountFen(), "amount.total must be the (sub-)order's amount " + sub.amountFen());
     Refund existing = refunds.get(outRefundNo);
     if (existing != null) {
@@ -771,6 +873,22 @@ public final class WechatSandbox {
     return new Answer(200, refundJson(refund, "PROCESSING"));
   }
 
+  /**
+   * A service provider refunds for the sub-merchant that was paid, naming it ({@code sub_mchid});
+   * a direct merchant names none.
+   */
+  private void requireRefunder(SandboxOrder.Sub sub, String subMchid) {
+    if (options.serviceProvider()) {
+      require(!subMchid.isEmpty(), "sub_mchid is required: the sub-merchant refunding");
+      requireBound(subMchid);
+      if (!sub.subMchid().equals(subMchid)) {
+        throw new Refusal(404, "RESOURCE_NOT_EXISTS", "订单不存在");
+      }
+    } else {
+      require(subMchid.isEmpty(), "sub_mchid is for service providers; " + options.mchid() + " is a direct merchant");
+    }
+  }
+
   private static int subIndex(SandboxOrder order, String transactionId, String outTradeNo) {
     for (int i = 0; i < order.subs.size(); i++) {
       if (order.subs.get(i).outTradeNo().equals(outTradeNo) || order.transactionId(i).equals(transactionId)) {
@@ -785,14 +903,18 @@ public final class WechatSandbox {
     if (refund == null) {
       throw new Refusal(404, "RESOURCE_NOT_EXISTS", "退款单不存在");
     }
+    String subMchid = ctx.queryParams().get("sub_mchid");
+    requireRefunder(refund.order().subs.get(refund.subIndex()), subMchid == null ? "" : subMchid);
     return new Answer(200, refundJson(refund, "SUCCESS"));
   }
 
   /** The refund resource of §1.6; the mchid is the merchant that asked for it. */
   private JsonObject refundJson(Refund refund, String status) {
     SandboxOrder.Sub sub = refund.order().subs.get(refund.subIndex());
-    JsonObject json = new JsonObject().put("mchid", options.mchid())
-        .put("refund_id", refund.refundId()).put("out_refund_no", refund.outRefundNo())
+    // A service provider's refund names it and the sub-merchant refunding (partner refunds).
+    JsonObject json = sub.subMchid().isEmpty() ? new JsonObject().put("mchid", options.mchid())
+        : new JsonObject().put("sp_mchid", options.mchid()).put("sub_mchid", sub.subMchid());
+    json.put("refund_id", refund.refundId()).put("out_refund_no", refund.outRefundNo())
         .put("transaction_id", refund.order().transactionId(refund.subIndex()))
         .put("out_trade_no", sub.outTradeNo()).put("channel", "ORIGINAL")
         .put("user_received_account", "支付用户零钱").put("create_time", SandboxOrder.time(refund.createdAt()))
@@ -840,8 +962,15 @@ public final class WechatSandbox {
       answer(ctx, 400, error("NO_STATEMENT_EXIST", "账单文件不存在"));
       return;
     }
+    // A service provider's bill covers all its sub-merchants, or the one named by sub_mchid.
+    String subMchid = ctx.queryParams().get("sub_mchid");
+    if (subMchid != null && (!options.serviceProvider() || !options.receivers().contains(subMchid))) {
+      answer(ctx, 400, error("PARAM_ERROR", "sub_mchid " + subMchid + " is not a sub-merchant of " + options.mchid()));
+      return;
+    }
     boolean gzip = "GZIP".equals(ctx.queryParams().get("tar_type"));
-    List<WechatTradeBillRow> rows = billRows(day);
+    List<WechatTradeBillRow> rows = billRows(day).stream()
+        .filter(row -> subMchid == null || subMchid.equals(row.subMchid())).toList();
     vertx.executeBlocking(() -> billBytes(rows, gzip)).onComplete(made -> {
       if (made.failed()) {
         answer(ctx, 500, error("SYSTEM_ERROR", "bill generation failed"));
@@ -870,9 +999,9 @@ public final class WechatSandbox {
       LocalDateTime at = LocalDateTime.ofInstant(order.paidAt(), BEIJING);
       for (int i = 0; i < order.subs.size(); i++) {
         SandboxOrder.Sub sub = order.subs.get(i);
-        rows.add(WechatTradeBillRow.payment(at, order.appid, sub.mchid(), order.transactionId(i),
+        rows.add(subMerchantRow(sub, WechatTradeBillRow.payment(at, order.appid, sub.mchid(), order.transactionId(i),
             sub.outTradeNo(), order.payerOpenid(), order.tradeType, Money.ofFen(sub.amountFen()),
-            Money.ofFen(fee(sub.amountFen())), FEE_RATE_BP, clean(sub.description()), clean(sub.attach())));
+            Money.ofFen(fee(sub.amountFen())), FEE_RATE_BP, clean(sub.description()), clean(sub.attach()))));
       }
     }
     for (Refund refund : refunds.values()) {
@@ -881,14 +1010,18 @@ public final class WechatSandbox {
       }
       SandboxOrder order = refund.order();
       SandboxOrder.Sub sub = order.subs.get(refund.subIndex());
-      rows.add(WechatTradeBillRow.refund(LocalDateTime.ofInstant(refund.createdAt(), BEIJING),
+      rows.add(subMerchantRow(sub, WechatTradeBillRow.refund(LocalDateTime.ofInstant(refund.createdAt(), BEIJING),
           order.appid, sub.mchid(), order.transactionId(refund.subIndex()), sub.outTradeNo(),
           order.payerOpenid(), order.tradeType, Money.ofFen(sub.amountFen()), refund.refundId(),
           refund.outRefundNo(), Money.ofFen(refund.refundFen()), Money.ofFen(-fee(refund.refundFen())),
-          FEE_RATE_BP, clean(sub.description()), clean(sub.attach())));
+          FEE_RATE_BP, clean(sub.description()), clean(sub.attach()))));
     }
     rows.sort(Comparator.comparing(WechatTradeBillRow::tradeTime));
     return rows;
+  }
+
+  private static WechatTradeBillRow subMerchantRow(SandboxOrder.Sub sub, WechatTradeBillRow row) {
+    return sub.subMchid().isEmpty() ? row : row.forSubMerchant(sub.subMchid());
   }
 
   /** The fee in whole fen at the rate, rounded half up (§6 "WeChat simulator" item 5). */
@@ -1115,7 +1248,8 @@ public final class WechatSandbox {
     for (int i = 0; i < order.subs.size(); i++) {
       SandboxOrder.Sub sub = order.subs.get(i);
       long refunded = order.refundedFen(i);
-      receivers.add(new JsonObject().put("mchid", sub.mchid()).put("out_trade_no", sub.outTradeNo())
+      receivers.add(new JsonObject().put("mchid", sub.mchid()).put("sub_mchid", sub.subMchid())
+          .put("out_trade_no", sub.outTradeNo())
           .put("transaction_id", order.transactionId(i)).put("amount_fen", sub.amountFen())
           .put("paid_fen", paid ? sub.amountFen() : 0).put("refunded_fen", refunded)
           .put("net_fen", paid ? sub.amountFen() - refunded : 0));
