@@ -32,6 +32,8 @@ final class Security {
   private static final Logger LOG = LoggerFactory.getLogger(Security.class);
   private static final String CLIENT_KEY = "clearing.client";
   private static final String CLAIM_KEY = "clearing.claim";
+  /** Compiled once: {@code String.matches} compiles its pattern on every call. */
+  private static final java.util.regex.Pattern DECIMAL_LENGTH = java.util.regex.Pattern.compile("[0-9]{1,18}");
 
   private Security() {}
 
@@ -165,7 +167,7 @@ final class Security {
   /** The body's declared length, or -1 when it is chunked or absent. */
   static long declaredLength(HttpServerRequest request) {
     String value = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (value == null || !value.matches("[0-9]{1,18}")) {
+    if (value == null || !DECIMAL_LENGTH.matcher(value).matches()) {
       return -1;
     }
     return Long.parseLong(value);

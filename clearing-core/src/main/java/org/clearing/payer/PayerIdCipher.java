@@ -173,9 +173,21 @@ public final class PayerIdCipher {
     return aad;
   }
 
+  /**
+   * One cipher object per thread, initialised afresh for each value: looking the algorithm up in
+   * the provider cost more than encrypting an ID number (every order encrypts one).
+   */
+  private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("SM4/GCM/NoPadding", Crypto.provider());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SM4-GCM is not available", e);
+    }
+  });
+
   private static byte[] run(int mode, Key key, byte[] nonce, byte[] aad, byte[] input) {
     try {
-      Cipher cipher = Cipher.getInstance("SM4/GCM/NoPadding", Crypto.provider());
+      Cipher cipher = CIPHERS.get();
       cipher.init(mode, key.spec(), new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(aad);
       return cipher.doFinal(input);

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class,
         ReconBenchmark.class, DayCommand.class,
         HaCommand.class,
-        SoakCommand.class},
+        SoakCommand.class,
+        FlameCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 
@@ -133,14 +134,17 @@ public final class LoadMain {
         new OpenLoopDriver(vertx, client, inFlightMax).run(
             CreateScenario.prepare(CreateScenario.signer(keyFile), (int) Math.min(2_000, ratePerS * 3), "warm"
                 + System.nanoTime()), ratePerS, status -> status == 201);
+        CpuInWindow cpu = engine != null ? CpuInWindow.start(engine) : null;
         OpenLoopDriver.Result result = new OpenLoopDriver(vertx, client, inFlightMax)
             .run(requests, ratePerS, status -> status == 201);
+        JsonObject json = LatencyReport.json("create", result);
         System.out.println(LatencyReport.text("create", result));
         if (engine != null) {
+          cpu.end(result.ok(), json);
           System.out.printf("engine RSS %d MiB%n", engine.rssKib() / 1024);
         }
         if (report != null) {
-          Files.writeString(report, LatencyReport.json("create", result).encodePrettily());
+          Files.writeString(report, json.encodePrettily());
         }
         return result.ok() == result.offered() ? 0 : 1;
       } finally {
@@ -149,6 +153,37 @@ public final class LoadMain {
           engine.close();
         }
       }
+    }
+  }
+
+  /**
+   * The CPU the engine (by thread) and its embedded PostgreSQL spent in {@code create}'s timed
+   * window, per order created: a figure that a machine shared with other work disturbs far less
+   * than a rate does.
+   */
+  record CpuInWindow(EngineProcess engine, long engineMs, java.util.Map<String, Long> byThreadMs, long childrenMs) {
+
+    static CpuInWindow start(EngineProcess engine) {
+      return new CpuInWindow(engine, engine.cpuMs(), engine.cpuMsByThread(), engine.databaseCpuMs());
+    }
+
+    void end(long created, JsonObject json) {
+      long engineInWindowMs = engine.cpuMs() - engineMs;
+      long childrenInWindowMs = engine.databaseCpuMs() - childrenMs;
+      java.util.Map<String, Long> byThread = new java.util.TreeMap<>(engine.cpuMsByThread());
+      byThreadMs.forEach((name, ms) -> byThread.merge(name, -ms, Long::sum));
+      byThread.values().removeIf(ms -> ms <= 0);
+      double perOrder = created == 0 ? 0 : (double) engineInWindowMs / created;
+      double childrenPerOrder = created == 0 ? 0 : (double) childrenInWindowMs / created;
+      System.out.printf(java.util.Locale.ROOT, "create: engine CPU in the window %.1f s, %.3f ms per order created;"
+          + " its PostgreSQL %.1f s, %.3f ms per order%n", engineInWindowMs / 1000.0, perOrder,
+          childrenInWindowMs / 1000.0, childrenPerOrder);
+      System.out.println("create: engine CPU ms in the window by thread: " + byThread);
+      json.put("engine_cpu_ms_in_window", engineInWindowMs)
+          .put("engine_cpu_ms_per_order", Math.round(perOrder * 1000) / 1000.0)
+          .put("engine_cpu_ms_by_thread", new JsonObject(new java.util.LinkedHashMap<>(byThread)))
+          .put("postgres_cpu_ms_in_window", childrenInWindowMs)
+          .put("postgres_cpu_ms_per_order", Math.round(childrenPerOrder * 1000) / 1000.0);
     }
   }
 

@@ -190,6 +190,57 @@ public final class EngineProcess implements AutoCloseable {
     return byName;
   }
 
+  /**
+   * CPU milliseconds (user + system) of the other processes working on the engine's data
+   * directory — its embedded PostgreSQL: the postmaster (started through {@code pg_ctl}, so no
+   * child of the engine), found by the directory in its command line, and its backends, including
+   * those already ended — and of the engine's own children; from /proc, -1 elsewhere.
+   */
+  public long databaseCpuMs() {
+    java.util.Map<Long, Long> parentOf = new java.util.HashMap<>();
+    java.util.Map<Long, Long> ticksOf = new java.util.HashMap<>();
+    java.util.Set<Long> roots = new java.util.HashSet<>(List.of(process.pid()));
+    String directory = dataDir.toAbsolutePath().toString();
+    try (var all = Files.list(Path.of("/proc"))) {
+      for (Path dir : (Iterable<Path>) all::iterator) {
+        if (!dir.getFileName().toString().matches("[0-9]+")) {
+          continue;
+        }
+        try {
+          long pid = Long.parseLong(dir.getFileName().toString());
+          String stat = Files.readString(dir.resolve("stat"));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          parentOf.put(pid, Long.parseLong(fields[1]));
+          // Its own time and that of the children it has reaped (backends that ended).
+          ticksOf.put(pid, Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+              + Long.parseLong(fields[14]));
+          if (pid != process.pid() && new String(Files.readAllBytes(dir.resolve("cmdline")),
+              java.nio.charset.StandardCharsets.UTF_8).contains(directory)) {
+            roots.add(pid);
+          }
+        } catch (IOException | RuntimeException processEnded) {
+          // Gone while being read: its parent counts it once it is reaped.
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    long ticks = 0;
+    for (var entry : ticksOf.entrySet()) {
+      long pid = entry.getKey();
+      if (pid == process.pid()) {
+        continue;
+      }
+      for (Long up = pid; up != null && up > 1; up = parentOf.get(up)) {
+        if (roots.contains(up)) {
+          ticks += entry.getValue();
+          break;
+        }
+      }
+    }
+    return ticks * 10;
+  }
+
   /** SIGKILL (on Linux {@code destroyForcibly}): no shutdown hook, nothing flushed. */
   public void kill() throws Exception {
     process.destroyForcibly();
