@@ -197,13 +197,18 @@ public final class ChannelConfigs {
 
   private Future<Outcome> save(String region, Channel channel, ChannelConfigRequest.Parsed request,
       Optional<ChannelConfigRepository.Stored> found, String clientId) {
-    return vertx.executeBlocking(() -> found.map(this::open).orElse(Map.of())).compose(kept -> {
+    Map<String, String> unopened = new LinkedHashMap<>();
+    return vertx.executeBlocking(() -> found.map(stored -> openKept(stored, unopened)).orElse(Map.of())).compose(kept -> {
       Map<String, byte[]> secrets = new LinkedHashMap<>(kept);
       secrets.putAll(request.secrets());
       List<FieldError> missing = new ArrayList<>();
       for (String required : ChannelFields.requiredSecrets(channel)) {
         if (!secrets.containsKey(required)) {
-          missing.add(new FieldError("secrets." + required, "is required"));
+          // A kept secret this engine cannot open (sealed under another master key, or changed
+          // in the table) is as good as missing: the administrator is asked for it again.
+          missing.add(new FieldError("secrets." + required, unopened.containsKey(required)
+              ? "the stored value does not open (" + unopened.get(required) + "); send it again"
+              : "is required"));
         }
       }
       if (!missing.isEmpty()) {
@@ -289,6 +294,19 @@ public final class ChannelConfigs {
           StoredMerchant.delete(directory);
           return null;
         }));
+  }
+
+  /** The stored secrets that open; each that does not is named in {@code unopened} with why. */
+  private Map<String, byte[]> openKept(ChannelConfigRepository.Stored stored, Map<String, String> unopened) {
+    Map<String, byte[]> opened = new LinkedHashMap<>();
+    stored.secrets().forEach((field, sealed) -> {
+      try {
+        opened.put(field, masterKey.open(SEAL_PURPOSE, rowId(stored.region(), stored.channel(), field), sealed.sealed()));
+      } catch (MasterKey.Refused e) {
+        unopened.put(field, e.getMessage());
+      }
+    });
+    return opened;
   }
 
   private Map<String, byte[]> open(ChannelConfigRepository.Stored stored) {

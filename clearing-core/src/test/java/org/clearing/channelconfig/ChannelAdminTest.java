@@ -44,8 +44,8 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * configuration file's checks (bad input is problem+json naming the field and changes nothing),
  * applied without a restart to channel orders opened afterwards (open ones keep their merchant),
  * checked against the sandbox with good and wrong credentials; and, by attack, that no answer and
- * no database row holds a secret, a sealed secret copied to another row does not open, and only an
- * administrator may read or write it.
+ * no database row holds a secret, a sealed secret copied to another row does not open (a save then
+ * asks for it again, naming it), and only an administrator may read or write it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChannelAdminTest {
@@ -282,6 +282,17 @@ class ChannelAdminTest {
     // The engine notices the change (as another engine's) and will not use what does not open.
     Await.value("341500 no longer uses the tampered configuration",
         () -> admin().get("/api/v1/admin/channels/341500/wechat/check").json().getString("source"), "file"::equals);
+
+    // Saving settings that keep the stored secrets asks for the one that no longer opens again,
+    // naming it, instead of failing; given again, it is sealed anew and the region uses it.
+    JsonObject settingsOnly = good.copy();
+    settingsOnly.remove("secrets");
+    ApiCaller.Answer askedAgain = put(admin(), "/api/v1/admin/channels/341500/wechat", settingsOnly);
+    assertEquals(422, askedAgain.status(), askedAgain.text());
+    assertTrue(askedAgain.text().contains("\"secrets.api-v3-key\"") && askedAgain.text().contains("does not open"),
+        askedAgain.text());
+    assertEquals(200, put(admin(), "/api/v1/admin/channels/341500/wechat", good).status());
+    assertEquals("database", admin().get("/api/v1/admin/channels/341500/wechat/check").json().getString("source"));
   }
 
   @Test
