@@ -55,6 +55,46 @@ class SignatureSchemeTest {
   }
 
   @Test
+  void aThreadsEngineReusedAcrossKeysAndAfterFailuresStillAnswersEachCheckAlone() {
+    // One engine per thread and scheme serves every check: nothing of one check (its key, a
+    // forged signature, a garbage one) may leak into the next.
+    KeyPair alice = Crypto.generateSm2();
+    KeyPair mallory = Crypto.generateSm2();
+    String byAlice = SignatureScheme.SM2_SM3.sign(alice.getPrivate(), MESSAGE);
+    KeyPair rsa = Crypto.generateRsa(2048);
+    String byRsa = SignatureScheme.SHA256_RSA.sign(rsa.getPrivate(), MESSAGE);
+    for (int round = 0; round < 3; round++) {
+      assertFalse(SignatureScheme.SM2_SM3.verify(mallory.getPublic(), MESSAGE, byAlice));
+      assertTrue(SignatureScheme.SM2_SM3.verify(alice.getPublic(), MESSAGE, byAlice));
+      assertFalse(SignatureScheme.SM2_SM3.verify(alice.getPublic(), MESSAGE, "AAAA"));
+      assertTrue(SignatureScheme.SM2_SM3.verify(alice.getPublic(), MESSAGE, byAlice));
+      assertFalse(SignatureScheme.SHA256_RSA.verify(alice.getPublic(), MESSAGE, byRsa));
+      assertTrue(SignatureScheme.SHA256_RSA.verify(rsa.getPublic(), MESSAGE, byRsa));
+    }
+  }
+
+  @Test
+  void checksOnManyThreadsAtOnceEachGetTheirOwnAnswer() throws Exception {
+    KeyPair rsa = Crypto.generateRsa(2048);
+    String good = SignatureScheme.SHA256_RSA.sign(rsa.getPrivate(), MESSAGE);
+    byte[] tampered = MESSAGE.clone();
+    tampered[3] ^= 1;
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<Boolean>> answers = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        byte[] message = i % 2 == 0 ? MESSAGE : tampered;
+        answers.add(pool.submit(() -> SignatureScheme.SHA256_RSA.verify(rsa.getPublic(), message, good)));
+      }
+      for (int i = 0; i < answers.size(); i++) {
+        assertEquals(i % 2 == 0, answers.get(i).get(), "check " + i);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void aVerifierFedPieceByPieceAgreesWithTheOneShotVerification() {
     byte[] body = "a bill streamed in pieces ".repeat(1_000).getBytes(StandardCharsets.UTF_8);
     byte[] whole = SignatureBase.request("POST", "/bill", "1700000000", "nonce-0001", body);

@@ -67,6 +67,9 @@ public final class ChannelOrders {
   /** A channel order: the order and the channel it was opened at. */
   public record Key(String orderNo, Channel channel) {}
 
+  /** A channel order still open at another channel than the one that was paid. */
+  public record Other(Channel channel, String outTradeNo, String merchantId) {}
+
   /** What the channel answered to an open, recorded with the move to OPEN. */
   public record Opened(String channelReference, String flow, JsonObject payee) {}
 
@@ -169,13 +172,28 @@ public final class ChannelOrders {
   public Future<Void> closeOthers(String orderNo, Channel paidChannel) {
     return pool.preparedQuery(SELECT_OTHERS).execute(Tuple.of(orderNo, paidChannel.code()))
         .compose(rows -> {
-          List<Future<Void>> closes = new ArrayList<>();
+          List<Other> others = new ArrayList<>();
           for (Row row : rows) {
-            Channel channel = Channel.fromCode(row.getString("channel")).orElseThrow();
-            closes.add(close(orderNo, channel, row.getString("out_trade_no"), row.getString("merchant_id")));
+            others.add(new Other(Channel.fromCode(row.getString("channel")).orElseThrow(),
+                row.getString("out_trade_no"), row.getString("merchant_id")));
           }
-          return Future.join(closes).mapEmpty();
+          return close(orderNo, others);
         });
+  }
+
+  /**
+   * Closes the order at these other channels (as {@link #closeOthers}, for a caller that read them
+   * already: the payment intake reads them in the payment's own transaction).
+   */
+  public Future<Void> close(String orderNo, List<Other> others) {
+    if (others.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<Void>> closes = new ArrayList<>();
+    for (Other other : others) {
+      closes.add(close(orderNo, other.channel(), other.outTradeNo(), other.merchantId()));
+    }
+    return Future.join(closes).mapEmpty();
   }
 
   private Future<Void> close(String orderNo, Channel channel, String outTradeNo, String merchantId) {

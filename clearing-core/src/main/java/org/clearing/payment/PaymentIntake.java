@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.clearing.channel.Channel;
 import org.clearing.channel.Money;
 import org.clearing.channel.OutTradeNumbers;
 import org.clearing.channel.PayeeIdentity;
@@ -48,8 +49,19 @@ public final class PaymentIntake {
     BILL
   }
 
-  /** What recording did; {@code outcome} is null for a duplicate. */
-  public record Recorded(boolean duplicate, String orderNo, PaymentDecision.Outcome outcome) {}
+  /**
+   * What recording did; {@code outcome} is null for a duplicate. {@code openElsewhere} are, for a
+   * payment that paid its order now, the order's channel orders still open at other channels (read
+   * in the same transaction, so the caller closes them without asking the database again); empty
+   * otherwise.
+   */
+  public record Recorded(boolean duplicate, String orderNo, PaymentDecision.Outcome outcome,
+      List<ChannelOrders.Other> openElsewhere) {
+
+    public Recorded(boolean duplicate, String orderNo, PaymentDecision.Outcome outcome) {
+      this(duplicate, orderNo, outcome, List.of());
+    }
+  }
 
   /** Callbacks waiting for a group beyond this are refused with "try again" (the channel resends). */
   public static final int QUEUED_MAX = 4_096;
@@ -75,6 +87,10 @@ public final class PaymentIntake {
       "SELECT c.channel, c.out_trade_no, c.payee::text AS payee FROM channel_order c"
           + " JOIN unnest($1::text[], $2::text[]) AS k(channel, out_trade_no)"
           + " ON c.channel = k.channel AND c.out_trade_no = k.out_trade_no WHERE c.payee IS NOT NULL";
+  /** The channel orders of the locked orders still open (a paid order's others are closed). */
+  public static final String SELECT_OPEN =
+      "SELECT order_no, channel, out_trade_no, merchant_id FROM channel_order"
+          + " WHERE order_no = ANY($1::text[]) AND status IN ('OPENING', 'OPEN')";
   public static final String INSERT_INBOX = """
       INSERT INTO channel_inbox (channel, kind, event_key, order_no, out_trade_no, transaction_id,
                                  amount_fen, outcome, source, event_id, occurred_at)
@@ -132,24 +148,48 @@ public final class PaymentIntake {
         .map(p -> OutTradeNumbers.orderNo(p.channel(), p.outTradeNo()).orElse(null)).toList();
     String[] lockOrder = new TreeSet<>(orderNos.stream().filter(o -> o != null).toList())
         .toArray(String[]::new);
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(lockOrder))
-        .compose(heads -> conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(lockOrder))
-            .compose(legs -> conn.preparedQuery(SELECT_RECORDED).execute(Tuple.tuple()
-                    .addArrayOfString(payments.stream().map(p -> p.channel().code()).toArray(String[]::new))
-                    .addArrayOfString(payments.stream().map(PaymentNotification::transactionId)
-                        .toArray(String[]::new)))
-                .compose(recorded -> conn.preparedQuery(SELECT_PAYEES).execute(Tuple.tuple()
-                        .addArrayOfString(payments.stream().map(p -> p.channel().code()).toArray(String[]::new))
-                        .addArrayOfString(payments.stream().map(PaymentNotification::outTradeNo)
-                            .toArray(String[]::new)))
-                    .compose(payees -> {
-                      Map<String, PaymentBooking.OrderState> states = orderStates(heads, legs);
-                      List<PaymentBooking.Booking> bookings = PaymentBooking.book(
-                          payments, orderNos, states, keys(recorded), payees(payees));
-                      return write(conn, bookings, items, states).map(bookings);
-                    })))))
-        .map(bookings -> bookings.stream()
-            .map(b -> new Recorded(b.duplicate(), b.orderNo(), b.outcome())).toList());
+    String[] channels = payments.stream().map(p -> p.channel().code()).toArray(String[]::new);
+    return pool.withTransaction(conn -> {
+      // The reads go out together, in one round trip: PostgreSQL runs them in this order, so each
+      // read after the lock starts once the lock is granted and sees every payment committed
+      // before it, as when each waited for the one before.
+      Future<RowSet<Row>> heads = conn.preparedQuery(LOCK_ORDERS).execute(Tuple.of(lockOrder));
+      Future<RowSet<Row>> legs = conn.preparedQuery(SELECT_LEGS).execute(Tuple.of(lockOrder));
+      Future<RowSet<Row>> recorded = conn.preparedQuery(SELECT_RECORDED).execute(Tuple.tuple()
+          .addArrayOfString(channels)
+          .addArrayOfString(payments.stream().map(PaymentNotification::transactionId).toArray(String[]::new)));
+      Future<RowSet<Row>> payees = conn.preparedQuery(SELECT_PAYEES).execute(Tuple.tuple()
+          .addArrayOfString(channels)
+          .addArrayOfString(payments.stream().map(PaymentNotification::outTradeNo).toArray(String[]::new)));
+      Future<RowSet<Row>> open = conn.preparedQuery(SELECT_OPEN).execute(Tuple.of(lockOrder));
+      return Future.all(heads, legs, recorded, payees, open).compose(read -> {
+        Map<String, PaymentBooking.OrderState> states = orderStates(heads.result(), legs.result());
+        List<PaymentBooking.Booking> bookings = PaymentBooking.book(
+            payments, orderNos, states, keys(recorded.result()), payees(payees.result()));
+        return write(conn, bookings, items, states).map(v -> recordedAll(bookings, open.result()));
+      });
+    });
+  }
+
+  /** One result per booking; a payment that paid its order now names its order's other open channel orders. */
+  private static List<Recorded> recordedAll(List<PaymentBooking.Booking> bookings, RowSet<Row> openRows) {
+    Map<String, List<Row>> open = new HashMap<>();
+    for (Row row : openRows) {
+      open.computeIfAbsent(row.getString("order_no"), k -> new ArrayList<>()).add(row);
+    }
+    List<Recorded> all = new ArrayList<>(bookings.size());
+    for (PaymentBooking.Booking b : bookings) {
+      List<ChannelOrders.Other> others = List.of();
+      if (!b.duplicate() && b.outcome() == PaymentDecision.Outcome.APPLIED && open.containsKey(b.orderNo())) {
+        others = open.get(b.orderNo()).stream()
+            .filter(row -> !row.getString("channel").equals(b.payment().channel().code()))
+            .map(row -> new ChannelOrders.Other(Channel.fromCode(row.getString("channel")).orElseThrow(),
+                row.getString("out_trade_no"), row.getString("merchant_id")))
+            .toList();
+      }
+      all.add(new Recorded(b.duplicate(), b.orderNo(), b.outcome(), others));
+    }
+    return all;
   }
 
   private static Map<String, PaymentBooking.OrderState> orderStates(RowSet<Row> heads, RowSet<Row> legRows) {

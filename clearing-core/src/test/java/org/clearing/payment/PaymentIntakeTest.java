@@ -21,6 +21,7 @@ import org.clearing.testing.ApiCaller;
 import org.clearing.testing.Await;
 import org.clearing.testing.EngineExtension;
 import org.clearing.testing.OrderBodies;
+import org.clearing.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,30 @@ class PaymentIntakeTest {
         + " AND entry_id = " + entry));
     assertEquals(1, engine.count("SELECT count(*) FROM outbox WHERE event_type = 'order.paid' AND order_no = '"
         + orderNo + "'"));
+  }
+
+  @Test
+  void aPaymentThatPaysItsOrderNamesItsChannelOrdersStillOpenElsewhereAndItsDuplicateNamesNone() throws Exception {
+    String orderNo = newOrder();
+    // Opened at all three channels; UnionPay's has lapsed already.
+    TestDatabase.execute(engine.pgUrl(), "INSERT INTO channel_order (order_no, channel, out_trade_no, flow, status)"
+        + " VALUES ('" + orderNo + "', 'wechat', '" + OutTradeNumbers.of(Channel.WECHAT, orderNo) + "', 'NATIVE', 'OPEN'),"
+        + " ('" + orderNo + "', 'alipay', '" + OutTradeNumbers.of(Channel.ALIPAY, orderNo) + "', 'PAGE', 'OPENING'),"
+        + " ('" + orderNo + "', 'unionpay', '" + OutTradeNumbers.of(Channel.UNIONPAY, orderNo) + "', 'PAGE', 'CLOSED')");
+    PaymentNotification paid = payment(Channel.WECHAT, orderNo, "4200000020", 1_509_000);
+
+    PaymentIntake.Recorded recorded = Await.result(intake.recordPayment(paid, PaymentIntake.Source.CALLBACK));
+    PaymentIntake.Recorded again = Await.result(intake.recordPayment(paid, PaymentIntake.Source.CALLBACK));
+    PaymentIntake.Recorded second = Await.result(intake.recordPayment(
+        payment(Channel.ALIPAY, orderNo, "2026112722020", 1_509_000), PaymentIntake.Source.CALLBACK));
+
+    assertEquals(PaymentDecision.Outcome.APPLIED, recorded.outcome());
+    assertEquals(List.of(new ChannelOrders.Other(Channel.ALIPAY, OutTradeNumbers.of(Channel.ALIPAY, orderNo), null)),
+        recorded.openElsewhere());
+    assertTrue(again.duplicate());
+    assertEquals(List.of(), again.openElsewhere());
+    assertEquals(PaymentDecision.Outcome.NOT_PAYABLE, second.outcome());
+    assertEquals(List.of(), second.openElsewhere(), "only the payment that paid the order closes the others");
   }
 
   @Test

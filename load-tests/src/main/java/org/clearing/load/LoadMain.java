@@ -17,6 +17,7 @@ import org.clearing.load.driver.Harness;
 import org.clearing.load.driver.OpenLoopDriver;
 import org.clearing.load.driver.TempDirectories;
 import org.clearing.load.report.LatencyReport;
+import org.clearing.load.scenario.Baseline;
 import org.clearing.load.scenario.CreateScenario;
 import org.clearing.load.scenario.ReplayScenario;
 import org.clearing.load.scenario.ReconBenchmark;
@@ -202,9 +203,13 @@ public final class LoadMain {
     @Option(names = "--inflight-max", defaultValue = "512", description = "Bound on requests in flight.")
     int inFlightMax;
 
-    @Option(names = "--baseline-connections", defaultValue = "8",
-        description = "Connections for the baseline: the engine's pool size (default ${DEFAULT-VALUE}).")
-    int baselineConnections;
+    @Option(names = "--baseline-connections", defaultValue = "8,32,64", split = ",",
+        description = "Connections of the baseline's runs, one run each, comma-separated; the ratio is"
+            + " against the best run (default ${DEFAULT-VALUE}; each 1 to " + Baseline.CONNECTIONS_MAX + ").")
+    List<Integer> baselineConnections;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--report", description = "Write the JSON report here.")
     Path report;
@@ -216,6 +221,12 @@ public final class LoadMain {
 
     @Override
     public Integer call() throws Exception {
+      if (baselineConnections.isEmpty()
+          || baselineConnections.stream().anyMatch(c -> c < 1 || c > Baseline.CONNECTIONS_MAX)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--baseline-connections must each be 1 to "
+            + Baseline.CONNECTIONS_MAX + " (PostgreSQL's connections are shared with the engine), not "
+            + baselineConnections);
+      }
       checkWindow(settings());
       try (var harness = Harness.start(engineJar)) {
         var section = run(harness, settings());

@@ -26,6 +26,12 @@ public final class AeadCipher {
   private final String algorithm;
   private final String transformation;
   private final SecretKeySpec key;
+  /**
+   * Each thread's decrypting engine, made once (a provider lookup and a new engine per
+   * notification cost more than decrypting its resource). Only for decryption: an engine may
+   * refuse to encrypt twice under one nonce, and encryption always takes a fresh one.
+   */
+  private final ThreadLocal<Cipher> decrypting = new ThreadLocal<>();
 
   private AeadCipher(String algorithm, String transformation, SecretKeySpec key) {
     this.algorithm = algorithm;
@@ -86,8 +92,15 @@ public final class AeadCipher {
     if (sealed.length < TAG_BITS / 8) {
       return Optional.empty();
     }
+    byte[] iv = checkNonce(nonce);
     try {
-      return Optional.of(init(Cipher.DECRYPT_MODE, associatedData, checkNonce(nonce)).doFinal(sealed));
+      Cipher cipher = decrypting.get();
+      if (cipher == null) {
+        cipher = Cipher.getInstance(transformation, Crypto.provider());
+        decrypting.set(cipher);
+      }
+      // init resets whatever an earlier call left, a failed one included.
+      return Optional.of(init(cipher, Cipher.DECRYPT_MODE, associatedData, iv).doFinal(sealed));
     } catch (javax.crypto.AEADBadTagException e) {
       return Optional.empty();
     } catch (GeneralSecurityException e) {
@@ -101,7 +114,10 @@ public final class AeadCipher {
   }
 
   private Cipher init(int mode, String associatedData, byte[] iv) throws GeneralSecurityException {
-    Cipher cipher = Cipher.getInstance(transformation, Crypto.provider());
+    return init(Cipher.getInstance(transformation, Crypto.provider()), mode, associatedData, iv);
+  }
+
+  private Cipher init(Cipher cipher, int mode, String associatedData, byte[] iv) throws GeneralSecurityException {
     cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, iv));
     if (associatedData != null && !associatedData.isEmpty()) {
       cipher.updateAAD(associatedData.getBytes(StandardCharsets.UTF_8));

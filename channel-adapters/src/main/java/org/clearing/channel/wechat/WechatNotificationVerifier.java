@@ -36,8 +36,10 @@ public final class WechatNotificationVerifier {
 
   /** Read at each delivery: a platform-certificate refresh takes effect at once. */
   private final java.util.function.Supplier<WechatPlatformKeys> platformKeys;
-  private final String apiV3Key;
   private final Merchant merchant;
+  /** Both of WeChat's resource ciphers under the APIv3 key, keyed once (the SM4 key is a digest). */
+  private final AeadCipher aes;
+  private final AeadCipher sm4;
   private final Clock clock;
   private final Duration window;
 
@@ -99,8 +101,9 @@ public final class WechatNotificationVerifier {
       Clock clock,
       Duration window) {
     this.platformKeys = Objects.requireNonNull(platformKeys, "platformKeys");
-    this.apiV3Key = Objects.requireNonNull(apiV3Key, "apiV3Key");
-    AeadCipher.aes256Gcm(apiV3Key); // fails fast on a key of the wrong length
+    Objects.requireNonNull(apiV3Key, "apiV3Key");
+    this.aes = AeadCipher.aes256Gcm(apiV3Key); // fails fast on a key of the wrong length
+    this.sm4 = AeadCipher.sm4Gcm(apiV3Key);
     this.merchant = Objects.requireNonNull(merchant, "merchant");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.window = Objects.requireNonNull(window, "window");
@@ -233,7 +236,8 @@ public final class WechatNotificationVerifier {
     String nonce = text(resource, "nonce");
     String ciphertext = text(resource, "ciphertext");
     String associatedData = optionalText(resource, "associated_data");
-    Optional<AeadCipher> cipher = AeadCipher.forAlgorithm(algorithm, apiV3Key);
+    Optional<AeadCipher> cipher = aes.algorithm().equals(algorithm) ? Optional.of(aes)
+        : sm4.algorithm().equals(algorithm) ? Optional.of(sm4) : Optional.empty();
     if (cipher.isEmpty()) {
       throw new MalformedException("unknown resource algorithm " + algorithm);
     }

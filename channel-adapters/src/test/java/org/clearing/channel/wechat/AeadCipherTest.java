@@ -56,6 +56,21 @@ class AeadCipherTest {
   }
 
   @Test
+  void aThreadsDecryptingEngineServesTheNextResourceAfterAFailedTag() {
+    // The engine is kept per thread: a resource that failed its tag must not spoil the next one.
+    byte[] tampered = Base64.getDecoder().decode(CIPHERTEXT);
+    tampered[1] ^= 0x01;
+    for (int round = 0; round < 3; round++) {
+      assertTrue(aes.decrypt(AAD, NONCE, Base64.getEncoder().encodeToString(tampered)).isEmpty());
+      assertEquals(PLAINTEXT, new String(aes.decrypt(AAD, NONCE, CIPHERTEXT).orElseThrow(), StandardCharsets.UTF_8));
+      assertTrue(aes.decrypt("refund", NONCE, CIPHERTEXT).isEmpty());
+    }
+    // Encrypting the same nonce twice still works: encryption never shares the kept engine.
+    assertEquals(CIPHERTEXT, aes.encrypt(AAD, NONCE, PLAINTEXT.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(CIPHERTEXT, aes.encrypt(AAD, NONCE, PLAINTEXT.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void anotherAssociatedDataNonceOrKeyDoesNotDecrypt() {
     assertTrue(aes.decrypt("refund", NONCE, CIPHERTEXT).isEmpty());
     assertTrue(aes.decrypt("", NONCE, CIPHERTEXT).isEmpty());

@@ -79,6 +79,18 @@ public final class ReplayScenario {
       long answered = java.util.Arrays.stream(replays.statuses()).filter(s -> s > 0).count();
       return answered == 0 ? 0 : (double) engineCpuMs / answered;
     }
+
+    /** CPU time of the JIT's compiler threads (C1 and C2) in the window. */
+    public long compilerCpuMs() {
+      return engineCpuMsByThread.entrySet().stream()
+          .filter(e -> e.getKey().startsWith("C1 Compiler") || e.getKey().startsWith("C2 Compiler"))
+          .mapToLong(java.util.Map.Entry::getValue).sum();
+    }
+
+    /** The compilers' share of the engine's CPU in the window (0 when none was measured). */
+    public double compilerShare() {
+      return engineCpuMs <= 0 ? 0 : Math.min(1, (double) compilerCpuMs() / engineCpuMs);
+    }
   }
 
   /** WeChat refuses a notification whose timestamp is more than 5 minutes from its clock. */
@@ -159,8 +171,22 @@ public final class ReplayScenario {
    * engine's active query (which would book the pre-paid payments before their callbacks came).
    */
   public static void checkFresh(PrePayment prepayment, int requests, double ratePerS) {
+    checkFresh(prepayment, requests, ratePerS, 0);
+  }
+
+  /** Whether {@link #checkFresh} would still pass after another {@code laterMs} of waiting. */
+  public static boolean fresh(PrePayment prepayment, int requests, double ratePerS, long laterMs) {
+    try {
+      checkFresh(prepayment, requests, ratePerS, laterMs);
+      return true;
+    } catch (DoesNotFit e) {
+      return false;
+    }
+  }
+
+  private static void checkFresh(PrePayment prepayment, int requests, double ratePerS, long laterMs) {
     long windowMs = (long) (requests / ratePerS * 1000);
-    long nowMs = System.currentTimeMillis();
+    long nowMs = System.currentTimeMillis() + laterMs;
     long ageAtLastMs = nowMs - prepayment.startEpochMs() + windowMs;
     if (ageAtLastMs + TIMESTAMP_MARGIN.toMillis() > WECHAT_TIMESTAMP_WINDOW.toMillis()) {
       throw new DoesNotFit("pre-payment took " + prepayment.durationMs() / 1000 + " s and the window"

@@ -61,7 +61,7 @@ public final class SoakScenario {
     int pgRestartBatch = 2 * batches / 3;
     String runId = "soak" + Long.toString(System.currentTimeMillis(), 36);
     Runs.Settings runSettings = new Runs.Settings(settings.ratePerS(), settings.payments(), settings.inFlightMax(),
-        0, out);
+        List.of(), out);
     out.printf(Locale.ROOT, "soak: %d payments in %d batches at %.0f/s under %s; SIGKILL in batch %d,"
         + " PostgreSQL restart in batch %d; then a day of %d orders%n", settings.payments(), batches,
         settings.ratePerS(), Runs.STORM.encode(), killBatch + 1, pgRestartBatch + 1, settings.dayOrders());
