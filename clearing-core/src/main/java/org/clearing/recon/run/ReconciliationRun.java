@@ -78,7 +78,19 @@ public final class ReconciliationRun {
 
   /** What a run did. */
   public record Result(long runId, Channel channel, LocalDate businessDate, BillSource billSource,
-      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary) {}
+      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary, Timing timing) {}
+
+  /**
+   * Where a run's time went, in milliseconds. {@code billMs}: the bill fetched from the channel, or
+   * an upload read through once to check it, plus any wait for the file's hash (taken alongside the
+   * match). The match reads the bill, the engine's records and
+   * writes items in one pass, so its phases are the time spent inside each: {@code parseMs} in the
+   * bill's parser, {@code engineReadMs} waiting for the engine's pages, {@code itemWriteMs} waiting
+   * for item inserts, {@code matchMs} the rest (the matcher's sort and join); {@code accountsMs} the
+   * per-account comparison after it. {@code matchTotalMs} is the whole pass.
+   */
+  public record Timing(long billMs, long parseMs, long engineReadMs, long matchMs, long itemWriteMs, long matchTotalMs,
+      long accountsMs) {}
 
   /** The day's run is in progress elsewhere; try again later. */
   public static final class AlreadyRunning extends RuntimeException {
@@ -200,6 +212,7 @@ public final class ReconciliationRun {
   static final int WORKER_THREADS = 1;
   static final long WORKER_EXECUTE_MINUTES_MAX = 60;
 
+  private final Vertx vertx;
   private final WorkerExecutor worker;
   private final Pool pool;
   private final ChannelSet channels;
@@ -208,6 +221,7 @@ public final class ReconciliationRun {
 
   public ReconciliationRun(Vertx vertx, Pool pool, ChannelSet channels, PaymentIntake intake,
       Path tempDirectory) {
+    this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, WORKER_THREADS, WORKER_EXECUTE_MINUTES_MAX,
         TimeUnit.MINUTES);
     this.pool = pool;
@@ -219,7 +233,7 @@ public final class ReconciliationRun {
   /** Reconciles a day with the bill fetched from the channel. */
   public Future<Result> run(LocalDate day, Channel channel) {
     return adapter(channel).compose(adapter ->
-        run(day, adapter, BillSource.FETCHED, () -> adapter.downloadBill(day)));
+        run(day, adapter, BillSource.FETCHED, () -> adapter.downloadBill(day), 0));
   }
 
   /**
@@ -228,9 +242,11 @@ public final class ReconciliationRun {
    */
   public Future<Result> runUploaded(LocalDate day, Channel channel, Path billFile) {
     BillFile bill = new BillFile(channel, day, billFile);
-    return adapter(channel)
-        .compose(adapter -> worker.executeBlocking(() -> readThrough(adapter, bill), true).map(adapter))
-        .compose(adapter -> run(day, adapter, BillSource.UPLOADED, () -> Future.succeededFuture(bill)));
+    return adapter(channel).compose(adapter -> worker.executeBlocking(() -> {
+      long startNs = System.nanoTime();
+      readThrough(adapter, bill);
+      return (System.nanoTime() - startNs) / 1_000_000;
+    }, true).compose(checkMs -> run(day, adapter, BillSource.UPLOADED, () -> Future.succeededFuture(bill), checkMs)));
   }
 
   /**
@@ -298,52 +314,71 @@ public final class ReconciliationRun {
   }
 
   private Future<Result> run(LocalDate day, ChannelAdapter adapter, BillSource source,
-      Supplier<Future<BillFile>> bill) {
+      Supplier<Future<BillFile>> bill, long billCheckMs) {
     Channel channel = adapter.channel();
     return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
-        .compose(runId -> bill.get()
-            .compose(file -> worker.executeBlocking(() -> matchAndStore(runId, adapter, file), true))
-            .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
-                .compose(booked -> finish(runId, source, stored, booked)))
-            .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
-                .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString()))));
+        .compose(runId -> {
+          long fetchStartNs = System.nanoTime();
+          return bill.get()
+              .compose(file -> {
+                long billMs = billCheckMs + (System.nanoTime() - fetchStartNs) / 1_000_000;
+                return worker.executeBlocking(() -> matchAndStore(runId, adapter, file, billMs), true);
+              })
+              .compose(stored -> verifyLongPayments(runId, adapter, stored.longPayments(), 0, 0)
+                  .compose(booked -> finish(runId, source, stored, booked)))
+              .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
+                  .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString())));
+        });
   }
 
   /** A LONG payment to verify at the channel. */
   private record LongPayment(int itemNo, String outTradeNo) {}
 
-  /** Where a run's time went, for the summary: matching in all, of which waiting on reads and inserts. */
-  private record Timing(long matchMs, long engineReadMs, long itemWriteMs) {}
-
   private record Stored(String billSha256, ReconSummary summary, ItemWriter writer,
       List<LongPayment> longPayments, long longPaymentsNotVerified, Timing timing) {}
 
   /** On a worker: carry-over read, replace items, match, account results. */
-  private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile bill) {
-    String sha256 = sha256(bill.path());
+  private Stored matchAndStore(long runId, ChannelAdapter adapter, BillFile billFile, long billMs) {
+    // The file's hash is taken on another thread while the match reads the same file (from the
+    // page cache): a million-line bill is a few hundred megabytes to hash.
+    Future<String> hashed = vertx.executeBlocking(() -> sha256(billFile.path()), false);
     Channel channel = adapter.channel();
     List<Row> resolved = new ArrayList<>();
     Blocking.await(pool.preparedQuery(RESOLVED).execute(Tuple.of(runId, CARRIED_RESOLUTIONS_MAX)))
         .forEach(resolved::add);
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
-    MatchOptions options = MatchOptions.beijingDay(channel, bill.day()).withTempDirectory(tempDirectory);
+    // EngineRecords reads the day ordered by out_trade_no (COLLATE "C"), so the matcher only checks that order.
+    MatchOptions options = MatchOptions.beijingDay(channel, billFile.day()).withTempDirectory(tempDirectory)
+        .withRecordsPresorted(true);
     ItemWriter writer = new ItemWriter(pool, runId, channel);
     ReconSummary summary;
-    Timing timing;
     long startNs = System.nanoTime();
-    try (StatementReader lines = adapter.readBill(bill);
+    long parseMs;
+    long engineReadMs;
+    try (StatementReader bill = adapter.readBill(billFile);
         EngineRecords records = EngineRecords.open(pool, channel, options.dayStart(), options.dayEnd())) {
+      TimedLines lines = new TimedLines(bill);
       summary = new ReconMatcher(options).match(lines, records, writer);
       writer.finish();
-      timing = new Timing((System.nanoTime() - startNs) / 1_000_000, records.readMs(), writer.writeMs());
+      parseMs = lines.ms();
+      engineReadMs = records.readMs();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000;
+    long accountsStartNs = System.nanoTime();
     carryOver(runId, resolved);
     storeAccounts(runId, channel, options);
+    long accountsMs = (System.nanoTime() - accountsStartNs) / 1_000_000;
+    long hashWaitStartNs = System.nanoTime();
+    String sha256 = Blocking.await(hashed);
+    long hashWaitMs = (System.nanoTime() - hashWaitStartNs) / 1_000_000;
+    Timing timing = new Timing(billMs + hashWaitMs, parseMs, engineReadMs,
+        Math.max(0, matchTotalMs - parseMs - engineReadMs - writer.writeMs()), writer.writeMs(), matchTotalMs,
+        accountsMs);
     List<LongPayment> longPayments = new ArrayList<>();
     long notVerified = 0;
     for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
@@ -353,17 +388,19 @@ public final class ReconciliationRun {
     return new Stored(sha256, summary, writer, longPayments, notVerified, timing);
   }
 
-  /** Per payee account: the engine's expected legs against the settled ones, compared by the pure module. */
+  /**
+   * Per payee account: the engine's expected legs against the settled ones, compared by the pure
+   * module as both stream past in account order (a day's million legs are never held at once).
+   */
   private void storeAccounts(long runId, Channel channel, MatchOptions options) {
-    List<SettlementComparison.Leg> expected = new ArrayList<>();
-    Blocking.await(pool.preparedQuery(EXPECTED_LEGS).execute(Tuple.of(channel.code(),
-            options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))))
-        .forEach(row -> expected.add(leg(row)));
-    List<SettlementComparison.Leg> settled = new ArrayList<>();
-    Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code(),
-            BillSplit.of(channel).showsLegs())))
-        .forEach(row -> settled.add(leg(row)));
-    List<SettlementComparison.AccountSettlement> accounts = SettlementComparison.compare(expected, settled);
+    List<SettlementComparison.AccountSettlement> accounts;
+    try (PagedRows<SettlementComparison.Leg> expected = PagedRows.open(pool, inAccountOrder(EXPECTED_LEGS),
+            Tuple.of(channel.code(), options.dayStart().atOffset(ZoneOffset.UTC),
+                options.dayEnd().atOffset(ZoneOffset.UTC)), ReconciliationRun::leg);
+        PagedRows<SettlementComparison.Leg> settled = PagedRows.open(pool, inAccountOrder(SETTLED_LEGS),
+            Tuple.of(runId, channel.code(), BillSplit.of(channel).showsLegs()), ReconciliationRun::leg)) {
+      accounts = SettlementComparison.compareSorted(expected, settled);
+    }
     if (accounts.isEmpty()) {
       return;
     }
@@ -379,6 +416,12 @@ public final class ReconciliationRun {
         .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::missingFen).toArray(Long[]::new))
         .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExcess).toArray(Integer[]::new))
         .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::excessFen).toArray(Long[]::new))));
+  }
+
+  /** A query of legs in the order {@link SettlementComparison#compareSorted} reads them. */
+  private static String inAccountOrder(String legsQuery) {
+    return "SELECT payee_account_id, out_trade_no, amount_fen FROM (" + legsQuery + ") legs"
+        + " ORDER BY payee_account_id COLLATE \"C\", out_trade_no COLLATE \"C\"";
   }
 
   private static SettlementComparison.Leg leg(Row row) {
@@ -443,19 +486,23 @@ public final class ReconciliationRun {
     ReconSummary summary = stored.summary();
     JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
         .put("long_payments_not_verified", stored.longPaymentsNotVerified())
-        .put("match_ms", stored.timing().matchMs()).put("engine_read_ms", stored.timing().engineReadMs())
-        .put("item_write_ms", stored.timing().itemWriteMs());
+        .put("bill_ms", stored.timing().billMs()).put("match_ms", stored.timing().matchTotalMs())
+        .put("parse_ms", stored.timing().parseMs())
+        .put("engine_read_ms", stored.timing().engineReadMs())
+        .put("item_write_ms", stored.timing().itemWriteMs()).put("accounts_ms", stored.timing().accountsMs());
     return pool.preparedQuery(FINISH).execute(Tuple.of(runId, stored.billSha256(), json.encode()))
         .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
         .map(rows -> {
           long open = rows.iterator().next().getLong(0);
           LOG.info("event=recon.run_done run_id={} channel={} day={} source={} lines={} records={} items={}"
-                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId, summary.channel().code(),
+                  + " discrepancies={} auto_booked={} open={} match_ms={} parse_ms={} engine_read_ms={} item_write_ms={}"
+              + " accounts_ms={}", runId, summary.channel().code(),
               summary.businessDate(), source, summary.channelLines(), summary.engineRecords(),
-              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchMs(),
-              stored.timing().engineReadMs(), stored.timing().itemWriteMs());
+              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchTotalMs(),
+              stored.timing().parseMs(), stored.timing().engineReadMs(), stored.timing().itemWriteMs(),
+              stored.timing().accountsMs());
           return new Result(runId, summary.channel(), summary.businessDate(), source, stored.billSha256(),
-              stored.writer().items(), open, autoBooked, summary);
+              stored.writer().items(), open, autoBooked, summary, stored.timing());
         });
   }
 
@@ -478,6 +525,36 @@ public final class ReconciliationRun {
     return new JsonObject().put("channel_lines", summary.channelLines())
         .put("engine_records", summary.engineRecords()).put("discrepancies", summary.discrepancies())
         .put("fee_fen", summary.feeFen()).put("by_class", byClass).put("by_kind", byKind);
+  }
+
+  /** The bill's lines, with the time spent in its parser. */
+  private static final class TimedLines implements java.util.Iterator<org.clearing.channel.StatementLine> {
+    private final StatementReader lines;
+    private long ns;
+
+    TimedLines(StatementReader lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    public boolean hasNext() {
+      long startNs = System.nanoTime();
+      boolean more = lines.hasNext();
+      ns += System.nanoTime() - startNs;
+      return more;
+    }
+
+    @Override
+    public org.clearing.channel.StatementLine next() {
+      long startNs = System.nanoTime();
+      org.clearing.channel.StatementLine line = lines.next();
+      ns += System.nanoTime() - startNs;
+      return line;
+    }
+
+    long ms() {
+      return ns / 1_000_000;
+    }
   }
 
   static String sha256(Path file) {
