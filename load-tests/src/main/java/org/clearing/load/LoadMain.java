@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         LoadMain.PgRestart.class, LoadMain.SlowChannel.class, LoadMain.Overload.class, AllCommand.class,
         ReconBenchmark.class, DayCommand.class,
         HaCommand.class,
-        SoakCommand.class},
+        SoakCommand.class,
+        StartupCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 
