@@ -139,7 +139,7 @@ public final class StartupCommand implements Callable<Integer> {
         if (line.contains(BANNER)) {
           long wallMs = (System.nanoTime() - startNs) / 1_000_000;
           Run run = new Run(wallMs, cpuMs(process.pid()), engineStartupMs, loadAverage());
-          stop(process, output);
+          stop(process);
           return run;
         }
         tail.add(line);
@@ -161,12 +161,12 @@ public final class StartupCommand implements Callable<Integer> {
     }
   }
 
-  /** SIGTERM, reading the output until the process ends (a full pipe would hold up its shutdown). */
-  private static void stop(Process process, BufferedReader output) throws Exception {
+  /**
+   * SIGTERM, and wait for the orderly shutdown. Process.destroy closes our end of the engine's
+   * output, so what it prints while stopping is not read (its writes fail quietly).
+   */
+  private static void stop(Process process) throws Exception {
     process.destroy();
-    while (output.readLine() != null) {
-      // The shutdown's own lines are not needed.
-    }
     if (!process.waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the engine did not stop within " + STOP_TIMEOUT_S + " s of SIGTERM");
     }
