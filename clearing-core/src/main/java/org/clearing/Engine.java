@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.clearing.api.ApiContext;
 import org.clearing.api.Uploads;
@@ -86,8 +87,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running engine: database, Vert.x, the HTTP edge and the background sweeps, started in that
- * order and stopped in the reverse one (stop accepting, drain, close the pool, stop PostgreSQL).
+ * The running engine: database, Vert.x, the HTTP edge and the background sweeps. The database
+ * starts alongside Vert.x and the wiring, and is waited for before the first query; the HTTP edge
+ * and the sweeps come last. Stopped in the reverse order (stop accepting, drain, close the pool,
+ * stop PostgreSQL).
  */
 public final class Engine {
 
@@ -151,8 +154,8 @@ public final class Engine {
   }
 
   /**
-   * Starts the engine. Blocking (the embedded database starts and migrates first): call it from
-   * a main thread or a test, never from an event loop.
+   * Starts the engine. Blocking (the embedded database starts and migrates, on a thread of its
+   * own, while the rest is wired): call it from a main thread or a test, never from an event loop.
    */
   public static Engine start(EngineConfig config) throws Exception {
     return start(config, Clock.systemUTC());
@@ -165,8 +168,21 @@ public final class Engine {
    */
   public static Engine start(EngineConfig config, Clock clock) throws Exception {
     long startNs = System.nanoTime();
+    StartupPhases phases = new StartupPhases();
     SecretFiles.requireAllOwnerOnly(secretDirectories(config.dataDir()));
-    Database database = Database.open(config.dataDir(), config.pgUrl());
+    // PostgreSQL starts and migrates on a thread of its own (the embedded one is a separate process,
+    // and reading its binaries and Flyway's checks are CPU on another core) while Vert.x is built
+    // and the engine wired: the consoles' templates parsed, keys read, the sandboxes' keys loaded.
+    // Nothing touches the database before the wiring waits for it.
+    CompletableFuture<Database> opening = new CompletableFuture<>();
+    Thread opener = new Thread(() -> {
+      try {
+        opening.complete(Database.open(config.dataDir(), config.pgUrl()));
+      } catch (Throwable e) {
+        opening.completeExceptionally(e);
+      }
+    }, "clearing-database-start");
+    opener.start();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions()
@@ -179,11 +195,13 @@ public final class Engine {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     try {
-      Engine engine = wire(config, database, vertx, metrics, clock)
-          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      phases.mark("vertx");
+      Engine engine = wire(config, Future.fromCompletionStage(opening), vertx, metrics, clock, phases)
+          .toCompletionStage().toCompletableFuture().get(START_WAIT_S, TimeUnit.SECONDS);
+      LOG.info("event=engine.startup_phases {}", phases);
       LOG.info("event=engine.started http_port={} tls={} management_port={} startup_ms={} database=\"{}\"",
           engine.httpPort, engine.tls, engine.managementPort, (System.nanoTime() - startNs) / 1_000_000,
-          database.description());
+          engine.database.description());
       if (!engine.tls) {
         LOG.warn("event=engine.plain_http detail=\"no --tls-cert: the public port speaks plain HTTP;"
             + " terminate TLS at a proxy in front of it before payer data crosses a network\"");
@@ -191,23 +209,41 @@ public final class Engine {
       return engine;
     } catch (Exception e) {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      // The database may still be starting: it is closed once it is up. If it could not start,
+      // that is the error, as it was when the database started before anything else.
+      Database database;
+      try {
+        database = opening.get(START_WAIT_S, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException notStarted) {
+        throw notStarted.getCause() instanceof Exception cause ? cause : e;
+      } catch (Exception notStarted) {
+        e.addSuppressed(notStarted);
+        throw e;
+      }
       database.close();
       throw e;
     }
   }
 
-  private static Future<Engine> wire(
-      EngineConfig config, Database database, Vertx vertx, PrometheusMeterRegistry metrics, Clock clock) {
+  /**
+   * How long a start may take, the database's start and migrations included: a first start on a
+   * busy machine runs initdb and every migration.
+   */
+  static final long START_WAIT_S = 180;
+
+  private static Future<Engine> wire(EngineConfig config, Future<Database> opened, Vertx vertx,
+      PrometheusMeterRegistry metrics, Clock clock, StartupPhases phases) {
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions()
             .setName("clearing-db")
             .setMaxSize(config.dbPoolSizeMax())
             .setMaxWaitQueueSize(config.dbWaitQueueSizeMax()))
         // --pg-url's connect_timeout, as the migrations' JDBC connection has it too.
-        .with(new NetClientOptions().setConnectTimeout(database.connectTimeoutMs()))
-        .connectingTo(database.connectOptions()
+        .with(new NetClientOptions().setConnectTimeout(Database.connectTimeoutMs(config.pgUrl())))
+        // The options are known once the database is up; nothing asks for a connection before.
+        .connectingTo(() -> opened.<io.vertx.sqlclient.SqlConnectOptions>map(database -> database.connectOptions()
             .setCachePreparedStatements(true)
-            .setPipeliningLimit(64))
+            .setPipeliningLimit(64)))
         .using(vertx)
         .build();
     WorkerExecutor cryptoPool = vertx.createSharedWorkerExecutor("clearing-crypto", CRYPTO_POOL_SIZE);
@@ -258,6 +294,7 @@ public final class Engine {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    phases.mark("consoles");
     ServerTls serverTls;
     OutboundTrust outbound;
     try {
@@ -288,7 +325,19 @@ public final class Engine {
     }
     // Demo clients, with their private keys on disk, exist only in demo mode (the sandboxes on);
     // with real channels an operator registers clients (`clients add`, then the admin API).
-    return identity.start()
+    phases.mark("wiring");
+    // The sandboxes need only the payees' channel accounts: they start side by side with the
+    // engine's identity, clients and routing below, not after them (each is mostly waiting on the
+    // database or on key files, and the machine has more than one core).
+    Future<java.util.Map<org.clearing.channel.Channel, java.util.Map<String, String>>> accountsLoaded =
+        opened.compose(database -> new ChannelAccountRepository(pool).load());
+    Future<DemoSandboxes> sandboxesStarted = config.sandboxes()
+        ? accountsLoaded.compose(accounts -> DemoSandboxes.start(vertx, config.dataDir(),
+            config.network().sandboxHost(), config.sandboxBasePort(), config.sandboxTimeCompression(), accounts))
+        : Future.succeededFuture(null);
+    return opened.onSuccess(database -> phases.mark("database_wait"))
+        .compose(database -> identity.start())
+        .onSuccess(v -> phases.mark("identity"))
         .compose(v -> orders.rekeyUnkeyedFingerprints())
         .onSuccess(rekeyed -> {
           if (rekeyed > 0) {
@@ -312,13 +361,12 @@ public final class Engine {
               });
               return routing;
             }))
-        .compose(routing -> new ChannelAccountRepository(pool).load().compose(accounts ->
-            (config.sandboxes()
-                ? DemoSandboxes.start(vertx, config.dataDir(), config.network().sandboxHost(),
-                    config.sandboxBasePort(), config.sandboxTimeCompression(), accounts)
-                : Future.<DemoSandboxes>succeededFuture(null))
+        .onSuccess(v -> phases.mark("clients_routing"))
+        .compose(routing -> accountsLoaded.compose(accounts -> sandboxesStarted
+            .onSuccess(v -> phases.mark("sandboxes_wait"))
             .compose(sandboxes -> merchantChannels(vertx, config, sandboxes, channelClient, accounts)
                 .map(loaded -> new Wiring(sandboxes, loaded)))
+            .onSuccess(v -> phases.mark("channels"))
             .compose(wiring -> {
               DemoSandboxes sandboxes = wiring.sandboxes();
               ChannelSet channels = wiring.channels().withChannelAccounts(ChannelAccounts.live(routing))
@@ -378,7 +426,7 @@ public final class Engine {
                   reconPool.fencing(new DailyReconciliation(
                       new ReconciliationRun(vertx, reconPool, channels, new PaymentIntake(vertx, reconPool), tempDir),
                       RECONCILIATION_TIME_BEIJING, RECONCILIATION_CHECK_INTERVAL_MS, Clock.systemUTC()))));
-              Engine engine = new Engine(database, vertx, pool, deployments, workers, port,
+              Engine engine = new Engine(opened.result(), vertx, pool, deployments, workers, port,
                   publicBaseUrl, demoClients, sandboxes);
               engine.channels = channels;
               engine.clients = clients;
@@ -405,6 +453,7 @@ public final class Engine {
                     return vertx.deployVerticle(jobs);
                   })
                   .map(jobsDeployment -> {
+                    phases.mark("servers_jobs");
                     deployments.add(jobsDeployment);
                     engine.scheduleNonceSweep();
                     engine.scheduleIdentityRefresh();

@@ -87,9 +87,10 @@ public final class Database implements AutoCloseable {
 
   /** Starts (or connects to) the database and migrates it. Blocking: call before serving. */
   public static Database open(Path dataDir, String pgUrl) {
+    long startNs = System.nanoTime();
     Database database = pgUrl == null ? embedded(dataDir) : external(pgUrl);
     try {
-      database.migrate();
+      database.migrate((System.nanoTime() - startNs) / 1_000_000);
       database.engineOptions = database.embedded == null ? database.externalEngineOptions()
           : database.embeddedEngineOptions();
     } catch (RuntimeException e) {
@@ -207,14 +208,17 @@ public final class Database implements AutoCloseable {
         + "/" + options.getDatabase(), null);
   }
 
-  private void migrate() {
+  /** Brings the schema to this version; {@code startMs}: how long the server took to start, for the log. */
+  private void migrate(long startMs) {
+    long migrateStartNs = System.nanoTime();
     var result = Flyway.configure()
         .dataSource(jdbcDataSource())
         .locations("classpath:db/migration")
         .load()
         .migrate();
-    LOG.info("event=database.migrated target={} applied={} where=\"{}\"",
-        result.targetSchemaVersion, result.migrationsExecuted, description);
+    LOG.info("event=database.migrated target={} applied={} start_ms={} migrate_ms={} where=\"{}\"",
+        result.targetSchemaVersion, result.migrationsExecuted, startMs,
+        (System.nanoTime() - migrateStartNs) / 1_000_000, description);
   }
 
   /**
@@ -272,6 +276,11 @@ public final class Database implements AutoCloseable {
   }
 
   /** How long the pool waits for a TCP connection (--pg-url's connect_timeout, else 60 s). */
+  /** The connect timeout {@link #open} will give the engine's connections, known before it opens. */
+  public static int connectTimeoutMs(String pgUrl) {
+    return pgUrl == null ? PgUrl.CONNECT_TIMEOUT_MS_DEFAULT : PgUrl.parse(pgUrl).connectTimeoutMs();
+  }
+
   public int connectTimeoutMs() {
     return url.connectTimeoutMs();
   }

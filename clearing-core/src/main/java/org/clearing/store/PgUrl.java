@@ -42,7 +42,7 @@ record PgUrl(PgConnectOptions options, Properties jdbcProperties, int connectTim
   /** PostgreSQL keeps at most NAMEDATALEN - 1 = 63 bytes of an application name. */
   private static final Pattern APPLICATION_NAME = Pattern.compile("[\\x20-\\x7e]{1,63}");
 
-  private static final int CONNECT_TIMEOUT_MS_DEFAULT = 60_000;
+  static final int CONNECT_TIMEOUT_MS_DEFAULT = 60_000;
 
   /** The embedded database: on this machine, so no TLS; the launcher's own settings otherwise. */
   static PgUrl local(PgConnectOptions options) {

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
         ReconBenchmark.class, DayCommand.class,
         HaCommand.class,
         SoakCommand.class,
-        FlameCommand.class},
+        FlameCommand.class,
+        StartupCommand.class},
     description = "Load, benchmark and fault scenarios against the clearing engine.")
 public final class LoadMain {
 

@@ -380,15 +380,16 @@ public final class AlipayAdapter implements ChannelAdapter {
           return client.getAbs(url).timeout(config.callTimeoutMs()).send();
         })
         .compose(response -> {
-          byte[] bytes = response.body() == null ? new byte[0] : response.body().getBytes();
-          if (response.statusCode() != 200 || bytes.length < 4 || bytes[0] != 'P' || bytes[1] != 'K') {
+          // The body is written as it came: a day's bill is megabytes, never copied whole.
+          Buffer body = response.body() == null ? Buffer.buffer() : response.body();
+          if (response.statusCode() != 200 || body.length() < 4 || body.getByte(0) != 'P' || body.getByte(1) != 'K') {
             return Future.failedFuture(new AlipayGatewayException("",
                 "bill " + day + ": HTTP " + response.statusCode() + ", not a zip", true));
           }
           Path path = config.billDirectory()
               .resolve("alipay-trade-" + day + "-" + Crypto.randomToken(6) + ".csv.zip");
           return vertx.fileSystem().mkdirs(config.billDirectory().toString())
-              .compose(v -> vertx.fileSystem().writeFile(path.toString(), Buffer.buffer(bytes)))
+              .compose(v -> vertx.fileSystem().writeFile(path.toString(), body))
               .map(v -> new BillFile(Channel.ALIPAY, day, path));
         });
   }

@@ -32,6 +32,8 @@ public final class AlipayNotificationSigner {
   private final PrivateKey alipayKey;
   private final Clock clock;
   private final Duration notifyTimeSkew;
+  /** The key of {@link Fault#FORGED_SIGNATURE}; null: one made on first use, once per process. */
+  private final PrivateKey forgerKey;
 
   public AlipayNotificationSigner(PrivateKey alipayKey, Clock clock) {
     this(alipayKey, clock, Duration.ofDays(3));
@@ -41,9 +43,19 @@ public final class AlipayNotificationSigner {
    * @param notifyTimeSkew how far {@link Fault#SKEWED_NOTIFY_TIME} moves notify_time (signed)
    */
   public AlipayNotificationSigner(PrivateKey alipayKey, Clock clock, Duration notifyTimeSkew) {
+    this(alipayKey, clock, notifyTimeSkew, null);
+  }
+
+  /**
+   * @param forgerKey the key {@link Fault#FORGED_SIGNATURE} signs with (a sandbox keeps one), or
+   *     null for one made on first use
+   */
+  public AlipayNotificationSigner(PrivateKey alipayKey, Clock clock, Duration notifyTimeSkew,
+      PrivateKey forgerKey) {
     this.alipayKey = Objects.requireNonNull(alipayKey, "alipayKey");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.notifyTimeSkew = Objects.requireNonNull(notifyTimeSkew, "notifyTimeSkew");
+    this.forgerKey = forgerKey;
   }
 
   public Map<String, String> sign(AlipayTradeNotice trade) {
@@ -82,7 +94,8 @@ public final class AlipayNotificationSigner {
       fields.put("gmt_refund", AlipayTime.format(trade.refund().gmtRefund()));
       fields.put("out_biz_no", trade.refund().outBizNo());
     }
-    PrivateKey key = fault == Fault.FORGED_SIGNATURE ? ForgeryKey.KEY : alipayKey;
+    PrivateKey key = fault != Fault.FORGED_SIGNATURE ? alipayKey
+        : forgerKey != null ? forgerKey : ForgeryKey.KEY;
     String content = AlipaySignContent.notification(fields);
     fields.put(
         "sign", SignatureScheme.SHA256_RSA.sign(key, content.getBytes(StandardCharsets.UTF_8)));

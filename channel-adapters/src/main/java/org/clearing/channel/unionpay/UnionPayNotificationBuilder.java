@@ -1,6 +1,6 @@
 package org.clearing.channel.unionpay;
 
-import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -81,6 +81,8 @@ public final class UnionPayNotificationBuilder {
   private final Pki pki;
   private final Clock clock;
   private final UnionPayRsaProfile signer;
+  /** The key of the forged-signature fault (a sandbox keeps one); null: one made on first use. */
+  private final PrivateKey forgerKey;
   private UnionPayRsaProfile forged;
   private UnionPayRsaProfile untrusted;
   private UnionPayRsaProfile wrongOwner;
@@ -88,8 +90,14 @@ public final class UnionPayNotificationBuilder {
   private volatile String acqInsCode = "";
 
   public UnionPayNotificationBuilder(Pki pki, Clock clock) {
+    this(pki, clock, null);
+  }
+
+  /** @param forgerKey what {@link Fault#FORGED_SIGNATURE} signs with, or null for a key made on first use */
+  public UnionPayNotificationBuilder(Pki pki, Clock clock, PrivateKey forgerKey) {
     this.pki = Objects.requireNonNull(pki, "pki");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.forgerKey = forgerKey;
     this.signer =
         UnionPayRsaProfile.forUnionPay(
             pki.unionPaySigning().keyPair().getPrivate(), pki.unionPaySigning().certificate());
@@ -196,10 +204,8 @@ public final class UnionPayNotificationBuilder {
 
   private synchronized UnionPayRsaProfile forged() {
     if (forged == null) {
-      KeyPair stranger = Crypto.generateRsa(2048);
-      forged =
-          UnionPayRsaProfile.forUnionPay(
-              stranger.getPrivate(), pki.unionPaySigning().certificate());
+      PrivateKey stranger = forgerKey != null ? forgerKey : Crypto.generateRsa(2048).getPrivate();
+      forged = UnionPayRsaProfile.forUnionPay(stranger, pki.unionPaySigning().certificate());
     }
     return forged;
   }

@@ -743,11 +743,11 @@ public final class WechatAdapter implements ChannelAdapter {
           }
           String url = answer.body().getString("download_url", "");
           String hash = answer.body().getString("hash_value", "");
-          return download(url).compose(bytes -> vertx.executeBlocking(() -> save(day, bytes, hash)));
+          return download(url).compose(body -> vertx.executeBlocking(() -> save(day, body, hash)));
         });
   }
 
-  private Future<byte[]> download(String url) {
+  private Future<Buffer> download(String url) {
     URI uri;
     try {
       uri = new URI(url);
@@ -763,20 +763,36 @@ public final class WechatAdapter implements ChannelAdapter {
         .compose(auth -> client.getAbs(url).timeout(config.callTimeoutMs())
             .putHeader("Authorization", auth).putHeader("Accept", "application/json").send())
         .compose(response -> response.statusCode() == 200
-            ? Future.succeededFuture(response.bodyAsBuffer() == null ? new byte[0]
-                : response.bodyAsBuffer().getBytes())
+            ? Future.succeededFuture(response.bodyAsBuffer() == null ? Buffer.buffer()
+                : response.bodyAsBuffer())
             : Future.failedFuture(new UnknownOutcome("bill download answered " + response.statusCode())));
   }
 
-  private BillFile save(LocalDate day, byte[] bytes, String expectedSha1) throws Exception {
-    String actual = Crypto.hex(MessageDigest.getInstance("SHA-1").digest(bytes));
+  /** Bytes hashed and written at a time: the bill (megabytes) is never copied whole. */
+  private static final int SAVE_CHUNK_BYTES = 64 * 1024;
+
+  private BillFile save(LocalDate day, Buffer body, String expectedSha1) throws Exception {
+    MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+    byte[] chunk = new byte[SAVE_CHUNK_BYTES];
+    for (int start = 0; start < body.length(); start += chunk.length) {
+      int end = Math.min(body.length(), start + chunk.length);
+      body.getBytes(start, end, chunk, 0);
+      sha1.update(chunk, 0, end - start);
+    }
+    String actual = Crypto.hex(sha1.digest());
     if (!actual.equalsIgnoreCase(expectedSha1)) {
       throw new UnknownOutcome("bill SHA1 " + actual + " is not the announced " + expectedSha1);
     }
     Files.createDirectories(config.billDirectory());
     Path target = config.billDirectory().resolve("wechat-tradebill-" + day + ".csv.gz");
     Path partial = Files.createTempFile(config.billDirectory(), "wechat-tradebill-", ".part");
-    Files.write(partial, bytes);
+    try (java.io.OutputStream out = Files.newOutputStream(partial)) {
+      for (int start = 0; start < body.length(); start += chunk.length) {
+        int end = Math.min(body.length(), start + chunk.length);
+        body.getBytes(start, end, chunk, 0);
+        out.write(chunk, 0, end - start);
+      }
+    }
     Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return new BillFile(Channel.WECHAT, day, target);

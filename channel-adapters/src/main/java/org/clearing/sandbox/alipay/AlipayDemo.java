@@ -13,6 +13,7 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.SandboxControl;
+import org.clearing.sandbox.SandboxKeys;
 
 /**
  * A ready demo pairing: a merchant (app id, partner id, RSA key under {@code directory/merchant})
@@ -30,11 +31,14 @@ public final class AlipayDemo {
   private final AlipaySandbox sandbox;
   private final KeyPair merchantKeys;
   private final Clock clock;
+  /** The key of the root the handed-over certificates come from (kept: see {@link SandboxKeys}). */
+  private final Path rootKeyFile;
 
-  private AlipayDemo(AlipaySandbox sandbox, KeyPair merchantKeys, Clock clock) {
+  private AlipayDemo(AlipaySandbox sandbox, KeyPair merchantKeys, Clock clock, Path rootKeyFile) {
     this.sandbox = sandbox;
     this.merchantKeys = merchantKeys;
     this.clock = clock;
+    this.rootKeyFile = rootKeyFile;
   }
 
   public static Future<AlipayDemo> start(Vertx vertx, Path directory, int port,
@@ -60,7 +64,8 @@ public final class AlipayDemo {
                     directory.resolve("sandbox"), timeCompression, APP_ID, keys.getPublic(),
                     SELLER_ID, receivers)
                 .withClock(clock).withTodayBillAllowed(todayBillAllowed), host)
-            .map(sandbox -> new AlipayDemo(sandbox, keys, clock)));
+            .map(sandbox -> new AlipayDemo(sandbox, keys, clock,
+                directory.resolve("sandbox").resolve("handover-root-key.pem"))));
   }
 
   private static KeyPair merchantKeys(Path directory) throws java.io.IOException {
@@ -96,13 +101,14 @@ public final class AlipayDemo {
    * Writes what Alipay's open platform gives a merchant in certificate mode into {@code
    * directory}: the app private key (0600), the app certificate, the Alipay public-key certificate
    * and the Alipay root certificate, the two certificates issued by that root; and returns the
-   * merchant's entry of the configuration file, paths relative to {@code relative}. The root is
-   * made afresh each time: the keys it certifies are the same. Blocking.
+   * merchant's entry of the configuration file, paths relative to {@code relative}. The root's
+   * certificates are issued afresh each time from the root key the sandbox keeps: the keys they
+   * certify are the same. Blocking.
    */
   public java.util.Map<String, Object> handOver(Path directory, String relative) throws java.io.IOException {
     SecretFiles.createDirectories(directory);
     java.time.Instant notBefore = clock.instant().minus(java.time.Duration.ofDays(1));
-    KeyPair rootKeys = Crypto.generateRsa(2048);
+    KeyPair rootKeys = SandboxKeys.rsaPair(rootKeyFile);
     String rootName = "CN=Sandbox Alipay Root CA, OU=Clearing Sandbox, O=Ant Financial, C=CN";
     var root = org.clearing.sandbox.SandboxCertificates.authority(rootName, rootKeys, notBefore,
         java.time.Duration.ofDays(3660));

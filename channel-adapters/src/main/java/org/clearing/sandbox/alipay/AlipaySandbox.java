@@ -45,6 +45,7 @@ import org.clearing.crypto.Crypto;
 import org.clearing.crypto.Pem;
 import org.clearing.crypto.SecretFiles;
 import org.clearing.sandbox.CallbackDispatcher;
+import org.clearing.sandbox.SandboxKeys;
 import org.clearing.sandbox.SandboxControl;
 import org.clearing.sandbox.SandboxFaults;
 import org.clearing.sandbox.SandboxJournal;
@@ -159,6 +160,8 @@ public final class AlipaySandbox {
   private final Vertx vertx;
   private final Options options;
   private final KeyPair alipayKeys;
+  /** What its forged-signature fault signs with (kept with its keys, see {@link SandboxKeys}). */
+  private final PrivateKey forgerKey;
   private final AlipayTradeBook book;
   private final SandboxJournal journal;
   private final AtomicReference<SandboxFaults> faults = new AtomicReference<>(SandboxFaults.NONE);
@@ -170,11 +173,12 @@ public final class AlipaySandbox {
   private HttpServer server;
   private String host = SandboxControl.LOOPBACK;
 
-  private AlipaySandbox(Vertx vertx, Options options, KeyPair alipayKeys, AlipayTradeBook book,
+  private AlipaySandbox(Vertx vertx, Options options, Keys keys, AlipayTradeBook book,
       SandboxJournal journal) {
     this.vertx = vertx;
     this.options = options;
-    this.alipayKeys = alipayKeys;
+    this.alipayKeys = keys.alipay();
+    this.forgerKey = keys.forger();
     this.book = book;
     this.journal = journal;
     this.client = CallbackDispatcher.client(vertx);
@@ -188,6 +192,9 @@ public final class AlipaySandbox {
     this.responseSigner = new AlipayResponseSigner(alipayKeys.getPrivate());
   }
 
+  /** The sandbox's own keys: Alipay's, and the forger's. */
+  private record Keys(KeyPair alipay, PrivateKey forger) {}
+
   /** Loads (or on first start generates) the sandbox's Alipay keys, replays the journal, listens. */
   public static Future<AlipaySandbox> start(Vertx vertx, Options options) {
     return start(vertx, options, SandboxControl.LOOPBACK);
@@ -197,8 +204,8 @@ public final class AlipaySandbox {
   public static Future<AlipaySandbox> start(Vertx vertx, Options options, String host) {
     AlipayTradeBook book = new AlipayTradeBook();
     return vertx.executeBlocking(() -> {
-      KeyPair keys = loadOrCreateKeys(options.dataDirectory());
-      warmForgeryKey(keys.getPrivate(), options.clock());
+      Keys keys = new Keys(loadOrCreateKeys(options.dataDirectory()),
+          SandboxKeys.rsa(options.dataDirectory().resolve(SandboxKeys.FORGER_KEY_FILE)));
       // Loading the JSON and form codecs the first time takes long enough to trip the
       // blocked-thread checker; do it here rather than in the first request on the event loop.
       new JsonObject(AlipayForm.decode("a=%7B%22b%22%3A%5B1%5D%7D".getBytes(StandardCharsets.UTF_8))
@@ -209,18 +216,6 @@ public final class AlipaySandbox {
                 book::apply)
             .map(journal -> new AlipaySandbox(vertx, options, keys, book, journal)))
         .compose(sandbox -> sandbox.listen(host));
-  }
-
-  /**
-   * The protocol layer makes its forger's key lazily, and RSA key generation takes hundreds of
-   * milliseconds. The dispatcher signs callbacks on the event loop (its CallbackFactory is
-   * synchronous), so the key is made here, on a worker, before any forged callback is asked for.
-   */
-  private static void warmForgeryKey(PrivateKey key, Clock clock) {
-    Instant now = clock.instant();
-    new AlipayNotificationSigner(key, clock).sign(new AlipayTradeNotice("warm-up", "warm-up",
-        "warm-up", "warm-up", "", "warm-up", Money.ofFen(1), null, null, "WAIT_BUYER_PAY", now,
-        null, "", null), AlipayNotificationSigner.Fault.FORGED_SIGNATURE);
   }
 
   private static KeyPair loadOrCreateKeys(Path directory) throws java.io.IOException {
@@ -828,7 +823,7 @@ public final class AlipaySandbox {
     PrivateKey key = alipayKeys.getPrivate();
     return (forged, skewSeconds) -> {
       AlipayNotificationSigner signer =
-          new AlipayNotificationSigner(key, options.clock(), Duration.ofSeconds(skewSeconds));
+          new AlipayNotificationSigner(key, options.clock(), Duration.ofSeconds(skewSeconds), forgerKey);
       AlipayNotificationSigner.Fault fault = forged ? AlipayNotificationSigner.Fault.FORGED_SIGNATURE
           : skewSeconds != 0 ? AlipayNotificationSigner.Fault.SKEWED_NOTIFY_TIME
           : AlipayNotificationSigner.Fault.NONE;

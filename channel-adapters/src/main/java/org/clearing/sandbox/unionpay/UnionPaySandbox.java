@@ -163,11 +163,11 @@ public final class UnionPaySandbox {
   private HttpServer server;
   private String host = SandboxControl.LOOPBACK;
 
-  private UnionPaySandbox(Vertx vertx, Options options, Pki pki) {
+  private UnionPaySandbox(Vertx vertx, Options options, Pki pki, java.security.PrivateKey forgerKey) {
     this.vertx = vertx;
     this.options = options;
     this.pki = pki;
-    this.builder = new UnionPayNotificationBuilder(pki, options.clock()).acquiredBy(options.acqInsCode());
+    this.builder = new UnionPayNotificationBuilder(pki, options.clock(), forgerKey).acquiredBy(options.acqInsCode());
     requestVerifier.register(options.merId(), options.merchantCertificate());
     this.client = CallbackDispatcher.client(vertx);
     this.dispatcher = new CallbackDispatcher(vertx, client, options.retrySchedule(),
@@ -185,8 +185,10 @@ public final class UnionPaySandbox {
     return vertx.executeBlocking(() -> {
       Pki pki = UnionPayPkiStore.loadOrCreate(options.dataDirectory().resolve("pki"),
           options.clock());
-      UnionPaySandbox sandbox = new UnionPaySandbox(vertx, options, pki);
-      // The forged-signature fault signer costs a key generation; make it now, off the event loop.
+      UnionPaySandbox sandbox = new UnionPaySandbox(vertx, options, pki, org.clearing.sandbox.SandboxKeys.rsa(
+          options.dataDirectory().resolve("pki").resolve(org.clearing.sandbox.SandboxKeys.FORGER_KEY_FILE)));
+      // The forged-signature fault's signer is made now, off the event loop (its key is kept, see
+      // SandboxKeys, so this no longer costs a key generation on every start).
       sandbox.builder.consume(new UnionPayNotificationBuilder.Consume(options.merId(),
           "WARMUP0000", "20260101000000", 1, "000000", "07", "", ""), "0".repeat(21),
           Fault.FORGED_SIGNATURE);

@@ -230,7 +230,7 @@ public final class WechatSandbox {
       return new WechatSandbox(vertx, options,
           loadOrCreate(keys, "platform-certificate", true),
           loadOrCreate(keys, "platform-public-key", false),
-          Crypto.generateRsa(2048).getPrivate());
+          org.clearing.sandbox.SandboxKeys.rsa(keys.resolve(org.clearing.sandbox.SandboxKeys.FORGER_KEY_FILE)));
     }, false).compose(sandbox -> SandboxJournal.open(vertx,
             options.dataDirectory().resolve("journal.jsonl"), sandbox::replay)
         .compose(journal -> {

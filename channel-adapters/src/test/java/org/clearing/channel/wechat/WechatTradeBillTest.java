@@ -151,6 +151,18 @@ class WechatTradeBillTest {
     assertEquals(Instant.parse("2025-01-01T16:00:01Z"), line.occurredAt());
   }
 
+  @ParameterizedTest
+  @CsvSource({"2024-02-29T23:59:59, 2024-02-29T15:59:59Z", "2025-12-31T00:00:00, 2025-12-30T16:00:00Z",
+      "2025-04-30T08:00:00, 2025-04-30T00:00:00Z"})
+  void monthEndsAndALeapDayAreReadAsTheFormatterReadsThem(String beijing, String utc) {
+    WechatTradeBillRow row = WechatTradeBillRow.payment(LocalDateTime.parse(beijing),
+        "wx1", "1900000001", "4200000000202501020000000001", "BDC20250102A", "o", "NATIVE",
+        Money.ofFen(1), Money.ZERO, 60, "契税", "");
+    StatementLine line = readAll(new WechatTradeBillParser(new ByteArrayInputStream(write(List.of(row))))).get(0);
+    assertEquals(Instant.parse(utc), line.occurredAt());
+    assertEquals(LocalDateTime.parse(beijing).toLocalDate(), line.businessDate());
+  }
+
   @Test
   void aBillWithNoRowsHasAZeroSummary() {
     WechatTradeBillParser parser = new WechatTradeBillParser(new ByteArrayInputStream(write(List.of())));
@@ -201,6 +213,9 @@ class WechatTradeBillTest {
       "amount not a number | `CNY,`0.01, | `CNY,`abc,",
       "empty amount | `CNY,`0.01, | `CNY,`,",
       "time in another format | `2022-03-21 13:51:31 | `2022/03/21 13:51:31",
+      "an hour past 23 | `2022-03-21 13:51:31 | `2022-03-21 24:51:31",
+      "a second past 59 | `2022-03-21 13:51:31 | `2022-03-21 13:51:60",
+      "a letter for a digit | `2022-03-21 13:51:31 | `2022-03-2x 13:51:31",
       "unknown trade state | `SUCCESS | `REVOKED",
       "a missing field | `0.00000,`0.90%, | `0.00000,",
       "an extra field | `0.01,`0.00,` | `0.01,`0.00,`,`x",

@@ -1,18 +1,12 @@
 package org.clearing.recon.run;
 
-import io.vertx.core.Future;
-import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import org.clearing.channel.Channel;
 import org.clearing.payment.MerchantOrders;
 import org.clearing.recon.match.EngineRecord;
@@ -31,11 +25,9 @@ import org.clearing.recon.match.EngineRecord;
  */
 final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
 
-  /** Rows fetched per round trip; a page of small rows is a few hundred kilobytes at most. */
-  static final int PAGE_ROWS = 1_000;
-
   /** Whether the row's channel order ({@code co}) is the merchant's whose bill is read ($4-$6). */
   private static final String MERCHANTS = MerchantOrders.condition("co", 4);
+
   private static final String STREAM = """
       SELECT kind, out_trade_no, transaction_id, refund_no, amount_fen, status, leg_no, account, occurred_at
       FROM (
@@ -80,66 +72,36 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
       """.replace("MERCHANTS", MERCHANTS);
 
   private final Channel channel;
-  private final SqlConnection conn;
-  private final Transaction tx;
-  private final Cursor cursor;
-  private final ArrayDeque<EngineRecord> page = new ArrayDeque<>();
-  private long read;
-  private long readNs;
-  /** The cursor says whether more rows remain only after its first read. */
-  private boolean exhausted;
+  private final PagedRows<EngineRecord> rows;
 
-  private EngineRecords(Channel channel, SqlConnection conn, Transaction tx, Cursor cursor) {
+  private EngineRecords(Channel channel, Pool pool, Tuple arguments) {
     this.channel = channel;
-    this.conn = conn;
-    this.tx = tx;
-    this.cursor = cursor;
+    this.rows = PagedRows.open(pool, STREAM, arguments, this::record);
   }
 
   /** Opens the cursor over the records of {@code merchant}'s orders (a read-only transaction on its own connection). */
   static EngineRecords open(Pool pool, Channel channel, MerchantOrders merchant, Instant dayStart, Instant dayEnd) {
-    SqlConnection conn = Blocking.await(pool.getConnection());
-    try {
-      Transaction tx = Blocking.await(conn.begin());
-      Cursor cursor = Blocking.await(conn.prepare(STREAM)).cursor(merchant.bind(Tuple.of(channel.code(),
-          dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC))));
-      return new EngineRecords(channel, conn, tx, cursor);
-    } catch (RuntimeException e) {
-      conn.close();
-      throw e;
-    }
+    return new EngineRecords(channel, pool, merchant.bind(Tuple.of(channel.code(),
+        dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC))));
   }
 
   long read() {
-    return read;
+    return rows.read();
   }
 
   /** Time spent waiting for the database's pages. */
   long readMs() {
-    return readNs / 1_000_000;
+    return rows.readMs();
   }
 
   @Override
   public boolean hasNext() {
-    if (page.isEmpty() && !exhausted) {
-      long startNs = System.nanoTime();
-      var rows = Blocking.await(cursor.read(PAGE_ROWS));
-      readNs += System.nanoTime() - startNs;
-      for (Row row : rows) {
-        page.add(record(row));
-      }
-      exhausted = !cursor.hasMore();
-    }
-    return !page.isEmpty();
+    return rows.hasNext();
   }
 
   @Override
   public EngineRecord next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    read++;
-    return page.poll();
+    return rows.next();
   }
 
   private EngineRecord record(Row row) {
@@ -159,7 +121,6 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
 
   @Override
   public void close() {
-    Future<Void> closed = cursor.close().eventually(tx::rollback).eventually(conn::close);
-    Blocking.await(closed);
+    rows.close();
   }
 }

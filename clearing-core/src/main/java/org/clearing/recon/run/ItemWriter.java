@@ -5,7 +5,6 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import org.clearing.channel.BillSplit;
 import org.clearing.channel.Channel;
 import org.clearing.recon.match.ItemKind;
@@ -29,7 +28,7 @@ final class ItemWriter implements Consumer<ReconItem> {
    */
   static final int IN_FLIGHT_MAX = 3;
   /** A leg number as a key: at most 10 legs an order, six digits leave room and fit an int. */
-  private static final Pattern LEG_NO = Pattern.compile("[0-9]{1,6}");
+  private static final int LEG_NO_DIGITS_MAX = 6;
   private static final String INSERT = """
       INSERT INTO recon_item (run_id, item_no, class, kind, out_trade_no, key, transaction_id,
                               channel_reference, engine_reference, channel_amount_fen, engine_amount_fen,
@@ -81,9 +80,21 @@ final class ItemWriter implements Consumer<ReconItem> {
 
   /** The leg number a leg item's key names, when the bill names legs by number; null otherwise. */
   private Integer legNo(ReconItem item) {
-    boolean named = item.kind() == ItemKind.LEG && billSplit == BillSplit.BY_LEG_NO
-        && LEG_NO.matcher(item.key()).matches();
+    boolean named = item.kind() == ItemKind.LEG && billSplit == BillSplit.BY_LEG_NO && isLegNo(item.key());
     return named ? Integer.valueOf(item.key()) : null;
+  }
+
+  /** One to six ASCII digits (checked by hand: this runs for every leg of the day). */
+  private static boolean isLegNo(String key) {
+    if (key.isEmpty() || key.length() > LEG_NO_DIGITS_MAX) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) < '0' || key.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The receiver a leg item's key names, when the bill names legs by receiver; null otherwise. */
@@ -122,24 +133,47 @@ final class ItemWriter implements Consumer<ReconItem> {
     if (batch.isEmpty()) {
       return;
     }
-    int first = itemNo + 1;
+    int size = batch.size();
+    Integer[] itemNos = new Integer[size];
+    String[] classes = new String[size];
+    String[] kinds = new String[size];
+    String[] outTradeNos = new String[size];
+    String[] keys = new String[size];
+    String[] transactionIds = new String[size];
+    String[] channelReferences = new String[size];
+    String[] engineReferences = new String[size];
+    Long[] channelFen = new Long[size];
+    Long[] engineFen = new Long[size];
+    Integer[] channelLines = new Integer[size];
+    Integer[] engineRecords = new Integer[size];
+    String[] reasons = new String[size];
+    Integer[] legNos = new Integer[size];
+    String[] receivers = new String[size];
+    for (int i = 0; i < size; i++) {
+      ReconItem item = batch.get(i);
+      itemNos[i] = itemNo + 1 + i;
+      classes[i] = item.reconClass().name();
+      kinds[i] = item.kind().name();
+      outTradeNos[i] = item.outTradeNo();
+      keys[i] = item.key();
+      transactionIds[i] = item.transactionId();
+      channelReferences[i] = item.channelReference();
+      engineReferences[i] = item.engineReference();
+      channelFen[i] = item.channelAmountFen();
+      engineFen[i] = item.engineAmountFen();
+      channelLines[i] = item.channelLines();
+      engineRecords[i] = item.engineRecords();
+      reasons[i] = item.reason();
+      legNos[i] = legNo(item);
+      receivers[i] = receiver(item);
+    }
     Tuple tuple = Tuple.tuple().addLong(runId).addString(channelCode)
-        .addArrayOfInteger(java.util.stream.IntStream.range(0, batch.size()).mapToObj(i -> first + i)
-            .toArray(Integer[]::new))
-        .addArrayOfString(batch.stream().map(i -> i.reconClass().name()).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(i -> i.kind().name()).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::outTradeNo).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::key).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::transactionId).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::channelReference).toArray(String[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::engineReference).toArray(String[]::new))
-        .addArrayOfLong(batch.stream().map(ReconItem::channelAmountFen).toArray(Long[]::new))
-        .addArrayOfLong(batch.stream().map(ReconItem::engineAmountFen).toArray(Long[]::new))
-        .addArrayOfInteger(batch.stream().map(ReconItem::channelLines).toArray(Integer[]::new))
-        .addArrayOfInteger(batch.stream().map(ReconItem::engineRecords).toArray(Integer[]::new))
-        .addArrayOfString(batch.stream().map(ReconItem::reason).toArray(String[]::new))
-        .addArrayOfInteger(batch.stream().map(this::legNo).toArray(Integer[]::new))
-        .addArrayOfString(batch.stream().map(this::receiver).toArray(String[]::new))
+        .addArrayOfInteger(itemNos).addArrayOfString(classes).addArrayOfString(kinds)
+        .addArrayOfString(outTradeNos).addArrayOfString(keys).addArrayOfString(transactionIds)
+        .addArrayOfString(channelReferences).addArrayOfString(engineReferences)
+        .addArrayOfLong(channelFen).addArrayOfLong(engineFen)
+        .addArrayOfInteger(channelLines).addArrayOfInteger(engineRecords)
+        .addArrayOfString(reasons).addArrayOfInteger(legNos).addArrayOfString(receivers)
         .addString(merchantId);
     inFlight.add(pool.preparedQuery(INSERT).execute(tuple));
     itemNo += batch.size();

@@ -89,7 +89,21 @@ public final class ReconciliationRun {
    * @param bills each merchant's bill, the channel's default merchant first
    */
   public record Result(long runId, Channel channel, LocalDate businessDate, BillSource billSource,
-      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary, List<Bill> bills) {}
+      String billSha256, int items, long openItems, int autoBooked, ReconSummary summary, List<Bill> bills,
+      Timing timing) {}
+
+  /**
+   * Where a run's time went, in milliseconds, summed over the merchants' bills. {@code billMs}:
+   * the bills fetched from the channel, or an upload read through once to check it, plus any wait
+   * for the files' hashes (taken alongside the match). The match reads a bill, the engine's
+   * records and writes items in one pass, so its phases are the time spent inside each:
+   * {@code parseMs} in the bill's parser, {@code engineReadMs} waiting for the engine's pages,
+   * {@code itemWriteMs} waiting for item inserts, {@code matchMs} the rest (the matcher's sort and
+   * join); {@code accountsMs} the per-account comparison after it. {@code matchTotalMs} is the
+   * whole pass.
+   */
+  public record Timing(long billMs, long parseMs, long engineReadMs, long matchMs, long itemWriteMs, long matchTotalMs,
+      long accountsMs) {}
 
   /**
    * What a run read of one merchant: whose bill (null: the channel's only merchant, configured
@@ -240,6 +254,7 @@ public final class ReconciliationRun {
   static final int WORKER_THREADS = 1;
   static final long WORKER_EXECUTE_MINUTES_MAX = 60;
 
+  private final Vertx vertx;
   private final WorkerExecutor worker;
   private final Pool pool;
   private final ChannelSet channels;
@@ -248,6 +263,7 @@ public final class ReconciliationRun {
 
   public ReconciliationRun(Vertx vertx, Pool pool, ChannelSet channels, PaymentIntake intake,
       Path tempDirectory) {
+    this.vertx = vertx;
     this.worker = vertx.createSharedWorkerExecutor(WORKER_POOL, WORKER_THREADS, WORKER_EXECUTE_MINUTES_MAX,
         TimeUnit.MINUTES);
     this.pool = pool;
@@ -258,7 +274,7 @@ public final class ReconciliationRun {
 
   /** Reconciles a day with the bills fetched from the channel, one per merchant. */
   public Future<Result> run(LocalDate day, Channel channel) {
-    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null));
+    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null, 0));
   }
 
   /**
@@ -282,8 +298,11 @@ public final class ReconciliationRun {
       if (uploaded == null) {
         return Future.failedFuture(new NoMerchant(channel, merchantId));
       }
-      return worker.executeBlocking(() -> readThrough(uploaded.adapter(), bill), true)
-          .compose(v -> run(day, channel, merchants, uploaded, bill));
+      return worker.executeBlocking(() -> {
+        long startNs = System.nanoTime();
+        readThrough(uploaded.adapter(), bill);
+        return (System.nanoTime() - startNs) / 1_000_000;
+      }, true).compose(checkMs -> run(day, channel, merchants, uploaded, bill, checkMs));
     });
   }
 
@@ -360,17 +379,23 @@ public final class ReconciliationRun {
    * matched one after another.
    */
   private Future<Result> run(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
-      ChannelSet.Merchant uploaded, BillFile uploadedBill) {
+      ChannelSet.Merchant uploaded, BillFile uploadedBill, long billCheckMs) {
     BillSource source = uploaded == null ? BillSource.FETCHED : BillSource.UPLOADED;
     return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
-        .compose(runId -> bills(day, channel, merchants, uploaded, uploadedBill)
-            .compose(bills -> worker.executeBlocking(() -> matchAndStore(runId, channel, day, bills), true))
-            .compose(stored -> verifyLongPayments(runId, stored.longPayments(), 0, 0)
-                .compose(booked -> finish(runId, channel, source, stored, booked)))
-            .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
-                .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString()))));
+        .compose(runId -> {
+          long fetchStartNs = System.nanoTime();
+          return bills(day, channel, merchants, uploaded, uploadedBill)
+              .compose(bills -> {
+                long billMs = billCheckMs + (System.nanoTime() - fetchStartNs) / 1_000_000;
+                return worker.executeBlocking(() -> matchAndStore(runId, channel, day, bills, billMs), true);
+              })
+              .compose(stored -> verifyLongPayments(runId, stored.longPayments(), 0, 0)
+                  .compose(booked -> finish(runId, channel, source, stored, booked)))
+              .onFailure(error -> pool.preparedQuery(FAIL).execute(Tuple.of(runId, String.valueOf(error.getMessage())))
+                  .onFailure(e -> LOG.warn("event=recon.fail_not_recorded run_id={} error={}", runId, e.toString())));
+        });
   }
 
   /**
@@ -399,49 +424,69 @@ public final class ReconciliationRun {
   /** A LONG payment to verify at the channel, through the merchant whose bill shows it. */
   private record LongPayment(int itemNo, String outTradeNo, ChannelAdapter adapter) {}
 
-  /** Where a run's time went, for the summary: matching in all, of which waiting on reads and inserts. */
-  private record Timing(long matchMs, long engineReadMs, long itemWriteMs) {}
-
   private record Stored(String billSha256, ReconSummary summary, ItemWriter writer, List<Bill> bills,
       List<LongPayment> longPayments, long longPaymentsNotVerified, Timing timing) {}
 
   /** On a worker: carry-over read, replace items, match each merchant's bill, bills and account results. */
-  private Stored matchAndStore(long runId, Channel channel, LocalDate day, List<MerchantBill> bills) {
+  private Stored matchAndStore(long runId, Channel channel, LocalDate day, List<MerchantBill> bills, long billMs) {
+    // Each file's hash is taken on another thread while the match reads the same file (from the
+    // page cache): a million-line bill is a few hundred megabytes to hash.
+    List<Future<String>> hashes = new ArrayList<>();
+    for (MerchantBill bill : bills) {
+      hashes.add(vertx.executeBlocking(() -> sha256(bill.file().path()), false));
+    }
     List<Row> resolved = new ArrayList<>();
     Blocking.await(pool.preparedQuery(RESOLVED).execute(Tuple.of(runId, CARRIED_RESOLUTIONS_MAX)))
         .forEach(resolved::add);
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_BILLS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
-    MatchOptions options = MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory);
+    // EngineRecords reads the day ordered by out_trade_no (COLLATE "C"), so the matcher only checks that order.
+    MatchOptions options = MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory)
+        .withRecordsPresorted(true);
     ItemWriter writer = new ItemWriter(pool, runId, channel);
     ReconSummary total = null;
     List<ReconSummary> summaries = new ArrayList<>();
-    List<Bill> read = new ArrayList<>();
+    List<Integer> itemCounts = new ArrayList<>();
+    long parseMs = 0;
     long engineReadMs = 0;
     long startNs = System.nanoTime();
     for (MerchantBill bill : bills) {
-      String sha256 = sha256(bill.file().path());
       writer.merchant(bill.merchant().id());
       int itemsBefore = writer.items();
       ReconSummary summary;
-      try (StatementReader lines = bill.merchant().adapter().readBill(bill.file());
+      try (StatementReader billLines = bill.merchant().adapter().readBill(bill.file());
           EngineRecords records = EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
+        TimedLines lines = new TimedLines(billLines);
         summary = new ReconMatcher(options).match(lines, records, writer);
+        parseMs += lines.ms();
         engineReadMs += records.readMs();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
       summaries.add(summary);
       total = total == null ? summary : total.plus(summary);
-      read.add(new Bill(bill.merchant().id(), bill.source(), sha256, summary.channelLines(),
-          writer.items() - itemsBefore, summary.discrepancies()));
+      itemCounts.add(writer.items() - itemsBefore);
     }
     writer.finish();
-    Timing timing = new Timing((System.nanoTime() - startNs) / 1_000_000, engineReadMs, writer.writeMs());
+    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000;
+    long accountsStartNs = System.nanoTime();
     carryOver(runId, resolved);
-    storeBills(runId, read, summaries);
     storeAccounts(runId, channel, options, bills);
+    long accountsMs = (System.nanoTime() - accountsStartNs) / 1_000_000;
+    long hashWaitStartNs = System.nanoTime();
+    List<Bill> read = new ArrayList<>();
+    for (int i = 0; i < bills.size(); i++) {
+      MerchantBill bill = bills.get(i);
+      ReconSummary summary = summaries.get(i);
+      read.add(new Bill(bill.merchant().id(), bill.source(), Blocking.await(hashes.get(i)), summary.channelLines(),
+          itemCounts.get(i), summary.discrepancies()));
+    }
+    long hashWaitMs = (System.nanoTime() - hashWaitStartNs) / 1_000_000;
+    storeBills(runId, read, summaries);
+    Timing timing = new Timing(billMs + hashWaitMs, parseMs, engineReadMs,
+        Math.max(0, matchTotalMs - parseMs - engineReadMs - writer.writeMs()), writer.writeMs(), matchTotalMs,
+        accountsMs);
     List<LongPayment> longPayments = new ArrayList<>();
     long notVerified = 0;
     for (Row row : Blocking.await(pool.preparedQuery(OPEN_LONG_PAYMENTS).execute(Tuple.of(runId, LONG_VERIFIED_MAX)))) {
@@ -485,20 +530,26 @@ public final class ReconciliationRun {
 
   /**
    * Per payee account: the engine's expected legs (of every merchant whose bill the run read)
-   * against the settled ones, compared by the pure module.
+   * against the settled ones, compared by the pure module as both stream past in account order
+   * (a day's million legs are never held at once; each merchant's legs are read in that order and
+   * merged).
    */
   private void storeAccounts(long runId, Channel channel, MatchOptions options, List<MerchantBill> bills) {
-    List<SettlementComparison.Leg> expected = new ArrayList<>();
-    for (MerchantBill bill : bills) {
-      Blocking.await(pool.preparedQuery(EXPECTED_LEGS).execute(bill.orders().bind(Tuple.of(channel.code(),
-              options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC)))))
-          .forEach(row -> expected.add(leg(row)));
+    List<SettlementComparison.AccountSettlement> accounts;
+    List<PagedRows<SettlementComparison.Leg>> expected = new ArrayList<>();
+    try {
+      for (MerchantBill bill : bills) {
+        expected.add(PagedRows.open(pool, inAccountOrder(EXPECTED_LEGS), bill.orders().bind(Tuple.of(channel.code(),
+            options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))),
+            ReconciliationRun::leg));
+      }
+      try (PagedRows<SettlementComparison.Leg> settled = PagedRows.open(pool, inAccountOrder(SETTLED_LEGS),
+          Tuple.of(runId, channel.code(), BillSplit.of(channel).showsLegs()), ReconciliationRun::leg)) {
+        accounts = SettlementComparison.compareSorted(new InAccountOrder(expected), settled);
+      }
+    } finally {
+      expected.forEach(PagedRows::close);
     }
-    List<SettlementComparison.Leg> settled = new ArrayList<>();
-    Blocking.await(pool.preparedQuery(SETTLED_LEGS).execute(Tuple.of(runId, channel.code(),
-            BillSplit.of(channel).showsLegs())))
-        .forEach(row -> settled.add(leg(row)));
-    List<SettlementComparison.AccountSettlement> accounts = SettlementComparison.compare(expected, settled);
     if (accounts.isEmpty()) {
       return;
     }
@@ -514,6 +565,61 @@ public final class ReconciliationRun {
         .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::missingFen).toArray(Long[]::new))
         .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExcess).toArray(Integer[]::new))
         .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::excessFen).toArray(Long[]::new))));
+  }
+
+  /** A query of legs in the order {@link SettlementComparison#compareSorted} reads them. */
+  private static String inAccountOrder(String legsQuery) {
+    return "SELECT payee_account_id, out_trade_no, amount_fen FROM (" + legsQuery + ") legs"
+        + " ORDER BY payee_account_id COLLATE \"C\", out_trade_no COLLATE \"C\"";
+  }
+
+  /**
+   * Merchants' legs, each stream already in account order, merged into one in that order (a
+   * channel has one merchant or a few: a linear pick is enough). {@code COLLATE "C"} orders
+   * these ASCII ids as {@link String#compareTo} does.
+   */
+  private static final class InAccountOrder implements java.util.Iterator<SettlementComparison.Leg> {
+    private final List<? extends java.util.Iterator<SettlementComparison.Leg>> sources;
+    private final SettlementComparison.Leg[] heads;
+
+    InAccountOrder(List<? extends java.util.Iterator<SettlementComparison.Leg>> sources) {
+      this.sources = sources;
+      this.heads = new SettlementComparison.Leg[sources.size()];
+      for (int i = 0; i < heads.length; i++) {
+        heads[i] = sources.get(i).hasNext() ? sources.get(i).next() : null;
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      for (SettlementComparison.Leg head : heads) {
+        if (head != null) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public SettlementComparison.Leg next() {
+      int least = -1;
+      for (int i = 0; i < heads.length; i++) {
+        if (heads[i] != null && (least < 0 || before(heads[i], heads[least]))) {
+          least = i;
+        }
+      }
+      if (least < 0) {
+        throw new java.util.NoSuchElementException();
+      }
+      SettlementComparison.Leg leg = heads[least];
+      heads[least] = sources.get(least).hasNext() ? sources.get(least).next() : null;
+      return leg;
+    }
+
+    private static boolean before(SettlementComparison.Leg a, SettlementComparison.Leg b) {
+      int byAccount = a.payeeAccountId().compareTo(b.payeeAccountId());
+      return byAccount != 0 ? byAccount < 0 : a.outTradeNo().compareTo(b.outTradeNo()) < 0;
+    }
   }
 
   private static SettlementComparison.Leg leg(Row row) {
@@ -579,20 +685,24 @@ public final class ReconciliationRun {
     ReconSummary summary = stored.summary();
     JsonObject json = summaryJson(summary).put("auto_booked", autoBooked)
         .put("long_payments_not_verified", stored.longPaymentsNotVerified())
-        .put("match_ms", stored.timing().matchMs()).put("engine_read_ms", stored.timing().engineReadMs())
-        .put("item_write_ms", stored.timing().itemWriteMs());
+        .put("bill_ms", stored.timing().billMs()).put("match_ms", stored.timing().matchTotalMs())
+        .put("parse_ms", stored.timing().parseMs())
+        .put("engine_read_ms", stored.timing().engineReadMs())
+        .put("item_write_ms", stored.timing().itemWriteMs()).put("accounts_ms", stored.timing().accountsMs());
     return pool.preparedQuery(FINISH).execute(Tuple.of(runId, stored.billSha256(), json.encode()))
         .compose(v -> pool.preparedQuery(OPEN_ITEMS).execute(Tuple.of(runId)))
         .map(rows -> {
           long open = rows.iterator().next().getLong(0);
           LOG.info("event=recon.run_done run_id={} channel={} day={} source={} bills={} lines={} records={} items={}"
-                  + " discrepancies={} auto_booked={} open={} match_ms={} engine_read_ms={} item_write_ms={}", runId,
+                  + " discrepancies={} auto_booked={} open={} match_ms={} parse_ms={} engine_read_ms={} item_write_ms={}"
+                  + " accounts_ms={}", runId,
               channel.code(), summary.businessDate(), source, stored.bills().size(), summary.channelLines(),
               summary.engineRecords(),
-              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchMs(),
-              stored.timing().engineReadMs(), stored.timing().itemWriteMs());
+              stored.writer().items(), summary.discrepancies(), autoBooked, open, stored.timing().matchTotalMs(),
+              stored.timing().parseMs(), stored.timing().engineReadMs(), stored.timing().itemWriteMs(),
+              stored.timing().accountsMs());
           return new Result(runId, channel, summary.businessDate(), source, stored.billSha256(),
-              stored.writer().items(), open, autoBooked, summary, stored.bills());
+              stored.writer().items(), open, autoBooked, summary, stored.bills(), stored.timing());
         });
   }
 
@@ -615,6 +725,36 @@ public final class ReconciliationRun {
     return new JsonObject().put("channel_lines", summary.channelLines())
         .put("engine_records", summary.engineRecords()).put("discrepancies", summary.discrepancies())
         .put("fee_fen", summary.feeFen()).put("by_class", byClass).put("by_kind", byKind);
+  }
+
+  /** The bill's lines, with the time spent in its parser. */
+  private static final class TimedLines implements java.util.Iterator<org.clearing.channel.StatementLine> {
+    private final StatementReader lines;
+    private long ns;
+
+    TimedLines(StatementReader lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    public boolean hasNext() {
+      long startNs = System.nanoTime();
+      boolean more = lines.hasNext();
+      ns += System.nanoTime() - startNs;
+      return more;
+    }
+
+    @Override
+    public org.clearing.channel.StatementLine next() {
+      long startNs = System.nanoTime();
+      org.clearing.channel.StatementLine line = lines.next();
+      ns += System.nanoTime() - startNs;
+      return line;
+    }
+
+    long ms() {
+      return ns / 1_000_000;
+    }
   }
 
   static String sha256(Path file) {

@@ -67,6 +67,10 @@ public final class ReconBenchmark implements Callable<Integer> {
             .withManagement(org.clearing.config.Network.LOOPBACK, 0));
     Engine engine = Engine.start(config);
     try {
+      // The engine's own daily run (yesterday's bills from the sandboxes) would share the
+      // reconciliation's one worker with the bench's run and still be going when the bench stops
+      // the engine; its first tick is a minute after start, so stopping it now means it never runs.
+      engine.jobs().stop(ReconciliationRun.JOB).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       String jdbc = "jdbc:" + engine.database().uri().replace("postgres@", "");
       long insertStartNs = System.nanoTime();
       insertEngineDay(jdbc, engine.database().ownerConnectOptions().getPassword(), orders);
@@ -82,10 +86,12 @@ public final class ReconBenchmark implements Callable<Integer> {
 
       HeapSampler heap = new HeapSampler();
       heap.start();
+      CpuTimes cpuBefore = CpuTimes.now(dataDir.resolve("pg"));
       long startNs = System.nanoTime();
       ReconciliationRun.Result result = engine.reconciliation().runUploaded(today, Channel.WECHAT, bill)
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
       long ms = Math.max(1, (System.nanoTime() - startNs) / 1_000_000);
+      CpuTimes cpuAfter = CpuTimes.now(dataDir.resolve("pg"));
       heap.stop();
 
       var summary = result.summary();
@@ -98,7 +104,19 @@ public final class ReconBenchmark implements Callable<Integer> {
       boolean exact = found.equals(plants.expected());
       System.out.printf("reconciled %d bill lines against %d engine records in %d ms: %d lines/s%n",
           summary.channelLines(), summary.engineRecords(), ms, summary.channelLines() * 1000 / ms);
-      System.out.printf("peak heap %d MB (max %d MB)%n", heap.peakBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+      ReconciliationRun.Timing timing = result.timing();
+      System.out.printf("by phase: bill read through (the upload's check) and hashed %d ms; in the match pass:"
+              + " bill parsed %d ms, engine records read %d ms, matched %d ms, items written %d ms;"
+              + " per-account settlement %d ms; the rest (run row, LONG verification, summary) %d ms%n",
+          timing.billMs(), timing.parseMs(), timing.engineReadMs(), timing.matchMs(),
+          timing.itemWriteMs(), timing.accountsMs(),
+          Math.max(0, ms - timing.billMs() - timing.matchTotalMs() - timing.accountsMs()));
+      System.out.printf("CPU time in the reconciliation (user+sys): this JVM (the engine) %d ms, PostgreSQL %d ms;"
+              + " load average %s -> %s%n", cpuAfter.jvmMs() - cpuBefore.jvmMs(),
+          cpuAfter.databaseMs() - cpuBefore.databaseMs(), cpuBefore.loadAverage(), cpuAfter.loadAverage());
+      System.out.printf("peak heap %d MB in use (sampled every 20 ms, garbage included), %d MB live after a"
+              + " collection (max %d MB)%n", heap.peakBytes() >> 20, heap.peakAfterGcBytes() >> 20,
+          Runtime.getRuntime().maxMemory() >> 20);
       System.out.printf("planted %s; found %s; every planted discrepancy found and nothing else: %s%n",
           plants.expected(), found, exact ? "yes" : "NO");
       return exact ? 0 : 1;
@@ -209,9 +227,53 @@ public final class ReconBenchmark implements Callable<Integer> {
     }
   }
 
-  /** Samples the heap in use every 20 ms; its maximum is the peak. */
+  /**
+   * CPU time used so far (user + system) by this JVM and by the embedded PostgreSQL (its postmaster,
+   * the backends it has reaped and the live ones), read from /proc (Linux, 100 ticks a second; -1
+   * elsewhere): on a machine others share, a steadier figure than the wall time.
+   */
+  record CpuTimes(long jvmMs, long databaseMs, String loadAverage) {
+    static CpuTimes now(Path pgDirectory) {
+      long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime() / 1_000_000;
+      return new CpuTimes(jvm, databaseMs(pgDirectory), org.clearing.load.StartupCommand.loadAverage());
+    }
+
+    private static long databaseMs(Path pgDirectory) {
+      try {
+        String postmaster = Files.readAllLines(pgDirectory.resolve("postmaster.pid")).get(0).strip();
+        long ticks = ticks(postmaster, true);
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc", postmaster, "task"))) {
+          for (Path task : tasks) {
+            for (String child : Files.readString(task.resolve("children")).strip().split(" ")) {
+              if (!child.isEmpty()) {
+                ticks += ticks(child, false);
+              }
+            }
+          }
+        }
+        return ticks * 10;
+      } catch (java.io.IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+
+    /** utime + stime (and, with {@code reaped}, the times of children it has waited for), in ticks. */
+    private static long ticks(String pid, boolean reaped) throws java.io.IOException {
+      String stat = Files.readString(Path.of("/proc", pid, "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return reaped ? ticks + Long.parseLong(f[13]) + Long.parseLong(f[14]) : ticks;
+    }
+  }
+
+  /**
+   * Samples the heap in use every 20 ms; its maximum is the peak. Also the largest heap left after
+   * a collection (each pool's usage after its last collection), which is what the run keeps live.
+   */
   static final class HeapSampler {
     private final AtomicLong peak = new AtomicLong();
+    private final AtomicLong peakAfterGc = new AtomicLong();
     private volatile boolean running = true;
     private Thread thread;
 
@@ -220,6 +282,13 @@ public final class ReconBenchmark implements Callable<Integer> {
         var memory = ManagementFactory.getMemoryMXBean();
         while (running) {
           peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+          long afterGc = 0;
+          for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getCollectionUsage() != null) {
+              afterGc += pool.getCollectionUsage().getUsed();
+            }
+          }
+          peakAfterGc.accumulateAndGet(afterGc, Math::max);
           try {
             Thread.sleep(20);
           } catch (InterruptedException e) {
@@ -238,6 +307,10 @@ public final class ReconBenchmark implements Callable<Integer> {
 
     long peakBytes() {
       return peak.get();
+    }
+
+    long peakAfterGcBytes() {
+      return peakAfterGc.get();
     }
   }
 }

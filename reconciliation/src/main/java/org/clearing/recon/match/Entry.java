@@ -36,6 +36,8 @@ record Entry(
 
   static final long NO_TIME = Long.MIN_VALUE;
   private static final int FIELDS = 12;
+  private static final Side[] SIDES = Side.values();
+  private static final Kind[] KINDS = Kind.values();
 
   enum Side {
     CHANNEL,
@@ -70,21 +72,25 @@ record Entry(
   }
 
   static Entry decode(String line) {
-    String[] f = new String[FIELDS];
-    int start = 0;
+    // Fields are found by their tabs and numbers read in place: a day decodes millions of lines.
+    int[] tabs = new int[FIELDS - 1];
+    int from = 0;
     for (int i = 0; i < FIELDS - 1; i++) {
-      int tab = line.indexOf('\t', start);
+      int tab = line.indexOf('\t', from);
       if (tab < 0) {
         throw new IllegalStateException("run file line has too few fields: " + line);
       }
-      f[i] = line.substring(start, tab);
-      start = tab + 1;
+      tabs[i] = tab;
+      from = tab + 1;
     }
-    f[FIELDS - 1] = line.substring(start);
-    return new Entry(unescape(f[0]), Side.values()[Integer.parseInt(f[1])],
-        Kind.values()[Integer.parseInt(f[2])], unescape(f[3]), Integer.parseInt(f[4]),
-        unescape(f[5]), unescape(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]),
-        Long.parseLong(f[9]), unescape(f[10]), unescape(f[11]));
+    return new Entry(unescape(line.substring(0, tabs[0])),
+        SIDES[Integer.parseInt(line, tabs[0] + 1, tabs[1], 10)],
+        KINDS[Integer.parseInt(line, tabs[1] + 1, tabs[2], 10)],
+        unescape(line.substring(tabs[2] + 1, tabs[3])), Integer.parseInt(line, tabs[3] + 1, tabs[4], 10),
+        unescape(line.substring(tabs[4] + 1, tabs[5])), unescape(line.substring(tabs[5] + 1, tabs[6])),
+        Long.parseLong(line, tabs[6] + 1, tabs[7], 10), Long.parseLong(line, tabs[7] + 1, tabs[8], 10),
+        Long.parseLong(line, tabs[8] + 1, tabs[9], 10), unescape(line.substring(tabs[9] + 1, tabs[10])),
+        unescape(line.substring(tabs[10] + 1)));
   }
 
   /** The escaped group key a line starts with; lines of one group share it. */

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,14 +45,45 @@ final class GroupClassifier {
         records.get(Entry.Kind.REFUND));
   }
 
+  /** Groups up to this size look for repeated lines pair by pair, without building keys. */
+  private static final int PAIRWISE_MAX = 16;
+
+  /** What makes two bill lines the same line. */
+  private record LineIdentity(Entry.Kind kind, String refundKey, int partNo, String account,
+      String transactionId, String reference) {
+    static LineIdentity of(Entry line) {
+      return new LineIdentity(line.kind(), line.refundKey(), line.partNo(), line.account(),
+          line.transactionId(), line.reference());
+    }
+  }
+
+  private static boolean repeatsAny(List<Entry> earlier, Entry line) {
+    for (Entry other : earlier) {
+      if (sameLine(other, line)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sameLine(Entry a, Entry b) {
+    return a.kind() == b.kind() && a.partNo() == b.partNo() && a.refundKey().equals(b.refundKey())
+        && a.account().equals(b.account()) && a.transactionId().equals(b.transactionId())
+        && a.reference().equals(b.reference());
+  }
+
   /** The same bill line twice (same kind, numbers, receiver and transaction) is a DUPLICATE. */
   private List<Entry> withoutRepeatedLines(String groupKey, List<Entry> channel) {
-    Set<String> seen = new HashSet<>();
+    if (channel.size() < 2) {
+      return channel;
+    }
+    // A group is one order's lines, a handful: compared pair by pair; a large one by key.
+    Set<LineIdentity> seen = channel.size() > PAIRWISE_MAX ? new HashSet<>() : null;
     List<Entry> fresh = new ArrayList<>(channel.size());
     for (Entry line : channel) {
-      String identity = line.kind() + "\t" + line.refundKey() + "\t" + line.partNo() + "\t"
-          + line.account() + "\t" + line.transactionId() + "\t" + line.reference();
-      if (seen.add(identity)) {
+      boolean repeated = seen != null ? !seen.add(LineIdentity.of(line))
+          : repeatsAny(fresh, line);
+      if (!repeated) {
         fresh.add(line);
         continue;
       }
@@ -305,7 +335,8 @@ final class GroupClassifier {
   private static final class Pile {
     private static final int REFERENCES_SHOWN_MAX = 4;
 
-    private final Set<String> references = new LinkedHashSet<>();
+    /** The first few distinct references, in order (a list: there are at most four). */
+    private final List<String> references = new ArrayList<>(REFERENCES_SHOWN_MAX);
     private long amountFen;
     private int counted;
     private Entry first;
@@ -333,7 +364,7 @@ final class GroupClassifier {
       if (first == null) {
         first = entry;
       }
-      if (references.size() < REFERENCES_SHOWN_MAX) {
+      if (references.size() < REFERENCES_SHOWN_MAX && !references.contains(entry.reference())) {
         references.add(entry.reference());
       }
     }

@@ -27,6 +27,9 @@ import org.clearing.channel.Channel;
  * @param inputsPresorted both inputs already arrive ordered by their group key (see {@link
  *     ChannelKeys}; {@code String} order, e.g. SQL {@code ORDER BY out_trade_no COLLATE "C"}):
  *     skip the sort and only check the order
+ * @param recordsPresorted the engine's records alone arrive so ordered (the daily run's query
+ *     sorts them in the database): their sort is skipped and their order checked; the bill, in the
+ *     channel's order, is still sorted
  */
 public record MatchOptions(
     Channel channel,
@@ -38,7 +41,8 @@ public record MatchOptions(
     int mergeFanInMax,
     int groupEntriesMax,
     Path tempDirectory,
-    boolean inputsPresorted) {
+    boolean inputsPresorted,
+    boolean recordsPresorted) {
 
   public static final ZoneOffset BEIJING = ZoneOffset.ofHours(8);
 
@@ -68,6 +72,14 @@ public record MatchOptions(
     }
   }
 
+  /** The options with neither side said to be presorted beyond {@code inputsPresorted}. */
+  public MatchOptions(Channel channel, LocalDate businessDate, Instant dayStart, Instant dayEnd,
+      Duration pendingWindow, int runLinesMax, int mergeFanInMax, int groupEntriesMax, Path tempDirectory,
+      boolean inputsPresorted) {
+    this(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax, mergeFanInMax, groupEntriesMax,
+        tempDirectory, inputsPresorted, false);
+  }
+
   /** A calendar day in Beijing time with the default bounds and the JVM's temporary directory. */
   public static MatchOptions beijingDay(Channel channel, LocalDate businessDate) {
     return new MatchOptions(channel, businessDate,
@@ -79,32 +91,37 @@ public record MatchOptions(
 
   public MatchOptions withPendingWindow(Duration window) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, window, runLinesMax,
-        mergeFanInMax, groupEntriesMax, tempDirectory, inputsPresorted);
+        mergeFanInMax, groupEntriesMax, tempDirectory, inputsPresorted, recordsPresorted);
   }
 
   public MatchOptions withRunLinesMax(int lines) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, lines,
-        mergeFanInMax, groupEntriesMax, tempDirectory, inputsPresorted);
+        mergeFanInMax, groupEntriesMax, tempDirectory, inputsPresorted, recordsPresorted);
   }
 
   public MatchOptions withMergeFanInMax(int runs) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax,
-        runs, groupEntriesMax, tempDirectory, inputsPresorted);
+        runs, groupEntriesMax, tempDirectory, inputsPresorted, recordsPresorted);
   }
 
   public MatchOptions withGroupEntriesMax(int entries) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax,
-        mergeFanInMax, entries, tempDirectory, inputsPresorted);
+        mergeFanInMax, entries, tempDirectory, inputsPresorted, recordsPresorted);
   }
 
   public MatchOptions withTempDirectory(Path directory) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax,
-        mergeFanInMax, groupEntriesMax, directory, inputsPresorted);
+        mergeFanInMax, groupEntriesMax, directory, inputsPresorted, recordsPresorted);
   }
 
   public MatchOptions withInputsPresorted(boolean presorted) {
     return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax,
-        mergeFanInMax, groupEntriesMax, tempDirectory, presorted);
+        mergeFanInMax, groupEntriesMax, tempDirectory, presorted, recordsPresorted);
+  }
+
+  public MatchOptions withRecordsPresorted(boolean presorted) {
+    return new MatchOptions(channel, businessDate, dayStart, dayEnd, pendingWindow, runLinesMax,
+        mergeFanInMax, groupEntriesMax, tempDirectory, inputsPresorted, presorted);
   }
 
   /** Whether a one-sided item at this time may still show up on the other side in another run. */

@@ -67,15 +67,17 @@ public final class ReconMatcher {
       tally.item(item);
       sink.accept(item);
     });
-    try (ExternalSorter.Sorted channel = sorted(sorter, channelText, "bill lines");
-        ExternalSorter.Sorted engine = sorted(sorter, engineText, "engine records")) {
+    try (ExternalSorter.Sorted channel = sorted(sorter, channelText, "bill lines", options.inputsPresorted());
+        ExternalSorter.Sorted engine = sorted(sorter, engineText, "engine records",
+            options.inputsPresorted() || options.recordsPresorted())) {
       join(new Peeking(channel), new Peeking(engine), classifier);
     }
     return tally.summary(options.channel(), options.businessDate(), sorter.filesCreated());
   }
 
-  private ExternalSorter.Sorted sorted(ExternalSorter sorter, Iterator<String> text, String what) {
-    if (options.inputsPresorted()) {
+  private ExternalSorter.Sorted sorted(ExternalSorter sorter, Iterator<String> text, String what,
+      boolean presorted) {
+    if (presorted) {
       return new ExternalSorter.Sorted(new OrderChecked(text, what), List.of());
     }
     return sorter.sort(text);

@@ -3,6 +3,7 @@ package org.clearing.recon.match;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -102,6 +103,136 @@ public final class SettlementComparison {
     }
     return new AccountSettlement(account, legsExpected, expectedFen, legsSettled, settledFen, legsMissing,
         missingFen, legsExcess, excessFen, legsMismatched);
+  }
+
+  /**
+   * The same comparison with bounded memory, for a day of a million legs: both sides arrive sorted
+   * by payee account, then out_trade_no ({@code String} order; SQL {@code ORDER BY ... COLLATE "C"}
+   * for ASCII names), and are merged in one pass holding one leg of each side and the account
+   * being summed. Gives what {@link #compare} gives for the same legs.
+   *
+   * @throws IllegalArgumentException if a side is not sorted so
+   */
+  public static List<AccountSettlement> compareSorted(Iterator<Leg> expected, Iterator<Leg> settled) {
+    Grouped engine = new Grouped(expected, "expected");
+    Grouped channel = new Grouped(settled, "settled");
+    List<AccountSettlement> result = new ArrayList<>();
+    Account account = null;
+    while (engine.present || channel.present) {
+      int order = !engine.present ? 1 : !channel.present ? -1 : engine.compareTo(channel);
+      String accountId = order <= 0 ? engine.account : channel.account;
+      if (account == null || !account.id.equals(accountId)) {
+        if (account != null) {
+          result.add(account.settlement());
+        }
+        account = new Account(accountId);
+      }
+      if (order <= 0) {
+        account.expected(engine.fen, engine.legs, order == 0, order == 0 && channel.fen != engine.fen);
+        engine.advance();
+      }
+      if (order >= 0) {
+        account.settled(channel.fen, channel.legs, order == 0);
+        channel.advance();
+      }
+    }
+    if (account != null) {
+      result.add(account.settlement());
+    }
+    return result;
+  }
+
+  /** One account's running sums while the sorted legs stream past. */
+  private static final class Account {
+    final String id;
+    int legsExpected;
+    long expectedFen;
+    int legsSettled;
+    long settledFen;
+    int legsMissing;
+    long missingFen;
+    int legsExcess;
+    long excessFen;
+    int legsMismatched;
+
+    Account(String id) {
+      this.id = id;
+    }
+
+    void expected(long fen, int legs, boolean settled, boolean mismatched) {
+      legsExpected += legs;
+      expectedFen = Math.addExact(expectedFen, fen);
+      if (!settled) {
+        legsMissing += legs;
+        missingFen = Math.addExact(missingFen, fen);
+      } else if (mismatched) {
+        legsMismatched++;
+      }
+    }
+
+    void settled(long fen, int legs, boolean expected) {
+      legsSettled += legs;
+      settledFen = Math.addExact(settledFen, fen);
+      if (!expected) {
+        legsExcess += legs;
+        excessFen = Math.addExact(excessFen, fen);
+      }
+    }
+
+    AccountSettlement settlement() {
+      return new AccountSettlement(id, legsExpected, expectedFen, legsSettled, settledFen, legsMissing,
+          missingFen, legsExcess, excessFen, legsMismatched);
+    }
+  }
+
+  /** One side's legs summed per (account, out_trade_no), in order; a leg named twice is summed. */
+  private static final class Grouped {
+    private final Iterator<Leg> source;
+    private final String side;
+    private Leg head;
+    boolean present;
+    String account;
+    String outTradeNo;
+    long fen;
+    int legs;
+
+    Grouped(Iterator<Leg> source, String side) {
+      this.source = source;
+      this.side = side;
+      this.head = source.hasNext() ? source.next() : null;
+      advance();
+    }
+
+    void advance() {
+      present = head != null;
+      if (!present) {
+        return;
+      }
+      account = head.payeeAccountId();
+      outTradeNo = head.outTradeNo();
+      fen = 0;
+      legs = 0;
+      while (head != null && head.payeeAccountId().equals(account) && head.outTradeNo().equals(outTradeNo)) {
+        fen = Math.addExact(fen, head.amountFen());
+        legs++;
+        Leg next = source.hasNext() ? source.next() : null;
+        if (next != null && order(next.payeeAccountId(), next.outTradeNo(), account, outTradeNo) < 0) {
+          throw new IllegalArgumentException("the " + side + " legs are not sorted by payee account and"
+              + " out_trade_no: " + next.payeeAccountId() + "/" + next.outTradeNo() + " after " + account + "/"
+              + outTradeNo);
+        }
+        head = next;
+      }
+    }
+
+    int compareTo(Grouped other) {
+      return order(account, outTradeNo, other.account, other.outTradeNo);
+    }
+
+    private static int order(String account, String outTradeNo, String otherAccount, String otherOutTradeNo) {
+      int byAccount = account.compareTo(otherAccount);
+      return byAccount != 0 ? byAccount : outTradeNo.compareTo(otherOutTradeNo);
+    }
   }
 
   /** account → out_trade_no → {fen, legs}. */

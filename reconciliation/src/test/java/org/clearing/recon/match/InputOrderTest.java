@@ -85,4 +85,36 @@ class InputOrderTest {
             records.iterator(), item -> {}));
     assertEquals("engine records said to be sorted are not: ATF1 after ATF2", e.getMessage());
   }
+
+  @Test
+  void recordsDeclaredPresortedWithAShuffledBillGiveTheSameItemsAndSortOnlyTheBill() {
+    MatchOptions options = Fixtures.options(Channel.WECHAT, temp);
+    SyntheticDay day = new SyntheticDay(options, 13, 300, 40);
+    List<StatementLine> lines = listOf(day.statementLines());
+    List<EngineRecord> records = listOf(day.engineRecords());
+    List<ReconItem> sortedByMatcher = Fixtures.run(options, lines, records).items();
+    Collections.shuffle(lines, new Random(5));
+    records.sort(Comparator.comparing(EngineRecord::outTradeNo));
+    int billRunLines = 50;
+
+    Fixtures.Run presorted = Fixtures.run(options.withRecordsPresorted(true).withRunLinesMax(billRunLines),
+        lines, records);
+
+    assertEquals(sortedByMatcher, presorted.items());
+    // Only the bill went through run files: as many as its lines fill (the records would add more).
+    assertEquals((lines.size() + billRunLines - 1) / billRunLines, presorted.summary().tempFilesCreated());
+  }
+
+  @Test
+  void recordsDeclaredPresortedThatAreNotAreRefused() {
+    MatchOptions options = Fixtures.options(Channel.ALIPAY, temp).withRecordsPresorted(true);
+    List<EngineRecord> records = List.of(
+        Fixtures.paid(Channel.ALIPAY, "ATF2", "T2", 100, Fixtures.NOON),
+        Fixtures.paid(Channel.ALIPAY, "ATF1", "T1", 100, Fixtures.NOON));
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ReconMatcher(options).match(List.<StatementLine>of().iterator(),
+            records.iterator(), item -> {}));
+    assertEquals("engine records said to be sorted are not: ATF1 after ATF2", e.getMessage());
+  }
 }

@@ -100,4 +100,39 @@ class SettlementComparisonTest {
         .mapToLong(a -> a.missingFen() - a.excessFen()).sum() - mismatchedLegs,
         "each mismatched leg here was settled one fen over");
   }
+
+  @Test
+  void legsStreamedInAccountOrderCompareAsTheWholeListsDo() {
+    Random random = new Random(21);
+    List<Leg> expected = new ArrayList<>();
+    List<Leg> settled = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      String account = "ACC-" + random.nextInt(9);
+      long fen = 1 + random.nextInt(1_000_000);
+      int fate = random.nextInt(12);
+      if (fate != 0) {
+        expected.add(leg(account, "T" + random.nextInt(4_000), fen));
+      }
+      if (fate != 1) {
+        settled.add(leg(fate == 3 ? "ACC-X" : account, "T" + random.nextInt(4_000), fate == 2 ? fen + 1 : fen));
+      }
+    }
+    java.util.Comparator<Leg> byAccountThenOrder =
+        java.util.Comparator.comparing(Leg::payeeAccountId).thenComparing(Leg::outTradeNo);
+    List<Leg> expectedSorted = expected.stream().sorted(byAccountThenOrder).toList();
+    List<Leg> settledSorted = settled.stream().sorted(byAccountThenOrder).toList();
+
+    assertEquals(SettlementComparison.compare(expected, settled),
+        SettlementComparison.compareSorted(expectedSorted.iterator(), settledSorted.iterator()));
+    assertEquals(List.of(), SettlementComparison.compareSorted(List.<Leg>of().iterator(), List.<Leg>of().iterator()));
+  }
+
+  @Test
+  void legsStreamedOutOfOrderAreRefusedRatherThanMiscounted() {
+    List<Leg> unsorted = List.of(leg("TRE", "B", 1), leg("TRE", "A", 1));
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> SettlementComparison.compareSorted(unsorted.iterator(), List.<Leg>of().iterator()));
+    assertTrue(refused.getMessage().contains("not sorted"), refused.getMessage());
+  }
 }
