@@ -30,8 +30,9 @@ import org.clearing.store.Database;
 
 /**
  * The system under test as the harness owns it: a PostgreSQL the harness starts (so it can restart
- * it), the engine jar as its own process on that database with its three sandboxes, and signed
- * callers for the engine's API. Killing and restarting either side keeps the data.
+ * it), the engine jar as its own process on that database with its three sandboxes (in its
+ * process, or in a sandbox process of their own: {@link Sandboxes}), and signed callers for the
+ * engine's API. Killing and restarting either side keeps the data.
  */
 public final class Harness implements SystemUnderTest, AutoCloseable {
 
