@@ -329,7 +329,10 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
   }, "harness-exit");
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Stops the engine and PostgreSQL, then removes the data directory (see {@link TempDirectories}). */
+  /**
+   * Stops the engine, the sandbox process (if any) and PostgreSQL, then removes the data directory
+   * (see {@link TempDirectories}).
+   */
   @Override
   public void close() throws Exception {
     try {
@@ -353,11 +356,14 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
         if (sandboxProcess != null) {
           sandboxProcess.close();
         }
-        if (postgres != null) {
-          postgres.close();
-        }
       } finally {
-        TempDirectories.delete(dataDir);
+        try {
+          if (postgres != null) {
+            postgres.close();
+          }
+        } finally {
+          TempDirectories.delete(dataDir);
+        }
       }
     }
   }
