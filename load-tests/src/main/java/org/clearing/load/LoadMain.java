@@ -215,6 +215,12 @@ public final class LoadMain {
     @Option(names = "--report", description = "Write the JSON report here.")
     Path report;
 
+    @Option(names = "--sandboxes", defaultValue = "inside", converter = SandboxesConverter.class,
+        description = "inside: the engine in demo mode hosts the three sandboxes; apart: the sandboxes run as"
+            + " their own process and the engine with --no-sandboxes --config, as in production, so its"
+            + " memory is its own (default ${DEFAULT-VALUE}).")
+    Harness.Sandboxes sandboxes;
+
     abstract JsonObject run(Harness harness, Runs.Settings settings) throws Exception;
 
     /** Refuses, before PostgreSQL and the engine are started, a run that cannot fit; most cannot fail so. */
@@ -229,7 +235,7 @@ public final class LoadMain {
             + baselineConnections);
       }
       checkWindow(settings());
-      try (var harness = Harness.start(engineJar)) {
+      try (var harness = Harness.start(engineJar, Harness.PAYMENT_QUERY_AFTER, sandboxes)) {
         var section = run(harness, settings());
         if (report != null) {
           Files.writeString(report, section.encodePrettily());
@@ -242,6 +248,18 @@ public final class LoadMain {
       long seconds = duration.toSeconds();
       return new Runs.Settings(ratePerS, (int) Math.max(3, Math.round(ratePerS * seconds)),
           inFlightMax, baselineConnections, System.out);
+    }
+  }
+
+  /** {@code inside} or {@code apart}, in lower case as the other options' values are. */
+  static final class SandboxesConverter implements CommandLine.ITypeConverter<Harness.Sandboxes> {
+    @Override
+    public Harness.Sandboxes convert(String value) {
+      return switch (value) {
+        case "inside" -> Harness.Sandboxes.INSIDE;
+        case "apart" -> Harness.Sandboxes.APART;
+        default -> throw new CommandLine.TypeConversionException("expected inside or apart, not " + value);
+      };
     }
   }
 

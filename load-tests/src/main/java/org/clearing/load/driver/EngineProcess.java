@@ -138,9 +138,21 @@ public final class EngineProcess implements AutoCloseable {
 
   /** Resident set size of the engine process in KiB, from /proc (Linux); -1 elsewhere. */
   public long rssKib() {
+    return statusKib("VmRSS:");
+  }
+
+  /**
+   * The most the engine process has ever held resident (VmHWM) in KiB, start-up included: a peak
+   * between two samples of {@link #rssKib} is not missed. From /proc (Linux); -1 elsewhere.
+   */
+  public long rssPeakKib() {
+    return statusKib("VmHWM:");
+  }
+
+  private long statusKib(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

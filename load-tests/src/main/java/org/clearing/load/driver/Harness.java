@@ -19,14 +19,20 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.clearing.channel.Channel;
+import org.clearing.cli.ClientsCommand;
+import org.clearing.client.KeyType;
 import org.clearing.client.RequestSigner;
+import org.clearing.client.Role;
+import org.clearing.crypto.Crypto;
+import org.clearing.crypto.Pem;
 import org.clearing.load.scenario.CreateScenario;
 import org.clearing.store.Database;
 
 /**
  * The system under test as the harness owns it: a PostgreSQL the harness starts (so it can restart
- * it), the engine jar as its own process on that database with its three sandboxes, and signed
- * callers for the engine's API. Killing and restarting either side keeps the data.
+ * it), the engine jar as its own process on that database with its three sandboxes (in its
+ * process, or in a sandbox process of their own: {@link Sandboxes}), and signed callers for the
+ * engine's API. Killing and restarting either side keeps the data.
  */
 public final class Harness implements SystemUnderTest, AutoCloseable {
 
@@ -57,6 +63,20 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
   private EngineProcess engine;
   private Map<Channel, String> sandboxUrls = new EnumMap<>(Channel.class);
 
+  /** Where the channel sandboxes run: in the engine's process (demo mode) or in their own. */
+  public enum Sandboxes {
+    /** The engine in demo mode: its process hosts the sandboxes too (their classes, keys, journals). */
+    INSIDE,
+    /**
+     * The sandboxes as their own process and the engine with {@code --no-sandboxes --config}, as
+     * in production: what the engine's process measures is the engine alone.
+     */
+    APART
+  }
+
+  private Sandboxes sandboxesMode = Sandboxes.INSIDE;
+  private SandboxProcess sandboxProcess;
+
   private Harness(Path engineJar, Path dataDir) {
     this.engineJar = engineJar;
     this.dataDir = dataDir;
@@ -69,13 +89,22 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
 
   /** The same, with the engine first asking for a silent payment {@code paymentQueryAfter} after opening. */
   public static Harness start(Path engineJar, Duration paymentQueryAfter) throws Exception {
+    return start(engineJar, paymentQueryAfter, Sandboxes.INSIDE);
+  }
+
+  /** The same, with the sandboxes inside the engine's process or in their own. */
+  public static Harness start(Path engineJar, Duration paymentQueryAfter, Sandboxes sandboxes) throws Exception {
     Harness harness = new Harness(engineJar, TempDirectories.create());
     harness.paymentQueryAfter = paymentQueryAfter;
+    harness.sandboxesMode = sandboxes;
     // A run stopped with Ctrl-C or SIGTERM stops its engine and PostgreSQL too: they are separate
     // processes and would otherwise outlive the harness, holding ports, CPU and the data directory.
     Runtime.getRuntime().addShutdownHook(harness.onExit);
     try {
       harness.startPostgres();
+      if (sandboxes == Sandboxes.APART) {
+        harness.startSandboxesApart();
+      }
       harness.startEngine();
       return harness;
     } catch (Exception e) {
@@ -115,7 +144,48 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
     pgPort = postgres.getPort();
   }
 
+  /**
+   * The sandbox process on free ports with its data under the run's directory, and the API
+   * clients an operator would register offline (outside demo mode the engine makes none): one
+   * per role, its SM2 private key written where demo mode writes it, {@code
+   * <engine data dir>/clients/<role>.json}, so every scenario signs the same way.
+   */
+  private void startSandboxesApart() throws Exception {
+    sandboxProcess = SandboxProcess.start(engineJar, dataDir.resolve("sandboxes"),
+        freeConsecutivePorts(Channel.values().length));
+    sandboxUrls = new EnumMap<>(Channel.class);
+    for (Channel channel : Channel.values()) {
+      sandboxUrls.put(channel, sandboxProcess.url(channel));
+    }
+    Path clients = org.clearing.crypto.SecretFiles.createDirectories(dataDir.resolve("engine").resolve("clients"));
+    // The migrations run here, before the engine's first start, as `clients add` runs them.
+    try (Database database = Database.open(dataDir.resolve("clients-setup"), pgUrl())) {
+      for (Role role : Role.values()) {
+        java.security.KeyPair pair = Crypto.generateSm2();
+        String clientId = "load-" + role.code();
+        ClientsCommand.Outcome outcome = ClientsCommand.register(database, clientId, role, Pem.write(pair.getPublic()));
+        if (outcome.exitCode() != 0) {
+          throw new IllegalStateException("client " + clientId + " not registered: " + outcome.message());
+        }
+        org.clearing.crypto.SecretFiles.writeString(clients.resolve(role.code() + ".json"), new JsonObject()
+            .put("client_id", clientId)
+            .put("role", role.code())
+            .put("key_type", KeyType.SM2.name())
+            .put("private_key_pem", Pem.write(pair.getPrivate())).encodePrettily() + "\n");
+      }
+    }
+  }
+
   public void startEngine() throws Exception {
+    if (sandboxesMode == Sandboxes.APART) {
+      List<String> args = List.of("--pg-url", pgUrl(), "--no-sandboxes",
+          "--config", sandboxProcess.merchantConfig().toString(),
+          "--payment-query-after", paymentQueryAfter.toSeconds() + "s");
+      engine = engine == null
+          ? EngineProcess.start(engineJar, dataDir.resolve("engine"), args)
+          : EngineProcess.start(engineJar, dataDir.resolve("engine"), args, engine.port());
+      return;
+    }
     if (sandboxBasePort == 0) {
       sandboxBasePort = freeConsecutivePorts(Channel.values().length);
     }
@@ -193,6 +263,11 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "postgres");
   }
 
+  /** Where this run's sandboxes are: in the engine's process or their own. */
+  public Sandboxes sandboxes() {
+    return sandboxesMode;
+  }
+
   public EngineProcess engine() {
     return engine;
   }
@@ -254,7 +329,10 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
   }, "harness-exit");
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Stops the engine and PostgreSQL, then removes the data directory (see {@link TempDirectories}). */
+  /**
+   * Stops the engine, the sandbox process (if any) and PostgreSQL, then removes the data directory
+   * (see {@link TempDirectories}).
+   */
   @Override
   public void close() throws Exception {
     try {
@@ -275,11 +353,17 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
       }
     } finally {
       try {
-        if (postgres != null) {
-          postgres.close();
+        if (sandboxProcess != null) {
+          sandboxProcess.close();
         }
       } finally {
-        TempDirectories.delete(dataDir);
+        try {
+          if (postgres != null) {
+            postgres.close();
+          }
+        } finally {
+          TempDirectories.delete(dataDir);
+        }
       }
     }
   }

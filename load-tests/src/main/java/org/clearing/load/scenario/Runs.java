@@ -453,6 +453,13 @@ public final class Runs {
       verdict = MoneyAudit.run(harness, stories);
     }
     section.put("audit_waited_s", (System.nanoTime() - startNs) / 1_000_000_000L);
+    // The engine's peak, read once the run is over (a restarted engine's since its restart).
+    long peakKib = harness.engine().rssPeakKib();
+    section.put("sandboxes", harness.sandboxes().name().toLowerCase(Locale.ROOT))
+        .put("engine_vmhwm_mib", peakKib / 1024);
+    settings.out().printf(Locale.ROOT, "%s: engine VmHWM %d MiB (sandboxes %s the engine's process)%n",
+        section.getString("scenario"), peakKib / 1024,
+        harness.sandboxes() == Harness.Sandboxes.APART ? "apart from" : "inside");
     JsonObject audit = verdict.json();
     if (section.containsKey("cross_check_ok") && !section.getBoolean("cross_check_ok")) {
       audit.put("clean", false).getJsonArray("findings").add("acknowledged callbacks ("
