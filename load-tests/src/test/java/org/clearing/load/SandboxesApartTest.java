@@ -38,7 +38,7 @@ class SandboxesApartTest {
       assertFalse(Files.readString(harness.engine().dataDir().resolve("engine.log")).contains("Sandbox wechat"),
           "the engine started no sandboxes of its own");
 
-      JsonObject pay = Runs.pay(harness, new Runs.Settings(20, 40, 64, 4, System.out));
+      JsonObject pay = Runs.pay(harness, new Runs.Settings(20, 40, 64, java.util.List.of(4), System.out));
 
       assertTrue(pay.getJsonObject("audit").getBoolean("clean"), pay.getJsonObject("audit").encodePrettily());
       assertEquals(40, pay.getLong("callbacks_confirmed"), "every payment confirmed");
