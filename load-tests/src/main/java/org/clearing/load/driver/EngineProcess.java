@@ -19,12 +19,15 @@ import java.util.List;
 public final class EngineProcess implements AutoCloseable {
 
   private final Process process;
+  /** Stops the process on close, and on the harness's own exit. */
+  private final StoppedOnExit stopper;
   private final int port;
   private final int managementPort;
   private final Path dataDir;
 
   private EngineProcess(Process process, int port, int managementPort, Path dataDir) {
     this.process = process;
+    this.stopper = new StoppedOnExit(process, "engine");
     this.port = port;
     this.managementPort = managementPort;
     this.dataDir = dataDir;
@@ -70,9 +73,6 @@ public final class EngineProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("engine.log").toFile()))
         .start();
     EngineProcess engine = new EngineProcess(process, port, managementPort, dataDir);
-    // A run stopped with Ctrl-C or SIGTERM stops its engine too: a separate process would
-    // otherwise outlive the harness, holding its ports, CPU and data directory.
-    Runtime.getRuntime().addShutdownHook(engine.onExit);
     try {
       engine.awaitHealthy(Duration.ofSeconds(120));
     } catch (Exception e) {
@@ -263,32 +263,10 @@ public final class EngineProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  private final Thread onExit = new Thread(this::stopOnExit, "engine-exit");
-
-  private void stopOnExit() {
-    try {
-      stop();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** SIGTERM, then wait for the orderly shutdown. */
   @Override
   public void close() throws Exception {
-    try {
-      Runtime.getRuntime().removeShutdownHook(onExit);
-    } catch (IllegalStateException shuttingDown) {
-      // Already exiting: the hook stops the process.
-    }
-    stop();
-  }
-
-  private void stop() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+    stopper.close();
   }
 
   private static int freePort() throws IOException {

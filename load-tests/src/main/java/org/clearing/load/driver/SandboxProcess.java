@@ -30,11 +30,14 @@ public final class SandboxProcess implements AutoCloseable {
   private static final String HEAP_MAX = "-Xmx256m";
 
   private final Process process;
+  /** Stops the process on close, and on the harness's own exit. */
+  private final StoppedOnExit stopper;
   private final Path dataDir;
   private final Map<Channel, String> urls;
 
   private SandboxProcess(Process process, Path dataDir, Map<Channel, String> urls) {
     this.process = process;
+    this.stopper = new StoppedOnExit(process, "sandboxes");
     this.dataDir = dataDir;
     this.urls = urls;
   }
@@ -55,8 +58,6 @@ public final class SandboxProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
     SandboxProcess sandboxes = new SandboxProcess(process, dataDir, new EnumMap<>(Channel.class));
-    // Stopped with the harness, as the engine is: it would otherwise hold its ports and CPU.
-    Runtime.getRuntime().addShutdownHook(sandboxes.onExit);
     try {
       sandboxes.awaitRunning(log);
     } catch (Exception e) {
@@ -102,31 +103,9 @@ public final class SandboxProcess implements AutoCloseable {
     return process.pid();
   }
 
-  private final Thread onExit = new Thread(this::stopOnExit, "sandboxes-exit");
-
-  private void stopOnExit() {
-    try {
-      stop();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** SIGTERM, then wait for the orderly shutdown. */
   @Override
   public void close() throws Exception {
-    try {
-      Runtime.getRuntime().removeShutdownHook(onExit);
-    } catch (IllegalStateException shuttingDown) {
-      // Already exiting: the hook stops the process.
-    }
-    stop();
-  }
-
-  private void stop() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
+    stopper.close();
   }
 }
