@@ -81,7 +81,10 @@ class TaxConsoleBrowserTest {
     driver.findElement(By.id("login")).clear();
     driver.findElement(By.id("login")).sendKeys(login);
     driver.findElement(By.id("password")).sendKeys(password);
-    driver.findElement(By.id("sign-in")).click();
+    WebElement form = driver.findElement(By.id("sign-in"));
+    form.click();
+    // Wait for the answer's page: reading before it arrives would read the sign-in page just left.
+    waiting().until(ExpectedConditions.stalenessOf(form));
   }
 
   @Test
