@@ -175,7 +175,8 @@ public final class MoneyAudit {
     }
   }
 
-  private static boolean paidAtSandbox(SystemUnderTest harness, PayScenario.Story story) throws Exception {
+  /** Whether {@code story}'s sandbox says its order was paid (and for its total; anything else throws). */
+  public static boolean paidAtSandbox(SystemUnderTest harness, PayScenario.Story story) throws Exception {
     String path = switch (story.channel()) {
       case WECHAT -> "/sandbox/splits/";
       case ALIPAY -> "/sandbox/trades/";

@@ -71,6 +71,7 @@ public final class SoakScenario {
     Map<String, Long> countersBeforeKill = new TreeMap<>();
     int firstAfterKill = 0;
     long confirmedInWindows = 0;
+    long takenAfterWindows = 0;
     long rssMaxKib = 0;
     long payStartNs = System.nanoTime();
     for (int b = 0; b < batches; b++) {
@@ -119,9 +120,11 @@ public final class SoakScenario {
       stories.addAll(outcome.stories());
       confirmedInWindows += outcome.confirmed();
       rssMaxKib = Math.max(rssMaxKib, outcome.rssMaxKib());
-      out.printf(Locale.ROOT, "soak: batch %d/%d: %d payments taken by the sandboxes, %d confirmed within the"
-              + " window and %d s; %.0f s so far%n", b + 1, batches,
-          outcome.stories().stream().filter(s -> s.payStatus() == 200).count(), outcome.confirmed(),
+      takenAfterWindows += outcome.takenAfterWindow();
+      out.printf(Locale.ROOT, "soak: batch %d/%d: %d of %d payments taken by the sandboxes (%d when the payer"
+              + " tried again; first tries not taken: %s), %d confirmed within the window and %d s; %.0f s so far%n",
+          b + 1, batches, outcome.stories().stream().filter(s -> s.payStatus() == 200).count(), batch.size(),
+          outcome.takenAfterWindow(), outcome.payRequests().errors(), outcome.confirmed(),
           SETTLE_BATCH.toSeconds(), (System.nanoTime() - startNs) / 1e9);
     }
     double payS = (System.nanoTime() - payStartNs) / 1e9;
@@ -129,7 +132,8 @@ public final class SoakScenario {
     JsonObject section = new JsonObject().put("scenario", "soak").put("payments", settings.payments())
         .put("batches", batches).put("faults", Runs.STORM)
         .put("sigkill_in_batch", killBatch + 1).put("pg_restart_in_batch", pgRestartBatch + 1)
-        .put("payments_taken_by_sandboxes", taken).put("confirmed_within_windows", confirmedInWindows)
+        .put("payments_taken_by_sandboxes", taken).put("taken_when_the_payer_tried_again", takenAfterWindows)
+        .put("confirmed_within_windows", confirmedInWindows)
         .put("pay_phase_s", Math.round(payS)).put("payments_per_s", Math.round(taken / payS))
         .put("engine_rss_max_mib", rssMaxKib / 1024);
     out.printf(Locale.ROOT, "soak: %d payments taken in %.0f s (%.0f/s, prepare included); engine RSS max %d MiB%n",
