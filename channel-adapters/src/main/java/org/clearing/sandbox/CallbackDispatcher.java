@@ -88,7 +88,12 @@ public final class CallbackDispatcher {
   }
 
   /** One attempt to deliver a callback. {@code status} is -1 when no HTTP answer came. */
-  public record Attempt(String key, int copy, int attemptNo, Instant at, int status, String outcome) {}
+  /**
+   * One send and what came of it; {@code acknowledged}: whether the answer was the channel's
+   * acknowledgement (for a forged copy, the merchant fell for it).
+   */
+  public record Attempt(String key, int copy, int attemptNo, Instant at, int status, String outcome,
+      boolean acknowledged) {}
 
   private final Vertx vertx;
   private final WebClient client;
@@ -128,11 +133,11 @@ public final class CallbackDispatcher {
   public void dispatch(String key, CallbackFactory factory, Callback probe) {
     SandboxFaults now = faults.get();
     if (SandboxFaults.roll(now.dropPercent())) {
-      log(new Attempt(key, 0, 0, Instant.now(), -1, "dropped"));
+      log(new Attempt(key, 0, 0, Instant.now(), -1, "dropped", false));
       return;
     }
     if (pending.get() >= PENDING_MAX) {
-      log(new Attempt(key, 0, 0, Instant.now(), -1, "overflow"));
+      log(new Attempt(key, 0, 0, Instant.now(), -1, "overflow", false));
       LOG.warn("event=sandbox.callback_overflow key={}", key);
       return;
     }
@@ -176,7 +181,7 @@ public final class CallbackDispatcher {
       boolean ok = result.succeeded() && acknowledged.test(result.result());
       int status = result.succeeded() ? result.result().statusCode() : -1;
       log(new Attempt(key, copy, attemptNo, Instant.now(), status, ok ? "acknowledged"
-          : result.succeeded() ? "refused" : "no-answer"));
+          : result.succeeded() ? "refused" : "no-answer", ok));
       if (ok) {
         pending.decrementAndGet();
       } else if (attemptNo <= retrySchedule.size()) {
@@ -191,7 +196,8 @@ public final class CallbackDispatcher {
 
   private void sendOnce(String key, Callback callback, String kind) {
     post(callback).onComplete(result -> log(new Attempt(key, 0, 0, Instant.now(),
-        result.succeeded() ? result.result().statusCode() : -1, kind)));
+        result.succeeded() ? result.result().statusCode() : -1, kind,
+        result.succeeded() && acknowledged.test(result.result()))));
   }
 
   private io.vertx.core.Future<HttpResponse<Buffer>> post(Callback callback) {

@@ -89,7 +89,7 @@ public final class SandboxControl {
       JsonArray list = new JsonArray();
       dispatcher.attempts(ctx.pathParam("key")).forEach(a -> list.add(new JsonObject()
           .put("copy", a.copy()).put("attempt", a.attemptNo()).put("at", a.at().toString())
-          .put("status", a.status()).put("outcome", a.outcome())));
+          .put("status", a.status()).put("outcome", a.outcome()).put("acknowledged", a.acknowledged())));
       json(ctx, 200, new JsonObject().put("key", ctx.pathParam("key")).put("attempts", list)
           .put("pending_total", dispatcher.pending()));
     });

@@ -28,12 +28,14 @@ class SoakTest {
       assertTrue(soak.getJsonObject("audit").getBoolean("clean"), soak.getJsonObject("audit").encodePrettily());
       assertEquals(3, soak.getInteger("batches"));
       assertEquals(300, soak.getJsonObject("money_audit").getLong("orders_audited"));
-      // Payments sent while the engine was down were refused by nobody but the dead process: most went through.
-      assertTrue(soak.getLong("payments_taken_by_sandboxes") >= 150, soak.encodePrettily());
+      // A payer whose try met the engine (and its sandboxes) down tries again after the window.
+      assertTrue(soak.getLong("payments_taken_by_sandboxes") >= 285, soak.encodePrettily());
       assertEquals(0L, soak.getJsonObject("day").getJsonObject("reconciliation").getLong("open_items"));
       JsonObject forgeries = soak.getJsonObject("forgeries");
       assertTrue(forgeries.getBoolean("all_refused"), forgeries.encode());
-      assertEquals(forgeries.getLong("forged_answered_after_restart"), forgeries.getLong("refused_by_engine_after_restart"));
+      assertEquals(0L, forgeries.getLong("forged_acknowledged"), forgeries.encode());
+      assertTrue(forgeries.getLong("refused_by_engine_after_restart") >= forgeries.getLong("forged_answered_after_restart"),
+          forgeries.encode());
     }
   }
 }

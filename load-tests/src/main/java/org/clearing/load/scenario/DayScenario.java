@@ -46,8 +46,15 @@ import org.clearing.load.driver.Harness;
  */
 public final class DayScenario {
 
-  /** What the day is given. */
-  public record Settings(int orders, PrintStream out) {}
+  /**
+   * What the day is given; {@code settleMax} bounds each wait for the engine (payments booked,
+   * orders settled, end states reached).
+   */
+  public record Settings(int orders, PrintStream out, Duration settleMax) {
+    public Settings(int orders, PrintStream out) {
+      this(orders, out, SETTLE_MAX);
+    }
+  }
 
   /** The fewest and most orders a day takes: every story at least once, and a bounded run. */
   public static final int ORDERS_MIN = 20;
@@ -148,8 +155,8 @@ public final class DayScenario {
         harness.setFaults(new JsonObject());
       }
       long paidNs = System.nanoTime();
-      awaitBookedAndRefund(harness, api, orders, pool, out);
-      awaitEndStates(harness, orders, out);
+      awaitBookedAndRefund(harness, api, orders, pool, settings.settleMax(), out);
+      awaitEndStates(harness, orders, settings.settleMax(), out);
       section.put("settled_after_pay_s", (System.nanoTime() - paidNs) / 1_000_000_000L)
           .put("callbacks", DayCounts.callbacks(harness, orders))
           .put("refunds", DayCounts.refunds(orders));
@@ -268,8 +275,8 @@ public final class DayScenario {
    * would.
    */
   private static void awaitBookedAndRefund(Harness harness, EngineApi api, List<DayOrder> orders,
-      ExecutorService pool, PrintStream out) throws Exception {
-    long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
+      ExecutorService pool, Duration settleMax, PrintStream out) throws Exception {
+    long deadline = System.nanoTime() + settleMax.toNanos();
     String[] orderNos = orders.stream().map(DayOrder::orderNo).toArray(String[]::new);
     Set<DayOrder> refunding = new HashSet<>();
     List<Future<?>> refunds = new ArrayList<>();
@@ -298,7 +305,7 @@ public final class DayScenario {
         waiting == 0 ? "yes" : "NO, " + waiting + " orders short", unrefunded == 0 ? "all" : "NOT " + unrefunded);
     orders.stream().filter(o -> !refunding.contains(o) && (o.story() == DayOrder.Story.REFUNDED
         || o.story() == DayOrder.Story.PARTLY_REFUNDED)).forEach(o -> o.problem("never paid and "
-        + (o.refundAfterSettlement() ? "settled" : "booked") + " within " + SETTLE_MAX.toSeconds() + " s, so not refunded"));
+        + (o.refundAfterSettlement() ? "settled" : "booked") + " within " + settleMax.toSeconds() + " s, so not refunded"));
     for (Future<?> refund : refunds) {
       refund.get(DayRefunds.REFUND_WAIT_MAX.toSeconds() * 2, TimeUnit.SECONDS);
     }
@@ -327,8 +334,9 @@ public final class DayScenario {
    * Waits for the background jobs the stories rely on: the expiring orders expired (the closer
    * runs every 2 s once their 60 s are up), every duplicate payment given back.
    */
-  private static void awaitEndStates(Harness harness, List<DayOrder> orders, PrintStream out) throws Exception {
-    long deadline = System.nanoTime() + SETTLE_MAX.toNanos();
+  private static void awaitEndStates(Harness harness, List<DayOrder> orders, Duration settleMax, PrintStream out)
+      throws Exception {
+    long deadline = System.nanoTime() + settleMax.toNanos();
     String[] expiring = orders.stream().filter(o -> o.story() == DayOrder.Story.EXPIRED)
         .map(DayOrder::orderNo).toArray(String[]::new);
     String[] all = orders.stream().map(DayOrder::orderNo).toArray(String[]::new);

@@ -247,7 +247,8 @@ public final class PayScenario {
       } catch (java.io.IOException | IllegalStateException e) {
         // No answer, or not a readable one: the sandbox may be restarting; try again below.
       }
-      Thread.sleep(1_000L * (attempt + 1));
+      // 1, 2, 4, 8, 16 s: long enough for an engine restarted with its sandboxes to be back.
+      Thread.sleep(1_000L << attempt);
     }
     try {
       return org.clearing.load.audit.MoneyAudit.paidAtSandbox(harness, story);
@@ -259,7 +260,7 @@ public final class PayScenario {
 
   /** Payers trying again at once after a window, and tries each. */
   private static final int PAY_AGAIN_PAYERS = 16;
-  private static final int PAY_AGAIN_ATTEMPTS = 3;
+  private static final int PAY_AGAIN_ATTEMPTS = 6;
 
   /** Polls the inbox until {@code expected} of the stories are confirmed or {@code settle} passes. */
   private static Map<String, Long> awaitConfirmed(Harness harness, List<Story> stories, long expected,
