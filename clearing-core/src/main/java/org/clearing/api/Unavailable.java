@@ -21,6 +21,7 @@ final class Unavailable {
           || t instanceof io.vertx.core.impl.NoStackTraceTimeoutException
           || t instanceof java.util.concurrent.TimeoutException
           || t.getClass().getSimpleName().equals("ClosedConnectionException")
+          || (t instanceof io.vertx.sqlclient.DatabaseException db && retryable(db.getSqlState()))
           || message.contains("wait queue")
           || message.contains("pool closed")
           || message.contains("connection refused")) {
@@ -28,5 +29,13 @@ final class Unavailable {
       }
     }
     return false;
+  }
+
+  /**
+   * 40P01 deadlock_detected, 40001 serialization_failure: PostgreSQL rolled the transaction back
+   * and the same request may simply be sent again.
+   */
+  static boolean retryable(String sqlState) {
+    return "40P01".equals(sqlState) || "40001".equals(sqlState);
   }
 }

@@ -115,6 +115,34 @@ public final class EngineProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The log's {@code level=ERROR} events, each with the stack trace lines after it, at most
+   * {@code linesMax} lines, headed by how many there were; empty when there were none. The
+   * harness prints it before the data directory (log included) is removed.
+   */
+  public String errorReport(int linesMax) {
+    List<String> all;
+    try (java.util.stream.Stream<String> lines = Files.lines(dataDir.resolve("engine.log"))) {
+      all = lines.toList();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
+    }
+    List<String> shown = new java.util.ArrayList<>();
+    long errors = 0;
+    boolean inError = false;
+    for (String line : all) {
+      boolean event = line.contains(" level=");
+      if (event) {
+        inError = line.contains(" level=ERROR ");
+        errors += inError ? 1 : 0;
+      }
+      if (inError && shown.size() < linesMax) {
+        shown.add(line);
+      }
+    }
+    return errors == 0 ? "" : "the engine logged " + errors + " errors; the first lines:\n" + String.join("\n", shown);
+  }
+
   public String baseUrl() {
     return "http://127.0.0.1:" + port;
   }

@@ -328,6 +328,7 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
     }
   }, "harness-exit");
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final int ERROR_LINES_SHOWN_MAX = 80;
 
   /**
    * Stops the engine, the sandbox process (if any) and PostgreSQL, then removes the data directory
@@ -350,6 +351,11 @@ public final class Harness implements SystemUnderTest, AutoCloseable {
     try {
       if (engine != null) {
         engine.close();
+        // The log goes with the data directory: what went wrong is said before it does.
+        String errors = engine.errorReport(ERROR_LINES_SHOWN_MAX);
+        if (!errors.isEmpty()) {
+          System.err.println("harness: " + errors);
+        }
       }
     } finally {
       try {
