@@ -121,6 +121,85 @@ class OrderApiTest {
     assertEquals(1, engine.count("SELECT count(*) FROM orders WHERE case_no = 'LA-2026-0004'"));
   }
 
+  /**
+   * Orders arriving together are stored in groups by one statement each: with keys repeated
+   * within and across groups, and another body under some keys, each key still creates one order
+   * with its own lines and legs, a repeat gets that order, and another body a 409.
+   */
+  @Test
+  void manyConcurrentOrdersWithRepeatedKeysGetOneOrderPerKeyWithItsOwnLines() throws Exception {
+    int keys = 96;
+    List<String[]> requests = new ArrayList<>();
+    for (int k = 0; k < keys; k++) {
+      String key = "burst-" + k;
+      String body = burstBody(k, 0).encode();
+      requests.add(new String[] {key, body});
+      requests.add(new String[] {key, body});
+      if (k % 6 == 0) {
+        requests.add(new String[] {key, burstBody(k, 1).encode()});
+      }
+    }
+    java.util.Collections.shuffle(requests, new java.util.Random(14));
+    ExecutorService threads = Executors.newFixedThreadPool(32);
+    List<Future<ApiCaller.Answer>> answers = new ArrayList<>();
+    for (String[] request : requests) {
+      answers.add(threads.submit(() -> registration.post("/api/v1/orders", request[1], request[0])));
+    }
+    java.util.Map<String, String> winningBody = new java.util.HashMap<>();
+    java.util.Map<String, String> orderNoOfKey = new java.util.HashMap<>();
+    for (int i = 0; i < requests.size(); i++) {
+      ApiCaller.Answer answer = answers.get(i).get();
+      if (answer.status() == 201) {
+        String key = requests.get(i)[0];
+        assertEquals(null, winningBody.put(key, requests.get(i)[1]), "two orders created under " + key);
+        orderNoOfKey.put(key, answer.json().getString("order_no"));
+      }
+    }
+    threads.shutdown();
+    assertEquals(keys, winningBody.size());
+    for (int i = 0; i < requests.size(); i++) {
+      String key = requests.get(i)[0];
+      ApiCaller.Answer answer = answers.get(i).get();
+      if (requests.get(i)[1].equals(winningBody.get(key))) {
+        assertTrue(answer.status() == 201 || answer.status() == 200, answer.text());
+        assertEquals(orderNoOfKey.get(key), answer.json().getString("order_no"));
+        assertEquals(new JsonObject(requests.get(i)[1]).getString("case_no"), answer.json().getString("case_no"));
+      } else {
+        assertEquals(409, answer.status(), answer.text());
+        assertEquals("application/problem+json", answer.contentType());
+      }
+    }
+    assertEquals(keys, orderNoOfKey.values().stream().distinct().count());
+    for (String key : orderNoOfKey.keySet()) {
+      JsonObject won = new JsonObject(winningBody.get(key));
+      String orderNo = orderNoOfKey.get(key);
+      String ofOrder = " WHERE order_no = '" + orderNo + "'";
+      int lines = won.getJsonArray("lines").size();
+      assertEquals(lines, engine.count("SELECT count(*) FROM order_line" + ofOrder), key);
+      assertEquals(lines == 1 ? 1 : 2, engine.count("SELECT count(*) FROM leg" + ofOrder), key);
+      long totalFen = won.getJsonArray("lines").stream().mapToLong(l -> ((JsonObject) l).getLong("amount_fen")).sum();
+      assertEquals(totalFen, engine.count("SELECT sum(amount_fen) FROM order_line" + ofOrder), key);
+      assertEquals(totalFen, engine.count("SELECT sum(amount_fen) FROM leg" + ofOrder), key);
+      assertEquals(totalFen, engine.count("SELECT total_fen FROM orders" + ofOrder), key);
+      assertEquals(won.getLong("expires_in_s").longValue(),
+          engine.count("SELECT extract(epoch FROM expires_at - created_at)::int8 FROM orders" + ofOrder), key);
+    }
+    assertEquals(keys, engine.count("SELECT count(*) FROM orders WHERE idempotency_key LIKE 'burst-%'"));
+  }
+
+  /** Order {@code k} of the burst: 1 to 3 lines, amounts and expiry of its own; {@code other} changes the amounts. */
+  private static JsonObject burstBody(int k, int other) {
+    JsonObject body = OrderBodies.typical("BURST-" + k).put("expires_in_s", 3_600 + 60 * k);
+    JsonArray lines = new JsonArray().add(OrderBodies.line("DEED_TAX", 100_000 + 100 * k + other));
+    if (k % 3 >= 1) {
+      lines.add(OrderBodies.line("REGISTRATION_FEE", 8_000 + k));
+    }
+    if (k % 3 == 2) {
+      lines.add(OrderBodies.line("CERTIFICATE_FEE", 1_000 + k));
+    }
+    return body.put("lines", lines);
+  }
+
   @Test
   void routesLandProceedsToTheTreasuryInTheCountyWithTaxCodes() {
     JsonObject body = new JsonObject()
