@@ -4,36 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.pgclient.PgException;
-import org.clearing.store.GroupCommitter;
 import org.junit.jupiter.api.Test;
 
-// A full commit queue or a database failing over is "try again later" (503 with Retry-After),
-// not an engine failure (500); a bug or a constraint violation is not.
+/**
+ * A transaction PostgreSQL rolled back to break a deadlock or a serialization conflict is the
+ * client's "try again" (503), as its retry succeeds; a constraint the request broke is not.
+ */
 class UnavailableTest {
 
   @Test
-  void aFullCommitQueueIsUnavailableEvenWhenWrapped() {
-    assertTrue(Unavailable.isUnavailable(new GroupCommitter.Overloaded(4_096)));
-    assertTrue(Unavailable.isUnavailable(new IllegalStateException("failed", new GroupCommitter.Overloaded(1))));
+  void aDeadlockOrASerializationFailureIsTryAgainWhereverItIsInTheCauses() {
+    assertTrue(Unavailable.isUnavailable(new PgException("deadlock detected", "ERROR", "40P01", null)));
+    assertTrue(Unavailable.isUnavailable(new IllegalStateException("group failed",
+        new PgException("could not serialize access", "ERROR", "40001", null))));
   }
 
   @Test
-  void aDatabaseGoingDownOrAStandbyReachedDuringFailoverIsUnavailable() {
-    assertTrue(Unavailable.isUnavailable(new PgException("terminating connection due to administrator command",
-        "FATAL", "57P01", null)));
-    assertTrue(Unavailable.isUnavailable(new IllegalStateException("commit failed", new PgException(
-        "cannot execute INSERT in a read-only transaction", "ERROR", "25006", null))));
-    assertTrue(Unavailable.isUnavailable(new PgException("the database system is starting up", "FATAL", "57P03", null)));
-  }
-
-  @Test
-  void aConstraintViolationIsNotUnavailable() {
-    assertFalse(Unavailable.isUnavailable(new PgException("duplicate key value violates unique constraint",
-        "ERROR", "23505", null)));
-  }
-
-  @Test
-  void aBugIsNotUnavailable() {
-    assertFalse(Unavailable.isUnavailable(new IllegalStateException("order stored 2 lines and 3 legs")));
+  void aBrokenConstraintOrAnotherDatabaseErrorIsNot() {
+    assertFalse(Unavailable.isUnavailable(new PgException("duplicate key", "ERROR", "23505", null)));
+    assertFalse(Unavailable.isUnavailable(new PgException("division by zero", "ERROR", "22012", null)));
   }
 }
