@@ -138,6 +138,17 @@ public final class People {
    * one-time password (to print in the start-up banner, once), or empty when people exist.
    */
   public Future<Optional<String>> addFirstAdmin(String login, String displayName, String clientIp) {
+    // On every start after the first someone exists already: ask before paying for an Argon2id
+    // hash (19 MiB, two passes, on a JVM not yet warm: a share of a restart's CPU). The insert
+    // still checks, in case another engine adds the first person in between.
+    return pool.query(ANY_PERSON).execute().compose(rows -> rows.iterator().next().getBoolean(0)
+        ? Future.succeededFuture(Optional.<String>empty())
+        : insertFirstAdmin(login, displayName, clientIp));
+  }
+
+  private static final String ANY_PERSON = "SELECT EXISTS (SELECT 1 FROM person)";
+
+  private Future<Optional<String>> insertFirstAdmin(String login, String displayName, String clientIp) {
     String password = PasswordHashing.oneTimePassword();
     return cryptoPool.executeBlocking(() -> PasswordHashing.hash(password.toCharArray()), false)
         .compose(hash -> pool.withTransaction(conn -> conn.preparedQuery(INSERT_FIRST)

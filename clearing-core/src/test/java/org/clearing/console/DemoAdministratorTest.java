@@ -12,7 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * In demo mode the engine makes the consoles' first administrator, for every region, with a
- * one-time password for the start-up banner: it signs in with it and must change it first.
+ * one-time password for the start-up banner: it signs in with it and must change it first. A
+ * restart on the same database makes no second one and prints no password.
  */
 class DemoAdministratorTest {
 
@@ -31,5 +32,26 @@ class DemoAdministratorTest {
 
     assertEquals(303, signIn.statusCode(), signIn.body());
     assertTrue(signIn.headers().firstValue("Location").orElseThrow().endsWith("/console/password"));
+  }
+
+  @Test
+  void aRestartMakesNoSecondAdministratorAndHasNoPasswordToPrint() throws Exception {
+    engine.engine().demoAdminPassword().orElseThrow();
+    var vertx = engine.engine().vertx();
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool()
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(engine.pgUrl())).using(vertx).build();
+    io.vertx.core.WorkerExecutor worker = vertx.createSharedWorkerExecutor("demo-admin-test", 1);
+    try {
+      java.util.Optional<String> again = new org.clearing.person.People(pool, worker)
+          .addFirstAdmin(Engine.DEMO_ADMIN_LOGIN, "管理员", "127.0.0.1")
+          .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertTrue(again.isEmpty(), "no password: nobody was added");
+      assertEquals(1, engine.count("SELECT count(*) FROM person"));
+      assertEquals(1, engine.count("SELECT count(*) FROM audit_event WHERE action = 'person.add'"));
+    } finally {
+      worker.close();
+      pool.close();
+    }
   }
 }
