@@ -294,6 +294,21 @@ public final class Engine {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    // The templates' warm-up is the longest piece of CPU work of a start on one thread: it runs
+    // on a thread of its own beside the rest (the database, identity, the sandboxes, which wait on
+    // each other as much as they compute), and the servers start only once it is done.
+    CompletableFuture<Void> consoleWarm = new CompletableFuture<>();
+    ConsoleRoutes warming = console;
+    Thread warmer = new Thread(() -> {
+      try {
+        warming.warmUp();
+        consoleWarm.complete(null);
+      } catch (Throwable e) {
+        consoleWarm.completeExceptionally(e);
+      }
+    }, "clearing-console-warm-up");
+    warmer.setDaemon(true);
+    warmer.start();
     phases.mark("consoles");
     ServerTls serverTls;
     OutboundTrust outbound;
@@ -443,6 +458,8 @@ public final class Engine {
               engine.demoAdminPassword = demoAdminPassword.get();
               // The merchants an administrator keeps in the database apply from the first order.
               return channelConfigs.reload()
+                  .compose(v -> Future.fromCompletionStage(consoleWarm, vertx.getOrCreateContext()))
+                  .onSuccess(v -> phases.mark("consoles_wait"))
                   .compose(v -> deployApi(vertx, config.httpHost(), port, deployments, context, serverTls))
                   .compose(api -> {
                     engine.api = api;

@@ -78,21 +78,15 @@ public final class ConsoleRoutes {
   private final FinanceRefundsRoutes financeRefunds;
 
   /**
-   * Reads the assets and readies the templates: blocking (about a second the first time), so the
-   * engine builds this on its starting thread, never on an event loop.
+   * Reads the assets: blocking, so the engine builds this on its starting thread, never on an event
+   * loop. The templates are readied by {@link #warmUp}, before any page is served.
    */
   public ConsoleRoutes(Vertx vertx, People people, AuditLog audit, ReceiptRepository receipts,
       boolean secureCookies, TaxDesk taxDesk) {
     this.people = people;
     this.audit = audit;
-    long startNs = System.nanoTime();
     this.assets = ConsoleAssets.load();
     this.pages = new ConsolePages(vertx, assets);
-    pages.warmUp();
-    OperatorConsoleRoutes.warmUp(pages);
-    ChannelConsoleRoutes.warmUp(pages);
-    RegionConsoleRoutes.warmUp(pages);
-    LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
     this.secureCookies = secureCookies;
     this.tax = new TaxConsoleRoutes(pages, receipts, audit);
     this.auditPages = new AuditConsoleRoutes(pages, audit, audit.chainCheck(vertx));
@@ -101,9 +95,25 @@ public final class ConsoleRoutes {
     this.taxReports = new TaxReportConsoleRoutes(pages, taxDesk.reports(), taxDesk.signer(), taxDesk.cryptoPool(), audit);
     this.finance = new FinanceConsoleRoutes(pages, audit);
     this.financeReceipts = new FinanceReceiptsRoutes(pages, receipts, audit);
-    financeReceipts.warmUp();
     this.financeRefunds = new FinanceRefundsRoutes(pages, audit, finance::books);
+  }
+
+  /**
+   * Readies the templates: Thymeleaf's first use loads and links classes for about a second, which
+   * must not happen on an event loop, and every page is rendered once in both languages, so that a
+   * template that does not render fails the start. Blocking: the engine runs it on a thread of its
+   * own while the rest of the start-up goes on (the database, the keys, the sandboxes), and mounts
+   * no route before it is done.
+   */
+  public void warmUp() {
+    long startNs = System.nanoTime();
+    pages.warmUp();
+    OperatorConsoleRoutes.warmUp(pages);
+    ChannelConsoleRoutes.warmUp(pages);
+    RegionConsoleRoutes.warmUp(pages);
+    financeReceipts.warmUp();
     financeRefunds.warmUp();
+    LOG.info("event=console.ready assets={} ready_ms={}", assets.all().size(), (System.nanoTime() - startNs) / 1_000_000);
   }
 
   /** The finance pages' books, once the engine has its channels (they answer 503 until then). */
