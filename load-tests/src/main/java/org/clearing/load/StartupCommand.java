@@ -35,6 +35,9 @@ public final class StartupCommand implements Callable<Integer> {
   /** The line Main prints once the engine is up and listening. */
   static final String BANNER = "Clearing engine is running.";
   private static final Pattern STARTUP_MS = Pattern.compile("event=engine\\.started .*startup_ms=(\\d+)");
+  /** The engine's own account of where a start's time went: its phases, and the database's start. */
+  private static final Pattern PHASES_LINE = Pattern.compile("event=(engine\\.startup_phases|database\\.migrated) ");
+  private static final Pattern MS_FIELD = Pattern.compile("\\b([a-z_]+_ms)=(\\d+)");
   private static final long START_TIMEOUT_S = 180;
   private static final long STOP_TIMEOUT_S = 60;
   /** Restarts a run may ask for: each takes seconds, and a median needs no more. */
@@ -67,8 +70,12 @@ public final class StartupCommand implements Callable<Integer> {
       + " temporary one that the first, untimed start makes (removed after the run).")
   Path dataDir;
 
-  /** One timed start. */
-  record Run(long wallMs, long cpuMs, long engineStartupMs, String loadAverage) {}
+  /**
+   * One timed start; {@code phasesMs}: the engine's logged phases and the database's
+   * {@code start_ms}/{@code migrate_ms}, in the order logged.
+   */
+  record Run(long wallMs, long cpuMs, long engineStartupMs, String loadAverage,
+      java.util.LinkedHashMap<String, Long> phasesMs) {}
 
   @Override
   public Integer call() throws Exception {
@@ -102,11 +109,14 @@ public final class StartupCommand implements Callable<Integer> {
         timed.add(run);
         System.out.printf("restart %d: %d ms to the banner, CPU %d ms (user+sys), engine startup_ms %d, load %s%n",
             i, run.wallMs(), run.cpuMs(), run.engineStartupMs(), run.loadAverage());
+        System.out.printf("  phases: %s%n", phasesText(run.phasesMs()));
       }
-      System.out.printf("median of %d restarts%s: %d ms to the banner, CPU %d ms%n", runs,
+      System.out.printf("median of %d restarts%s: %d ms to the banner, CPU %d ms, engine startup_ms %d%n", runs,
           appCds ? " with the application class data archive" : "",
           median(timed.stream().mapToLong(Run::wallMs).toArray()),
-          median(timed.stream().mapToLong(Run::cpuMs).toArray()));
+          median(timed.stream().mapToLong(Run::cpuMs).toArray()),
+          median(timed.stream().mapToLong(Run::engineStartupMs).toArray()));
+      System.out.printf("  median phases: %s%n", phasesText(medianPhases(timed)));
       return 0;
     } finally {
       TempDirectories.delete(work);
@@ -129,6 +139,7 @@ public final class StartupCommand implements Callable<Integer> {
     try (BufferedReader output = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       long engineStartupMs = -1;
+      java.util.LinkedHashMap<String, Long> phasesMs = new java.util.LinkedHashMap<>();
       List<String> tail = new ArrayList<>();
       long deadlineNs = startNs + TimeUnit.SECONDS.toNanos(START_TIMEOUT_S);
       for (String line = output.readLine(); line != null; line = output.readLine()) {
@@ -136,9 +147,12 @@ public final class StartupCommand implements Callable<Integer> {
         if (started.find()) {
           engineStartupMs = Long.parseLong(started.group(1));
         }
+        if (PHASES_LINE.matcher(line).find()) {
+          phasesMs.putAll(msFields(line));
+        }
         if (line.contains(BANNER)) {
           long wallMs = (System.nanoTime() - startNs) / 1_000_000;
-          Run run = new Run(wallMs, cpuMs(process.pid()), engineStartupMs, loadAverage());
+          Run run = new Run(wallMs, cpuMs(process.pid()), engineStartupMs, loadAverage(), phasesMs);
           stop(process);
           return run;
         }
@@ -197,6 +211,30 @@ public final class StartupCommand implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       return "unknown";
     }
+  }
+
+  /** The {@code name_ms=N} fields of a log line, in order. */
+  static java.util.LinkedHashMap<String, Long> msFields(String line) {
+    java.util.LinkedHashMap<String, Long> fields = new java.util.LinkedHashMap<>();
+    Matcher field = MS_FIELD.matcher(line);
+    while (field.find()) {
+      fields.put(field.group(1), Long.parseLong(field.group(2)));
+    }
+    return fields;
+  }
+
+  /** Each phase's median over the runs that logged it, in the first run's order. */
+  static java.util.LinkedHashMap<String, Long> medianPhases(List<Run> runs) {
+    java.util.LinkedHashMap<String, Long> medians = new java.util.LinkedHashMap<>();
+    runs.stream().flatMap(run -> run.phasesMs().keySet().stream()).distinct().forEach(phase ->
+        medians.put(phase, median(runs.stream().filter(run -> run.phasesMs().containsKey(phase))
+            .mapToLong(run -> run.phasesMs().get(phase)).toArray())));
+    return medians;
+  }
+
+  private static String phasesText(java.util.Map<String, Long> phasesMs) {
+    return phasesMs.isEmpty() ? "(none logged)" : String.join(" ", phasesMs.entrySet().stream()
+        .map(phase -> phase.getKey() + "=" + phase.getValue()).toList());
   }
 
   static long median(long[] values) {
