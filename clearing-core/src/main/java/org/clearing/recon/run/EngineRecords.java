@@ -75,6 +75,7 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
   private final Channel channel;
   private final PagedRows<EngineRecord> rows;
   private final LegPayees legPayees = new LegPayees();
+  private boolean closed;
 
   private EngineRecords(Channel channel, Pool pool, Tuple arguments) {
     this.channel = channel;
@@ -130,8 +131,12 @@ final class EngineRecords implements Iterator<EngineRecord>, AutoCloseable {
     };
   }
 
+  /** Closes the cursor; again, nothing (an upload's records are closed after the run as well). */
   @Override
   public void close() {
-    rows.close();
+    if (!closed) {
+      closed = true;
+      rows.close();
+    }
   }
 }

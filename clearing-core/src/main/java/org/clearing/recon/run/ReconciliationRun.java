@@ -94,13 +94,14 @@ public final class ReconciliationRun {
 
   /**
    * Where a run's time went, in milliseconds, summed over the merchants' bills. {@code billMs}:
-   * the bills fetched from the channel, or an upload read through once to check it, plus any wait
-   * for the files' hashes (taken alongside the match). The match reads a bill, the engine's
-   * records and writes items in one pass, so its phases are the time spent inside each:
+   * the bills fetched from the channel, or an upload read through once to check it (which also
+   * sorts it for the match; its parser's time is counted in the match, whose first step it is),
+   * plus any wait for the files' hashes (taken alongside the match). The match reads a bill, the
+   * engine's records and writes items in one pass, so its phases are the time spent inside each:
    * {@code parseMs} in the bill's parser, {@code engineReadMs} waiting for the engine's pages,
    * {@code itemWriteMs} waiting for item inserts, {@code matchMs} the rest (the matcher's sort and
    * join); {@code accountsMs} the per-account comparison after it. {@code matchTotalMs} is the
-   * whole pass.
+   * whole pass, with an uploaded bill's parse in its check.
    */
   public record Timing(long billMs, long parseMs, long engineReadMs, long matchMs, long itemWriteMs, long matchTotalMs,
       long accountsMs) {}
@@ -312,7 +313,7 @@ public final class ReconciliationRun {
 
   /** Reconciles a day with the bills fetched from the channel, one per merchant. */
   public Future<Result> run(LocalDate day, Channel channel) {
-    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null, 0));
+    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null, null));
   }
 
   /**
@@ -336,31 +337,119 @@ public final class ReconciliationRun {
       if (uploaded == null) {
         return Future.failedFuture(new NoMerchant(channel, merchantId));
       }
-      return worker.executeBlocking(() -> {
-        long startNs = System.nanoTime();
-        readThrough(uploaded.adapter(), bill);
-        return (System.nanoTime() - startNs) / 1_000_000;
-      }, true).compose(checkMs -> run(day, channel, merchants, uploaded, bill, checkMs));
+      MatchOptions options = matchOptions(channel, day);
+      return worker.executeBlocking(() -> check(uploaded, channel, options, bill), true)
+          .compose(checked -> run(day, channel, merchants, uploaded, bill, checked)
+              .eventually(() -> worker.executeBlocking(() -> {
+                checked.close();
+                return null;
+              }, false)));
     });
+  }
+
+  /**
+   * The upload's check, with the engine's records of its merchant asked for first: the database
+   * runs and sorts their query while the bill is read and sorted here, as it would during the
+   * match. The records are those of the day as the check began (the run reads none of its own
+   * rows); they are read as the match goes.
+   */
+  private CheckedBill check(ChannelSet.Merchant merchant, Channel channel, MatchOptions options, BillFile bill) {
+    EngineRecords records = EngineRecords.open(pool, channel, channels.ordersOf(channel, merchant), options.dayStart(),
+        options.dayEnd());
+    try {
+      return readThrough(merchant.adapter(), bill, options, records);
+    } catch (RuntimeException e) {
+      records.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The matcher's options for a day: EngineRecords reads the day ordered by out_trade_no
+   * (COLLATE "C"), so the matcher only checks that order.
+   */
+  private MatchOptions matchOptions(Channel channel, LocalDate day) {
+    return MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory).withRecordsPresorted(true);
+  }
+
+  /**
+   * An uploaded bill read through and sorted for the matcher before its run starts, with the
+   * time that took and the part of it spent in the channel's parser.
+   */
+  private record CheckedBill(ReconMatcher.SortedBill sorted, EngineRecords records, long checkMs, long parseMs) {
+    /** Deletes the bill's run files and closes the records' cursor, matched or not. */
+    void close() {
+      try {
+        sorted.close();
+      } finally {
+        records.close();
+      }
+    }
   }
 
   /**
    * Reads an uploaded bill through once before its run starts: a file that is not the channel's
    * bill is refused as such ({@link UnreadableBill}) and changes nothing, where a failure half-way
-   * through the run would have replaced the day's items and marked the run FAILED. One more pass
-   * over a file the matcher then reads again, on the reconciliation's worker.
+   * through the run would have replaced the day's items and marked the run FAILED. The reading is
+   * the matcher's own first half (the bill's sort), so the run matches what was read here and the
+   * file is parsed once, not twice. On the reconciliation's worker.
    */
-  private static Void readThrough(ChannelAdapter adapter, BillFile bill) {
-    try (StatementReader lines = adapter.readBill(bill)) {
-      while (lines.hasNext()) {
-        lines.next();
+  private static CheckedBill readThrough(ChannelAdapter adapter, BillFile bill, MatchOptions options,
+      EngineRecords records) {
+    long startNs = System.nanoTime();
+    StatementReader reader;
+    try {
+      reader = adapter.readBill(bill);
+    } catch (RuntimeException e) {
+      throw unreadable(bill, e);
+    }
+    ReconMatcher.SortedBill sorted = null;
+    try (StatementReader open = reader) {
+      TimedLines lines = new TimedLines(new ParserFailures(open));
+      sorted = new ReconMatcher(options).sortBill(lines);
+      return new CheckedBill(sorted, records, (System.nanoTime() - startNs) / 1_000_000, lines.ms());
+    } catch (ParserFailure e) {
+      throw unreadable(bill, e.getCause());
+    } catch (IOException e) {
+      if (sorted != null) {
+        sorted.close();
       }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
-      String problem = String.valueOf(e.getMessage()).replace(" " + bill.path(), "")
-          .replace(bill.path().toString(), "the upload");
-      throw new UnreadableBill(bill.channel(), problem);
+      throw unreadable(bill, e);
+    }
+  }
+
+  private static UnreadableBill unreadable(BillFile bill, Throwable e) {
+    // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
+    String problem = String.valueOf(e.getMessage()).replace(" " + bill.path(), "")
+        .replace(bill.path().toString(), "the upload");
+    return new UnreadableBill(bill.channel(), problem);
+  }
+
+  /** What the parser threw, told apart from a failure of the sort around it (e.g. a full disk). */
+  private static final class ParserFailure extends RuntimeException {
+    ParserFailure(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  /** The bill's lines, with whatever their parser throws marked as the bill's fault. */
+  private record ParserFailures(StatementReader lines) implements java.util.Iterator<org.clearing.channel.StatementLine> {
+    @Override
+    public boolean hasNext() {
+      try {
+        return lines.hasNext();
+      } catch (RuntimeException e) {
+        throw new ParserFailure(e);
+      }
+    }
+
+    @Override
+    public org.clearing.channel.StatementLine next() {
+      try {
+        return lines.next();
+      } catch (RuntimeException e) {
+        throw new ParserFailure(e);
+      }
     }
   }
 
@@ -410,21 +499,23 @@ public final class ReconciliationRun {
   }
 
   /** A merchant's part of a run: whose bill, which channel orders it is matched with, the file. */
-  private record MerchantBill(ChannelSet.Merchant merchant, MerchantOrders orders, BillFile file, BillSource source) {}
+  private record MerchantBill(ChannelSet.Merchant merchant, MerchantOrders orders, BillFile file, BillSource source,
+      CheckedBill checked) {}
 
   /**
    * The run of {@code day}: every merchant's bill, {@code uploaded}'s as given (null: all fetched),
    * matched one after another.
    */
   private Future<Result> run(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
-      ChannelSet.Merchant uploaded, BillFile uploadedBill, long billCheckMs) {
+      ChannelSet.Merchant uploaded, BillFile uploadedBill, CheckedBill checked) {
+    long billCheckMs = checked == null ? 0 : checked.checkMs() - checked.parseMs();
     BillSource source = uploaded == null ? BillSource.FETCHED : BillSource.UPLOADED;
     return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
         .compose(runId -> {
           long fetchStartNs = System.nanoTime();
-          return bills(day, channel, merchants, uploaded, uploadedBill)
+          return bills(day, channel, merchants, uploaded, uploadedBill, checked)
               .compose(bills -> {
                 long billMs = billCheckMs + (System.nanoTime() - fetchStartNs) / 1_000_000;
                 return worker.executeBlocking(() -> matchAndStore(runId, channel, day, bills, billMs), true);
@@ -442,7 +533,7 @@ public final class ReconciliationRun {
    * merchant, and the run is tried again later.
    */
   private Future<List<MerchantBill>> bills(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
-      ChannelSet.Merchant uploaded, BillFile uploadedBill) {
+      ChannelSet.Merchant uploaded, BillFile uploadedBill, CheckedBill checked) {
     Future<List<MerchantBill>> chain = Future.succeededFuture(new ArrayList<>());
     for (ChannelSet.Merchant merchant : merchants) {
       chain = chain.compose(bills -> {
@@ -451,7 +542,7 @@ public final class ReconciliationRun {
                 : new IllegalStateException("merchant " + merchant.id() + ": " + error.getMessage(), error)));
         return file.map(bill -> {
           bills.add(new MerchantBill(merchant, channels.ordersOf(channel, merchant), bill,
-              merchant == uploaded ? BillSource.UPLOADED : BillSource.FETCHED));
+              merchant == uploaded ? BillSource.UPLOADED : BillSource.FETCHED, merchant == uploaded ? checked : null));
           return bills;
         });
       });
@@ -479,26 +570,38 @@ public final class ReconciliationRun {
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_BILLS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
-    // EngineRecords reads the day ordered by out_trade_no (COLLATE "C"), so the matcher only checks that order.
-    MatchOptions options = MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory)
-        .withRecordsPresorted(true);
+    MatchOptions options = matchOptions(channel, day);
     ItemWriter writer = new ItemWriter(pool, runId, channel);
     ReconSummary total = null;
     List<ReconSummary> summaries = new ArrayList<>();
     List<Integer> itemCounts = new ArrayList<>();
     long parseMs = 0;
+    long checkParseMs = 0;
     long engineReadMs = 0;
     long startNs = System.nanoTime();
     for (MerchantBill bill : bills) {
       writer.merchant(bill.merchant().id());
       int itemsBefore = writer.items();
+      ReconMatcher matcher = new ReconMatcher(options);
       ReconSummary summary;
-      try (StatementReader billLines = bill.merchant().adapter().readBill(bill.file());
-          EngineRecords records = EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
+      // The records' query runs (and sorts) while a bill not yet read is read and sorted.
+      try (EngineRecords records = bill.checked() != null ? bill.checked().records()
+          : EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
         writer.legPayees(records.legPayees());
-        TimedLines lines = new TimedLines(billLines);
-        summary = new ReconMatcher(options).match(lines, records, writer);
-        parseMs += lines.ms();
+        ReconMatcher.SortedBill sorted;
+        if (bill.checked() != null) {
+          sorted = bill.checked().sorted();
+          checkParseMs += bill.checked().parseMs();
+        } else {
+          try (StatementReader billLines = bill.merchant().adapter().readBill(bill.file())) {
+            TimedLines lines = new TimedLines(billLines);
+            sorted = matcher.sortBill(lines);
+            parseMs += lines.ms();
+          }
+        }
+        try (ReconMatcher.SortedBill read = sorted) {
+          summary = matcher.match(read, records, writer);
+        }
         engineReadMs += records.readMs();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -508,7 +611,9 @@ public final class ReconciliationRun {
       itemCounts.add(writer.items() - itemsBefore);
     }
     writer.finish();
-    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000;
+    // An uploaded bill was parsed in its check: that parse is part of the match's work, done earlier.
+    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000 + checkParseMs;
+    parseMs += checkParseMs;
     long accountsStartNs = System.nanoTime();
     carryOver(runId, resolved);
     storeAccounts(runId, channel, options, bills);
@@ -692,10 +797,10 @@ public final class ReconciliationRun {
 
   /** The bill's lines, with the time spent in its parser. */
   private static final class TimedLines implements java.util.Iterator<org.clearing.channel.StatementLine> {
-    private final StatementReader lines;
+    private final java.util.Iterator<org.clearing.channel.StatementLine> lines;
     private long ns;
 
-    TimedLines(StatementReader lines) {
+    TimedLines(java.util.Iterator<org.clearing.channel.StatementLine> lines) {
       this.lines = lines;
     }
 
