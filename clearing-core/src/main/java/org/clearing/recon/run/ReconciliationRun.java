@@ -94,13 +94,14 @@ public final class ReconciliationRun {
 
   /**
    * Where a run's time went, in milliseconds, summed over the merchants' bills. {@code billMs}:
-   * the bills fetched from the channel, or an upload read through once to check it, plus any wait
-   * for the files' hashes (taken alongside the match). The match reads a bill, the engine's
-   * records and writes items in one pass, so its phases are the time spent inside each:
+   * the bills fetched from the channel, or an upload read through once to check it (which also
+   * sorts it for the match; its parser's time is counted in the match, whose first step it is),
+   * plus any wait for the files' hashes (taken alongside the match). The match reads a bill, the
+   * engine's records and writes items in one pass, so its phases are the time spent inside each:
    * {@code parseMs} in the bill's parser, {@code engineReadMs} waiting for the engine's pages,
    * {@code itemWriteMs} waiting for item inserts, {@code matchMs} the rest (the matcher's sort and
    * join); {@code accountsMs} the per-account comparison after it. {@code matchTotalMs} is the
-   * whole pass.
+   * whole pass, with an uploaded bill's parse in its check.
    */
   public record Timing(long billMs, long parseMs, long engineReadMs, long matchMs, long itemWriteMs, long matchTotalMs,
       long accountsMs) {}
@@ -177,30 +178,46 @@ public final class ReconciliationRun {
    * there, and of a whole payment the order could not take (the channel split it as the plan said,
    * and EngineRecords expects its legs too, before it was given back). A leg is named by its
    * payment's out_trade_no, as the reconciliation items name it. Those of one merchant's orders
-   * ($4-$6), as its bill is matched.
+   * ({@link MerchantOrders#condition} from {@code $first}), as its bill is matched; the channel is
+   * $2, the day from $4 to $5 (the numbering of {@link #ACCOUNTS}).
    */
-  private static final String EXPECTED_LEGS = """
-      SELECT g.payee_account_id, coalesce(pi.out_trade_no, co.out_trade_no, o.order_no) AS out_trade_no, g.amount_fen
-      FROM orders o JOIN leg g ON g.order_no = o.order_no
-      LEFT JOIN channel_inbox pi ON pi.channel = o.paid_channel AND pi.kind = 'PAYMENT'
-        AND pi.event_key = o.paid_transaction_id
-      LEFT JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
-      WHERE o.paid_channel = $1 AND o.paid_at >= $2 AND o.paid_at < $3 AND MERCHANTS
-      UNION ALL
-      SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
-      FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
-      LEFT JOIN channel_order co ON co.channel = i.channel AND co.out_trade_no = i.out_trade_no
-      WHERE i.channel = $1 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
-        AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $2 AND i.occurred_at < $3
-        AND MERCHANTS
-      """.replace("MERCHANTS", MerchantOrders.condition("co", 4));
+  static String expectedLegs(int first) {
+    return """
+        SELECT g.payee_account_id, coalesce(pi.out_trade_no, co.out_trade_no, o.order_no) AS out_trade_no, g.amount_fen
+        FROM orders o JOIN leg g ON g.order_no = o.order_no
+        LEFT JOIN channel_inbox pi ON pi.channel = o.paid_channel AND pi.kind = 'PAYMENT'
+          AND pi.event_key = o.paid_transaction_id
+        LEFT JOIN channel_order co ON co.order_no = o.order_no AND co.channel = o.paid_channel
+        WHERE o.paid_channel = $2 AND o.paid_at >= $4 AND o.paid_at < $5 AND MERCHANTS
+        UNION ALL
+        SELECT g.payee_account_id, i.out_trade_no, g.amount_fen
+        FROM channel_inbox i JOIN orders o ON o.order_no = i.order_no JOIN leg g ON g.order_no = i.order_no
+        LEFT JOIN channel_order co ON co.channel = i.channel AND co.out_trade_no = i.out_trade_no
+        WHERE i.channel = $2 AND i.kind = 'PAYMENT' AND i.outcome = 'NOT_PAYABLE' AND i.amount_fen = o.total_fen
+          AND o.paid_channel IS DISTINCT FROM i.channel AND i.occurred_at >= $4 AND i.occurred_at < $5
+          AND MERCHANTS
+        """.replace("MERCHANTS", MerchantOrders.condition("co", first));
+  }
+
+  /** Where the first merchant's parameters of {@link #expectedLegs} start; each merchant has three. */
+  static final int MERCHANT_PARAMETERS_FIRST = 6;
+
+  /** The expected legs of every merchant whose bill the run read (a leg of two merchants counts twice, as before). */
+  static String expectedLegs(List<?> merchants) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < merchants.size(); i++) {
+      parts.add(expectedLegs(MERCHANT_PARAMETERS_FIRST + 3 * i));
+    }
+    return String.join("UNION ALL\n", parts);
+  }
+
   /**
-   * The legs the channel settled, from the run's items: each leg item with the channel's side
+   * The legs the channel settled, from the run's items ($1): each leg item with the channel's side
    * (an agreed one at the engine's amount), when the bill shows the legs ($3). A bill that does not
    * show the split ({@link BillSplit#NONE}): the legs of an agreed payment went as the settle plan
    * said.
    */
-  private static final String SETTLED_LEGS = """
+  static final String SETTLED_LEGS = """
       SELECT i.payee_account_id, i.out_trade_no,
              CASE WHEN i.class = 'MATCHED' THEN i.engine_amount_fen ELSE i.channel_amount_fen END AS amount_fen
       FROM recon_item i
@@ -212,12 +229,34 @@ public final class ReconciliationRun {
       JOIN leg g ON g.order_no = co.order_no
       WHERE NOT $3 AND i.run_id = $1 AND i.kind = 'PAYMENT' AND i.class = 'MATCHED'
       """;
-  private static final String INSERT_ACCOUNTS = """
+  /**
+   * Per payee account, the expected legs (EXPECTED) against the settled ones, compared as {@link
+   * SettlementComparison#compare} compares them, in the database in one statement: each side
+   * summed per (account, out_trade_no) (a leg named twice on one side is summed), joined on that
+   * pair; a pair on one side only is missing (expected) or excess (settled), on both with
+   * different sums mismatched (counted once). Streaming the day's two million legs out sorted and
+   * comparing them here took about ten seconds of a million-line day; only the accounts' rows
+   * leave the statement now. SettlementRunTest holds it to the pure comparison.
+   */
+  static final String ACCOUNTS = """
       INSERT INTO recon_account (run_id, payee_account_id, legs_expected, expected_fen, legs_settled,
                                  settled_fen, legs_mismatched, legs_missing, missing_fen, legs_excess, excess_fen)
-      SELECT $1, * FROM unnest($2::text[], $3::int4[], $4::int8[], $5::int4[], $6::int8[], $7::int4[],
-                               $8::int4[], $9::int8[], $10::int4[], $11::int8[])
+      SELECT $1, coalesce(e.payee_account_id, s.payee_account_id),
+             coalesce(sum(e.legs), 0)::int4, coalesce(sum(e.fen), 0)::int8,
+             coalesce(sum(s.legs), 0)::int4, coalesce(sum(s.fen), 0)::int8,
+             (count(*) FILTER (WHERE e.fen <> s.fen))::int4,
+             coalesce(sum(e.legs) FILTER (WHERE s.payee_account_id IS NULL), 0)::int4,
+             coalesce(sum(e.fen) FILTER (WHERE s.payee_account_id IS NULL), 0)::int8,
+             coalesce(sum(s.legs) FILTER (WHERE e.payee_account_id IS NULL), 0)::int4,
+             coalesce(sum(s.fen) FILTER (WHERE e.payee_account_id IS NULL), 0)::int8
+      FROM (SELECT payee_account_id, out_trade_no, sum(amount_fen) AS fen, count(*) AS legs
+            FROM (EXPECTED) legs GROUP BY payee_account_id, out_trade_no) e
+      FULL JOIN (SELECT payee_account_id, out_trade_no, sum(amount_fen) AS fen, count(*) AS legs
+            FROM (SETTLED) legs GROUP BY payee_account_id, out_trade_no) s
+        ON s.payee_account_id = e.payee_account_id AND s.out_trade_no = e.out_trade_no
+      GROUP BY coalesce(e.payee_account_id, s.payee_account_id)
       """;
+
   private static final String FINISH = """
       UPDATE recon_run SET status = 'DONE', finished_at = now(), bill_sha256 = $2, summary = $3::jsonb
       WHERE run_id = $1
@@ -274,7 +313,7 @@ public final class ReconciliationRun {
 
   /** Reconciles a day with the bills fetched from the channel, one per merchant. */
   public Future<Result> run(LocalDate day, Channel channel) {
-    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null, 0));
+    return merchants(channel).compose(merchants -> run(day, channel, merchants, null, null, null));
   }
 
   /**
@@ -298,31 +337,119 @@ public final class ReconciliationRun {
       if (uploaded == null) {
         return Future.failedFuture(new NoMerchant(channel, merchantId));
       }
-      return worker.executeBlocking(() -> {
-        long startNs = System.nanoTime();
-        readThrough(uploaded.adapter(), bill);
-        return (System.nanoTime() - startNs) / 1_000_000;
-      }, true).compose(checkMs -> run(day, channel, merchants, uploaded, bill, checkMs));
+      MatchOptions options = matchOptions(channel, day);
+      return worker.executeBlocking(() -> check(uploaded, channel, options, bill), true)
+          .compose(checked -> run(day, channel, merchants, uploaded, bill, checked)
+              .eventually(() -> worker.executeBlocking(() -> {
+                checked.close();
+                return null;
+              }, false)));
     });
+  }
+
+  /**
+   * The upload's check, with the engine's records of its merchant asked for first: the database
+   * runs and sorts their query while the bill is read and sorted here, as it would during the
+   * match. The records are those of the day as the check began (the run reads none of its own
+   * rows); they are read as the match goes.
+   */
+  private CheckedBill check(ChannelSet.Merchant merchant, Channel channel, MatchOptions options, BillFile bill) {
+    EngineRecords records = EngineRecords.open(pool, channel, channels.ordersOf(channel, merchant), options.dayStart(),
+        options.dayEnd());
+    try {
+      return readThrough(merchant.adapter(), bill, options, records);
+    } catch (RuntimeException e) {
+      records.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The matcher's options for a day: EngineRecords reads the day ordered by out_trade_no
+   * (COLLATE "C"), so the matcher only checks that order.
+   */
+  private MatchOptions matchOptions(Channel channel, LocalDate day) {
+    return MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory).withRecordsPresorted(true);
+  }
+
+  /**
+   * An uploaded bill read through and sorted for the matcher before its run starts, with the
+   * time that took and the part of it spent in the channel's parser.
+   */
+  private record CheckedBill(ReconMatcher.SortedBill sorted, EngineRecords records, long checkMs, long parseMs) {
+    /** Deletes the bill's run files and closes the records' cursor, matched or not. */
+    void close() {
+      try {
+        sorted.close();
+      } finally {
+        records.close();
+      }
+    }
   }
 
   /**
    * Reads an uploaded bill through once before its run starts: a file that is not the channel's
    * bill is refused as such ({@link UnreadableBill}) and changes nothing, where a failure half-way
-   * through the run would have replaced the day's items and marked the run FAILED. One more pass
-   * over a file the matcher then reads again, on the reconciliation's worker.
+   * through the run would have replaced the day's items and marked the run FAILED. The reading is
+   * the matcher's own first half (the bill's sort), so the run matches what was read here and the
+   * file is parsed once, not twice. On the reconciliation's worker.
    */
-  private static Void readThrough(ChannelAdapter adapter, BillFile bill) {
-    try (StatementReader lines = adapter.readBill(bill)) {
-      while (lines.hasNext()) {
-        lines.next();
+  private static CheckedBill readThrough(ChannelAdapter adapter, BillFile bill, MatchOptions options,
+      EngineRecords records) {
+    long startNs = System.nanoTime();
+    StatementReader reader;
+    try {
+      reader = adapter.readBill(bill);
+    } catch (RuntimeException e) {
+      throw unreadable(bill, e);
+    }
+    ReconMatcher.SortedBill sorted = null;
+    try (StatementReader open = reader) {
+      TimedLines lines = new TimedLines(new ParserFailures(open));
+      sorted = new ReconMatcher(options).sortBill(lines);
+      return new CheckedBill(sorted, records, (System.nanoTime() - startNs) / 1_000_000, lines.ms());
+    } catch (ParserFailure e) {
+      throw unreadable(bill, e.getCause());
+    } catch (IOException e) {
+      if (sorted != null) {
+        sorted.close();
       }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
-      String problem = String.valueOf(e.getMessage()).replace(" " + bill.path(), "")
-          .replace(bill.path().toString(), "the upload");
-      throw new UnreadableBill(bill.channel(), problem);
+      throw unreadable(bill, e);
+    }
+  }
+
+  private static UnreadableBill unreadable(BillFile bill, Throwable e) {
+    // The parsers name the line and the problem; some name the file too, which is ours, not the caller's.
+    String problem = String.valueOf(e.getMessage()).replace(" " + bill.path(), "")
+        .replace(bill.path().toString(), "the upload");
+    return new UnreadableBill(bill.channel(), problem);
+  }
+
+  /** What the parser threw, told apart from a failure of the sort around it (e.g. a full disk). */
+  private static final class ParserFailure extends RuntimeException {
+    ParserFailure(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  /** The bill's lines, with whatever their parser throws marked as the bill's fault. */
+  private record ParserFailures(StatementReader lines) implements java.util.Iterator<org.clearing.channel.StatementLine> {
+    @Override
+    public boolean hasNext() {
+      try {
+        return lines.hasNext();
+      } catch (RuntimeException e) {
+        throw new ParserFailure(e);
+      }
+    }
+
+    @Override
+    public org.clearing.channel.StatementLine next() {
+      try {
+        return lines.next();
+      } catch (RuntimeException e) {
+        throw new ParserFailure(e);
+      }
     }
   }
 
@@ -372,21 +499,23 @@ public final class ReconciliationRun {
   }
 
   /** A merchant's part of a run: whose bill, which channel orders it is matched with, the file. */
-  private record MerchantBill(ChannelSet.Merchant merchant, MerchantOrders orders, BillFile file, BillSource source) {}
+  private record MerchantBill(ChannelSet.Merchant merchant, MerchantOrders orders, BillFile file, BillSource source,
+      CheckedBill checked) {}
 
   /**
    * The run of {@code day}: every merchant's bill, {@code uploaded}'s as given (null: all fetched),
    * matched one after another.
    */
   private Future<Result> run(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
-      ChannelSet.Merchant uploaded, BillFile uploadedBill, long billCheckMs) {
+      ChannelSet.Merchant uploaded, BillFile uploadedBill, CheckedBill checked) {
+    long billCheckMs = checked == null ? 0 : checked.checkMs() - checked.parseMs();
     BillSource source = uploaded == null ? BillSource.FETCHED : BillSource.UPLOADED;
     return pool.preparedQuery(START).execute(Tuple.of(day, channel.code(), source.name(), STALE_RUN_MINUTES))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next().getLong("run_id"))
             : Future.<Long>failedFuture(new AlreadyRunning(channel, day)))
         .compose(runId -> {
           long fetchStartNs = System.nanoTime();
-          return bills(day, channel, merchants, uploaded, uploadedBill)
+          return bills(day, channel, merchants, uploaded, uploadedBill, checked)
               .compose(bills -> {
                 long billMs = billCheckMs + (System.nanoTime() - fetchStartNs) / 1_000_000;
                 return worker.executeBlocking(() -> matchAndStore(runId, channel, day, bills, billMs), true);
@@ -404,7 +533,7 @@ public final class ReconciliationRun {
    * merchant, and the run is tried again later.
    */
   private Future<List<MerchantBill>> bills(LocalDate day, Channel channel, List<ChannelSet.Merchant> merchants,
-      ChannelSet.Merchant uploaded, BillFile uploadedBill) {
+      ChannelSet.Merchant uploaded, BillFile uploadedBill, CheckedBill checked) {
     Future<List<MerchantBill>> chain = Future.succeededFuture(new ArrayList<>());
     for (ChannelSet.Merchant merchant : merchants) {
       chain = chain.compose(bills -> {
@@ -413,7 +542,7 @@ public final class ReconciliationRun {
                 : new IllegalStateException("merchant " + merchant.id() + ": " + error.getMessage(), error)));
         return file.map(bill -> {
           bills.add(new MerchantBill(merchant, channels.ordersOf(channel, merchant), bill,
-              merchant == uploaded ? BillSource.UPLOADED : BillSource.FETCHED));
+              merchant == uploaded ? BillSource.UPLOADED : BillSource.FETCHED, merchant == uploaded ? checked : null));
           return bills;
         });
       });
@@ -441,25 +570,38 @@ public final class ReconciliationRun {
     Blocking.await(pool.preparedQuery(DELETE_ACCOUNTS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_BILLS).execute(Tuple.of(runId)));
     Blocking.await(pool.preparedQuery(DELETE_ITEMS).execute(Tuple.of(runId)));
-    // EngineRecords reads the day ordered by out_trade_no (COLLATE "C"), so the matcher only checks that order.
-    MatchOptions options = MatchOptions.beijingDay(channel, day).withTempDirectory(tempDirectory)
-        .withRecordsPresorted(true);
+    MatchOptions options = matchOptions(channel, day);
     ItemWriter writer = new ItemWriter(pool, runId, channel);
     ReconSummary total = null;
     List<ReconSummary> summaries = new ArrayList<>();
     List<Integer> itemCounts = new ArrayList<>();
     long parseMs = 0;
+    long checkParseMs = 0;
     long engineReadMs = 0;
     long startNs = System.nanoTime();
     for (MerchantBill bill : bills) {
       writer.merchant(bill.merchant().id());
       int itemsBefore = writer.items();
+      ReconMatcher matcher = new ReconMatcher(options);
       ReconSummary summary;
-      try (StatementReader billLines = bill.merchant().adapter().readBill(bill.file());
-          EngineRecords records = EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
-        TimedLines lines = new TimedLines(billLines);
-        summary = new ReconMatcher(options).match(lines, records, writer);
-        parseMs += lines.ms();
+      // The records' query runs (and sorts) while a bill not yet read is read and sorted.
+      try (EngineRecords records = bill.checked() != null ? bill.checked().records()
+          : EngineRecords.open(pool, channel, bill.orders(), options.dayStart(), options.dayEnd())) {
+        writer.legPayees(records.legPayees());
+        ReconMatcher.SortedBill sorted;
+        if (bill.checked() != null) {
+          sorted = bill.checked().sorted();
+          checkParseMs += bill.checked().parseMs();
+        } else {
+          try (StatementReader billLines = bill.merchant().adapter().readBill(bill.file())) {
+            TimedLines lines = new TimedLines(billLines);
+            sorted = matcher.sortBill(lines);
+            parseMs += lines.ms();
+          }
+        }
+        try (ReconMatcher.SortedBill read = sorted) {
+          summary = matcher.match(read, records, writer);
+        }
         engineReadMs += records.readMs();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -469,7 +611,9 @@ public final class ReconciliationRun {
       itemCounts.add(writer.items() - itemsBefore);
     }
     writer.finish();
-    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000;
+    // An uploaded bill was parsed in its check: that parse is part of the match's work, done earlier.
+    long matchTotalMs = (System.nanoTime() - startNs) / 1_000_000 + checkParseMs;
+    parseMs += checkParseMs;
     long accountsStartNs = System.nanoTime();
     carryOver(runId, resolved);
     storeAccounts(runId, channel, options, bills);
@@ -530,101 +674,25 @@ public final class ReconciliationRun {
 
   /**
    * Per payee account: the engine's expected legs (of every merchant whose bill the run read)
-   * against the settled ones, compared by the pure module as both stream past in account order
-   * (a day's million legs are never held at once; each merchant's legs are read in that order and
-   * merged).
+   * against the settled ones, in one statement ({@link #ACCOUNTS}).
    */
   private void storeAccounts(long runId, Channel channel, MatchOptions options, List<MerchantBill> bills) {
-    List<SettlementComparison.AccountSettlement> accounts;
-    List<PagedRows<SettlementComparison.Leg>> expected = new ArrayList<>();
-    try {
-      for (MerchantBill bill : bills) {
-        expected.add(PagedRows.open(pool, inAccountOrder(EXPECTED_LEGS), bill.orders().bind(Tuple.of(channel.code(),
-            options.dayStart().atOffset(ZoneOffset.UTC), options.dayEnd().atOffset(ZoneOffset.UTC))),
-            ReconciliationRun::leg));
-      }
-      try (PagedRows<SettlementComparison.Leg> settled = PagedRows.open(pool, inAccountOrder(SETTLED_LEGS),
-          Tuple.of(runId, channel.code(), BillSplit.of(channel).showsLegs()), ReconciliationRun::leg)) {
-        accounts = SettlementComparison.compareSorted(new InAccountOrder(expected), settled);
-      }
-    } finally {
-      expected.forEach(PagedRows::close);
-    }
-    if (accounts.isEmpty()) {
-      return;
-    }
-    Blocking.await(pool.preparedQuery(INSERT_ACCOUNTS).execute(Tuple.tuple().addLong(runId)
-        .addArrayOfString(accounts.stream().map(SettlementComparison.AccountSettlement::payeeAccountId)
-            .toArray(String[]::new))
-        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExpected).toArray(Integer[]::new))
-        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::expectedFen).toArray(Long[]::new))
-        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsSettled).toArray(Integer[]::new))
-        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::settledFen).toArray(Long[]::new))
-        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsMismatched).toArray(Integer[]::new))
-        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsMissing).toArray(Integer[]::new))
-        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::missingFen).toArray(Long[]::new))
-        .addArrayOfInteger(accounts.stream().map(SettlementComparison.AccountSettlement::legsExcess).toArray(Integer[]::new))
-        .addArrayOfLong(accounts.stream().map(SettlementComparison.AccountSettlement::excessFen).toArray(Long[]::new))));
+    Blocking.await(pool.withTransaction(conn -> conn.query("SET LOCAL work_mem = '" + PagedRows.SORT_MEMORY + "'")
+        .execute().compose(v -> conn.preparedQuery(accountsSql(bills)).execute(accountsArguments(runId, channel,
+            options.dayStart(), options.dayEnd(), bills.stream().map(MerchantBill::orders).toList())))));
   }
 
-  /** A query of legs in the order {@link SettlementComparison#compareSorted} reads them. */
-  private static String inAccountOrder(String legsQuery) {
-    return "SELECT payee_account_id, out_trade_no, amount_fen FROM (" + legsQuery + ") legs"
-        + " ORDER BY payee_account_id COLLATE \"C\", out_trade_no COLLATE \"C\"";
+  static String accountsSql(List<?> merchants) {
+    return ACCOUNTS.replace("EXPECTED", expectedLegs(merchants)).replace("SETTLED", SETTLED_LEGS);
   }
 
-  /**
-   * Merchants' legs, each stream already in account order, merged into one in that order (a
-   * channel has one merchant or a few: a linear pick is enough). {@code COLLATE "C"} orders
-   * these ASCII ids as {@link String#compareTo} does.
-   */
-  private static final class InAccountOrder implements java.util.Iterator<SettlementComparison.Leg> {
-    private final List<? extends java.util.Iterator<SettlementComparison.Leg>> sources;
-    private final SettlementComparison.Leg[] heads;
-
-    InAccountOrder(List<? extends java.util.Iterator<SettlementComparison.Leg>> sources) {
-      this.sources = sources;
-      this.heads = new SettlementComparison.Leg[sources.size()];
-      for (int i = 0; i < heads.length; i++) {
-        heads[i] = sources.get(i).hasNext() ? sources.get(i).next() : null;
-      }
-    }
-
-    @Override
-    public boolean hasNext() {
-      for (SettlementComparison.Leg head : heads) {
-        if (head != null) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    @Override
-    public SettlementComparison.Leg next() {
-      int least = -1;
-      for (int i = 0; i < heads.length; i++) {
-        if (heads[i] != null && (least < 0 || before(heads[i], heads[least]))) {
-          least = i;
-        }
-      }
-      if (least < 0) {
-        throw new java.util.NoSuchElementException();
-      }
-      SettlementComparison.Leg leg = heads[least];
-      heads[least] = sources.get(least).hasNext() ? sources.get(least).next() : null;
-      return leg;
-    }
-
-    private static boolean before(SettlementComparison.Leg a, SettlementComparison.Leg b) {
-      int byAccount = a.payeeAccountId().compareTo(b.payeeAccountId());
-      return byAccount != 0 ? byAccount < 0 : a.outTradeNo().compareTo(b.outTradeNo()) < 0;
-    }
-  }
-
-  private static SettlementComparison.Leg leg(Row row) {
-    return new SettlementComparison.Leg(row.getString("payee_account_id"), row.getString("out_trade_no"),
-        row.getLong("amount_fen"));
+  /** $1 the run, $2 the channel, $3 whether its bill shows legs, $4-$5 the day, then each merchant's three. */
+  static Tuple accountsArguments(long runId, Channel channel, Instant dayStart, Instant dayEnd,
+      List<MerchantOrders> merchants) {
+    Tuple arguments = Tuple.of(runId, channel.code(), BillSplit.of(channel).showsLegs(),
+        dayStart.atOffset(ZoneOffset.UTC), dayEnd.atOffset(ZoneOffset.UTC));
+    merchants.forEach(merchant -> merchant.bind(arguments));
+    return arguments;
   }
 
   private void carryOver(long runId, List<Row> resolved) {
@@ -729,10 +797,10 @@ public final class ReconciliationRun {
 
   /** The bill's lines, with the time spent in its parser. */
   private static final class TimedLines implements java.util.Iterator<org.clearing.channel.StatementLine> {
-    private final StatementReader lines;
+    private final java.util.Iterator<org.clearing.channel.StatementLine> lines;
     private long ns;
 
-    TimedLines(StatementReader lines) {
+    TimedLines(java.util.Iterator<org.clearing.channel.StatementLine> lines) {
       this.lines = lines;
     }
 

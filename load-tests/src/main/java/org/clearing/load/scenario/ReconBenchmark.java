@@ -105,8 +105,9 @@ public final class ReconBenchmark implements Callable<Integer> {
       System.out.printf("reconciled %d bill lines against %d engine records in %d ms: %d lines/s%n",
           summary.channelLines(), summary.engineRecords(), ms, summary.channelLines() * 1000 / ms);
       ReconciliationRun.Timing timing = result.timing();
-      System.out.printf("by phase: bill read through (the upload's check) and hashed %d ms; in the match pass:"
-              + " bill parsed %d ms, engine records read %d ms, matched %d ms, items written %d ms;"
+      System.out.printf("by phase: bill read through and sorted (the upload's check) and hashed %d ms; in the match"
+              + " pass (the bill's parse done in the check): bill parsed %d ms, engine records read %d ms, matched %d ms,"
+              + " items written %d ms;"
               + " per-account settlement %d ms; the rest (run row, LONG verification, summary) %d ms%n",
           timing.billMs(), timing.parseMs(), timing.engineReadMs(), timing.matchMs(),
           timing.itemWriteMs(), timing.accountsMs(),

@@ -49,6 +49,21 @@ public final class ReconMatcher {
    */
   public ReconSummary match(
       Iterator<StatementLine> lines, Iterator<EngineRecord> records, Consumer<ReconItem> sink) {
+    try (SortedBill bill = sortBill(lines)) {
+      return match(bill, records, sink);
+    }
+  }
+
+  /**
+   * The first half of {@link #match}: reads the whole bill and sorts it, so that a caller can
+   * learn that a file is not a readable bill before it changes anything, and then match what was
+   * read without reading the file again (with {@link MatchOptions#inputsPresorted()} nothing is
+   * read before the match). Close it (it may hold run files) whether or not it is matched.
+   *
+   * @throws IllegalArgumentException if a line belongs to another channel, or lines said to be
+   *     presorted are not (the latter only as the bill is matched)
+   */
+  public SortedBill sortBill(Iterator<StatementLine> lines) {
     ReconSummary.Tally tally = new ReconSummary.Tally();
     ExternalSorter sorter = new ExternalSorter(
         options.runLinesMax(), options.mergeFanInMax(), options.tempDirectory());
@@ -58,6 +73,21 @@ public final class ReconMatcher {
       tally.line(entry);
       return entry;
     });
+    return new SortedBill(sorted(sorter, channelText, "bill lines", options.inputsPresorted()), tally, sorter);
+  }
+
+  /**
+   * The second half of {@link #match}: joins a bill sorted by {@link #sortBill} (of this
+   * matcher's options; each is matched once) with the engine's records.
+   */
+  public ReconSummary match(SortedBill bill, Iterator<EngineRecord> records, Consumer<ReconItem> sink) {
+    if (bill.matched) {
+      throw new IllegalStateException("a sorted bill is matched once");
+    }
+    bill.matched = true;
+    ReconSummary.Tally tally = bill.tally;
+    ExternalSorter sorter = new ExternalSorter(
+        options.runLinesMax(), options.mergeFanInMax(), options.tempDirectory());
     Iterator<String> engineText = encoded(records, record -> {
       requireChannel(record.channel());
       tally.record();
@@ -67,12 +97,32 @@ public final class ReconMatcher {
       tally.item(item);
       sink.accept(item);
     });
-    try (ExternalSorter.Sorted channel = sorted(sorter, channelText, "bill lines", options.inputsPresorted());
-        ExternalSorter.Sorted engine = sorted(sorter, engineText, "engine records",
-            options.inputsPresorted() || options.recordsPresorted())) {
-      join(new Peeking(channel), new Peeking(engine), classifier);
+    try (ExternalSorter.Sorted engine = sorted(sorter, engineText, "engine records",
+        options.inputsPresorted() || options.recordsPresorted())) {
+      join(new Peeking(bill.lines), new Peeking(engine), classifier);
     }
-    return tally.summary(options.channel(), options.businessDate(), sorter.filesCreated());
+    return tally.summary(options.channel(), options.businessDate(),
+        bill.sorter.filesCreated() + sorter.filesCreated());
+  }
+
+  /** A bill's lines read and sorted, with their count and fees, waiting to be matched. */
+  public static final class SortedBill implements AutoCloseable {
+    private final ExternalSorter.Sorted lines;
+    private final ReconSummary.Tally tally;
+    private final ExternalSorter sorter;
+    private boolean matched;
+
+    private SortedBill(ExternalSorter.Sorted lines, ReconSummary.Tally tally, ExternalSorter sorter) {
+      this.lines = lines;
+      this.tally = tally;
+      this.sorter = sorter;
+    }
+
+    /** Deletes the run files, if any. */
+    @Override
+    public void close() {
+      lines.close();
+    }
   }
 
   private ExternalSorter.Sorted sorted(ExternalSorter sorter, Iterator<String> text, String what,
