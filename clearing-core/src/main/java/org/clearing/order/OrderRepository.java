@@ -30,8 +30,8 @@ public final class OrderRepository {
    * and one round trip: PostgreSQL plans and runs one statement instead of one per order (in
    * pgbench, groups of 16 took its CPU per order from about 0.45 ms to 0.2 ms; in the engine at
    * ~1,150 orders/s, whose groups are small, from 0.57 to 0.51 ms). Each order's columns come as
-   * arrays, one element per order; {@code ord}, its place in the group (from 1), ties its lines and legs to it
-   * and its result row back to it. The number is drawn for every order, the way the old
+   * arrays, one element per order; {@code ord}, its place in the group (from 1), ties its lines
+   * and legs to it and its result row back to it. The number is drawn for every order, the way the old
    * one-order statement drew it, so an order whose key was taken leaves a gap as before.
    *
    * <p>An order whose idempotency key is taken yields no row, and then its lines and legs, which
