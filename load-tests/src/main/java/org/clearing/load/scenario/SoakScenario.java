@@ -92,7 +92,9 @@ public final class SoakScenario {
             throw new IllegalStateException(e);
           }
         };
-        firstAfterKill = to;
+        // The kill batch's own orders count too: their forgeries sent after the restart are in
+        // the restarted sandboxes' logs and in the restarted engine's counters alike.
+        firstAfterKill = from;
       } else if (b == pgRestartBatch) {
         midway = () -> {
           try {
