@@ -116,7 +116,8 @@ public final class EngineProcess implements AutoCloseable {
   }
 
   /**
-   * The log's {@code level=ERROR} events, each with the stack trace lines after it, at most
+   * The log's {@code level=ERROR} events and refunds a channel refused, each with the stack trace
+   * lines after it, at most
    * {@code linesMax} lines, headed by how many there were; empty when there were none. The
    * harness prints it before the data directory (log included) is removed.
    */
@@ -133,14 +134,16 @@ public final class EngineProcess implements AutoCloseable {
     for (String line : all) {
       boolean event = line.contains(" level=");
       if (event) {
-        inError = line.contains(" level=ERROR ");
+        // A refund a channel refused is a WARN line, and the reason an audit finding needs.
+        inError = line.contains(" level=ERROR ") || line.contains(" event=refund.refused ");
         errors += inError ? 1 : 0;
       }
       if (inError && shown.size() < linesMax) {
         shown.add(line);
       }
     }
-    return errors == 0 ? "" : "the engine logged " + errors + " errors; the first lines:\n" + String.join("\n", shown);
+    return errors == 0 ? "" : "the engine logged " + errors + " errors or refused refunds; the first lines:\n"
+        + String.join("\n", shown);
   }
 
   public String baseUrl() {
