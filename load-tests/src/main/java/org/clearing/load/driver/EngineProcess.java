@@ -122,25 +122,23 @@ public final class EngineProcess implements AutoCloseable {
    * harness prints it before the data directory (log included) is removed.
    */
   public String errorReport(int linesMax) {
-    List<String> all;
-    try (java.util.stream.Stream<String> lines = Files.lines(dataDir.resolve("engine.log"))) {
-      all = lines.toList();
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return "";
-    }
     List<String> shown = new java.util.ArrayList<>();
     long errors = 0;
-    boolean inError = false;
-    for (String line : all) {
-      boolean event = line.contains(" level=");
-      if (event) {
-        // A refund a channel refused is a WARN line, and the reason an audit finding needs.
-        inError = line.contains(" level=ERROR ") || line.contains(" event=refund.refused ");
-        errors += inError ? 1 : 0;
+    // Read line by line: a soak's log runs to hundreds of thousands of lines.
+    try (java.io.BufferedReader log = Files.newBufferedReader(dataDir.resolve("engine.log"))) {
+      boolean inError = false;
+      for (String line = log.readLine(); line != null; line = log.readLine()) {
+        if (line.contains(" level=")) {
+          // A refund a channel refused is a WARN line, and the reason an audit finding needs.
+          inError = line.contains(" level=ERROR ") || line.contains(" event=refund.refused ");
+          errors += inError ? 1 : 0;
+        }
+        if (inError && shown.size() < linesMax) {
+          shown.add(line);
+        }
       }
-      if (inError && shown.size() < linesMax) {
-        shown.add(line);
-      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
     }
     return errors == 0 ? "" : "the engine logged " + errors + " errors or refused refunds; the first lines:\n"
         + String.join("\n", shown);
