@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * with the body left unread, the route's role handler ({@link #require}, {@link #requireAny},
  * {@link #signed}, {@link #requireUpload}) checks the claimed client's role, and only then is the
  * body read — bounded — and the signature over it verified, then the nonce. Every refusal before
- * the body was read closes the connection, so the unread body is never taken in.
+ * the body was read closes the connection, so no more than a bounded rest of the unread body
+ * is ever taken in (and dropped).
  */
 final class Security {
 
@@ -34,6 +36,10 @@ final class Security {
   private static final String CLAIM_KEY = "clearing.claim";
   /** Compiled once: {@code String.matches} compiles its pattern on every call. */
   private static final java.util.regex.Pattern DECIMAL_LENGTH = java.util.regex.Pattern.compile("[0-9]{1,18}");
+  /** The most of a refused body taken in (and dropped) so its client can read the answer. */
+  static final long LINGER_BYTES_MAX = 1024 * 1024;
+  /** The longest a refused request's connection stays open for the rest of its body. */
+  static final long LINGER_MS = 2_000;
 
   private Security() {}
 
@@ -159,9 +165,41 @@ final class Security {
         .end(problem.toJson().encode())
         .onComplete(written -> {
           if (closeAfter) {
-            request.connection().close();
+            closeLingering(ctx);
           }
         });
+  }
+
+  /**
+   * Closes a refused request's connection once a bounded rest of its body is taken in and
+   * dropped: closing with unread bytes makes the kernel reset the connection, and a client still
+   * writing its body would lose the answer already sent. A body that goes on past
+   * {@value #LINGER_BYTES_MAX} bytes or {@value #LINGER_MS} ms is cut off (the answer is then its
+   * own risk), so a refusal never takes in a huge body.
+   */
+  private static void closeLingering(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    HttpConnection connection = request.connection();
+    if (request.isEnded()) {
+      connection.close();
+      return;
+    }
+    long[] dropped = {0};
+    long timer = ctx.vertx().setTimer(LINGER_MS, late -> connection.close());
+    Handler<Void> closeNow = ignored -> {
+      ctx.vertx().cancelTimer(timer);
+      connection.close();
+    };
+    request.exceptionHandler(error -> closeNow.handle(null));
+    request.endHandler(closeNow);
+    request.handler(chunk -> {
+      dropped[0] += chunk.length();
+      if (dropped[0] > LINGER_BYTES_MAX) {
+        request.pause();
+        closeNow.handle(null);
+      }
+    });
+    request.resume();
   }
 
   /** The body's declared length, or -1 when it is chunked or absent. */

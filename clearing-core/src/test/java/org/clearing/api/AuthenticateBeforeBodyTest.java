@@ -100,6 +100,29 @@ class AuthenticateBeforeBodyTest {
     assertEquals(ordersBefore, engine.count("SELECT count(*) FROM orders"));
   }
 
+  /**
+   * A plain client writes its whole body before it reads: the refusal must wait for a body a
+   * little past the limit, or the close resets the connection and the answer is lost with it.
+   */
+  @Test
+  void aClientThatWritesItsWholeBodyAfterTheRefusalStillReadsIt() throws Exception {
+    RequestSigner registration = TestEngine.demoSigner(engine.dataDir(), Role.REGISTRATION);
+    long ordersBefore = engine.count("SELECT count(*) FROM orders");
+    int length = (int) ApiVerticle.BODY_SIZE_MAX_BYTES * 3;
+    try (RawHttp http = RawHttp.connect(engine.baseUrl())) {
+      http.send(RawHttp.head("POST", "/api/v1/orders", Map.of("Content-Type", "application/json",
+          "Content-Length", Integer.toString(length), "Idempotency-Key", "late-body-1",
+          "Authorization", registration.authorization("POST", "/api/v1/orders", new byte[0]))));
+      Thread.sleep(Security.LINGER_MS / 4); // the refusal is written meanwhile
+      http.send("{" + " ".repeat(length - 1));
+      RawHttp.Response answer = http.read(ANSWER_TIMEOUT);
+      assertNotNull(answer, "the answer survives the close");
+      assertEquals(413, answer.status(), answer.body());
+      assertTrue(http.closedByServer(ANSWER_TIMEOUT), "the server closes the connection");
+    }
+    assertEquals(ordersBefore, engine.count("SELECT count(*) FROM orders"));
+  }
+
   @Test
   void aChunkedOrderBodyThatGrowsPastTheLimitIsRefused() throws Exception {
     RequestSigner registration = TestEngine.demoSigner(engine.dataDir(), Role.REGISTRATION);
