@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * Recognises a failure that means the database cannot be written right now, as while its leader
- * fails over: the connection was lost or refused, the server is shutting down or starting, or
+ * fails over: the connection was lost, reset or refused, the server is shutting down or starting, or
  * the node reached is a standby (read-only). Such a failure is "try again shortly", never a bug;
  * nothing was committed by the statement that failed (a commit whose answer was lost is found
  * by the retry's unique key).
@@ -17,7 +17,9 @@ public final class DatabaseUnreachable {
 
   public static boolean is(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException
+      // A reset (java.net.SocketException, or Netty's native "Connection reset by peer"): the
+      // server went down under a running statement, as at a PostgreSQL restart.
+      if (t instanceof ConnectException || t instanceof java.net.SocketException
           || t.getClass().getSimpleName().equals("ClosedConnectionException")
           || (t instanceof DatabaseException db && unreachable(db.getSqlState()))) {
         return true;
@@ -26,7 +28,7 @@ public final class DatabaseUnreachable {
       // "Connection is not active now, current status: CLOSED": the next statement of a
       // transaction whose connection the dying leader (or HAProxy) already closed.
       if (message.contains("pool closed") || message.contains("connection refused")
-          || message.contains("connection is not active now")) {
+          || message.contains("connection is not active now") || message.contains("connection reset")) {
         return true;
       }
     }

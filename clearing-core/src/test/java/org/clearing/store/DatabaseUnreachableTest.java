@@ -44,6 +44,58 @@ class DatabaseUnreachableTest {
     }
   }
 
+  /**
+   * A restart of PostgreSQL (or a proxy in front of it dropping out) resets the connection under a
+   * running statement: the soak saw 28 callbacks answered as engine errors with "Connection reset".
+   */
+  @Test
+  void aStatementWhoseConnectionIsResetIsUnreachableNotAnError() throws Exception {
+    String url = TestDatabase.newDatabase();
+    PgConnectOptions direct = PgConnectOptions.fromUri(url);
+    Vertx vertx = Vertx.vertx();
+    try (java.net.ServerSocket proxy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      CompletableFuture<java.net.Socket> accepted = CompletableFuture.supplyAsync(() -> {
+        try {
+          java.net.Socket client = proxy.accept();
+          java.net.Socket server = new java.net.Socket(direct.getHost(), direct.getPort());
+          pump(client, server);
+          pump(server, client);
+          return client;
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      PgConnectOptions options = PgConnectOptions.fromUri(url).setHost("127.0.0.1").setPort(proxy.getLocalPort());
+      PgConnection connection = PgConnection.connect(vertx, options)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      CompletableFuture<Object> running = connection.query("SELECT pg_sleep(30)").execute()
+          .toCompletionStage().toCompletableFuture().thenApply(rows -> rows);
+      Thread.sleep(300);
+      java.net.Socket client = accepted.get(30, TimeUnit.SECONDS);
+      client.setSoLinger(true, 0); // closing now sends a reset, as a dying server's kernel does
+      client.close();
+
+      ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+          () -> running.get(30, TimeUnit.SECONDS));
+
+      assertTrue(DatabaseUnreachable.is(failed.getCause()), failed.getCause().toString());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void pump(java.net.Socket from, java.net.Socket to) {
+    Thread thread = new Thread(() -> {
+      try {
+        from.getInputStream().transferTo(to.getOutputStream());
+      } catch (java.io.IOException closed) {
+        // either side went away: the test's reset
+      }
+    }, "reset-proxy");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   @Test
   void aStatementTheDatabaseRefusesIsAnErrorNotUnreachable() throws Exception {
     String url = TestDatabase.newDatabase();
