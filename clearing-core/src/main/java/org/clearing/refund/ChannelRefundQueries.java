@@ -114,6 +114,8 @@ public final class ChannelRefundQueries implements LeasedJob {
           if (result instanceof RefundResult.Refused
               || (result instanceof RefundResult.NotFound && status == RefundStatus.UNKNOWN)) {
             // Refused, or never made (the lost answer was the request's): nothing was refunded.
+            LOG.warn("event=refund.failed refund_id={} order_no={} channel={} was={} result={}", refundId,
+                row.getString("order_no"), channel.code(), status, result);
             return refunds.moveTo(refundId, RefundStatus.FAILED, null).mapEmpty();
           }
           Future<?> accepted = result instanceof RefundResult.Accepted a && status == RefundStatus.UNKNOWN

@@ -108,6 +108,8 @@ public final class RefundService implements RefundNotifications {
                 refused.code(), refused.message());
             return refunds.moveTo(refund.refundId(), RefundStatus.FAILED, null);
           }
+          LOG.warn("event=refund.unknown refund_id={} order_no={} channel={} result=\"{}\"", refund.refundId(),
+              refund.orderNo(), channel.code(), result);
           return refunds.moveTo(refund.refundId(), RefundStatus.UNKNOWN, null);
         });
   }

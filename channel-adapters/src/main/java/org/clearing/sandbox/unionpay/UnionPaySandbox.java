@@ -66,6 +66,8 @@ import org.clearing.sandbox.SandboxJournal;
  */
 public final class UnionPaySandbox {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UnionPaySandbox.class);
+
   /** UnionPay's resend waits: 5 sends at intervals 0, 1, 2, 4 minutes (§3.4). */
   public static final List<Duration> RETRY_SCHEDULE = List.of(Duration.ZERO,
       Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4));
@@ -316,7 +318,11 @@ public final class UnionPaySandbox {
         .onSuccess(signed -> ctx.response().setStatusCode(200)
             .putHeader("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
             .end(UnionPayNotifications.encodeForm(signed)))
-        .onFailure(e -> ctx.response().setStatusCode(500).end("internal error"));
+        .onFailure(e -> {
+          // A gateway fault the merchant sees only as a 500: the sandbox's log says which.
+          LOG.error("event=sandbox.api_failed channel=unionpay path={}", ctx.request().path(), e);
+          ctx.response().setStatusCode(500).end("internal error");
+        });
   }
 
   /**

@@ -122,26 +122,44 @@ public final class EngineProcess implements AutoCloseable {
    * harness prints it before the data directory (log included) is removed.
    */
   public String errorReport(int linesMax) {
-    List<String> shown = new java.util.ArrayList<>();
+    List<String> errorLines = new java.util.ArrayList<>();
+    List<String> refundLines = new java.util.ArrayList<>();
     long errors = 0;
+    long refundWarnings = 0;
     // Read line by line: a soak's log runs to hundreds of thousands of lines.
     try (java.io.BufferedReader log = Files.newBufferedReader(dataDir.resolve("engine.log"))) {
-      boolean inError = false;
+      List<String> into = null;
       for (String line = log.readLine(); line != null; line = log.readLine()) {
         if (line.contains(" level=")) {
-          // A refund a channel refused is a WARN line, and the reason an audit finding needs.
-          inError = line.contains(" level=ERROR ") || line.contains(" event=refund.refused ");
-          errors += inError ? 1 : 0;
+          // A refund the channel refused, whose answer was lost or that ended FAILED is a WARN
+          // line: the reason an audit finding needs. Kept apart so errors cannot crowd it out.
+          if (line.contains(" level=ERROR ")) {
+            errors++;
+            into = errorLines;
+          } else if (line.contains(" level=WARN ") && line.contains(" event=refund.")) {
+            refundWarnings++;
+            into = refundLines;
+          } else {
+            into = null;
+          }
         }
-        if (inError && shown.size() < linesMax) {
-          shown.add(line);
+        if (into != null && into.size() < linesMax) {
+          into.add(line);
         }
       }
     } catch (IOException | java.io.UncheckedIOException e) {
       return "";
     }
-    return errors == 0 ? "" : "the engine logged " + errors + " errors or refused refunds; the first lines:\n"
-        + String.join("\n", shown);
+    StringBuilder report = new StringBuilder();
+    if (errors > 0) {
+      report.append("the engine logged ").append(errors).append(" errors; the first lines:\n")
+          .append(String.join("\n", errorLines)).append('\n');
+    }
+    if (refundWarnings > 0) {
+      report.append("the engine warned of ").append(refundWarnings).append(" refunds; the first lines:\n")
+          .append(String.join("\n", refundLines)).append('\n');
+    }
+    return report.toString().stripTrailing();
   }
 
   public String baseUrl() {
