@@ -24,9 +24,12 @@ import org.slf4j.LoggerFactory;
  * Finishes channel refunds whose answer was lost (UNKNOWN) or that the channel accepted and never
  * confirmed (ACCEPTED, its notification lost): a leased job asks the channel what became of each
  * and books what it says — SUCCEEDED with its journal entry, FAILED (the lines refundable again)
- * when the channel refused it or has no such refund. Otherwise it asks again with backoff, at most
- * {@link #QUERIES} attempts; a refund still open after that is logged for a person
- * ({@code event=refund.unresolved}) and left alone, never guessed.
+ * when the channel refused it. A refund whose answer was lost and that the channel has no record
+ * of is sent again under the same number, as the channels ask: each takes a refund number once,
+ * so the request is carried out at most once however many times it is sent, and a first request
+ * still on its way cannot be overtaken by a FAILED that it then contradicts. Otherwise the job asks
+ * again with backoff, at most {@link #QUERIES} attempts; a refund still open after that is logged
+ * for a person ({@code event=refund.unresolved}) and left alone, never guessed.
  */
 public final class ChannelRefundQueries implements LeasedJob {
 
@@ -43,7 +46,7 @@ public final class ChannelRefundQueries implements LeasedJob {
       new Backoff(List.of(5_000L, 30_000L, 60_000L, 300_000L, 600_000L, 1_800_000L, 3_600_000L), 30);
 
   private static final String DUE = """
-      SELECT r.refund_id, r.order_no, r.channel, r.amount_fen, r.status, r.query_attempts,
+      SELECT r.refund_id, r.order_no, r.channel, r.amount_fen, r.status, r.query_attempts, r.reason,
              o.paid_transaction_id, o.total_fen,
              (SELECT c.merchant_id FROM channel_order c WHERE c.order_no = r.order_no AND c.channel = r.channel)
                AS merchant_id
@@ -103,25 +106,45 @@ public final class ChannelRefundQueries implements LeasedJob {
       return Future.succeededFuture();
     }
     RefundStatus status = RefundStatus.valueOf(row.getString("status"));
-    return request(row, channel).compose(adapter::queryRefund)
+    return request(row, channel).compose(request -> adapter.queryRefund(request)
         .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
         .compose(result -> {
           LOG.info("event=refund.queried refund_id={} order_no={} channel={} status={} result={}", refundId,
               row.getString("order_no"), channel.code(), status, result.getClass().getSimpleName());
-          if (result instanceof RefundResult.Succeeded ok) {
-            return refunds.succeeded(refundId, ok.refundId()).mapEmpty();
+          if (result instanceof RefundResult.NotFound && status == RefundStatus.UNKNOWN) {
+            // The lost answer was the request's: the channel never took it. Sent again, same number.
+            return sentAgain(adapter, request, row, channel, status);
           }
-          if (result instanceof RefundResult.Refused
-              || (result instanceof RefundResult.NotFound && status == RefundStatus.UNKNOWN)) {
-            // Refused, or never made (the lost answer was the request's): nothing was refunded.
-            LOG.warn("event=refund.failed refund_id={} order_no={} channel={} was={} result={}", refundId,
-                row.getString("order_no"), channel.code(), status, result);
-            return refunds.moveTo(refundId, RefundStatus.FAILED, null).mapEmpty();
-          }
-          Future<?> accepted = result instanceof RefundResult.Accepted a && status == RefundStatus.UNKNOWN
-              ? refunds.moveTo(refundId, RefundStatus.ACCEPTED, a.refundId()) : Future.succeededFuture();
-          return accepted.compose(v -> askedAgainLater(row, refundId));
+          return booked(result, row, channel, status);
+        }));
+  }
+
+  /** The refund sent again under its own number; what the channel answers is booked as a query's. */
+  private Future<Void> sentAgain(ChannelAdapter adapter, RefundRequest request, Row row, Channel channel,
+      RefundStatus status) {
+    return adapter.refund(request)
+        .recover(error -> Future.succeededFuture(new RefundResult.Unknown(String.valueOf(error.getMessage()))))
+        .compose(result -> {
+          LOG.warn("event=refund.sent_again refund_id={} order_no={} channel={} result=\"{}\"",
+              row.getString("refund_id"), row.getString("order_no"), channel.code(), result);
+          return booked(result, row, channel, status);
         });
+  }
+
+  private Future<Void> booked(RefundResult result, Row row, Channel channel, RefundStatus status) {
+    String refundId = row.getString("refund_id");
+    if (result instanceof RefundResult.Succeeded ok) {
+      return refunds.succeeded(refundId, ok.refundId()).mapEmpty();
+    }
+    if (result instanceof RefundResult.Refused) {
+      // Refused: nothing was refunded, and the lines are refundable again.
+      LOG.warn("event=refund.failed refund_id={} order_no={} channel={} was={} result=\"{}\"", refundId,
+          row.getString("order_no"), channel.code(), status, result);
+      return refunds.moveTo(refundId, RefundStatus.FAILED, null).mapEmpty();
+    }
+    Future<?> accepted = result instanceof RefundResult.Accepted a && status == RefundStatus.UNKNOWN
+        ? refunds.moveTo(refundId, RefundStatus.ACCEPTED, a.refundId()) : Future.succeededFuture();
+    return accepted.compose(v -> askedAgainLater(row, refundId));
   }
 
   private Future<Void> askedAgainLater(Row row, String refundId) {
@@ -136,7 +159,7 @@ public final class ChannelRefundQueries implements LeasedJob {
         });
   }
 
-  /** The refund as it was sent, so that the channel is asked about the same legs. */
+  /** The refund as it was sent, so that the channel is asked about (or sent) the same legs. */
   private Future<RefundRequest> request(Row row, Channel channel) {
     return pool.preparedQuery(LEGS).execute(Tuple.of(row.getString("refund_id"))).map(rows -> {
       List<SplitLeg> legs = new ArrayList<>();
@@ -145,7 +168,8 @@ public final class ChannelRefundQueries implements LeasedJob {
           Money.ofFen(leg.getLong("amount_fen")))));
       return new RefundRequest(OutTradeNumbers.of(channel, row.getString("order_no")),
           row.getString("paid_transaction_id"), row.getString("refund_id"), Money.ofFen(row.getLong("amount_fen")),
-          Money.ofFen(row.getLong("total_fen")), legs, channels.notifyUrl(notifyBaseUrl, channel, row.getString("merchant_id")), "");
+          Money.ofFen(row.getLong("total_fen")), legs, channels.notifyUrl(notifyBaseUrl, channel, row.getString("merchant_id")),
+          row.getString("reason"));
     });
   }
 }

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Refunds left open by a channel are finished by asking it, through the sandboxes: a refund whose
  * answer was lost (the channel refunded, the connection dropped as it answered, its notification
- * dropped too) ends SUCCEEDED with its journal entry; one that never reached the channel ends
- * FAILED with its lines refundable again; and a duplicate payment's refund that WeChat accepted and
+ * dropped too) ends SUCCEEDED with its journal entry; one that never reached the channel is sent
+ * again under its own number and succeeds, or, refused then, ends FAILED with its lines refundable
+ * again; and a duplicate payment's refund that WeChat accepted and
  * never confirmed ends SUCCEEDED. No refund notification reaches the engine in any of them.
  */
 class LostRefundAnswerTest {
@@ -117,17 +118,36 @@ class LostRefundAnswerTest {
   }
 
   @Test
-  void aRefundThatNeverReachedTheChannelFailsAndItsLinesCanBeRefundedAgain() {
+  void aRefundThatNeverReachedTheChannelIsSentAgainUnderItsNumberAndSucceeds() {
+    String orderNo = paidThrough(Channel.ALIPAY);
+    faults(Channel.ALIPAY, new JsonObject().put("fail_requests_percent", 100).put("drop_percent", 100));
+
+    JsonObject refund = refundWhole(orderNo);
+
+    assertEquals("UNKNOWN", refund.getString("status"), refund.encode());
+    faults(Channel.ALIPAY, new JsonObject().put("drop_percent", 100));
+    String refundId = refund.getString("refund_id");
+    Await.until("the refund sent again and finished", QUERIED,
+        () -> refundStatus(orderNo, refundId).equals("SUCCEEDED"));
+    assertEquals("REFUNDED", status(orderNo));
+    assertEquals(1, engine.count("SELECT count(*) FROM journal_entry WHERE entry_key = 'REFUND:" + refundId + "'"));
+    assertEquals(0, refundNotifications(orderNo), "finished by the query, not by a notification");
+  }
+
+  @Test
+  void aRefundSentAgainThatTheChannelRefusesFailsAndItsLinesCanBeRefundedAgain() {
     String orderNo = paidThrough(Channel.ALIPAY);
     faults(Channel.ALIPAY, new JsonObject().put("fail_requests_percent", 100));
 
     JsonObject refund = refundWhole(orderNo);
 
     assertEquals("UNKNOWN", refund.getString("status"), refund.encode());
-    faults(Channel.ALIPAY, new JsonObject());
+    // The merchant's balance cannot cover it when it is sent again (ACQ.SELLER_BALANCE_NOT_ENOUGH).
+    faults(Channel.ALIPAY, new JsonObject().put("refuse_refunds_percent", 100));
     Await.until("the refund failed", QUERIED,
         () -> refundStatus(orderNo, refund.getString("refund_id")).equals("FAILED"));
     assertEquals("PAID", status(orderNo), "nothing was refunded, so the order is paid as before");
+    faults(Channel.ALIPAY, new JsonObject());
     ApiCaller.Answer again = registration.post("/api/v1/orders/" + orderNo + "/refunds",
         new JsonObject().put("refund_key", "again-" + orderNo).put("reason", "registration withdrawn").encode(), null);
     assertEquals(201, again.status(), again.text());

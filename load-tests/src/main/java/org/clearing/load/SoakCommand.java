@@ -46,6 +46,12 @@ final class SoakCommand implements Callable<Integer> {
   @Option(names = "--report", description = "Write the JSON report here.")
   Path report;
 
+  @Option(names = "--sandboxes", defaultValue = "inside", converter = LoadMain.SandboxesConverter.class,
+      description = "inside: the engine in demo mode hosts the three sandboxes (the SIGKILL takes them down"
+          + " too); apart: they run as their own process, as the channels do, and outlive the engine's kill,"
+          + " whose memory is then its own (default ${DEFAULT-VALUE}).")
+  Harness.Sandboxes sandboxes;
+
   @Override
   public Integer call() throws Exception {
     // Checked before anything starts: a bad option costs nothing and says what is wrong (exit 2).
@@ -67,7 +73,7 @@ final class SoakCommand implements Callable<Integer> {
           "--report: no such directory " + report.toAbsolutePath().getParent());
     }
     // The engine's own first active query (60 s): the dropped callbacks are healed within the run.
-    try (Harness harness = Harness.start(engineJar, Harness.PAYMENT_QUERY_AFTER_DEFAULT)) {
+    try (Harness harness = Harness.start(engineJar, Harness.PAYMENT_QUERY_AFTER_DEFAULT, sandboxes)) {
       JsonObject section = SoakScenario.run(harness,
           new SoakScenario.Settings(payments, ratePerS, inFlightMax, day, System.out));
       if (report != null) {

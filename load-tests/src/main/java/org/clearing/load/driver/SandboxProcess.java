@@ -24,10 +24,10 @@ public final class SandboxProcess implements AutoCloseable {
   private static final String RUNNING = "Sandboxes are running";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
   /**
-   * The sandboxes' own heap bound: their journals of a run's payments live in it. Not the engine's
-   * options: the figures are the engine's.
+   * The sandboxes' own heap bound: every order, payment, refund and callback attempt of a run lives
+   * in it, a 100,000-payment soak's too. Not the engine's options: the figures are the engine's.
    */
-  private static final String HEAP_MAX = "-Xmx256m";
+  private static final String HEAP_MAX = "-Xmx1g";
 
   private final Process process;
   /** Stops the process on close, and on the harness's own exit. */
