@@ -56,4 +56,12 @@ class SoakCommandOptionsTest {
     assertEquals(2, run.exitCode(), run.err());
     assertTrue(run.err().contains("--report: no such directory"), run.err());
   }
+
+  @Test
+  void sandboxesOtherThanInsideOrApartAreRefused() {
+    Run run = soak("--sandboxes", "elsewhere", "--engine-jar", "no-such-engine.jar");
+
+    assertEquals(2, run.exitCode(), run.err());
+    assertTrue(run.err().contains("expected inside or apart, not elsewhere"), run.err());
+  }
 }

@@ -67,9 +67,12 @@ public final class SoakScenario {
         settings.ratePerS(), Runs.STORM.encode(), killBatch + 1, pgRestartBatch + 1, settings.dayOrders());
     List<PayScenario.Story> stories = new ArrayList<>(settings.payments());
     // The engine's counters start again with each engine: those of the killed one are read just
-    // before the kill, and only the sandbox logs written after the restart are compared with them.
+    // before the kill, and only the sandboxes' attempts that ended after the kill are compared
+    // with the restarted engine's (sandboxes inside the engine lose their earlier logs with it;
+    // sandboxes apart keep them, and an attempt answered before the kill was the killed engine's).
     Map<String, Long> countersBeforeKill = new TreeMap<>();
-    int firstAfterKill = 0;
+    java.util.concurrent.atomic.AtomicReference<java.time.Instant> killedAt =
+        new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.EPOCH);
     long confirmedInWindows = 0;
     long takenAfterWindows = 0;
     long rssMaxKib = 0;
@@ -85,6 +88,7 @@ public final class SoakScenario {
             countersBeforeKill.putAll(Runs.callbackCounters(harness));
             out.println("soak: SIGKILL the engine (pid " + harness.engine().pid() + ")");
             harness.killEngine();
+            killedAt.set(java.time.Instant.now());
             harness.startEngine();
             harness.setFaults(Runs.STORM);
             out.println("soak: engine restarted on the same data");
@@ -92,9 +96,6 @@ public final class SoakScenario {
             throw new IllegalStateException(e);
           }
         };
-        // The kill batch's own orders count too: their forgeries sent after the restart are in
-        // the restarted sandboxes' logs and in the restarted engine's counters alike.
-        firstAfterKill = from;
       } else if (b == pgRestartBatch) {
         midway = () -> {
           try {
@@ -163,7 +164,7 @@ public final class SoakScenario {
     section.put("money_audit_after_day", after.json());
     after.findings().forEach(f -> findings.add("money after the day: " + f));
 
-    JsonObject forgeries = forgeries(harness, stories.subList(firstAfterKill, stories.size()), countersBeforeKill);
+    JsonObject forgeries = forgeries(harness, stories, killedAt.get(), countersBeforeKill);
     section.put("forgeries", forgeries);
     if (!forgeries.getBoolean("all_refused")) {
       findings.add("forgeries: " + forgeries.encode());
@@ -220,19 +221,20 @@ public final class SoakScenario {
    * The forged callbacks the sandboxes sent after the restart against the engine's refusals since
    * then. None may have been acknowledged; the engine must have refused at least every forgery
    * that was answered, and at most those plus the ones whose answer the sandbox did not wait for
-   * (a forgery the engine refused after the sandbox's timeout is still a refusal). Forgeries
-   * before the kill are only counted on the engine's side (the sandboxes' logs died with the
-   * engine's process).
+   * (a forgery the engine refused after the sandbox's timeout is still a refusal). An attempt
+   * counts when it ended after the kill ({@code killedAt}, taken once the killed process was
+   * gone): one answered earlier was answered by the killed engine, whose refusals are only
+   * counted on the engine's side (read just before the kill).
    */
-  private static JsonObject forgeries(Harness harness, List<PayScenario.Story> afterRestart,
-      Map<String, Long> countersBeforeKill) throws Exception {
+  private static JsonObject forgeries(Harness harness, List<PayScenario.Story> stories,
+      java.time.Instant killedAt, Map<String, Long> countersBeforeKill) throws Exception {
     ExecutorService readers = Executors.newFixedThreadPool(LOG_READERS);
     long forgedAnswered = 0;
     long forgedUnanswered = 0;
     long forgedAcknowledged = 0;
     try {
-      List<Future<long[]>> counts = new ArrayList<>(afterRestart.size());
-      for (PayScenario.Story story : afterRestart) {
+      List<Future<long[]>> counts = new ArrayList<>(stories.size());
+      for (PayScenario.Story story : stories) {
         if (story.payStatus() != 200) {
           continue;
         }
@@ -242,7 +244,8 @@ public final class SoakScenario {
           if (log.statusCode() == 200) {
             for (Object a : new JsonObject(log.body()).getJsonArray("attempts")) {
               JsonObject attempt = (JsonObject) a;
-              if (FORGED.equals(attempt.getString("outcome"))) {
+              if (FORGED.equals(attempt.getString("outcome"))
+                  && !java.time.Instant.parse(attempt.getString("at")).isBefore(killedAt)) {
                 n[attempt.getInteger("status") > 0 ? 0 : 1]++;
                 n[2] += attempt.getBoolean("acknowledged") ? 1 : 0;
               }
