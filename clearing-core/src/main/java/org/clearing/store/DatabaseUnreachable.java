@@ -1,7 +1,7 @@
 package org.clearing.store;
 
 import io.vertx.sqlclient.DatabaseException;
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.util.Locale;
 
 /**
@@ -17,9 +17,10 @@ public final class DatabaseUnreachable {
 
   public static boolean is(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      // A reset (java.net.SocketException, or Netty's native "Connection reset by peer"): the
-      // server went down under a running statement, as at a PostgreSQL restart.
-      if (t instanceof ConnectException || t instanceof java.net.SocketException
+      // Refused or reset (a SocketException, ConnectException included; Netty's native transport
+      // says "Connection reset by peer" in an IOException): the server is down, or went down
+      // under a running statement, as at a PostgreSQL restart.
+      if (t instanceof SocketException
           || t.getClass().getSimpleName().equals("ClosedConnectionException")
           || (t instanceof DatabaseException db && unreachable(db.getSqlState()))) {
         return true;

@@ -86,10 +86,11 @@ class DatabaseUnreachableTest {
 
   private static void pump(java.net.Socket from, java.net.Socket to) {
     Thread thread = new Thread(() -> {
-      try {
+      try (from; to) {
         from.getInputStream().transferTo(to.getOutputStream());
       } catch (java.io.IOException closed) {
-        // either side went away: the test's reset
+        // either side went away (the test's reset): the other is closed with it, so the database
+        // ends its session instead of holding it open to the end of the run
       }
     }, "reset-proxy");
     thread.setDaemon(true);
